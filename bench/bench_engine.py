@@ -1,0 +1,87 @@
+"""Threshold engine figures.
+
+assess_one        one `threshold.evaluate()` (parse facts, score, route, deadlines, result dict);
+                  floor: `json.loads` of the same facts text, per call, in the same run.
+rescore_100k_mem  `threshold.rescore()` over 100,000 varied synthetic referral documents held in memory;
+                  floor: `json.loads` of the same 100,000 documents (the least any stored-row rescore pays).
+                  The database-backed `rescore_100k` is wired by the integrator on top of `rescore()`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from _harness import Figure, best_of
+
+from triage_desk.forms.threshold import default_context, evaluate, rescore
+
+FACTS = {"subject": {"kind": "child", "age": 9},
+         "indicators": ["health.missed_checks", "education.persistent_absence", "environment.poor_housing",
+                        "domestic_abuse.history_between_carers", "parenting.parental_substance_use"],
+         "consent": {"referral": "given"}, "dash": {"yes": 11, "judgement_high": False, "last_marac": "2026-03-02"},
+         "open_case": False, "received_at": "2026-11-20T16:30"}
+STATES = ("given", "given", "given", "refused", "not_sought", "withdrawn", "unknown")
+
+
+def synthetic_documents(n: int, seed: int = 7) -> list[dict]:
+    """Varied referral documents (synthetic; no people): indicators, consent, DASH, receipt times differ."""
+    ctx = default_context()
+    rng = random.Random(seed)
+    pools = {p: [i.id for i in ctx.catalogue.for_population(p)] for p in ("child", "adult")}
+    docs = []
+    for k in range(n):
+        variant = "adult" if rng.random() < 0.25 else "child"
+        day = 1 + rng.randrange(700)
+        received = f"{2025 + day // 366:04d}-{1 + (day % 366) // 31 % 12:02d}-{1 + day % 28:02d}T" \
+                   f"{rng.randrange(24):02d}:{rng.randrange(60):02d}"
+        doc = {"schema": "triage-desk/referral", "id": f"bench-{k}", "variant": variant,
+               "contact": {"received_at": received, "channel": rng.choice(("phone", "email", "portal"))},
+               "subjects": [{"kind": "adult" if variant == "adult" else rng.choice(("child", "child", "unborn"))}],
+               "consent": {"records": [{"person_id": "p1", "scope": "referral", "state": rng.choice(STATES)}]},
+               "concerns": {"indicators": rng.sample(pools[variant], rng.randrange(1, 7))},
+               "open_case": rng.random() < 0.1}
+        if rng.random() < 0.3:
+            doc["dash"] = {"yes": rng.randrange(25), "judgement_high": rng.random() < 0.1,
+                           "judgement_reason": "stalking", "last_marac": None}
+        if variant == "adult":
+            doc["s42"] = {t: rng.random() < 0.6 for t in ("care_support_needs", "abuse_or_neglect",
+                                                          "unable_to_protect")}
+        docs.append(doc)
+    return docs
+
+
+def assess_one() -> Figure:
+    default_context()  # loading the files is a one-off, not part of one assessment
+    text = json.dumps(FACTS)
+    n = 2000
+
+    def run():
+        for _ in range(n):
+            evaluate(FACTS)
+
+    def floor():
+        for _ in range(n):
+            json.loads(text)
+
+    value = best_of(run) / n * 1000
+    return Figure("assess_one", value, "ms", best_of(floor) / n * 1000, "value <= 1 ms")
+
+
+def rescore_100k_mem() -> Figure:
+    docs = synthetic_documents(2000)
+    docs = [dict(d, id=f"{d['id']}-{k}") for k in range(50) for d in docs]
+    texts = [json.dumps(d) for d in docs]
+    t0 = time.perf_counter()
+    for t in texts:
+        json.loads(t)
+    floor = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    count = sum(1 for _ in rescore(docs, errors="report"))
+    value = time.perf_counter() - t0
+    assert count == len(docs)
+    return Figure("rescore_100k_mem", value, "s", floor, "value <= 5 s")
+
+
+FIGURES = {"assess_one": assess_one, "rescore_100k_mem": rescore_100k_mem}

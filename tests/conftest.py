@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: an in-memory keyring (autouse), cheap key stretching, and a
+temporary encrypted workspace with synthetic users. No real people anywhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ADMIN_PASSWORD = "admin-password-1"
+PASSPHRASE = "test passphrase 123"
+USER_PASSWORD = "user-password-1"
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 10
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if (service, username) not in self.store:
+            raise PasswordDeleteError("not stored")
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch):
+    """Every test gets a fresh in-memory keyring, never the developer's real one."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring():
+    """A machine with no usable credential store (the fail backend)."""
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    yield
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch):
+    """Argon2id at test strength: the parameters travel in each blob, so behaviour is unchanged."""
+    from triage_desk import secretbox
+
+    monkeypatch.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(iterations=1, memory_kib=1024, lanes=1))
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def workspace(data_dir):
+    """A new encrypted workspace signed in as admin 'admin', plus an officer and a practice lead."""
+    from triage_desk import accounts
+    from triage_desk.models import Role
+    from triage_desk.workspace import init_workspace
+
+    ws, code = init_workspace(data_dir, admin_username="admin", admin_display_name="Test Admin",
+                              admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+    ws.recovery_code = code
+    with ws.session() as s:
+        accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
+        accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def secret_files(tmp_path):
+    """Passphrase and password files for CLI tests."""
+    files = {}
+    for name, value in (("passphrase", PASSPHRASE), ("admin", ADMIN_PASSWORD), ("user", USER_PASSWORD)):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(value + "\n")
+        files[name] = str(path)
+    return files

@@ -1,0 +1,107 @@
+"""Person matching at intake and the 12-month re-referral count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from intake_helpers import complete, subject
+
+from triage_desk import intake, matching
+
+
+@pytest.fixture
+def known(workspace):
+    """Three people already known, each with one submitted referral."""
+    people = {
+        "nhs": subject("Brindlewick", "Alaric", "2014-02-03", nhs="9434765919", postcode="ZX5 1AA"),
+        "plain": subject("Thompsonvale", "Corabel", "2017-09-30", postcode="ZY2 3BB"),
+        "sound": subject("Kestholt", "Ivomo", "2012-12-12", postcode="ZX9 9ZZ"),
+    }
+    for s in people.values():
+        intake.submit(workspace, complete(intake.new_draft(workspace), s, received_at="2026-01-10T09:00"))
+    return {k: v["id"] for k, v in people.items()}
+
+
+def _find(ws, **typed) -> list[matching.Candidate]:
+    with ws.session() as s:
+        return matching.find_candidates(s, typed)
+
+
+def test_exact_nhs_number_wins_whatever_the_name(workspace, known):
+    [top, *_] = _find(workspace, surname="Someoneelse", forenames="X", nhs_number="943 476 5919")
+    assert top.person_id == known["nhs"] and top.score == 100 and top.why == ["same NHS number"]
+    assert [r["status"] for r in top.referrals] == ["submitted"]
+
+
+def test_misspelt_surname_with_same_dob_is_found(workspace, known):
+    found = _find(workspace, surname="Tompsonvale", forenames="Corabel", dob="2017-09-30")
+    assert [c.person_id for c in found] == [known["plain"]]
+    assert "same date of birth" in found[0].why
+
+
+def test_phonetic_variant_without_dob_is_found(workspace, known):
+    found = _find(workspace, surname="Kesthault", forenames="Ivomo", address={"postcode": "zx99zz"})
+    assert [c.person_id for c in found] == [known["sound"]]
+    assert "surname sounds the same" in found[0].why and "same postcode" in found[0].why
+
+
+def test_an_unrelated_person_is_not_offered(workspace, known):
+    assert _find(workspace, surname="Orlmarsh", forenames="Nox", dob="2017-09-30") == []
+    assert _find(workspace, surname="Zanbrook", forenames="Quin", dob="2001-01-01") == []
+    assert _find(workspace, surname="", forenames="") == []
+
+
+def test_fts_syntax_in_typed_names_is_harmless(workspace, known):
+    assert _find(workspace, surname='Kest"holt OR *', forenames="NEAR(") is not None
+
+
+@pytest.mark.parametrize("earlier, counted", [
+    ("2025-06-15T10:00", True),   # exactly 12 months before: a re-referral
+    ("2025-06-15T09:59", False),  # a minute more than 12 months before
+    ("2026-06-15T09:59", True),   # the minute before
+])
+def test_re_referral_count_at_the_12_month_boundary(workspace, earlier, counted):
+    child = subject("Plovcroft", "Wrenna", "2015-05-05")
+    intake.submit(workspace, complete(intake.new_draft(workspace), child, received_at=earlier))
+    again = dict(child)
+    doc = intake.submit(workspace, complete(intake.new_draft(workspace), again, received_at="2026-06-15T10:00"))
+    assert doc["links"]["re_referrals_12m"] == (1 if counted else 0)
+
+
+def test_drafts_do_not_count_as_referrals(workspace):
+    child = subject("Sornley", "Hal", "2015-05-05")
+    draft = complete(intake.new_draft(workspace), child, received_at="2026-05-01T10:00")
+    intake.save_draft(workspace, draft, "x")
+    doc = intake.submit(workspace, complete(intake.new_draft(workspace), dict(child), received_at="2026-06-01T10:00"))
+    assert doc["links"]["re_referrals_12m"] == 0
+    with workspace.session() as s:
+        assert matching.re_referrals_12m(s, [child["id"]], datetime(2026, 7, 1)) == 1
+
+
+def test_leap_day_boundary():
+    assert matching.twelve_months_before(datetime(2028, 2, 29, 8, 0)) == datetime(2027, 2, 28, 8, 0)
+
+
+def test_candidates_come_from_indexes_never_a_scan_of_people(workspace, known):
+    from sqlalchemy import event
+
+    seen = []
+
+    def capture(conn, cursor, statement, params, *args):
+        if "person" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, params))
+
+    event.listen(workspace.engine, "before_cursor_execute", capture)
+    try:
+        with workspace.session() as s:
+            matching.find_candidates(s, {"surname": "Tompsonvale", "forenames": "Corabel", "dob": "2017-09-30",
+                                         "nhs_number": "9434765919", "address": {"postcode": "ZY2 3BB"}})
+            plans = [" | ".join(r[-1] for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + st, p))
+                     for st, p in list(seen)]
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", capture)
+    assert len(plans) >= 6
+    for plan in plans:
+        assert "SCAN person " not in plan + " " and "SCAN p " not in plan + " ", plan
+        assert "SCAN rs" not in plan and "SCAN referral_subject" not in plan, plan

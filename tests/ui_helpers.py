@@ -1,0 +1,40 @@
+"""Helpers shared by the GUI tests (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def close_workspace_keep_dir(ws):
+    """Close the fixture workspace so the app under test can open the same data directory."""
+    ws.close()
+    return ws.data_dir
+
+
+def user(ws, username: str):
+    from triage_desk import accounts
+
+    with ws.session() as s:
+        return accounts.get_user(s, username)
+
+
+def on_next_modal(callback, qtbot, timeout_ms: int = 5000) -> None:
+    """Run `callback(dialog)` on the next modal dialog that opens (for code that calls exec())."""
+    def poll():
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal.isVisible():
+            callback(modal)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def audit_actions(ws) -> list[tuple[str | None, str]]:
+    from sqlalchemy import select
+
+    from triage_desk.models import AuditEvent
+
+    with ws.session() as s:
+        return [(e.actor, e.action) for e in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]

@@ -1,0 +1,205 @@
+"""The case list's query API (no Qt): keyset-paged, filtered, sorted — never OFFSET, never all rows.
+
+`fetch_page(session, filters, sort, after_key, limit)` returns one page of `CaseRow`s and the key to
+pass for the next page (None at the end). Every sort orders by (column, id) so the key is exact and
+each row appears once; a nullable sort column (decision due) lists its NULLs last, paged by id.
+The Qt table model (ui/) calls this from `fetchMore`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+
+from sqlalchemy import String, and_, bindparam, func, literal_column, select, text, tuple_, type_coerce
+from sqlalchemy.orm import Session
+
+from triage_desk.errors import InputError
+from triage_desk.models import Referral
+from triage_desk.referral_rows import local_now
+
+SORTS = {"received": Referral.received_at, "decision_due": Referral.decision_due,
+         "reference": Referral.reference, "subject": Referral.subject_sort}
+DEFAULT_DESC = {"received": True, "decision_due": False, "reference": False, "subject": False}
+_NULLABLE = {"decision_due"}
+_REF = re.compile(r"^td-?\d", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+OPEN_STATUSES = ("draft", "submitted")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: tuple[str, ...] = ()
+    rag: tuple[str, ...] = ()
+    text: str = ""  # a reference (prefix) or words of a subject's name
+    agency: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None  # inclusive
+    overdue: bool = False  # decision due before `now` and not yet decided
+    now: datetime | None = None  # local Europe/London (default: now)
+
+
+@dataclass(frozen=True)
+class CaseSort:
+    key: str = "received"
+    descending: bool | None = None  # None: the key's natural direction (received: newest first)
+
+    @property
+    def desc(self) -> bool:
+        return DEFAULT_DESC[self.key] if self.descending is None else self.descending
+
+
+class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microseconds
+    id: str
+    reference: str
+    subject_name: str
+    received_at: datetime
+    status: str
+    rag: str | None
+    decision_due: datetime | None
+    referrer_agency: str | None
+    urgent: bool
+    re_referrals_12m: int
+    final_level: int | None
+
+
+# Date-times come back as the stored text and are parsed with the C `fromisoformat` (SQLAlchemy's
+# per-value regex parsing was most of a page's cost).
+COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(Referral.received_at, String),
+           Referral.status, Referral.rag, type_coerce(Referral.decision_due, String), Referral.referrer_agency,
+           Referral.urgent, Referral.re_referrals_12m, Referral.final_level)
+
+
+def _row(r) -> CaseRow:
+    due = r[6]
+    return CaseRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
+                   datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10])
+
+
+def _fts_terms(value: str) -> str | None:
+    words = [w.lower() for w in _WORD.findall(value)]
+    return " AND ".join(f'"{w}"*' for w in words) or None
+
+
+def _unindexed(col):
+    # "+column" keeps SQLite from driving the query through that column's index: with a name search
+    # the FTS matches are few and must drive, not a scan of every closed case.
+    return literal_column(f"+referral.{col.key}", type_=col.type)
+
+
+def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
+    """Which filters are set (the statement's shape, cached) and their values (bound parameters)."""
+    params: dict = {}
+    needle = filters.text.strip()
+    kind = None
+    if needle and _REF.match(needle):
+        kind, params["ref_lo"], params["ref_hi"] = "ref", needle.upper(), needle.upper() + "\uffff"
+    elif needle:
+        terms = _fts_terms(needle)
+        if terms is None:
+            raise InputError("search: type letters or digits of a name or a reference")
+        kind, params["fts"] = "fts", f"subject_name : ({terms})"
+    if filters.status:
+        params["status"] = tuple(filters.status)
+    if filters.rag:
+        params["rag"] = tuple(filters.rag)
+    if filters.agency:
+        params["agency"] = filters.agency
+    if filters.received_from:
+        params["rfrom"] = datetime.combine(filters.received_from, datetime.min.time())
+    if filters.received_to:
+        params["rto"] = datetime.combine(filters.received_to + timedelta(days=1), datetime.min.time())
+    if filters.overdue:
+        params["now"], params["open"] = filters.now or local_now(), OPEN_STATUSES
+    return (kind, *sorted(params)), params
+
+
+def _conditions(shape: tuple) -> list:
+    kind, names = shape[0], set(shape[1:])
+    c = _unindexed if kind else (lambda col: col)
+    conds = []
+    if "status" in names:
+        conds.append(c(Referral.status).in_(bindparam("status", expanding=True)))
+    if "rag" in names:
+        conds.append(c(Referral.rag).in_(bindparam("rag", expanding=True)))
+    if "agency" in names:
+        conds.append(c(Referral.referrer_agency) == bindparam("agency"))
+    if "rfrom" in names:
+        conds.append(c(Referral.received_at) >= bindparam("rfrom", type_=Referral.received_at.type))
+    if "rto" in names:
+        conds.append(c(Referral.received_at) < bindparam("rto", type_=Referral.received_at.type))
+    if "now" in names:
+        conds.append(c(Referral.decision_due) < bindparam("now", type_=Referral.decision_due.type))
+        conds.append(c(Referral.status).in_(bindparam("open", expanding=True)))
+    if kind == "ref":
+        conds.append(and_(Referral.reference >= bindparam("ref_lo"), Referral.reference < bindparam("ref_hi")))
+    elif kind == "fts":
+        # Matches come from the FTS index, then are looked up by rowid: never a scan of referrals.
+        conds.append(text("referral.rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"))
+    return conds
+
+
+@lru_cache(maxsize=512)
+def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
+    """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
+    col = SORTS[key]
+    conds = _conditions(shape)
+    if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
+        conds.append(col.is_(None))
+        if after:
+            conds.append(Referral.id < bindparam("k_id") if desc else Referral.id > bindparam("k_id"))
+        order_col = Referral.id
+    else:
+        if key in _NULLABLE:
+            conds.append(col.is_not(None))
+        if after:
+            pair, bound = tuple_(col, Referral.id), tuple_(bindparam("k_val", type_=col.type), bindparam("k_id"))
+            conds.append(pair < bound if desc else pair > bound)
+        order_col = col
+    order = (order_col.desc(), Referral.id.desc()) if desc else (order_col.asc(), Referral.id.asc())
+    # The sort column rides along last so the next page's key needs no second query. LIMIT as a
+    # suffix: SQLAlchemy's SQLite dialect adds "OFFSET ?" to .limit(); the case list never offsets.
+    return select(*COLUMNS, col).where(*conds).order_by(*order).suffix_with(f"LIMIT {int(limit)}")
+
+
+def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseSort | None = None,
+               after_key: tuple | None = None, limit: int = 200) -> tuple[list[CaseRow], tuple | None]:
+    """One page of the case list. `after_key` is the `next_key` of the previous page."""
+    filters, sort = filters or CaseFilters(), sort or CaseSort()
+    if sort.key not in SORTS:
+        raise InputError(f"sort: must be one of {', '.join(SORTS)}")
+    if not 1 <= limit <= 5000:
+        raise InputError("limit: must be between 1 and 5000")
+    desc = sort.desc
+    shape, params = _shape(filters)
+    rows: list = []
+    conn = session.connection()  # Core execution: plain rows, no ORM loading layer
+    # Keys are (phase, value, id): phase 0 = rows with a value, phase 1 = NULLs of a nullable column.
+    phase = after_key[0] if after_key else 0
+    if phase == 0:
+        if after_key:
+            params.update(k_val=after_key[1], k_id=after_key[2])
+        rows = conn.execute(_statement(shape, sort.key, desc, False, bool(after_key), limit + 1), params).all()
+    if sort.key in _NULLABLE and len(rows) <= limit:
+        after = bool(after_key) and phase == 1
+        if after:
+            params["k_id"] = after_key[2]
+        rows += conn.execute(_statement(shape, sort.key, desc, True, after, limit + 1 - len(rows)), params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    page = [_row(r) for r in rows]
+    if not more:
+        return page, None
+    value = rows[-1][-1]
+    return page, ((1 if value is None else 0), value, page[-1].id)
+
+
+def count_matching(session: Session, filters: CaseFilters | None = None, cap: int = 10000) -> tuple[int, bool]:
+    """How many referrals match, counted up to `cap` (status bars show "10,000+"): (count, capped)."""
+    shape, params = _shape(filters or CaseFilters())
+    inner = select(Referral.id).where(*_conditions(shape)).suffix_with(f"LIMIT {int(cap) + 1}").subquery()
+    n = session.connection().execute(select(func.count()).select_from(inner), params).scalar_one()
+    return min(n, cap), n > cap

@@ -1,0 +1,79 @@
+"""`triage-desk` command line. With no command it starts the GUI.
+
+Each command group lives in its own module with `register(subparsers, common)`; `common` is a parent
+parser carrying `--data-dir` and `--passphrase-file`. Modules import heavy libraries inside their
+handlers so that starting the GUI stays fast. A handler returns an exit code (or None for 0) and
+raises `TriageError` for anything a user did wrong; main() prints it as one line and exits with its
+code. No command ever reads standard input unless it is a terminal (or `-` was given as a file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from triage_desk import __version__
+from triage_desk.errors import TriageError
+
+# Order is the order in `--help`.
+COMMAND_MODULES = (
+    "triage_desk.cli.gui_cmd",
+    "triage_desk.cli.init_cmd",
+    "triage_desk.cli.user_cmd",
+    "triage_desk.cli.key_cmd",
+    "triage_desk.cli.audit_cmd",
+    "triage_desk.cli.demo_cmd",
+    "triage_desk.cli.referral_cmd",
+    "triage_desk.cli.catalogue_cmd",
+    "triage_desk.cli.assess_cmd",
+    "triage_desk.cli.export_cmd",
+    "triage_desk.cli.verify_cmd",
+    "triage_desk.cli.trust_cmd",
+    "triage_desk.cli.partner_cmd",
+)
+
+
+def common_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="data directory (default: the user's data directory for Triage Desk)")
+    common.add_argument("--passphrase-file", metavar="F",
+                        help="file holding the database passphrase (used when no keyring is available)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_parser()
+    parser = argparse.ArgumentParser(
+        prog="triage-desk", parents=[common],
+        description="Triage Desk - safeguarding front-door triage workstation. "
+                    "With no command, starts the desktop application.")
+    parser.add_argument("--version", action="version", version=f"triage-desk {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="with no command: start the app and fill the database with synthetic demo data")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command group not written yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from triage_desk.cli.gui_cmd import run_gui
+        return run_gui(args)
+    try:
+        return int(args.func(args) or 0)
+    except TriageError as exc:
+        print(f"triage-desk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

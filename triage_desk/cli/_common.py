@@ -1,0 +1,86 @@
+"""Shared CLI plumbing: secrets from files (never from standard input unless it is a terminal),
+opening the workspace from `--data-dir` / `--passphrase-file`, and signing in with `--user`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from triage_desk.errors import InputError
+
+
+def read_secret_file(path: str, option: str) -> str:
+    """A secret from a file: one line, trailing newline dropped. Errors name the option and file."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{option}: file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{option}: cannot read {path} ({exc.__class__.__name__})") from None
+    secret = text.rstrip("\r\n")
+    if not secret:
+        raise InputError(f"{option}: file {path} is empty")
+    return secret
+
+
+def ask_secret(prompt: str, option: str) -> str:
+    """Prompt on a terminal; with no terminal, refuse instead of waiting on standard input."""
+    if not sys.stdin or not sys.stdin.isatty():
+        raise InputError(f"{option} is required when standard input is not a terminal")
+    return getpass.getpass(prompt)
+
+
+def add_user_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", metavar="NAME", required=True, help="act as this user")
+    parser.add_argument("--password-file", metavar="P", help="file holding that user's password")
+
+
+def open_from_args(args: argparse.Namespace):
+    """Open the workspace: keyring first, then --passphrase-file, then a terminal prompt."""
+    from triage_desk import vault
+    from triage_desk.paths import resolve_data_dir
+    from triage_desk.workspace import open_workspace
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    passphrase = None
+    if getattr(args, "passphrase_file", None):
+        passphrase = read_secret_file(args.passphrase_file, "--passphrase-file")
+        return open_workspace(data_dir, passphrase=passphrase)
+    try:
+        return open_workspace(data_dir)
+    except vault.NeedsPassphrase:
+        passphrase = ask_secret("Database passphrase: ", "--passphrase-file (no usable keyring)")
+        return open_workspace(data_dir, passphrase=passphrase)
+
+
+def sign_in(ws, args: argparse.Namespace):
+    """Authenticate `--user` with `--password-file` (or a terminal prompt); sets ws.user."""
+    from triage_desk import accounts
+
+    password = (read_secret_file(args.password_file, "--password-file") if args.password_file
+                else ask_secret(f"Password for {args.user}: ", "--password-file"))
+    with ws.session() as s:
+        ws.user = accounts.authenticate(s, args.user, password, action="cli.login")
+    return ws.user
+
+
+class opened:
+    """`with opened(args) as ws:` — the workspace, closed (and its lock released) afterwards."""
+
+    def __init__(self, args: argparse.Namespace, *, user: bool = False):
+        self.args, self.user = args, user
+
+    def __enter__(self):
+        self.ws = open_from_args(self.args)
+        try:
+            if self.user:
+                sign_in(self.ws, self.args)
+        except BaseException:
+            self.ws.close()
+            raise
+        return self.ws
+
+    def __exit__(self, *exc) -> None:
+        self.ws.close()

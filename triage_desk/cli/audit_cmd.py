@@ -1,0 +1,24 @@
+"""`triage-desk audit verify`: walk the hash chain and name the first broken event."""
+
+from __future__ import annotations
+
+from triage_desk.cli._common import opened
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("audit", parents=[common], help="check the tamper-evident audit trail")
+    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    v = asub.add_parser("verify", parents=[common], help="exit 0 when the chain is intact, else name the first break")
+    v.set_defaults(func=verify)
+
+
+def verify(args) -> int:
+    from triage_desk import audit
+
+    with opened(args) as ws, ws.session() as s:
+        report = audit.verify(s)
+    if report.intact:
+        print(f"audit chain intact: {report.events} events, head {report.head}")
+        return 0
+    print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
+    return 1

@@ -1,0 +1,257 @@
+"""Synthetic demo data: households, repeat referrals, consent states and a spread of referral sources.
+
+Every person is invented: surnames and forenames are built from nonsense syllables, postcodes use
+the non-existent "ZX"/"ZY" areas and NHS numbers the 999 test range. `bulk_generate` writes through
+`executemany` on the raw connection in large transactions (FTS triggers included), so a million
+referrals take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from triage_desk import accounts, audit, matching
+from triage_desk.models import Referral, Role, utcnow
+from triage_desk.referral_rows import local_now, store_text
+
+_S1 = ("Brin", "Quor", "Tam", "Vell", "Zan", "Mor", "Kest", "Lud", "Pim", "Drax", "Fen", "Grel", "Hob", "Jor",
+       "Nib", "Orl", "Plov", "Rask", "Sorn", "Trem", "Ulv", "Wix", "Yarn", "Blen", "Crup", "Dorv", "Elm", "Frin")
+_S2 = ("dlewick", "vale", "bottle", "thorpe", "wimble", "gate", "mire", "stock", "ridge", "fold", "worth",
+       "combe", "holt", "brook", "cott", "ley", "wick", "ham", "ton", "by", "den", "marsh", "well", "croft")
+_F1 = ("Ala", "Bex", "Cori", "Dax", "Eni", "Fen", "Gwyn", "Hal", "Ivo", "Jax", "Kira", "Lio", "Mabe", "Nox",
+       "Oona", "Pax", "Quin", "Rue", "Suki", "Tov", "Ula", "Vix", "Wren", "Xan", "Yola", "Zed")
+_F2 = ("", "bel", "rin", "tor", "lyn", "mo", "na", "ric", "sa", "do")
+# (agency, DfE referral source code, weight)
+SOURCES = (("Police", "5A", 30), ("School", "2A", 18), ("Health visitor", "3A", 5), ("GP", "3B", 4),
+           ("Hospital", "3C", 5), ("Housing", "4", 4), ("Local authority", "6", 8), ("Individual", "1A", 9),
+           ("Anonymous", "9", 3), ("Other legal agency", "7", 4), ("Other", "8", 6), ("Unknown", "10", 2),
+           ("Early years", "2B", 2))
+CONSENT = (("given", 55), ("refused", 10), ("not_sought", 20), ("withdrawn", 3), ("unknown", 12))
+NOT_SOUGHT = ("risk_of_harm_to_child", "risk_to_another", "prejudice_investigation", "undue_delay",
+              "cannot_contact", "lacks_capacity")
+RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner of mother", "aunt")
+YEARS = 3  # the demo spreads referrals over the last three years
+
+
+def nhs_test_number(rng: random.Random) -> str:
+    """A mod-11-valid NHS number in the 999 test range (never issued to a real patient)."""
+    while True:
+        digits = [9, 9, 9] + [rng.randrange(10) for _ in range(6)]
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
+
+
+def fake_surname(rng: random.Random) -> str:
+    return rng.choice(_S1) + rng.choice(_S2)
+
+
+def fake_forename(rng: random.Random) -> str:
+    return rng.choice(_F1) + rng.choice(_F2)
+
+
+def fake_postcode(rng: random.Random) -> str:
+    return f"Z{rng.choice('XY')}{rng.randrange(1, 99)} {rng.randrange(10)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
+           f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+
+
+@dataclass
+class _Household:
+    surname: str
+    postcode: str
+    town: str
+    children: list  # [(person_id, forenames, dob, nhs)]
+    adults: list  # [(name, relationship)]
+    adult_subject: bool
+
+
+def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Household:
+    surname = fake_surname(rng)
+    count = 1 if adult else rng.choice((1, 1, 2, 2, 3))
+    min_age, max_age = (19, 80) if adult else (0, 17)
+    people = []
+    for _ in range(count):
+        age_days = rng.randrange(min_age * 365, max_age * 365 + 364)
+        dob = (when - timedelta(days=age_days)).date().isoformat()
+        people.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), fake_forename(rng), dob,
+                       nhs_test_number(rng) if rng.random() < 0.7 else None))
+    adults = [(f"{fake_forename(rng)} {surname}", rng.choice(RELATIONSHIPS)) for _ in range(rng.choice((1, 2)))]
+    return _Household(surname, fake_postcode(rng), rng.choice(("Testford", "Mockbury", "Sampleton")), people,
+                      adults, adult)
+
+
+def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent, indicators, rr) -> dict:
+    state = consent
+    record = {"person_id": hh.adults[0][0] if hh.adults else subjects[0][0], "scope": "referral", "state": state,
+              "date": when.date().isoformat(), "method": rng.choice(("verbal", "written"))}
+    if state == "not_sought":
+        record["reason"] = rng.choice(NOT_SOUGHT)
+    return {
+        "schema": "triage-desk/referral", "schema_version": 1, "id": rid, "reference": ref,
+        "form": {"id": "marf-default", "version": "1"}, "status": status,
+        "variant": "adult" if hh.adult_subject else "child",
+        "contact": {"received_at": when.isoformat(timespec="minutes"), "channel": rng.choice(
+            ("phone", "email", "portal", "portal", "in_person")), "urgent": rng.random() < 0.08,
+            "referral_source": source},
+        "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": "Referrer", "agency": agency,
+                     "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
+        "consent": {"records": [record], "child_consulted": rng.choice(("yes", "no", "not_applicable"))},
+        "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
+                      "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
+                      "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,
+                                  "postcode": hh.postcode}} for pid, fn, dob, nhs in subjects],
+        "household": [{"name": name, "relationship": rel, "parental_responsibility":
+                       "yes" if rel in ("mother", "father") else "not_known"} for name, rel in hh.adults],
+        "concerns": {"narrative": "Synthetic demo referral (no real person).", "indicators": indicators},
+        "links": {"matched_person_ids": [], "re_referrals_12m": rr},
+    }
+
+
+def _weighted(rng, table):
+    return rng.choices([t[:-1] for t in table], weights=[t[-1] for t in table])[0]
+
+
+def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None) -> dict:
+    """Insert `n` synthetic referrals (and their people) quickly. Returns counts, seconds and rate."""
+    accounts.require(ws.user, Role.ADMIN, Role.LEAD)
+    from triage_desk.forms.threshold import default_context
+
+    cat = default_context().catalogue
+    pools = {p: [i.id for i in cat.for_population(p)] for p in ("child", "adult")}
+    t0 = time.perf_counter()
+    with ws.session() as s:
+        existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
+        last_refs = dict(s.execute(select(func.substr(Referral.reference, 4, 4), func.max(Referral.reference))
+                                   .group_by(func.substr(Referral.reference, 4, 4))).all())
+    counters = {int(y): int(r[-6:]) for y, r in last_refs.items()}
+    rng = random.Random(f"{seed}:{existing}")
+    totals = {"people": 0, "links": 0}
+    # Generation (Python) and insertion (SQLite, which releases the GIL) overlap: a producer thread
+    # builds the next batch while this one is written.
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in _generate(rng, n, counters, pools, batch, totals):
+                batches.put(item)
+        except BaseException as exc:  # reported on the writing thread
+            failure.append(exc)
+        finally:
+            batches.put(None)
+
+    raw = ws.engine.raw_connection()
+    producer = threading.Thread(target=produce, name="demo-generate", daemon=True)
+    item = ()
+    try:
+        cur = raw.cursor()
+        # A big page cache for this connection only: index inserts for a million rows stay in memory.
+        cur.execute("PRAGMA cache_size = -262144")
+        producer.start()
+        while (item := batches.get()) is not None:
+            done, person_rows, ref_rows, link_rows = item
+            cur.executemany(_INSERT_PERSON, person_rows)
+            cur.executemany(_INSERT_REFERRAL, ref_rows)
+            cur.executemany(_INSERT_LINK, link_rows)
+            raw.commit()
+            if progress:
+                progress(done, n)
+    finally:
+        while item is not None and producer.is_alive():  # a write failed: let the producer finish
+            item = batches.get()
+        raw.close()
+    if failure:
+        raise failure[0]
+    seconds = time.perf_counter() - t0
+    with ws.session() as s:
+        audit.record(s, ws.actor, "demo.generate", "workspace", None, referrals=n, people=totals["people"], seed=seed)
+    return {"referrals": n, "people": totals["people"], "links": totals["links"], "seconds": round(seconds, 2),
+            "per_second": round(n / seconds) if seconds else None}
+
+
+_INSERT_PERSON = ("INSERT INTO person (id, surname, forenames, dob, nhs_number, postcode, surname_key, "
+                  "surname_soundex, forename_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+_INSERT_REFERRAL = ("INSERT INTO referral (id, reference, status, variant, received_at, subject_name, subject_sort, "
+                    "referrer_agency, referral_source, urgent, rag, decision_due, suggested_level, final_level, "
+                    "re_referrals_12m, form_id, form_version, document, wizard_step, created_by, created_at, "
+                    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+_INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_id, state, decided_by, decided_at) "
+                "VALUES (?,?,?,?,?,?)")
+_KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
+
+
+def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict):
+    """Yields (referrals so far, person rows, referral rows, link rows) in chronological order."""
+    end = local_now().replace(second=0)
+    start = end - timedelta(days=365 * YEARS)
+    step = (end - start) / max(n, 1)
+    households: list[_Household] = []
+    history: dict[str, list[datetime]] = {}
+    ref_rows, person_rows, link_rows = [], [], []
+    now_s = matching.sql_datetime(utcnow())
+    for i in range(n):
+        when = (start + step * i + timedelta(minutes=rng.randrange(0, 30))).replace(second=0, microsecond=0)
+        if households and rng.random() < 0.27:  # a repeat referral for a known household
+            hh = households[-1 - min(int(rng.expovariate(1 / 2000)), len(households) - 1)]
+        else:
+            hh = _new_household(rng, when, adult=rng.random() < 0.2)
+            households.append(hh)
+            for pid, fn, dob, nhs in hh.children:
+                keys = matching.person_keys(hh.surname, fn)
+                person_rows.append((pid, hh.surname, fn, dob, nhs, hh.postcode, keys["surname_key"],
+                                    keys["surname_soundex"], keys["forename_key"], now_s))
+                totals["people"] += 1
+            if len(households) > 2 * _KEEP_HOUSEHOLDS:
+                del households[:_KEEP_HOUSEHOLDS]
+                kept = {pid for h in households for pid, *_ in h.children}
+                history = {pid: ts for pid, ts in history.items() if pid in kept}
+        subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
+        cutoff = matching.twelve_months_before(when)
+        rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
+        age_days = (end - when).days
+        status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
+            ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
+        agency, source = _weighted(rng, SOURCES)
+        (consent,) = _weighted(rng, CONSENT)
+        counters[when.year] = counters.get(when.year, 0) + 1
+        ref = f"TD-{when.year:04d}-{counters[when.year]:06d}"
+        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        pool = pools["adult" if hh.adult_subject else "child"]
+        doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
+                        rng.sample(pool, rng.randrange(1, 5)), rr)
+        level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
+        rag = None if status == "draft" else ("red" if level == 4 else ("amber" if level == 3 else "green"))
+        due = None if status == "draft" else matching.sql_datetime(when + timedelta(hours=24))
+        names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
+        sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
+        ref_rows.append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
+                         doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
+                         level if status in ("decided", "closed") else None, rr, "marf-default", "1",
+                         store_text(doc), None, "demo", now_s, now_s))
+        for pid, *_ in subjects:
+            link_rows.append((rid, pid, pid, "linked", "demo", now_s))
+            if status != "draft":
+                history.setdefault(pid, []).append(when)
+            totals["links"] += 1
+        if len(ref_rows) >= batch or i == n - 1:
+            yield i + 1, person_rows, ref_rows, link_rows
+            ref_rows, person_rows, link_rows = [], [], []
+
+
+def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
+    """Top the database up to at least `n` referrals; returns how many were added (0 when enough)."""
+    with ws.session() as s:
+        existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
+    if existing >= n:
+        return 0
+    return bulk_generate(ws, n - existing, seed)["referrals"]

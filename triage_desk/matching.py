@@ -1,0 +1,220 @@
+"""Person matching at intake: who already known to the front door might this subject be?
+
+Candidates come only from indexed look-ups (never a scan of every person): NHS number, the metaphone
+key of the surname with the DOB, the DOB alone, and FTS5 prefix matches on names and postcode. Each
+candidate is then scored with rapidfuzz and the reasons are listed for the officer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import jellyfish
+from rapidfuzz import fuzz
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+PER_SOURCE = 200  # most candidates taken from any one look-up
+MIN_SCORE = 60.0
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass
+class Candidate:
+    person_id: str
+    surname: str
+    forenames: str
+    dob: str | None
+    postcode: str | None
+    nhs_number: str | None
+    score: float
+    why: list[str]
+    referrals: list[dict] = field(default_factory=list)  # {"id", "reference", "received_at", "status"}
+
+
+def normalise_postcode(value: str | None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    pc = re.sub(r"\s+", "", value).upper()
+    if not (5 <= len(pc) <= 7):
+        return None
+    return f"{pc[:-3]} {pc[-3:]}"
+
+
+def phonetic(name: str | None) -> str:
+    """Metaphone of the first word of a name ('' when none)."""
+    words = _WORD.findall(name or "")
+    return jellyfish.metaphone(words[0])[:32] if words else ""
+
+
+def soundex(name: str | None) -> str:
+    words = _WORD.findall(name or "")
+    return jellyfish.soundex(words[0]) if words else ""
+
+
+def person_keys(surname: str, forenames: str) -> dict:
+    """The indexed phonetic columns of a Person."""
+    return {"surname_key": phonetic(surname), "surname_soundex": soundex(surname),
+            "forename_key": phonetic(forenames)}
+
+
+def _dob(value) -> str | None:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _fts_query(words: list[str]) -> str | None:
+    # Quoted prefix terms: user text can never inject FTS5 syntax.
+    terms = [f'"{w}"*' for w in words if len(w) >= 2]
+    return " AND ".join(terms) if terms else None
+
+
+def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | None, nhs: str | None,
+                   postcode: str | None) -> dict[str, set[str]]:
+    """person id -> look-ups that found it."""
+    found: dict[str, set[str]] = {}
+
+    def add(sql: str, params: dict, tag: str) -> None:
+        for (pid,) in session.execute(text(sql + f" LIMIT {PER_SOURCE}"), params):
+            found.setdefault(pid, set()).add(tag)
+
+    if nhs:
+        add("SELECT id FROM person WHERE nhs_number = :v", {"v": nhs}, "nhs")
+    key = phonetic(surname)
+    if key and dob:
+        add("SELECT id FROM person WHERE surname_key = :k AND dob = :d", {"k": key, "d": dob}, "phonetic_dob")
+    if dob:
+        add("SELECT id FROM person WHERE dob = :d", {"d": dob}, "dob")
+    if key:
+        add("SELECT id FROM person WHERE surname_key = :k", {"k": key}, "phonetic")
+    sx = soundex(surname)
+    if sx and not dob:
+        add("SELECT id FROM person WHERE surname_soundex = :k", {"k": sx}, "soundex")
+    q = _fts_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")])
+    if q:
+        add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
+            "WHERE person_fts MATCH :q", {"q": q}, "name")
+    if postcode and q:
+        pq = f'postcode : "{postcode}"'
+        add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
+            "WHERE person_fts MATCH :q", {"q": pq}, "postcode")
+    return found
+
+
+def _score(subject: tuple, row) -> tuple[float, list[str]]:
+    surname, forenames, dob, nhs, postcode = subject
+    why: list[str] = []
+    if nhs and row.nhs_number == nhs:
+        return 100.0, ["same NHS number"]
+    s_sim = fuzz.ratio(surname.lower(), (row.surname or "").lower()) if surname else 0.0
+    f_sim = fuzz.token_set_ratio(forenames.lower(), (row.forenames or "").lower()) if forenames else 0.0
+    same_sound = bool(surname) and phonetic(surname) == row.surname_key
+    score = 0.35 * s_sim + 0.25 * f_sim
+    if s_sim == 100:
+        why.append("same surname")
+    elif same_sound:
+        score = max(score, 0.35 * 90 + 0.25 * f_sim)
+        why.append("surname sounds the same")
+    elif s_sim >= 75:
+        why.append(f"similar surname ({s_sim:.0f}%)")
+    if f_sim == 100:
+        why.append("same forenames")
+    elif f_sim >= 75:
+        why.append(f"similar forenames ({f_sim:.0f}%)")
+    if dob and row.dob is not None and _dob(row.dob) == dob:
+        score += 30
+        why.append("same date of birth")
+    if postcode and row.postcode == postcode:
+        score += 10
+        why.append("same postcode")
+    if nhs and row.nhs_number and row.nhs_number != nhs:
+        score -= 40
+        why.append("different NHS number")
+    return round(min(score, 99.0), 1), why
+
+
+def find_candidates(session: Session, subject: dict, *, exclude: set[str] | frozenset[str] = frozenset(),
+                    limit: int = 10, min_score: float = MIN_SCORE, with_referrals: bool = True) -> list[Candidate]:
+    """People who may be this document subject (dict with surname, forenames, dob, nhs_number, address)."""
+    surname = (subject.get("surname") or "").strip() if isinstance(subject.get("surname"), str) else ""
+    forenames = (subject.get("forenames") or "").strip() if isinstance(subject.get("forenames"), str) else ""
+    if surname in ("not_known", "not_applicable"):
+        surname = ""
+    dob = _dob(subject.get("dob"))
+    nhs = subject.get("nhs_number") if isinstance(subject.get("nhs_number"), str) else None
+    nhs = re.sub(r"\s", "", nhs) if nhs else None
+    address = subject.get("address") if isinstance(subject.get("address"), dict) else {}
+    postcode = normalise_postcode(address.get("postcode"))
+    if not (surname or forenames or nhs):
+        return []
+    found = _candidate_ids(session, surname, forenames, dob, nhs, postcode)
+    ids = [pid for pid in found if pid not in exclude]
+    if not ids:
+        return []
+    rows = []
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        marks = ",".join(f":p{i}" for i in range(len(part)))
+        rows += session.execute(text("SELECT id, surname, forenames, dob, nhs_number, postcode, surname_key "
+                                     f"FROM person WHERE id IN ({marks})"),
+                                {f"p{i}": v for i, v in enumerate(part)}).all()
+    key = (surname, forenames, dob, nhs, postcode)
+    scored = []
+    for row in rows:
+        score, why = _score(key, row)
+        if score >= min_score:
+            scored.append(Candidate(row.id, row.surname, row.forenames, _dob(row.dob), row.postcode,
+                                    row.nhs_number, score, why))
+    scored.sort(key=lambda c: (-c.score, c.surname, c.forenames, c.person_id))
+    scored = scored[:limit]
+    if with_referrals:
+        for c in scored:
+            c.referrals = referrals_of(session, c.person_id)
+    return scored
+
+
+def referrals_of(session: Session, person_id: str, limit: int = 50) -> list[dict]:
+    rows = session.execute(text(
+        "SELECT r.id, r.reference, r.received_at, r.status FROM referral_subject rs "
+        "JOIN referral r ON r.id = rs.referral_id WHERE rs.person_id = :p AND rs.state = 'linked' "
+        "ORDER BY r.received_at DESC LIMIT :n"), {"p": person_id, "n": limit}).all()
+    return [{"id": r.id, "reference": r.reference, "received_at": str(r.received_at)[:16].replace(" ", "T"),
+             "status": r.status} for r in rows]
+
+
+def twelve_months_before(moment: datetime) -> datetime:
+    """The same date-time a year earlier (29 February falls back to the 28th)."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def sql_datetime(moment: datetime) -> str:
+    """A date-time as SQLAlchemy stores it in SQLite (so text() comparisons match the stored strings)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def re_referrals_12m(session: Session, person_ids, received_at: datetime,
+                     exclude_referral_id: str | None = None) -> int:
+    """Submitted referrals for any of these people received in the 12 months up to `received_at`
+    (a referral exactly 12 months earlier counts; drafts never count)."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        return 0
+    marks = ",".join(f":p{i}" for i in range(len(ids)))
+    params = {f"p{i}": v for i, v in enumerate(ids)}
+    params.update(start=sql_datetime(twelve_months_before(received_at)), end=sql_datetime(received_at),
+                  ex=exclude_referral_id or "")
+    return session.execute(text(
+        "SELECT count(DISTINCT r.id) FROM referral_subject rs JOIN referral r ON r.id = rs.referral_id "
+        f"WHERE rs.person_id IN ({marks}) AND rs.state = 'linked' AND r.status != 'draft' "
+        "AND r.received_at >= :start AND r.received_at < :end AND r.id != :ex"), params).scalar_one()

@@ -1,0 +1,69 @@
+"""Referrals: one row per referral document, with the columns the case list sorts and filters on.
+
+The whole document lives in `document` (canonical JSON); the other columns are copies kept in step
+by `triage_desk.intake` so the case list never parses JSON. Keyset paging needs a composite index
+ending in `id` for every sort, and one leading with each filter column.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from triage_desk.models.base import Base, utcnow
+
+STATUSES = ("draft", "submitted", "decided", "closed")
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        Index("ix_referral_received", "received_at", "id"),
+        Index("ix_referral_status_received", "status", "received_at", "id"),
+        Index("ix_referral_rag_received", "rag", "received_at", "id"),
+        Index("ix_referral_agency_received", "referrer_agency", "received_at", "id"),
+        Index("ix_referral_due", "decision_due", "id"),
+        Index("ix_referral_subject", "subject_sort", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the document's uuid
+    reference: Mapped[str] = mapped_column(String(16), unique=True)  # TD-YYYY-NNNNNN
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    variant: Mapped[str] = mapped_column(String(8), default="child")
+    received_at: Mapped[datetime] = mapped_column(DateTime)  # local Europe/London, naive
+    subject_name: Mapped[str] = mapped_column(String(300), default="")  # "SURNAME, Forenames; ..."
+    subject_sort: Mapped[str] = mapped_column(String(300), default="")  # lower-case, surname first
+    referrer_agency: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    referral_source: Mapped[str | None] = mapped_column(String(4), nullable=True)  # DfE 1A..10
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    rag: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    decision_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    suggested_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    final_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    re_referrals_12m: Mapped[int] = mapped_column(Integer, default=0)
+    form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    form_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    document: Mapped[str] = mapped_column(Text)
+    wizard_step: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Full-text index over the reference and subject names (drafts included: they have no Person yet).
+# External content: the text stays in `referral`; triggers keep the index in step.
+REFERRAL_FTS_DDL = (
+    "CREATE VIRTUAL TABLE referral_fts USING fts5(reference, subject_name, content='referral', "
+    "content_rowid='rowid', tokenize=\"unicode61 remove_diacritics 2\", prefix='2 3')",
+    "CREATE TRIGGER referral_fts_ai AFTER INSERT ON referral BEGIN "
+    "INSERT INTO referral_fts(rowid, reference, subject_name) VALUES (new.rowid, new.reference, new.subject_name); END",
+    "CREATE TRIGGER referral_fts_ad AFTER DELETE ON referral BEGIN "
+    "INSERT INTO referral_fts(referral_fts, rowid, reference, subject_name) "
+    "VALUES ('delete', old.rowid, old.reference, old.subject_name); END",
+    "CREATE TRIGGER referral_fts_au AFTER UPDATE OF reference, subject_name ON referral BEGIN "
+    "INSERT INTO referral_fts(referral_fts, rowid, reference, subject_name) "
+    "VALUES ('delete', old.rowid, old.reference, old.subject_name); "
+    "INSERT INTO referral_fts(rowid, reference, subject_name) VALUES (new.rowid, new.reference, new.subject_name); END",
+)

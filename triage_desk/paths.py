@@ -1,0 +1,39 @@
+"""Where things live: the data directory and the resource files shipped with the app."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+APP_DIR_NAME = "TriageDesk"
+DB_FILE = "triage.db"
+KEY_FILE = "keys.json"  # wrapped copies of the data key (never the key in clear)
+LOCK_FILE = "triage.lock"
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (platformdirs), overridable by TRIAGE_DESK_DATA_DIR."""
+    env = os.environ.get("TRIAGE_DESK_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_DIR_NAME, appauthor=False))
+
+
+def resolve_data_dir(arg: str | os.PathLike | None) -> Path:
+    """`--data-dir` when given, else the default; always absolute so messages and locks are unambiguous."""
+    return (Path(arg).expanduser() if arg else default_data_dir()).resolve()
+
+
+def resource_path(*parts: str) -> Path:
+    """A file from resources/ (installed as the package triage_desk.resources, or the checkout's folder)."""
+    try:
+        base = resources.files("triage_desk.resources")
+        candidate = Path(str(base.joinpath(*parts)))
+        if candidate.exists():
+            return candidate
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "resources" / Path(*parts)

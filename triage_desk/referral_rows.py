@@ -1,0 +1,163 @@
+"""Referral document <-> `referral` row: canonical text and the columns copied out of the document.
+
+Uses `triage_desk.forms.document` (canonical dump, JSON-path errors) when it is present; the fallbacks
+follow the same contract (docs/architecture.md) so the store works on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage_desk.errors import InputError
+from triage_desk.models import Referral, utcnow
+
+LONDON = ZoneInfo("Europe/London")
+REFERENCE = re.compile(r"^TD-\d{4}-\d{6}$")
+SCHEMA = "triage-desk/referral"
+
+
+def local_now() -> datetime:
+    """Now in Europe/London, naive, to the second (the document's local-time convention)."""
+    return datetime.now(LONDON).replace(tzinfo=None, microsecond=0)
+
+
+def _document_module():
+    """forms.document when it exists (looked up once: a failed import is not cheap to repeat)."""
+    global _DOCMOD
+    if _DOCMOD is False:
+        try:
+            from triage_desk.forms import document as mod
+        except ImportError:
+            mod = None
+        _DOCMOD = mod
+    return _DOCMOD
+
+
+_DOCMOD = False
+
+
+def dump(doc: dict) -> str:
+    """Canonical JSON text for export: the same document always gives the same bytes."""
+    mod = _document_module()
+    if mod is None:
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ": "), indent=2) + "\n"
+    return mod.dump_document(doc)
+
+
+def store_text(doc: dict) -> str:
+    """Compact JSON as stored in `referral.document` (export re-serialises it canonically)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def load(text: str | bytes, source: str = "document") -> dict:
+    """Parse a referral document; errors name the JSON path (never a value)."""
+    mod = _document_module()
+    if mod is None:
+        return _load_fallback(text, source)
+    return mod.load_document(text)
+
+
+def _load_fallback(text: str | bytes, source: str) -> dict:
+    try:
+        doc = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
+        raise InputError(f"{source}: not valid JSON{where}") from None
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    if doc.get("schema") != SCHEMA:
+        raise InputError(f"$.schema: must be \"{SCHEMA}\"")
+    check_identity(doc)
+    for key, kind in (("contact", dict), ("referrer", dict), ("subjects", list), ("links", dict)):
+        if key in doc and not isinstance(doc[key], kind):
+            raise InputError(f"$.{key}: must be {'an object' if kind is dict else 'a list'}")
+    for n, s in enumerate(doc.get("subjects") or []):
+        if not isinstance(s, dict):
+            raise InputError(f"$.subjects[{n}]: must be an object")
+    return doc
+
+
+def check_identity(doc: dict) -> None:
+    """The keys the store itself relies on: id, reference, status, variant."""
+    try:
+        uuid.UUID(str(doc.get("id")))
+    except ValueError:
+        raise InputError("$.id: must be a UUID") from None
+    ref = doc.get("reference")
+    if ref is not None and not (isinstance(ref, str) and REFERENCE.match(ref)):
+        raise InputError("$.reference: must look like TD-YYYY-NNNNNN")
+    if doc.get("status", "draft") not in ("draft", "submitted", "decided", "closed"):
+        raise InputError("$.status: must be draft, submitted, decided or closed")
+    if doc.get("variant", "child") not in ("child", "adult"):
+        raise InputError("$.variant: must be child or adult")
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) and value not in ("not_known", "not_applicable") else ""
+
+
+def subject_names(doc: dict) -> tuple[str, str]:
+    """Display name ("SURNAME, Forenames; ...") and the lower-case sort key of the subjects."""
+    shown, sort = [], []
+    for s in doc.get("subjects") or []:
+        if not isinstance(s, dict):
+            continue
+        surname, forenames = _text(s.get("surname")), _text(s.get("forenames"))
+        if surname or forenames:
+            shown.append(f"{surname.upper()}, {forenames}" if surname else forenames)
+            sort.append(f"{surname} {forenames}".strip().lower())
+    return "; ".join(shown)[:300], " ".join(sort)[:300]
+
+
+def parse_local(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt.astimezone(LONDON).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def columns(doc: dict) -> dict:
+    """The case-list columns copied out of a document (scores are added by intake on submit)."""
+    contact = doc.get("contact") if isinstance(doc.get("contact"), dict) else {}
+    referrer = doc.get("referrer") if isinstance(doc.get("referrer"), dict) else {}
+    form = doc.get("form") if isinstance(doc.get("form"), dict) else {}
+    links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
+    name, sort = subject_names(doc)
+    agency = _text(referrer.get("agency"))
+    source = contact.get("referral_source")
+    rr = links.get("re_referrals_12m")
+    return {
+        "status": doc.get("status", "draft"), "variant": doc.get("variant", "child"),
+        "received_at": parse_local(contact.get("received_at")) or local_now(),
+        "subject_name": name, "subject_sort": sort, "referrer_agency": agency[:120] or None,
+        "referral_source": source if isinstance(source, str) and len(source) <= 4 else None,
+        "urgent": contact.get("urgent") is True,
+        "form_id": str(form["id"])[:64] if form.get("id") is not None else None,
+        "form_version": str(form["version"])[:32] if form.get("version") is not None else None,
+        "re_referrals_12m": rr if isinstance(rr, int) and not isinstance(rr, bool) else 0,
+    }
+
+
+def next_reference(session: Session, year: int) -> str:
+    """The next free TD-YYYY-NNNNNN for a year (a range read on the unique index, not a scan)."""
+    prefix = f"TD-{year:04d}-"
+    last = session.execute(select(func.max(Referral.reference))
+                           .where(Referral.reference >= prefix, Referral.reference < f"TD-{year:04d}.")).scalar()
+    return f"{prefix}{(int(last[-6:]) if last else 0) + 1:06d}"
+
+
+def new_row(doc: dict, text: str, actor: str | None, step: str | None = None) -> Referral:
+    now = utcnow()
+    return Referral(id=doc["id"], reference=doc["reference"], document=text, wizard_step=step, created_by=actor,
+                    created_at=now, updated_at=now, **columns(doc))

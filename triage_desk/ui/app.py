@@ -1,0 +1,249 @@
+"""QApplication bootstrap and the start-up flow.
+
+Start fast: the first window (first-run wizard or sign-in) is shown before SQLAlchemy, Alembic or
+cryptography are imported; the database opens in a worker thread while the user types. Problems the
+user cannot fix from a dialog (second instance, damaged database or key file, read-only directory)
+end in one clear message box naming the file or directory, and a clean exit that changes nothing.
+
+Test/benchmark hook: TRIAGE_DESK_EXIT_AFTER_SHOW=1 prints `TRIAGE_DESK_SHOWN <unix time> loaded=<heavy
+modules already imported>` when the first window has been shown and quits without opening the database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from triage_desk import APP_NAME
+from triage_desk.errors import StoreError, TriageError
+
+EXIT_AFTER_SHOW = "TRIAGE_DESK_EXIT_AFTER_SHOW"
+
+
+class _FirstShow(QObject):
+    """Calls `callback` once, on the event-loop turn after the watched window's first Show event."""
+
+    def __init__(self, window: QWidget, callback):
+        super().__init__(window)
+        self._callback = callback
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Show:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
+def _looks_initialised(data_dir: Path) -> bool:
+    # Mirrors workspace.is_initialised without importing the workspace stack (~30 ms) before the
+    # first window; tests/test_ui_login.py checks the two agree.
+    from triage_desk.paths import DB_FILE, KEY_FILE
+
+    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+class AppController(QObject):
+    """Owns the workspace and moves between wizard, unlock, sign-in and the main window."""
+
+    def __init__(self, data_dir: Path, *, demo: bool = False, background: bool = True, on_first_show=None,
+                 exit_app=None):
+        super().__init__()
+        # Tests pass their own: QApplication.exit() outside exec() would stall pytest-qt's event processing.
+        self.exit_app = exit_app or (lambda code: QApplication.instance().exit(code))
+        self.quit_requested = False
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.background = background  # False in the start-up benchmark: show, report, quit
+        self.on_first_show = on_first_show
+        self.ws = None
+        self.wizard = self.login = self.unlock = self.main = None
+        self.exit_code = 0
+        QApplication.instance().aboutToQuit.connect(self.shutdown)
+
+    # ---- start ------------------------------------------------------------------------------------
+    def start(self) -> QWidget | None:
+        """Show the first window and return it (None when start-up failed with a message).
+        A damaged key file or database is reported by the background open, after the window is up."""
+        if not _looks_initialised(self.data_dir):
+            return self._start_first_run()
+        return self._start_sign_in()
+
+    def _start_first_run(self) -> QWidget | None:
+        from triage_desk.ui.first_run_wizard import FirstRunWizard
+
+        target = _nearest_existing(self.data_dir)
+        if not os.access(target, os.W_OK | os.X_OK) or (target == self.data_dir and not target.is_dir()):
+            self.fatal(StoreError(f"data directory {self.data_dir} cannot be created or written "
+                                  f"({target} is not writable)"))
+            return None
+        self.wizard = FirstRunWizard(self.data_dir)
+        self.wizard.accepted.connect(lambda: self._signed_in_after_wizard())
+        self.wizard.rejected.connect(self._quit)
+        self._after_show(self.wizard, self._prewarm)
+        self.wizard.show()
+        return self.wizard
+
+    def _start_sign_in(self) -> QWidget:
+        from triage_desk.ui.login_dialog import LoginDialog
+
+        self.login = LoginDialog(self.data_dir)
+        self.login.signed_in.connect(self._on_signed_in)
+        self.login.rejected.connect(self._quit)
+        self._after_show(self.login, self._open_with_keyring)
+        self.login.show()
+        return self.login
+
+    def _after_show(self, window: QWidget, then) -> None:
+        # Installed before show(): the Show event is delivered synchronously inside show().
+        if self.background:
+            _FirstShow(window, then)
+        if self.on_first_show is not None:
+            _FirstShow(window, self.on_first_show)
+            self.on_first_show = None
+
+    def _prewarm(self) -> None:
+        from triage_desk.ui.tasks import prewarm, run_in_background
+
+        run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
+
+    def _open(self, **secret):
+        """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
+        from triage_desk.workspace import open_workspace
+
+        return open_workspace(self.data_dir, **secret)
+
+    def _open_with_keyring(self) -> None:
+        from triage_desk.ui.tasks import run_in_background
+
+        run_in_background(self._open, self._on_opened, self._on_open_failed)
+
+    def _on_opened(self, ws) -> None:
+        self.ws = ws
+        if self.login is not None:
+            self.login.set_workspace(ws)
+
+    def _on_open_failed(self, exc: BaseException) -> None:
+        from triage_desk import vault
+
+        if isinstance(exc, vault.NeedsPassphrase):
+            self._show_unlock()
+        elif isinstance(exc, TriageError):
+            self.fatal(exc)
+        else:
+            raise exc
+
+    def _show_unlock(self) -> None:
+        from triage_desk.ui.unlock_dialog import UnlockDialog
+
+        self._prewarm()  # the database stack loads while the passphrase is typed
+        self.unlock = UnlockDialog(self.data_dir, self._open, self.login)
+        self.unlock.unlocked.connect(self._on_opened)
+        self.unlock.fatal.connect(self.fatal)
+        self.unlock.rejected.connect(self._quit)
+        self.unlock.show()
+        self.unlock.raise_()
+        self.unlock.activateWindow()
+
+    # ---- signed in ----------------------------------------------------------------------------------
+    def _signed_in_after_wizard(self) -> None:
+        self.ws = self.wizard.workspace
+        self._on_signed_in(self.ws.user)
+        self.wizard.deleteLater()
+        self.wizard = None
+
+    def _on_signed_in(self, _user) -> None:
+        from triage_desk.ui.main_window import MainWindow
+
+        self.main = MainWindow(self.ws)
+        self.main.signed_out.connect(self._on_signed_out)
+        self.main.show()
+        if self.login is not None:
+            self.login.hide()
+        if self.demo:
+            self._load_demo()
+
+    def _on_signed_out(self) -> None:
+        from triage_desk.ui.login_dialog import LoginDialog
+
+        old, self.main = self.main, None
+        if self.login is None:
+            self.login = LoginDialog(self.data_dir)
+            self.login.signed_in.connect(self._on_signed_in)
+            self.login.rejected.connect(self._quit)
+            self.login.set_workspace(self.ws)
+        self.login.reset()
+        self.login.show()  # shown before the main window closes, so the app does not quit
+        old.deleteLater()
+
+    def _load_demo(self) -> None:
+        import importlib.util
+
+        self.demo = False  # once per run
+        bar = self.main.statusBar()
+        if importlib.util.find_spec("triage_desk.demo") is None:
+            bar.showMessage("Demo data arrives with the referral model: nothing was added.", 15000)
+            return
+        from triage_desk.demo import ensure_demo_data
+        from triage_desk.ui.tasks import run_in_background
+
+        bar.showMessage("Adding synthetic demo data…")
+        run_in_background(lambda: ensure_demo_data(self.ws),
+                          lambda n: self.main and bar.showMessage(f"Demo data ready: {n} synthetic records added.",
+                                                                  15000),
+                          lambda exc: self.main and bar.showMessage(f"Demo data failed: {exc}", 15000))
+
+    # ---- leaving ------------------------------------------------------------------------------------
+    def fatal(self, exc: TriageError) -> None:
+        """One clear message naming the file or directory, then a clean exit."""
+        self.exit_code = getattr(exc, "exit_code", 1)
+        parent = next((w for w in (self.unlock, self.login, self.wizard) if w is not None and w.isVisible()), None)
+        if not os.environ.get(EXIT_AFTER_SHOW):
+            QMessageBox.critical(parent, f"{APP_NAME} cannot start", f"{str(exc)[:1].upper()}{str(exc)[1:]}"
+                                 "\n\nNothing was changed. The application will now close.")
+        print(f"triage-desk: {exc}", file=sys.stderr)
+        self._quit()
+
+    def _quit(self) -> None:
+        self.quit_requested = True
+        QTimer.singleShot(0, lambda: self.exit_app(self.exit_code))
+
+    def shutdown(self) -> None:
+        if self.main is not None:
+            self.main.close()  # records the logout
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = None
+
+
+def _report_shown() -> None:
+    heavy = [m for m in ("sqlalchemy", "alembic", "reportlab", "cryptography", "keyring") if m in sys.modules]
+    print(f"TRIAGE_DESK_SHOWN {time.time():.6f} loaded={','.join(heavy) or '-'}", flush=True)
+    QApplication.instance().exit(0)
+
+
+def run(data_dir_arg: str | None = None, *, demo: bool = False) -> int:
+    """Entry point behind `triage-desk` / `triage-desk gui`."""
+    from triage_desk.paths import resolve_data_dir
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    exit_after_show = bool(os.environ.get(EXIT_AFTER_SHOW))
+    controller = AppController(resolve_data_dir(data_dir_arg), demo=demo, background=not exit_after_show,
+                               on_first_show=_report_shown if exit_after_show else None)
+    if controller.start() is None:
+        return controller.exit_code or 1
+    code = app.exec()
+    return controller.exit_code or code

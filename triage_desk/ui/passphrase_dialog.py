@@ -1,0 +1,140 @@
+"""Key and password changes: the database passphrase (admins), a new recovery code shown once
+(admins), and a user's own password. All through the core (`keys`, `accounts`), which audits."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QMessageBox, QVBoxLayout, QWidget
+
+from triage_desk.errors import InputError, TriageError
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    RecoveryCodePanel,
+    StrengthMeter,
+    add_row,
+    busy_cursor,
+    chain_tab_order,
+    heading,
+    note,
+)
+
+
+class _SecretChangeDialog(QDialog):
+    """Current secret + new secret twice, an in-dialog error label, OK runs `change()`."""
+
+    what = "passphrase"
+
+    def __init__(self, ws, title: str, explanation: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle(f"{title} - Triage Desk")
+        self.current = PasswordField(f"Current {self.what}")
+        self.new = PasswordField(f"New {self.what}")
+        self.repeat = PasswordField(f"Repeat new {self.what}")
+        form = QFormLayout()
+        add_row(form, f"&Current {self.what}:", self.current)
+        add_row(form, f"&New {self.what}:", self.new)
+        self.meter = StrengthMeter()
+        form.addRow("", self.meter)
+        self.new.textChanged.connect(self.meter.update_for)
+        add_row(form, f"&Repeat new {self.what}:", self.repeat)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(f"&Change {self.what}")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.addWidget(heading(title, 2))
+        layout.addWidget(note(explanation))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        chain_tab_order(self.current, self.new, self.repeat, self.ok)
+        self.setMinimumWidth(520)
+
+    def change(self) -> None:
+        raise NotImplementedError
+
+    def submit(self) -> None:
+        try:
+            if self.new.text() != self.repeat.text():
+                raise InputError(f"repeat new {self.what}: the two entries differ")
+            with busy_cursor():
+                self.change()
+        except TriageError as exc:
+            self.error.show_error(str(exc))
+            return
+        QMessageBox.information(self, "Triage Desk", f"Your {self.what} has been changed.")
+        self.accept()
+
+
+class PassphraseDialog(_SecretChangeDialog):
+    what = "passphrase"
+
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(ws, "Change database passphrase",
+                         "The database key is re-wrapped under the new passphrase; the data itself is not "
+                         "re-encrypted. The recovery code keeps working.", parent)
+
+    def change(self) -> None:
+        from triage_desk import keys
+
+        keys.change_passphrase(self.ws, self.current.text(), self.new.text())
+
+
+class ChangePasswordDialog(_SecretChangeDialog):
+    what = "password"
+
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(ws, "Change my password", "Choose a password of at least 10 characters that you do "
+                                                   "not use anywhere else.", parent)
+
+    def change(self) -> None:
+        from triage_desk import accounts
+
+        with self.ws.session() as s:
+            accounts.change_own_password(s, self.ws.user, self.current.text(), self.new.text())
+
+
+class RecoveryCodeDialog(QDialog):
+    """Shows a new recovery code once; Close is enabled only after 'I have stored it' is ticked."""
+
+    def __init__(self, code: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("New recovery code - Triage Desk")
+        self.panel = RecoveryCodePanel(code)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setEnabled(False)
+        self.panel.confirmed_changed.connect(self.close_button.setEnabled)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.addWidget(heading("New recovery code", 2))
+        layout.addWidget(note("The previous recovery code no longer works."))
+        layout.addWidget(self.panel)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def reject(self) -> None:  # Escape must not skip the confirmation
+        if self.panel.is_confirmed():
+            super().reject()
+
+
+def confirm_and_issue_recovery_code(ws, parent: QWidget | None = None) -> str | None:
+    """Ask, replace the recovery code, show the new one once. Returns the code (for tests) or None."""
+    from triage_desk import keys
+
+    answer = QMessageBox.question(parent, "New recovery code",
+                                  "Issue a new recovery code? The current code will stop working.")
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    try:
+        code = keys.new_recovery_code(ws)
+    except TriageError as exc:
+        QMessageBox.warning(parent, "New recovery code", str(exc))
+        return None
+    RecoveryCodeDialog(code, parent).exec()
+    return code

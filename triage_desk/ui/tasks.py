@@ -1,0 +1,61 @@
+"""Run slow work (opening the database, key stretching, imports) off the GUI thread.
+
+A plain Python thread does the work; the result comes back through a Qt signal on a QObject that
+lives in the GUI thread, so the callbacks always run on the GUI thread (queued connection).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+_alive: set[_Relay] = set()  # keep relays alive until their result has been delivered
+
+
+class _Relay(QObject):
+    finished = Signal(object, object)  # (result, exception)
+
+    def __init__(self, on_done: Callable | None, on_error: Callable | None):
+        super().__init__()
+        self._on_done, self._on_error = on_done, on_error
+        self.finished.connect(self._deliver)
+
+    @Slot(object, object)
+    def _deliver(self, result, exc) -> None:
+        _alive.discard(self)
+        if exc is None:
+            if self._on_done is not None:
+                self._on_done(result)
+        elif self._on_error is not None:
+            self._on_error(exc)
+        else:
+            raise exc
+
+
+def run_in_background(fn: Callable[[], object], on_done: Callable[[object], None] | None = None,
+                      on_error: Callable[[BaseException], None] | None = None) -> threading.Thread:
+    """Call `fn()` in a worker thread; then `on_done(result)` or `on_error(exc)` on the GUI thread."""
+    relay = _Relay(on_done, on_error)
+    _alive.add(relay)
+
+    def work() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never swallowed
+            relay.finished.emit(None, exc)
+        else:
+            relay.finished.emit(result, None)
+
+    thread = threading.Thread(target=work, name="triage-desk-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def prewarm() -> None:
+    """Import the database stack while the user reads or types (it costs ~0.5 s on first import)."""
+    import alembic.command  # noqa: F401
+
+    import triage_desk.accounts  # noqa: F401 - pulls in SQLAlchemy and the models
+    import triage_desk.db  # noqa: F401

@@ -1,0 +1,264 @@
+"""Administrators manage accounts: list, add, disable/enable, reset password, change role.
+Every action goes through `accounts.*` (which checks the role and audits); errors stay in the dialog."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from triage_desk.errors import InputError, TriageError
+from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, busy_cursor, chain_tab_order, heading, line_edit
+
+ROLES = (("officer", "Front-door officer"), ("lead", "Practice lead"), ("admin", "Administrator"))
+
+
+class Column(IntEnum):
+    USERNAME = 0
+    NAME = 1
+    ROLE = 2
+    STATUS = 3
+
+
+def _role_combo(current: str = "officer") -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName("Role")
+    for value, label in ROLES:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
+
+
+class _FormDialog(QDialog):
+    """Small modal form with an in-dialog error label; `action()` does the work and may raise."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.addWidget(heading(title, 2))
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def action(self) -> None:
+        raise NotImplementedError
+
+    def _submit(self) -> None:
+        try:
+            with busy_cursor():
+                self.action()
+        except TriageError as exc:
+            self.error.show_error(str(exc))
+            return
+        self.accept()
+
+
+class AddUserDialog(_FormDialog):
+    def __init__(self, ws, parent=None):
+        super().__init__("Add user", parent)
+        self.ws = ws
+        self.username = line_edit("User name", "lower case, e.g. j.smith")
+        add_row(self.form, "&User name:", self.username)
+        self.display_name = line_edit("Display name", "as shown in the app and on records")
+        add_row(self.form, "&Display name:", self.display_name)
+        self.role = _role_combo()
+        add_row(self.form, "&Role:", self.role)
+        self.password = PasswordField("Initial password")
+        add_row(self.form, "&Password:", self.password)
+        self.password2 = PasswordField("Repeat initial password")
+        add_row(self.form, "R&epeat password:", self.password2)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Add user")
+        chain_tab_order(self.username, self.display_name, self.role, self.password, self.password2, ok)
+
+    def action(self) -> None:
+        from triage_desk import accounts
+        from triage_desk.models import Role
+
+        if self.password.text() != self.password2.text():
+            raise InputError("repeat password: the two passwords differ")
+        with self.ws.session() as s:
+            accounts.create_user(s, self.ws.user, self.username.text().strip(), self.display_name.text(),
+                                 Role(self.role.currentData()), self.password.text())
+
+
+class ResetPasswordDialog(_FormDialog):
+    def __init__(self, ws, username: str, parent=None):
+        super().__init__("Reset password", parent)
+        self.ws, self.target = ws, username
+        self.form.addRow(QLabel("User:"), QLabel(username))
+        self.password = PasswordField("New password")
+        add_row(self.form, "&New password:", self.password)
+        self.password2 = PasswordField("Repeat new password")
+        add_row(self.form, "R&epeat password:", self.password2)
+
+    def action(self) -> None:
+        from triage_desk import accounts
+
+        if self.password.text() != self.password2.text():
+            raise InputError("repeat password: the two passwords differ")
+        with self.ws.session() as s:
+            accounts.reset_password(s, self.ws.user, self.target, self.password.text())
+
+
+class ChangeRoleDialog(_FormDialog):
+    def __init__(self, ws, username: str, current: str, parent=None):
+        super().__init__("Change role", parent)
+        self.ws, self.target = ws, username
+        self.form.addRow(QLabel("User:"), QLabel(username))
+        self.role = _role_combo(current)
+        add_row(self.form, "&Role:", self.role)
+
+    def action(self) -> None:
+        from triage_desk import accounts
+        from triage_desk.models import Role
+
+        with self.ws.session() as s:
+            accounts.set_role(s, self.ws.user, self.target, Role(self.role.currentData()))
+
+
+class UsersDialog(QDialog):
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle("Users - Triage Desk")
+        self.resize(720, 420)
+        self.table = QTableWidget(0, len(Column))
+        self.table.setHorizontalHeaderLabels(["User name", "Display name", "Role", "Status"])
+        self.table.setAccessibleName("Users")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+        self.add_button = QPushButton("&Add user…")
+        self.toggle_button = QPushButton("&Disable")
+        self.reset_button = QPushButton("&Reset password…")
+        self.role_button = QPushButton("Change r&ole…")
+        self.close_button = QPushButton("&Close")
+        for button, slot, name in ((self.add_button, self.add_user, "Add user"),
+                                   (self.toggle_button, self.toggle_active, "Disable or enable user"),
+                                   (self.reset_button, self.reset_password, "Reset password"),
+                                   (self.role_button, self.change_role, "Change role"),
+                                   (self.close_button, self.accept, "Close")):
+            button.setAutoDefault(False)
+            button.setAccessibleName(name)
+            button.clicked.connect(slot)
+        self.error = ErrorLabel()
+        self.info = QLabel("")
+        self.info.setAccessibleName("Result")
+
+        side = QVBoxLayout()
+        for button in (self.add_button, self.toggle_button, self.reset_button, self.role_button):
+            side.addWidget(button)
+        side.addStretch(1)
+        side.addWidget(self.close_button)
+        body = QHBoxLayout()
+        body.addWidget(self.table, 1)
+        body.addLayout(side)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.addWidget(heading("Users", 4))
+        layout.addLayout(body, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.info)
+        chain_tab_order(self.table, self.add_button, self.toggle_button, self.reset_button, self.role_button,
+                        self.close_button)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        from triage_desk import accounts
+        from triage_desk.models import Role
+
+        with self.ws.session() as s:
+            users = [(u.username, u.display_name, u.role, u.active) for u in accounts.list_users(s)]
+        self.table.setRowCount(len(users))
+        for row, (username, name, role, active) in enumerate(users):
+            values = {Column.USERNAME: username, Column.NAME: name, Column.ROLE: Role(role).label,
+                      Column.STATUS: "Active" if active else "Disabled"}
+            for col, text in values.items():
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, (username, role, active))
+                self.table.setItem(row, col, item)
+            if username == select:
+                self.table.selectRow(row)
+        self.table.resizeColumnToContents(Column.USERNAME)
+        self.table.resizeColumnToContents(Column.ROLE)
+        self._update_buttons()
+
+    def selected(self) -> tuple[str, str, bool] | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.table.item(rows[0].row(), Column.USERNAME).data(Qt.ItemDataRole.UserRole)
+
+    def select_user(self, username: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, Column.USERNAME).text() == username:
+                self.table.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        sel = self.selected()
+        for button in (self.toggle_button, self.reset_button, self.role_button):
+            button.setEnabled(sel is not None)
+        self.toggle_button.setText("&Enable" if sel and not sel[2] else "&Disable")
+
+    def _done(self, message: str, username: str | None) -> None:
+        self.error.clear_error()
+        self.info.setText(message)
+        self.reload(select=username)
+
+    def add_user(self) -> None:
+        dialog = AddUserDialog(self.ws, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            name = dialog.username.text().strip()
+            self._done(f"User {name} added.", name)
+
+    def toggle_active(self) -> None:
+        from triage_desk import accounts
+
+        sel = self.selected()
+        if sel is None:
+            return
+        username, _role, active = sel
+        try:
+            with self.ws.session() as s:
+                accounts.set_active(s, self.ws.user, username, not active)
+        except TriageError as exc:
+            self.info.clear()
+            self.error.show_error(str(exc))
+            return
+        self._done(f"User {username} {'disabled' if active else 'enabled'}.", username)
+
+    def reset_password(self) -> None:
+        sel = self.selected()
+        if sel and ResetPasswordDialog(self.ws, sel[0], self).exec() == QDialog.DialogCode.Accepted:
+            self._done(f"Password for {sel[0]} reset; they can sign in with the new password.", sel[0])
+
+    def change_role(self) -> None:
+        sel = self.selected()
+        if sel and ChangeRoleDialog(self.ws, sel[0], sel[1], self).exec() == QDialog.DialogCode.Accepted:
+            self._done(f"Role of {sel[0]} changed.", sel[0])

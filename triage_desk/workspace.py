@@ -1,0 +1,134 @@
+"""An opened data directory: the unlocked engine, the instance lock and the signed-in user.
+
+Services take a Workspace, open a session, write, audit and commit (one writer). The GUI and the CLI
+both come through here, so key handling and migrations behave identically in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from triage_desk import vault
+from triage_desk.db import InstanceLock, check_data_dir, make_engine, migrate
+from triage_desk.errors import StoreError
+from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
+
+
+def is_initialised(data_dir: Path) -> bool:
+    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+
+
+@dataclass
+class Workspace:
+    data_dir: Path
+    key_file: vault.KeyFile
+    engine: object
+    lock: InstanceLock
+    key: bytes = field(repr=False)  # held in memory while unlocked: the engine needs it for new connections
+    user: object | None = None  # models.User once signed in
+    _sessionmaker: object = field(default=None, repr=False)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_FILE
+
+    @contextmanager
+    def session(self) -> Iterator:
+        """A unit of work: commits on success, rolls back on any error."""
+        if self._sessionmaker is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        session = self._sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @property
+    def actor(self) -> str | None:
+        return getattr(self.user, "username", None)
+
+    def close(self) -> None:
+        try:
+            self.engine.dispose()
+        finally:
+            self.lock.release()
+
+
+def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLock) -> Workspace:
+    db_path = data_dir / DB_FILE
+    if not db_path.exists():
+        db_path.touch(mode=0o600)  # owner-only; SQLite gives its -wal/-shm files the same mode
+    engine = make_engine(db_path, key)
+    try:
+        migrate(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except Exception as exc:  # a migration failing must not leave a half-open workspace behind
+        engine.dispose()
+        raise StoreError(f"database {data_dir / DB_FILE} could not be upgraded ({exc.__class__.__name__}); "
+                         "nothing was changed") from None
+    return Workspace(data_dir, kf, engine, lock, key)
+
+
+def init_workspace(data_dir: Path, *, admin_username: str, admin_display_name: str, admin_password: str,
+                   passphrase: str) -> tuple[Workspace, str]:
+    """First run: a new data key, an empty encrypted database and the first admin.
+
+    Returns the workspace (signed in as the admin) and the recovery code, to be shown exactly once.
+    """
+    from triage_desk import accounts, audit
+    from triage_desk.models import Role
+
+    data_dir = Path(data_dir)
+    check_data_dir(data_dir, create=True)
+    if is_initialised(data_dir):
+        raise StoreError(f"{data_dir} already holds a Triage Desk database; nothing was changed")
+    accounts.check_username(admin_username)
+    accounts.check_password_strength(admin_password)
+    vault.check_passphrase_strength(passphrase)
+    lock = InstanceLock(data_dir, LOCK_FILE)
+    lock.acquire()
+    try:
+        kf, key, code = vault.create_key_file(data_dir, passphrase)
+        ws = _open_engine(data_dir, key, kf, lock)
+    except BaseException:
+        lock.release()
+        raise
+    with ws.session() as s:
+        audit.record(s, admin_username, "workspace.init", "workspace", kf.db_id)
+        admin = accounts.create_user_unchecked(s, admin_username, admin_display_name, Role.ADMIN,
+                                               admin_password, actor=admin_username)
+    ws.user = admin
+    return ws, code
+
+
+def open_workspace(data_dir: Path, *, passphrase: str | None = None,
+                   recovery_code: str | None = None) -> Workspace:
+    """Unlock an existing data directory with the keyring, passphrase or recovery code."""
+    data_dir = Path(data_dir)
+    check_data_dir(data_dir, create=False)
+    if not is_initialised(data_dir):
+        raise StoreError(f"no Triage Desk database in {data_dir}: run `triage-desk init` "
+                         "or start the app to set one up")
+    if not (data_dir / DB_FILE).exists():
+        raise StoreError(f"database file {data_dir / DB_FILE} is missing (the key file is there): "
+                         "restore the database from backup")
+    lock = InstanceLock(data_dir, LOCK_FILE)
+    lock.acquire()
+    try:
+        kf = vault.KeyFile.load(data_dir)
+        key = vault.unlock(kf, passphrase=passphrase, recovery_code=recovery_code)
+        return _open_engine(data_dir, key, kf, lock)
+    except BaseException:
+        lock.release()
+        raise
