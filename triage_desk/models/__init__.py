@@ -2,9 +2,15 @@
 
 from triage_desk.models.audit_event import AuditEvent
 from triage_desk.models.base import Base, utcnow
+from triage_desk.models.decision import Decision
+from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 from triage_desk.models.person import Person, ReferralSubject
 from triage_desk.models.referral import Referral
 from triage_desk.models.setting import Setting
+from triage_desk.models.trust import TrustedSigner
 from triage_desk.models.user import Role, User
 
-__all__ = ["AuditEvent", "Base", "Person", "Referral", "ReferralSubject", "Role", "Setting", "User", "utcnow"]
+__all__ = [
+    "AgencyCheck", "AuditEvent", "Base", "Decision", "Partner", "Person", "Referral", "ReferralSubject", "Role",
+    "Setting", "SharingDecision", "TrustedSigner", "User", "utcnow",
+]

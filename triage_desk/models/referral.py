@@ -42,6 +42,9 @@ class Referral(Base):
     decision_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     suggested_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     final_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    checks_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # agency checks awaiting an answer
+    checks_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # earliest open check's due
+    approval: Mapped[str | None] = mapped_column(String(12), nullable=True)  # current decision: pending|...
     re_referrals_12m: Mapped[int] = mapped_column(Integer, default=0)
     form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     form_version: Mapped[str | None] = mapped_column(String(32), nullable=True)

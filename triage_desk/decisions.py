@@ -1,0 +1,151 @@
+"""Recording threshold decisions and their approval by a practice lead (service layer, no Qt).
+
+The engine's level and the officer's final level are both kept. Any difference (level or outcome
+set), an NFA, and a decision that still `requires` something (consent not sought, refused consent at
+level 3, checks without consent) goes to a practice lead; nobody approves their own decision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from triage_desk import accounts, audit
+from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.models import Role, utcnow
+from triage_desk.models.decision import Decision
+
+APPROVAL_NOT_NEEDED, APPROVAL_PENDING, APPROVED, REJECTED = "not_needed", "pending", "approved", "rejected"
+MIN_RATIONALE = 20  # a sentence, not "ok"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the officer submits: the final level and outcomes, and why if they differ from the engine."""
+
+    final_level: int
+    final_outcomes: tuple[str, ...]
+    rationale: str = ""
+    evidence: str = ""
+    nfa_reason: str | None = None
+
+
+def _direction(engine_level: int, final_level: int) -> str:
+    return "same" if final_level == engine_level else ("up" if final_level > engine_level else "down")
+
+
+def check_proposal(engine: dict, proposal: Proposal) -> list[str]:
+    """Problems with a proposal, each naming the field (empty list: it may be saved)."""
+    problems = []
+    if proposal.final_level not in (1, 2, 3, 4):
+        problems.append("final level: must be 1, 2, 3 or 4")
+    if not proposal.final_outcomes:
+        problems.append("outcomes: choose at least one outcome")
+    overridden = (proposal.final_level != engine["suggested_level"]
+                  or set(proposal.final_outcomes) != set(engine["outcomes"]))
+    if overridden and len(proposal.rationale.strip()) < MIN_RATIONALE:
+        problems.append(f"rationale: a written rationale (at least {MIN_RATIONALE} characters) is required "
+                        "when the final decision differs from the suggested one")
+    if "NFA" in proposal.final_outcomes and not proposal.nfa_reason:
+        problems.append("NFA reason: a reason code is required for no further action")
+    return problems
+
+
+def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
+    """Save the decision beside the engine result; route it for approval when needed."""
+    from triage_desk.models.referral import Referral
+
+    user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+    problems = check_proposal(engine, proposal)
+    if problems:
+        raise InputError("; ".join(problems))
+    overridden = (proposal.final_level != engine["suggested_level"]
+                  or set(proposal.final_outcomes) != set(engine["outcomes"]))
+    requires = list(engine.get("requires", []))
+    if overridden:
+        requires.append("practice-lead approval of the override")
+    if "NFA" in proposal.final_outcomes:
+        requires.append("practice-lead approval of no further action")
+    with ws.session() as s:
+        referral = s.get(Referral, referral_id)
+        if referral is None:
+            raise InputError(f"referral: no referral with id {referral_id}")
+        for old in s.execute(select(Decision).where(Decision.referral_id == referral_id,
+                                                    Decision.superseded.is_(False))).scalars():
+            old.superseded = True
+        decision = Decision(
+            referral_id=referral_id, engine_json=json.dumps(engine, sort_keys=True),
+            engine_level=engine["suggested_level"], engine_outcomes=json.dumps(sorted(engine["outcomes"])),
+            final_level=proposal.final_level, final_outcomes=json.dumps(sorted(proposal.final_outcomes)),
+            direction=_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
+            rationale=proposal.rationale.strip() or None, evidence=proposal.evidence.strip() or None,
+            nfa_reason=proposal.nfa_reason, requires=json.dumps(requires), decided_by=user.username,
+            decided_role=user.role, decided_at=utcnow(),
+            approval=APPROVAL_PENDING if requires else APPROVAL_NOT_NEEDED)
+        s.add(decision)
+        s.flush()
+        referral.status = "decided"
+        referral.final_level = proposal.final_level
+        referral.approval = decision.approval
+        audit.record(s, user.username, "decision.record", "referral", referral_id, decision=decision.id,
+                     engine_level=decision.engine_level, final_level=decision.final_level,
+                     overridden=overridden, approval=decision.approval)
+    return decision
+
+
+def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
+    """A practice lead approves or rejects; never their own decision."""
+    from triage_desk.models.referral import Referral
+
+    user = accounts.require(ws.user, Role.LEAD)
+    with ws.session() as s:
+        decision = s.get(Decision, decision_id)
+        if decision is None:
+            raise InputError(f"decision: no decision {decision_id}")
+        if decision.approval != APPROVAL_PENDING:
+            raise InputError(f"decision: {decision_id} is not waiting for approval ({decision.approval})")
+        if decision.decided_by == user.username:
+            raise PermissionDenied("you cannot approve or reject your own decision: another practice lead must")
+        if not approved and len(note.strip()) < 5:
+            raise InputError("note: say why the decision is rejected")
+        decision.approval = APPROVED if approved else REJECTED
+        decision.approved_by = user.username
+        decision.approved_at = utcnow()
+        decision.approval_note = note.strip() or None
+        referral = s.get(Referral, decision.referral_id)
+        if referral is not None:
+            referral.approval = decision.approval
+        audit.record(s, user.username, "decision.approve" if approved else "decision.reject", "referral",
+                     decision.referral_id, decision=decision.id)
+    return decision
+
+
+def pending(session) -> list[Decision]:
+    """The practice lead's review queue, oldest first."""
+    return list(session.execute(select(Decision).where(Decision.approval == APPROVAL_PENDING,
+                                                       Decision.superseded.is_(False))
+                                .order_by(Decision.decided_at)).scalars())
+
+
+def current(session, referral_id: str) -> Decision | None:
+    return session.execute(select(Decision).where(Decision.referral_id == referral_id,
+                                                  Decision.superseded.is_(False))).scalar_one_or_none()
+
+
+def as_document(decision: Decision) -> dict:
+    """The `decision` section of the referral document (case.json, PDF)."""
+    override = None
+    if decision.overridden:
+        override = {"direction": decision.direction, "rationale": decision.rationale, "evidence": decision.evidence,
+                    "by": decision.decided_by, "role": decision.decided_role,
+                    "at": decision.decided_at.isoformat(timespec="seconds") + "Z",
+                    "approval": decision.approval, "approved_by": decision.approved_by,
+                    "approved_at": decision.approved_at.isoformat(timespec="seconds") + "Z"
+                    if decision.approved_at else None, "approval_note": decision.approval_note}
+    return {"engine": json.loads(decision.engine_json), "final_level": decision.final_level,
+            "final_outcomes": json.loads(decision.final_outcomes), "nfa_reason": decision.nfa_reason,
+            "requires": json.loads(decision.requires), "decided_by": decision.decided_by,
+            "decided_at": decision.decided_at.isoformat(timespec="seconds") + "Z",
+            "approval": decision.approval, "override": override}
