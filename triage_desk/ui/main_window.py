@@ -23,6 +23,28 @@ from triage_desk.ui.widgets import heading, make_plain, note
 
 MARKING = "OFFICIAL-SENSITIVE"
 
+# Modules that add areas, menus and actions to the main window; each has `install(window)`. A feature
+# that has not landed yet is simply absent (no dead buttons).
+EXTENSIONS = (
+    "triage_desk.ui.cases_area",
+    "triage_desk.ui.review_area",
+    "triage_desk.ui.bundle_actions",
+    "triage_desk.ui.partner_admin",
+)
+
+
+def install_extensions(window) -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.install(window)
+
 
 class MainWindow(QMainWindow):
     signed_out = Signal()  # the user chose File > Sign out; the controller shows the login dialog
@@ -55,6 +77,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_status_bar()
+        install_extensions(self)
         minutes = preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES, preferences.DEFAULT_IDLE_LOCK_MINUTES)
         self.idle = IdleLock(minutes, self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
@@ -86,12 +109,13 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         self.lock_action = self._action(file_menu, "&Lock", lambda: self.lock("manual"), "Ctrl+L", "lock")
         self.password_action = self._action(file_menu, "Change my &password…", self.open_change_password,
                                             name="change_password")
         self.sign_out_action = self._action(file_menu, "Sign &out", self.sign_out, name="sign_out")
         file_menu.addSeparator()
+        self.file_extras = file_menu.addSeparator()  # extensions insert Print, Open bundle… before this
         self.quit_action = self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
 
         self.admin_menu = bar.addMenu("&Admin")
@@ -103,7 +127,8 @@ class MainWindow(QMainWindow):
         self.admin_menu.addSeparator()
         self.settings_action = self._action(self.admin_menu, "&Settings…", self.open_settings, name="settings")
 
-        help_menu = bar.addMenu("&Help")
+        self.admin_extras = self.admin_menu.addSeparator()
+        help_menu = self.help_menu = bar.addMenu("&Help")
         self.about_action = self._action(help_menu, "&About Triage Desk", self.open_about, name="about")
         # Actions that reveal or change data are off while locked.
         self._data_actions = [self.password_action, self.users_action, self.passphrase_action,
@@ -159,6 +184,11 @@ class MainWindow(QMainWindow):
             text += ("\n\nAs an administrator you can add and manage users, change the database passphrase, "
                      "issue a new recovery code and set the idle auto-lock from the Admin menu.")
         self.welcome_text.setText(text)
+
+    def add_data_action(self, action: QAction) -> None:
+        """An action that shows or changes case data: disabled while the window is locked."""
+        self._data_actions.append(action)
+        action.setEnabled(not self._locked)
 
     def add_area(self, title: str, widget: QWidget) -> None:
         """Add a work area (Cases, Review, Dashboard…) as a tab; the welcome page then gives way."""
