@@ -74,3 +74,12 @@ def test_key_commands(data_dir, secret_files, tmp_path, capsys, memory_keyring):
     assert main(["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", str(new)]) == 0
     assert main(["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file",
                  secret_files["passphrase"]]) == 3
+
+
+def test_data_dir_works_before_or_after_the_command(data_dir, secret_files, capsys):
+    assert _init(data_dir, secret_files) == 0
+    capsys.readouterr()
+    for argv in (["--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"], "audit", "verify"],
+                 ["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"]]):
+        assert main(argv) == 0, argv
+        assert "intact" in capsys.readouterr().out.lower()

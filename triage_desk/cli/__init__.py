@@ -34,11 +34,16 @@ COMMAND_MODULES = (
 )
 
 
-def common_parser() -> argparse.ArgumentParser:
+def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
+    """`--data-dir` / `--passphrase-file`, accepted before or after the command.
+
+    Subcommands use SUPPRESS defaults: otherwise a subparser's default (None) would overwrite the value
+    given before the command (`triage-desk --data-dir D audit verify`)."""
+    default = None if top_level else argparse.SUPPRESS
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR",
+    common.add_argument("--data-dir", metavar="DIR", default=default,
                         help="data directory (default: the user's data directory for Triage Desk)")
-    common.add_argument("--passphrase-file", metavar="F",
+    common.add_argument("--passphrase-file", metavar="F", default=default,
                         help="file holding the database passphrase (used when no keyring is available)")
     return common
 
@@ -46,7 +51,7 @@ def common_parser() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
-        prog="triage-desk", parents=[common],
+        prog="triage-desk", parents=[common_parser(top_level=True)],
         description="Triage Desk - safeguarding front-door triage workstation. "
                     "With no command, starts the desktop application.")
     parser.add_argument("--version", action="version", version=f"triage-desk {__version__}")
