@@ -83,3 +83,28 @@ def test_data_dir_works_before_or_after_the_command(data_dir, secret_files, caps
                  ["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"]]):
         assert main(argv) == 0, argv
         assert "intact" in capsys.readouterr().out.lower()
+
+
+def _recovery_code(text: str) -> str:
+    lines = text.splitlines()
+    return next(lines[i + 1].strip() for i, line in enumerate(lines) if "RECOVERY CODE" in line)
+
+
+def test_forgotten_passphrase_is_reset_with_the_recovery_code(data_dir, secret_files, tmp_path, capsys,
+                                                               memory_keyring):
+    _init(data_dir, secret_files)
+    code_file = tmp_path / "code.txt"
+    code_file.write_text(_recovery_code(capsys.readouterr().out) + "\n")
+    new = tmp_path / "new.txt"
+    new.write_text("a brand new passphrase 7\n")
+    memory_keyring.store.clear()  # the keyring is gone and nobody remembers the passphrase
+    argv = ["key", "recover", "--data-dir", str(data_dir), "--recovery-code-file", str(code_file),
+            "--new-passphrase-file", str(new), "--user", "itadmin", "--password-file"]
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the admin password\n")
+    assert main([*argv, str(wrong)]) == 6  # the admin's own password is required too
+    assert main([*argv, secret_files["admin"]]) == 0
+    out = capsys.readouterr().out
+    assert _recovery_code(out) != code_file.read_text().strip()
+    assert main(["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", str(new)]) == 0
+    assert main([*argv, secret_files["admin"]]) == 3  # the used recovery code no longer opens the database

@@ -71,6 +71,42 @@ def test_unlock_with_recovery_code(qtbot, workspace, no_keyring, controller_for)
     qtbot.waitUntil(lambda: app.login.ws is not None, timeout=10000)
 
 
+def test_admin_resets_the_passphrase_after_a_recovery_unlock(qtbot, workspace, no_keyring, controller_for,
+                                                             monkeypatch):
+    from triage_desk import vault
+    from triage_desk.errors import KeyError_
+    from triage_desk.ui.passphrase_dialog import RecoveryCodeDialog
+
+    shown = []
+    monkeypatch.setattr(RecoveryCodeDialog, "exec", lambda self: shown.append(self.panel) or 0)
+    code = workspace.recovery_code
+    data_dir = close_workspace_keep_dir(workspace)
+    app = controller_for(data_dir)
+    app.start()
+    qtbot.waitUntil(lambda: app.unlock is not None and app.unlock.isVisible(), timeout=10000)
+    qtbot.mouseClick(app.unlock.switch_button, Qt.MouseButton.LeftButton)
+    _type_enter(qtbot, app.unlock.recovery, code)
+    qtbot.waitUntil(lambda: app.login.ws is not None, timeout=10000)
+    qtbot.keyClicks(app.login.username, "admin")
+    _type_enter(qtbot, app.login.password, ADMIN_PASSWORD)
+    qtbot.waitUntil(lambda: app.main is not None and app.recovery_reset is not None, timeout=10000)
+    dialog = app.recovery_reset
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.current, "wrong admin password")
+    qtbot.keyClicks(dialog.new, "fresh passphrase 2026")
+    qtbot.keyClicks(dialog.repeat, "fresh passphrase 2026")
+    qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    assert dialog.isVisible() and "not your password" in dialog.error.text()
+    dialog.current.clear()
+    qtbot.keyClicks(dialog.current, ADMIN_PASSWORD)
+    qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    assert not dialog.isVisible() and len(shown) == 1
+    kf = vault.KeyFile.load(data_dir)
+    assert kf.unwrap(vault.SLOT_PASSPHRASE, "fresh passphrase 2026") == app.ws.key
+    with pytest.raises(KeyError_):
+        vault.unlock(kf, recovery_code=code)  # the code that was typed in is used up
+
+
 def test_login_opens_main_window_with_status(qtbot, workspace, controller_for):
     app = controller_for(close_workspace_keep_dir(workspace))
     app.start()

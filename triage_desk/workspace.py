@@ -29,6 +29,7 @@ class Workspace:
     lock: InstanceLock
     key: bytes = field(repr=False)  # held in memory while unlocked: the engine needs it for new connections
     user: object | None = None  # models.User once signed in
+    unlocked_with: str = "keyring"  # keyring | passphrase | recovery_code (recovery prompts a passphrase reset)
     _sessionmaker: object = field(default=None, repr=False)
 
     @property
@@ -128,7 +129,10 @@ def open_workspace(data_dir: Path, *, passphrase: str | None = None,
     try:
         kf = vault.KeyFile.load(data_dir)
         key = vault.unlock(kf, passphrase=passphrase, recovery_code=recovery_code)
-        return _open_engine(data_dir, key, kf, lock)
+        ws = _open_engine(data_dir, key, kf, lock)
+        ws.unlocked_with = ("recovery_code" if recovery_code is not None
+                            else "passphrase" if passphrase is not None else "keyring")
+        return ws
     except BaseException:
         lock.release()
         raise

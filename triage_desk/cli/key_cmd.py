@@ -21,6 +21,14 @@ def register(sub, common) -> None:
     add_user_options(rc)
     rc.set_defaults(func=recovery_code)
 
+    rv = ksub.add_parser("recover", parents=[common],
+                         help="forgotten passphrase: unlock with the recovery code, set a new passphrase "
+                              "and print a new recovery code")
+    add_user_options(rv)
+    rv.add_argument("--recovery-code-file", metavar="R", help="file holding the recovery code")
+    rv.add_argument("--new-passphrase-file", metavar="F")
+    rv.set_defaults(func=recover)
+
     st = ksub.add_parser("status", parents=[common], help="where the data key is held")
     st.set_defaults(func=status)
 
@@ -48,6 +56,27 @@ def recovery_code(args) -> int:
         code = keys.new_recovery_code(ws)
     print("NEW RECOVERY CODE (shown once - the old code no longer works):")
     print(f"    {code}")
+    return 0
+
+
+def recover(args) -> int:
+    from triage_desk import keys
+    from triage_desk.cli._common import sign_in
+    from triage_desk.paths import resolve_data_dir
+    from triage_desk.workspace import open_workspace
+
+    code = _secret(args.recovery_code_file, "--recovery-code-file", "Recovery code: ")
+    new = _secret(args.new_passphrase_file, "--new-passphrase-file", "New passphrase: ")
+    password = _secret(args.password_file, "--password-file", f"Password for {args.user}: ")
+    ws = open_workspace(resolve_data_dir(args.data_dir), recovery_code=code)
+    try:
+        sign_in(ws, args)
+        new_code = keys.reset_passphrase(ws, password, new)
+    finally:
+        ws.close()
+    print("passphrase reset (the data key was re-wrapped; the database was not re-encrypted)")
+    print("NEW RECOVERY CODE (shown once - the code you used no longer works):")
+    print(f"    {new_code}")
     return 0
 
 

@@ -173,6 +173,9 @@ class AppController(QObject):
             self.login.hide()
         if self.demo:
             self._load_demo()
+        from triage_desk.ui.passphrase_dialog import after_recovery_unlock
+
+        self.recovery_reset = after_recovery_unlock(self.ws, self.main)
 
     def _on_signed_out(self) -> None:
         from triage_desk.ui.login_dialog import LoginDialog

@@ -23,16 +23,18 @@ class _SecretChangeDialog(QDialog):
     """Current secret + new secret twice, an in-dialog error label, OK runs `change()`."""
 
     what = "passphrase"
+    current_label = ""  # default: "Current <what>"
 
     def __init__(self, ws, title: str, explanation: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle(f"{title} - Triage Desk")
-        self.current = PasswordField(f"Current {self.what}")
+        current_label = self.current_label or f"&Current {self.what}"
+        self.current = PasswordField(current_label.replace("&", ""))
         self.new = PasswordField(f"New {self.what}")
         self.repeat = PasswordField(f"Repeat new {self.what}")
         form = QFormLayout()
-        add_row(form, f"&Current {self.what}:", self.current)
+        add_row(form, f"{current_label}:", self.current)
         add_row(form, f"&New {self.what}:", self.new)
         self.meter = StrengthMeter()
         form.addRow("", self.meter)
@@ -66,8 +68,11 @@ class _SecretChangeDialog(QDialog):
         except TriageError as exc:
             self.error.show_error(str(exc))
             return
-        QMessageBox.information(self, "Triage Desk", f"Your {self.what} has been changed.")
+        self.done_message()
         self.accept()
+
+    def done_message(self) -> None:
+        QMessageBox.information(self, "Triage Desk", f"Your {self.what} has been changed.")
 
 
 class PassphraseDialog(_SecretChangeDialog):
@@ -82,6 +87,42 @@ class PassphraseDialog(_SecretChangeDialog):
         from triage_desk import keys
 
         keys.change_passphrase(self.ws, self.current.text(), self.new.text())
+
+
+class ResetPassphraseDialog(_SecretChangeDialog):
+    """After unlocking with the recovery code: the admin's own password stands in for the forgotten
+    passphrase; the used recovery code is replaced and the new one shown once."""
+
+    what = "passphrase"
+    current_label = "&Your password"
+
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(ws, "Set a new database passphrase",
+                         "The database was unlocked with the recovery code. Set a new passphrase now; the "
+                         "recovery code you used is replaced by a new one, shown once.", parent)
+        self.new_code: str | None = None
+
+    def change(self) -> None:
+        from triage_desk import keys
+
+        self.new_code = keys.reset_passphrase(self.ws, self.current.text(), self.new.text())
+
+    def done_message(self) -> None:
+        RecoveryCodeDialog(self.new_code, self).exec()
+
+
+def after_recovery_unlock(ws, parent: QWidget) -> QDialog | None:
+    """Unlocked with the recovery code: an admin resets the passphrase now; others are told to ask one."""
+    if getattr(ws, "unlocked_with", None) != "recovery_code":
+        return None
+    if getattr(ws.user, "role", None) != "admin":
+        QMessageBox.information(parent, "Recovery code used",
+                                "The database was unlocked with the recovery code. Ask an administrator "
+                                "to sign in and set a new passphrase.")
+        return None
+    dialog = ResetPassphraseDialog(ws, parent)
+    dialog.open()
+    return dialog
 
 
 class ChangePasswordDialog(_SecretChangeDialog):
