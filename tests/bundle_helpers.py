@@ -1,0 +1,69 @@
+"""Synthetic decided cases and bundle helpers shared by the bundle tests (invented people only)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from intake_helpers import complete, subject
+
+from triage_desk import accounts, decisions, intake
+from triage_desk.forms.threshold import evaluate
+
+OFFICER_PASSWORD = "user-password-1"
+
+
+def sign_in(ws, username: str = "officer", password: str = OFFICER_PASSWORD):
+    with ws.session() as s:
+        ws.user = accounts.authenticate(s, username, password)
+    return ws.user
+
+
+def decided_case(ws, *subjects: dict) -> dict:
+    """A submitted referral with a recorded decision; returns the submitted document."""
+    doc = intake.submit(ws, complete(intake.new_draft(ws), *(subjects or (subject(),))))
+    engine = evaluate(doc)
+    decisions.decide(ws, doc["id"], engine, decisions.Proposal(engine["suggested_level"], tuple(engine["outcomes"])))
+    return doc
+
+
+def new_identity():
+    from pyrage import x25519
+
+    return x25519.Identity.generate()
+
+
+def export_to(ws, ref: str, out: Path, identity=None, **kw):
+    from triage_desk.bundle.export import export_case
+
+    if identity is not None:
+        kw["recipient"] = str(identity.to_public())
+    return export_case(ws, ref, password=OFFICER_PASSWORD, out=out, **kw)
+
+
+def unzip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def rezip(members: dict[str, bytes], extra_infos: list[tuple[zipfile.ZipInfo, bytes]] = ()) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        for info, data in extra_infos:
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def decrypt(path: Path, identity) -> bytes:
+    import pyrage
+
+    return pyrage.decrypt(Path(path).read_bytes(), [identity])
+
+
+def encrypt(data: bytes, identity) -> bytes:
+    import pyrage
+
+    return pyrage.encrypt(data, [identity.to_public()])

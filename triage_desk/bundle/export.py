@@ -1,0 +1,208 @@
+"""Export one case as a signed, age-encrypted bundle (issue 5 point 3).
+
+Everything is assembled in memory: the referral document with its decision and agency checks
+(case.json), the summary PDF, the case's audit events, the signer's public key; the manifest of their
+hashes is signed with the user's Ed25519 key; the zip is encrypted with age (to a passphrase or an
+X25519 recipient) and only the ciphertext touches the disk. The export itself is audited first, so
+the bundle carries its own export event and the audit head after it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from triage_desk import __version__, accounts, audit
+from triage_desk.bundle import manifest as mf
+from triage_desk.bundle import signing
+from triage_desk.errors import InputError
+from triage_desk.models import Referral, ReferralSubject, Role
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: nothing about the exporting PC leaks into the zip
+EXPORT_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    reference: str
+    fingerprint: str  # the signer's key fingerprint (sha256 hex of the raw public key)
+    encryption: str  # "passphrase" | "recipient" | "none"
+    size: int  # bytes written
+    members: tuple[str, ...]
+
+
+def find_referral(session, reference: str) -> Referral:
+    row = session.execute(select(Referral).where((Referral.reference == reference) | (Referral.id == reference))
+                          ).scalar()
+    if row is None:
+        raise InputError(f"reference: no referral {reference}")
+    return row
+
+
+def checks_section(ws, referral_id: str) -> dict:
+    """Agency checks and sharing decisions when the agency-checks module is present."""
+    try:
+        from triage_desk import checks
+    except ImportError:
+        return {}
+    section = checks.as_document(ws, referral_id)
+    return dict(section) if isinstance(section, dict) else {}
+
+
+def case_document(session, row: Referral, extra: dict | None = None) -> dict:
+    """The full referral document: the stored document, the current decision and `extra` (checks)."""
+    from triage_desk import decisions
+    from triage_desk.referral_rows import load
+
+    doc = load(row.document)
+    decision = decisions.current(session, row.id)
+    if decision is not None:
+        doc["decision"] = decisions.as_document(decision)
+    for key, value in (extra or {}).items():
+        doc[key] = value
+    return doc
+
+
+def _history(session, row: Referral) -> list[dict]:
+    from triage_desk.matching import referrals_of
+
+    people = session.execute(select(ReferralSubject.person_id).where(
+        ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked")).scalars()
+    seen, out = {row.id}, []
+    for pid in people:
+        for r in referrals_of(session, pid):
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                out.append({"reference": r["reference"], "received": r["received_at"], "status": r["status"]})
+    return sorted(out, key=lambda r: r["received"], reverse=True)
+
+
+def _catalogue(doc: dict) -> dict | None:
+    engine = (doc.get("decision") or {}).get("engine") or {}
+    if isinstance(engine.get("catalogue"), dict):
+        return engine["catalogue"]
+    try:
+        from triage_desk.forms.catalogue import default_catalogue
+
+        return default_catalogue().ref
+    except Exception:  # noqa: BLE001 - a broken shipped catalogue must not stop an export
+        return None
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path, data in members.items():
+            info = zipfile.ZipInfo(path, _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if path == mf.SUMMARY else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def parse_recipient(text: str):
+    """An age X25519 recipient ("age1..."); errors name the option."""
+    from pyrage import x25519
+
+    try:
+        return x25519.Recipient.from_str(text.strip())
+    except Exception:  # noqa: BLE001 - pyrage raises its own error types
+        raise InputError("recipient: not an age public key (it starts with age1)") from None
+
+
+def _encrypt(data: bytes, passphrase: str | None, recipient: str | None, unencrypted: bool) -> tuple[bytes, str]:
+    chosen = [passphrase is not None, recipient is not None, unencrypted]
+    if sum(chosen) != 1:
+        raise InputError("encryption: choose exactly one of a bundle passphrase, a recipient's age public key "
+                         "or (explicitly) no encryption")
+    if unencrypted:
+        return data, "none"
+    import pyrage
+
+    if passphrase is not None:
+        from triage_desk.vault import check_passphrase_strength
+
+        check_passphrase_strength(passphrase, "bundle passphrase")
+        return pyrage.passphrase.encrypt(data, passphrase), "passphrase"
+    return pyrage.encrypt(data, [parse_recipient(recipient)]), "recipient"
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write next to the target and rename: a half-written bundle never carries the final name."""
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise InputError(f"--out: folder {out.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"--out: cannot write {out} ({exc.__class__.__name__})") from None
+
+
+def export_case(ws, reference: str, *, password: str, out: str | Path, passphrase: str | None = None,
+                recipient: str | None = None, unencrypted: bool = False) -> ExportResult:
+    """Sign (as ws.user, unlocked with `password`) and encrypt one case to `out`.
+
+    Exactly one of `passphrase`, `recipient` (age X25519 public key) or `unencrypted=True`.
+    Raises InputError, AuthError (wrong password), PermissionDenied.
+    """
+    from triage_desk.referral_rows import dump, local_now
+    from triage_desk.reports.summary_pdf import render_summary
+
+    user = accounts.require(ws.user, *EXPORT_ROLES)
+    if not any((passphrase is not None, recipient is not None, unencrypted)):
+        raise InputError("encryption: give a bundle passphrase or a recipient's age public key")
+    if recipient is not None:
+        parse_recipient(recipient)  # refuse a bad recipient before any work
+    with ws.session() as s:
+        row = find_referral(s, reference)
+        rid = row.id
+    extra = checks_section(ws, rid)
+    with ws.session() as s:
+        row = find_referral(s, rid)
+        key = signing.key_for(s, user, password)
+        public = signing.raw_public_key(key)
+        fp = signing.fingerprint(public)
+        encryption = "passphrase" if passphrase is not None else "recipient" if recipient is not None else "none"
+        audit.record(s, user.username, "bundle.export", "referral", row.id, reference=row.reference,
+                     fingerprint=fp, encryption=encryption)
+        head = audit.head(s)
+        doc = case_document(s, row, extra)
+        events = audit.events_for(s, "referral", row.id)
+        pdf = render_summary(doc, generated_by=user.display_name or user.username, generated_at=local_now(),
+                             audit_head=head, history=_history(s, row))
+        created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        who = {"username": user.username, "display_name": user.display_name, "role": user.role}
+        signer = {**who, "workstation": ws.key_file.db_id, "algorithm": "Ed25519",
+                  "public_key": base64.b64encode(public).decode("ascii"), "fingerprint": fp,
+                  "identity": f"{user.display_name} ({user.role_enum.label}) @ {ws.key_file.db_id[:8]}"}
+        members = {
+            mf.CASE: dump(doc).encode("utf-8"),
+            mf.SUMMARY: pdf,
+            mf.AUDIT: "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode(),
+            mf.SIGNER: (json.dumps(signer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+            mf.SIGNER_PEM: signing.public_key_pem(public),
+        }
+        manifest = mf.build(case={"id": row.id, "reference": row.reference}, created_at=created_at, created_by=who,
+                            app_version=__version__, catalogue=_catalogue(doc), audit_head=head,
+                            signer_fingerprint=fp, members=members)
+        members[mf.MANIFEST] = manifest
+        members[mf.SIGNATURE] = signing.sign(key, manifest)
+        data, encryption = _encrypt(_zip(members), passphrase, recipient, unencrypted)
+        _write(Path(out), data)
+        return ExportResult(Path(out), row.reference, fp, encryption, len(data), tuple(members))
