@@ -67,3 +67,28 @@ def encrypt(data: bytes, identity) -> bytes:
     import pyrage
 
     return pyrage.encrypt(data, [identity.to_public()])
+
+
+def second_workstation(path: Path):
+    """The practice lead's laptop: another database with its own admin, signed in as that admin."""
+    from triage_desk.workspace import init_workspace
+
+    ws, _code = init_workspace(path, admin_username="leadadmin", admin_display_name="Laptop Admin",
+                               admin_password="laptop-password-1", passphrase="laptop passphrase 123")
+    return ws
+
+
+def trust(ws, bundle) -> None:
+    from triage_desk.bundle import trust as trust_mod
+
+    trust_mod.add_signer(ws, bundle.public_key, bundle.identity, confirm_fingerprint=bundle.fingerprint)
+
+
+def counts(ws) -> dict:
+    from sqlalchemy import func, select
+
+    from triage_desk.models import Decision, Person, Referral, ReferralSubject, TrustedSigner
+
+    with ws.session() as s:
+        return {m.__name__: s.execute(select(func.count()).select_from(m)).scalar_one()
+                for m in (Referral, Person, ReferralSubject, Decision, TrustedSigner)}

@@ -57,3 +57,130 @@ def test_export_is_audited_and_needs_the_signers_password(workspace, tmp_path):
     with workspace.session() as s:
         actions = [e["action"] for e in events_for(s, "referral", doc["id"])]
     assert actions.count("bundle.export") == 1
+
+
+@pytest.fixture
+def laptop(tmp_path):
+    from bundle_helpers import second_workstation
+
+    ws = second_workstation(tmp_path / "laptop")
+    yield ws
+    ws.close()
+
+
+def test_unknown_signer_is_reported_untrusted_until_added_to_the_trust_list(workspace, laptop, tmp_path):
+    from bundle_helpers import trust
+
+    from triage_desk.bundle import trust as trust_mod
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", ident).path
+    vb = open_bundle(path, identity=ident, ws=laptop)
+    assert vb.intact and not vb.trusted and not vb.ok
+    assert any("not trusted" in line for line in vb.summary_lines())
+    with pytest.raises(Exception, match="does not match"):
+        trust_mod.add_signer(laptop, vb.public_key, vb.identity, confirm_fingerprint="0" * 64)
+    trust(laptop, vb)
+    assert open_bundle(path, identity=ident, ws=laptop).ok
+    listed = trust_mod.list_signers(laptop)
+    assert [s.source for s in listed if s.fingerprint == vb.fingerprint] == ["trust list"]
+    trust_mod.remove_signer(laptop, vb.fingerprint)
+    assert not open_bundle(path, identity=ident, ws=laptop).trusted
+
+
+def test_import_on_a_second_workstation_then_again_creates_no_duplicates(workspace, laptop, tmp_path):
+    from bundle_helpers import counts, trust
+
+    from triage_desk.bundle.importer import apply_import, plan_import
+    from triage_desk.intake import open_case
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", ident).path
+    vb = open_bundle(path, identity=ident, ws=laptop)
+    trust(laptop, vb)
+    vb = open_bundle(path, identity=ident, ws=laptop)
+    before = counts(laptop)
+    plan = plan_import(laptop, vb)
+    assert plan.status == "new" and plan.people_new
+    result = apply_import(laptop, plan)
+    assert result.status == "imported"
+    after = counts(laptop)
+    assert after["Referral"] == before["Referral"] + 1 and after["Decision"] == before["Decision"] + 1
+    assert after["Person"] == before["Person"] + len(doc["subjects"])
+    assert open_case(laptop, doc["reference"])["subjects"] == doc["subjects"]
+    again = plan_import(laptop, open_bundle(path, identity=ident, ws=laptop))
+    assert again.status == "unchanged", again.differences
+    apply_import(laptop, again, "all")
+    assert counts(laptop) == after
+
+
+def test_import_lists_differences_field_by_field_and_applies_only_accepted_ones(workspace, laptop, tmp_path):
+    import json
+
+    from bundle_helpers import counts, trust
+
+    from triage_desk.bundle.importer import apply_import, plan_import
+    from triage_desk.intake import open_case
+    from triage_desk.models import Referral
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    first = export_to(workspace, doc["reference"], tmp_path / "1.tdcase", ident).path
+    trust(laptop, open_bundle(first, identity=ident, ws=laptop))
+    apply_import(laptop, plan_import(laptop, open_bundle(first, identity=ident, ws=laptop)))
+    # Back at the office the case is edited: a corrected surname and a longer narrative.
+    with workspace.session() as s:
+        row = s.get(Referral, doc["id"])
+        stored = json.loads(row.document)
+        stored["subjects"][0]["surname"] = "Quorvale-Brindle"
+        stored["concerns"]["narrative"] = "Updated synthetic narrative."
+        row.document = json.dumps(stored)
+    second = export_to(workspace, doc["reference"], tmp_path / "2.tdcase", ident).path
+    before = counts(laptop)
+    plan = plan_import(laptop, open_bundle(second, identity=ident, ws=laptop))
+    paths = {d.path: d for d in plan.differences}
+    sid = doc["subjects"][0]["id"]
+    assert plan.status == "differs"
+    assert paths[f"subjects[{sid}].surname"].here == "Quorvale"
+    assert paths[f"subjects[{sid}].surname"].bundle == "Quorvale-Brindle"
+    assert "concerns.narrative" in paths and f"people[{sid}].surname" in paths
+    result = apply_import(laptop, plan, [f"subjects[{sid}].surname"])
+    assert result.status == "updated" and "concerns.narrative" in result.kept
+    case = open_case(laptop, doc["reference"])
+    assert case["subjects"][0]["surname"] == "Quorvale-Brindle"
+    assert case["concerns"]["narrative"] == "Synthetic concern narrative for a test."
+    assert counts(laptop)["Person"] == before["Person"] and counts(laptop)["Referral"] == before["Referral"]
+
+
+def test_a_bundle_by_an_untrusted_signer_cannot_be_imported(workspace, laptop, tmp_path):
+    from bundle_helpers import counts
+
+    from triage_desk.bundle.importer import plan_import
+    from triage_desk.errors import InputError
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", ident).path
+    before = counts(laptop)
+    with pytest.raises(InputError, match="not trusted"):
+        plan_import(laptop, open_bundle(path, identity=ident, ws=laptop))
+    assert counts(laptop) == before
+
+
+def test_an_account_made_before_signing_keys_gets_one_at_its_next_sign_in(workspace):
+    from triage_desk import accounts
+    from triage_desk.models import User
+
+    with workspace.session() as s:
+        officer = accounts.get_user(s, "officer")
+        officer.signing_public_key = officer.signing_key_blob = None
+    sign_in(workspace)
+    with workspace.session() as s:
+        officer = s.get(User, workspace.user.id)
+        assert signing.unwrap_signing_key(officer.signing_key_blob, OFFICER_PASSWORD)

@@ -139,6 +139,8 @@ def change_own_password(session: Session, user: User, old_password: str, new_pas
         from triage_desk.bundle import signing
 
         db_user.signing_key_blob = signing.rewrap_signing_key(db_user.signing_key_blob, old_password, new_password)
+    else:
+        _issue_signing_key(db_user, new_password)
     audit.record(session, user.username, "user.password_change", "user", user.username)
     return db_user
 
@@ -172,5 +174,7 @@ def authenticate(session: Session, username: str, password: str, *, action: str 
         raise AuthError("this account is disabled: ask an administrator")
     user.failed_logins = 0
     user.locked_until = None
+    if not user.signing_key_blob:  # accounts made before signing keys existed get one at next sign-in
+        _issue_signing_key(user, password)
     audit.record(session, user.username, action, "user", user.username)
     return user

@@ -198,7 +198,13 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
             mf.SIGNER: (json.dumps(signer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
             mf.SIGNER_PEM: signing.public_key_pem(public),
         }
-        manifest = mf.build(case={"id": row.id, "reference": row.reference}, created_at=created_at, created_by=who,
+        # Which known person each subject is (a subject may have been linked to someone already known):
+        # the importing workstation matches people on these stable ids.
+        people = dict(s.execute(select(ReferralSubject.subject_id, ReferralSubject.person_id).where(
+            ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked",
+            ReferralSubject.subject_id.is_not(None))).all())
+        manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people},
+                            created_at=created_at, created_by=who,
                             app_version=__version__, catalogue=_catalogue(doc), audit_head=head,
                             signer_fingerprint=fp, members=members)
         members[mf.MANIFEST] = manifest
