@@ -168,3 +168,23 @@ def test_count_matching_is_capped(cases):
         assert count_matching(s, cap=100) == (100, True)
         closed = sum(r.status == "closed" for r in rows)
         assert count_matching(s, CaseFilters(status=("closed",))) == (closed, False)
+
+
+def test_awaiting_approval_and_outstanding_checks_filters(cases):
+    from sqlalchemy import update
+
+    ws, rows = cases
+    pending, checking = rows[3].id, rows[8].id
+    with ws.session() as s:
+        s.execute(update(Referral).where(Referral.id == pending).values(approval="pending"))
+        s.execute(update(Referral).where(Referral.id == rows[4].id).values(approval="approved"))
+        s.execute(update(Referral).where(Referral.id == checking).values(checks_open=2,
+                                                                         checks_due=datetime(2026, 11, 21, 9)))
+    with ws.session() as s:
+        waiting, _ = fetch_page(s, CaseFilters(awaiting_approval=True))
+        checks, _ = fetch_page(s, CaseFilters(checks_outstanding=True))
+        both, _ = fetch_page(s, CaseFilters(awaiting_approval=True, checks_outstanding=True))
+    assert [r.id for r in waiting] == [pending] and waiting[0].approval == "pending"
+    assert [r.id for r in checks] == [checking]
+    assert checks[0].checks_open == 2 and checks[0].checks_due == datetime(2026, 11, 21, 9)
+    assert both == []

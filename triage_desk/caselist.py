@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, bindparam, func, literal_column, select, text, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
 from triage_desk.models import Referral
 from triage_desk.referral_rows import local_now
@@ -39,6 +40,8 @@ class CaseFilters:
     received_from: date | None = None
     received_to: date | None = None  # inclusive
     overdue: bool = False  # decision due before `now` and not yet decided
+    awaiting_approval: bool = False  # the current decision waits for a practice lead
+    checks_outstanding: bool = False  # agency checks asked for and not yet answered
     now: datetime | None = None  # local Europe/London (default: now)
 
 
@@ -64,19 +67,24 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     urgent: bool
     re_referrals_12m: int
     final_level: int | None
+    checks_open: int = 0
+    checks_due: datetime | None = None
+    approval: str | None = None
 
 
 # Date-times come back as the stored text and are parsed with the C `fromisoformat` (SQLAlchemy's
 # per-value regex parsing was most of a page's cost).
 COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(Referral.received_at, String),
            Referral.status, Referral.rag, type_coerce(Referral.decision_due, String), Referral.referrer_agency,
-           Referral.urgent, Referral.re_referrals_12m, Referral.final_level)
+           Referral.urgent, Referral.re_referrals_12m, Referral.final_level, Referral.checks_open,
+           type_coerce(Referral.checks_due, String), Referral.approval)
 
 
 def _row(r) -> CaseRow:
-    due = r[6]
+    due, checks_due = r[6], r[12]
     return CaseRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
-                   datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10])
+                   datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10], r[11] or 0,
+                   datetime.fromisoformat(checks_due) if checks_due else None, r[13])
 
 
 def _fts_terms(value: str) -> str | None:
@@ -114,6 +122,10 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
         params["rto"] = datetime.combine(filters.received_to + timedelta(days=1), datetime.min.time())
     if filters.overdue:
         params["now"], params["open"] = filters.now or local_now(), OPEN_STATUSES
+    if filters.awaiting_approval:
+        params["approval"] = APPROVAL_PENDING
+    if filters.checks_outstanding:
+        params["checks"] = 0
     return (kind, *sorted(params)), params
 
 
@@ -134,6 +146,10 @@ def _conditions(shape: tuple) -> list:
     if "now" in names:
         conds.append(c(Referral.decision_due) < bindparam("now", type_=Referral.decision_due.type))
         conds.append(c(Referral.status).in_(bindparam("open", expanding=True)))
+    if "approval" in names:
+        conds.append(c(Referral.approval) == bindparam("approval"))
+    if "checks" in names:
+        conds.append(c(Referral.checks_open) > bindparam("checks"))
     if kind == "ref":
         conds.append(and_(Referral.reference >= bindparam("ref_lo"), Referral.reference < bindparam("ref_hi")))
     elif kind == "fts":
