@@ -1,0 +1,75 @@
+"""Independent verification (issue 5 point 5): the real `age` and `openssl` tools open and check a bundle
+this app made, following the recipes in docs/bundle-format.md. Skipped only where a tool is absent."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from bundle_helpers import decided_case, export_to, sign_in
+
+pytestmark = pytest.mark.skipif(not (shutil.which("age") and shutil.which("age-keygen") and shutil.which("openssl")),
+                                reason="needs the age and openssl command-line tools")
+
+
+def _run(*cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, **kw)
+
+
+def test_age_decrypts_and_openssl_verifies_a_bundle_made_by_the_app(workspace, tmp_path):
+    from pyrage import x25519
+
+    key = tmp_path / "key.txt"
+    assert _run("age-keygen", "-o", str(key)).returncode == 0
+    secret = next(line for line in key.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    recipient = str(x25519.Identity.from_str(secret).to_public())
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    result = export_to(workspace, doc["reference"], tmp_path / "case.tdcase", recipient=recipient)
+
+    # 1. age -d -i key.txt -o case.zip case.tdcase
+    done = _run("age", "-d", "-i", str(key), "-o", str(tmp_path / "case.zip"), str(result.path))
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "case"
+    with zipfile.ZipFile(tmp_path / "case.zip") as zf:
+        zf.extractall(out)
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    # 2. every listed member's sha256 matches (sha256sum)
+    for entry in manifest["members"]:
+        assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    # 3. openssl pkeyutl -verify -pubin -inkey signer.pem -rawin -in manifest.json -sigfile manifest.sig
+    verify = ("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "signer.pem", "-rawin", "-in", "manifest.json",
+              "-sigfile", "manifest.sig")
+    done = _run(*verify, cwd=out)
+    assert done.returncode == 0 and b"Signature Verified Successfully" in done.stdout, done.stderr
+    # 4. the key's fingerprint: sha256 of the raw key (the last 32 bytes of its DER form)
+    der = _run("openssl", "pkey", "-pubin", "-in", "signer.pem", "-outform", "DER", cwd=out).stdout
+    assert hashlib.sha256(der[-32:]).hexdigest() == result.fingerprint == manifest["signer_fingerprint"]
+    # ...and a changed manifest fails the same openssl check.
+    (out / "manifest.json").write_bytes((out / "manifest.json").read_bytes().replace(b'"format_version":1',
+                                                                                     b'"format_version":9'))
+    done = _run(*verify, cwd=out)
+    assert done.returncode != 0 and b"Signature Verified Successfully" not in done.stdout
+
+
+def test_a_zip_made_by_age_from_the_app_bundle_matches_what_the_app_reads(workspace, tmp_path):
+    """The app's own decryption and the age tool's give the same zip bytes."""
+    from bundle_helpers import decrypt
+    from pyrage import x25519
+
+    key = tmp_path / "key.txt"
+    _run("age-keygen", "-o", str(key))
+    secret = next(line for line in key.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    ident = x25519.Identity.from_str(secret)
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", recipient=str(ident.to_public())).path
+    done = _run("age", "-d", "-i", str(key), str(path))
+    assert done.returncode == 0
+    assert done.stdout == decrypt(path, ident)
+    assert zipfile.ZipFile(io.BytesIO(done.stdout)).testzip() is None
