@@ -1,0 +1,105 @@
+"""One case's summary PDF as the app prints, saves and bundles it (issue 5 point 2).
+
+Assembles the full referral document (the stored document, the current threshold decision, agency
+checks when that module is present), the subject(s)' earlier referrals and the audit chain head, and
+renders it with `summary_pdf.render_summary`. Printing and saving are audited before rendering, so the
+head printed on the page covers the print event itself. No Qt here: the CLI and the bundle use it too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from triage_desk import accounts, audit
+from triage_desk.errors import InputError
+from triage_desk.models import Referral, ReferralSubject, Role
+
+# Why the summary is being made -> the audit action recorded (who, what and when come with every event).
+PURPOSES = {"print": "case.print", "pdf_export": "case.pdf_export"}
+SUMMARY_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
+
+
+def find_referral(session, reference: str) -> Referral:
+    """A referral by reference (TD-YYYY-NNNNNN) or id."""
+    row = session.execute(select(Referral).where((Referral.reference == reference) | (Referral.id == reference))
+                          ).scalar()
+    if row is None:
+        raise InputError(f"reference: no referral {reference}")
+    return row
+
+
+def checks_section(ws, referral_id: str) -> dict:
+    """Agency checks (and sharing decisions) when the agency-checks module is present in this build."""
+    try:
+        from triage_desk import checks
+    except ImportError:
+        return {}
+    section = checks.as_document(ws, referral_id)
+    return dict(section) if isinstance(section, dict) else {}
+
+
+def case_document(session, row: Referral, extra: dict | None = None) -> dict:
+    """The full referral document: the stored document, the current decision and `extra` (checks)."""
+    from triage_desk import decisions
+    from triage_desk.referral_rows import load
+
+    doc = load(row.document)
+    decision = decisions.current(session, row.id)
+    if decision is not None:
+        doc["decision"] = decisions.as_document(decision)
+    doc.update(extra or {})
+    return doc
+
+
+def history(session, row: Referral) -> list[dict]:
+    """Earlier (and later) referrals of the same linked people, newest first, this one left out."""
+    from triage_desk.matching import referrals_of
+
+    people = session.execute(select(ReferralSubject.person_id).where(
+        ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked")).scalars().all()
+    seen, out = {row.id}, []
+    for pid in people:
+        for r in referrals_of(session, pid):
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                out.append({"reference": r["reference"], "received": r["received_at"], "status": r["status"]})
+    return sorted(out, key=lambda r: r["received"], reverse=True)
+
+
+def catalogue_labels() -> dict[str, str]:
+    """Indicator id -> label from the shipped catalogue (for indicators the engine result does not label)."""
+    try:
+        from triage_desk.forms.catalogue import default_catalogue
+
+        return {i.id: i.label for i in default_catalogue().indicators.values()}
+    except Exception:  # noqa: BLE001 - a broken catalogue file must not stop a print; ids still print
+        return {}
+
+
+def render_case(ws, session, row: Referral, extra: dict | None = None) -> bytes:
+    """Render the summary of `row` inside the caller's session (no audit: the caller records why)."""
+    from triage_desk.referral_rows import local_now
+    from triage_desk.reports.summary_pdf import render_summary
+
+    user = ws.user
+    return render_summary(case_document(session, row, extra),
+                          generated_by=(user.display_name or user.username) if user else "unknown user",
+                          generated_at=local_now(), audit_head=audit.head(session), history=history(session, row),
+                          catalogue_labels=catalogue_labels())
+
+
+def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
+    """The case's summary PDF, audited as `case.print` or `case.pdf_export` (purpose "print" | "pdf_export").
+
+    Raises InputError (unknown case or purpose) and PermissionDenied.
+    """
+    if purpose not in PURPOSES:
+        raise InputError(f"purpose: must be one of {', '.join(PURPOSES)}")
+    user = accounts.require(ws.user, *SUMMARY_ROLES)
+    with ws.session() as s:
+        rid = find_referral(s, reference).id
+    extra = checks_section(ws, rid)  # opens its own session
+    with ws.session() as s:
+        row = find_referral(s, rid)
+        audit.record(s, user.username, PURPOSES[purpose], "referral", row.id, reference=row.reference)
+        return render_case(ws, s, row, extra)

@@ -1,0 +1,549 @@
+"""File › Open bundle…: decrypt and verify first, then report, and only then show or import the case.
+
+1. `OpenBundleDialog` asks for what opens the file (passphrase or age identity file, chosen from the
+   file's age header) and runs `bundle.verify.open_bundle` off the GUI thread.
+2. `BundleReportDialog` shows the verification: signer, fingerprint, signing time, case reference, each
+   member's check, trusted or not. An untrusted but intact bundle offers "Trust this signer…" to leads
+   and administrators (fingerprint confirmed by a second channel). Only an intact bundle shows its case
+   (the summary PDF) and only an intact, trusted one offers Import.
+3. `ImportDialog` lists every difference with this workstation (field, here, bundle) with a tick per
+   row, all unticked: nothing is overwritten unless the user accepts that row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_desk.errors import TriageError
+from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
+
+OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
+GOOD_STYLE = ("QLabel { color: #1b4d1b; background: #e8f5e9; border: 1px solid #a5d6a7; border-radius: 4px; "
+              "padding: 8px 10px; font-weight: bold; }")
+WARN_STYLE = ("QLabel { color: #5c3c00; background: #fff4d6; border: 1px solid #e8c66a; border-radius: 4px; "
+              "padding: 8px 10px; font-weight: bold; }")
+BAD_STYLE = ("QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #f1b0aa; border-radius: 4px; "
+             "padding: 8px 10px; font-weight: bold; }")
+
+
+def peek_encryption(path: str | Path) -> str | None:
+    """"passphrase" | "identity" | "none" from the file's first bytes (age header stanzas); None if unknown."""
+    from triage_desk.bundle.verify import AGE_MAGIC, ZIP_MAGIC
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(ZIP_MAGIC):
+        return "none"
+    if not head.startswith(AGE_MAGIC):
+        return None
+    return "passphrase" if b"\n-> scrypt " in head else "identity"
+
+
+def _busy(on: bool) -> None:
+    if on:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    else:
+        QApplication.restoreOverrideCursor()
+
+
+# ---- 1. opening ---------------------------------------------------------------------------------------
+class OpenBundleDialog(QDialog):
+    """Ask what opens the bundle, then decrypt and verify it; `self.bundle` is the VerifiedBundle."""
+
+    def __init__(self, ws, path: str | Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws, self.path = ws, Path(path)
+        self.bundle = None
+        self.setWindowTitle("Open bundle")
+        self.setMinimumWidth(540)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Open a case bundle", 2))
+        name = make_plain(note(f"File: {self.path}"))
+        name.setAccessibleName("Bundle file")
+        layout.addWidget(name)
+        layout.addWidget(note("The bundle is decrypted in memory and its signature and every file in it are "
+                              "checked before anything in it is shown."))
+        self.kind = peek_encryption(self.path)
+        self.use_passphrase = QRadioButton("Bundle &passphrase")
+        self.use_identity = QRadioButton("My age &identity file (secret key)")
+        group = QButtonGroup(self)
+        group.addButton(self.use_passphrase)
+        group.addButton(self.use_identity)
+        for button in (self.use_passphrase, self.use_identity):
+            button.setAccessibleName(button.text().replace("&", ""))
+        form = QFormLayout()
+        self.passphrase = PasswordField("Bundle passphrase")
+        self.identity = line_edit("Age identity file", "key.txt from age-keygen")
+        self.browse = QPushButton("B&rowse…")
+        self.browse.setAccessibleName("Choose the age identity file")
+        self.browse.clicked.connect(self._browse)
+        id_row = QHBoxLayout()
+        id_row.setContentsMargins(0, 0, 0, 0)
+        id_row.addWidget(self.identity, 1)
+        id_row.addWidget(self.browse)
+        id_holder = QWidget()
+        id_holder.setLayout(id_row)
+        form.addRow(self.use_passphrase)
+        pass_label = add_row(form, "Pass&phrase:", self.passphrase)
+        form.addRow(self.use_identity)
+        id_label = add_row(form, "Identity &file:", id_holder)
+        id_label.setBuddy(self.identity)
+        self.unencrypted_note = note("This bundle is not encrypted: nothing is needed to open it.")
+        layout.addLayout(form)
+        layout.addWidget(self.unencrypted_note)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.open_button = buttons.addButton("&Open and verify", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setDefault(True)
+        buttons.accepted.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.use_passphrase.toggled.connect(self._mode_changed)
+        (self.use_identity if self.kind == "identity" else self.use_passphrase).setChecked(True)
+        encrypted = self.kind != "none"
+        for widget in (self.use_passphrase, self.use_identity, pass_label, id_label, id_holder):
+            widget.setVisible(encrypted)
+        self.unencrypted_note.setVisible(not encrypted)
+        self._mode_changed()
+
+    def _mode_changed(self, *_args) -> None:
+        by_passphrase = self.use_passphrase.isChecked()
+        self.passphrase.setEnabled(by_passphrase)
+        self.identity.setEnabled(not by_passphrase)
+        self.browse.setEnabled(not by_passphrase)
+        (self.passphrase if by_passphrase else self.identity).setFocus()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Age identity file", self.identity.text(),
+                                              "Age keys (*.txt *.key);;All files (*)")
+        if path:
+            self.identity.setText(path)
+
+    def start(self) -> None:
+        from triage_desk.bundle.verify import open_bundle
+
+        kwargs: dict = {}
+        if self.kind != "none":
+            if self.use_passphrase.isChecked():
+                if not self.passphrase.text():
+                    self.error.show_error("Passphrase: type the bundle passphrase the sender gave you.")
+                    return
+                kwargs["passphrase"] = self.passphrase.text()
+            else:
+                if not self.identity.text().strip():
+                    self.error.show_error("Identity file: choose your age secret key file.")
+                    return
+                kwargs["identity"] = self.identity.text().strip()
+        self.error.clear_error()
+        self.open_button.setEnabled(False)
+        _busy(True)
+        ws, path = self.ws, self.path
+        run_in_background(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        _busy(False)
+        self.open_button.setEnabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
+        if self.use_passphrase.isChecked():
+            self.passphrase.selectAll()
+
+    def _done(self, bundle) -> None:
+        _busy(False)
+        self.open_button.setEnabled(True)
+        self.bundle = bundle
+        self.accept()
+
+
+# ---- 2. the verification report -------------------------------------------------------------------------
+def verdict(bundle) -> tuple[str, str]:
+    """(words, style) for the headline."""
+    if bundle.ok:
+        return f"{OK_MARK} Intact and signed by a trusted signer", GOOD_STYLE
+    if bundle.intact:
+        return (f"{OK_MARK} Intact, but the signer is NOT trusted on this workstation: check who signed it "
+                "before relying on it"), WARN_STYLE
+    return f"{FAIL_MARK} REFUSED: the bundle is damaged or was altered. Its contents are not shown.", BAD_STYLE
+
+
+class BundleReportDialog(QDialog):
+    def __init__(self, ws, bundle, parent: QWidget | None = None):
+        from triage_desk.bundle.signing import display_fingerprint
+
+        super().__init__(parent)
+        self.ws, self.bundle = ws, bundle
+        self.setWindowTitle(f"Bundle check - {bundle.path.name}")
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Bundle check", 2))
+        words, style = verdict(bundle)
+        self.verdict = make_plain(QLabel(words))
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet(style)
+        self.verdict.setAccessibleName("Result")
+        layout.addWidget(self.verdict)
+
+        form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        fp = display_fingerprint(bundle.fingerprint) if bundle.fingerprint else "unknown"
+        trust = (f"yes ({bundle.trust_source})" if bundle.trusted else "NO - not on this workstation's trust list")
+        rows = (("Signer", bundle.identity), ("Key fingerprint", fp), ("Signed at", _when(bundle.signed_at)),
+                ("Case", bundle.case_ref or "unknown"), ("Encryption", _encryption(bundle.encryption)),
+                ("Signature", f"{OK_MARK} valid" if bundle.signature_ok else f"{FAIL_MARK} NOT valid"),
+                ("Trusted signer", trust))
+        for name, value in rows:
+            label = make_plain(QLabel(value), selectable=True)
+            label.setWordWrap(True)
+            label.setAccessibleName(name)
+            if name == "Key fingerprint":
+                label.setStyleSheet("QLabel { font-family: monospace; }")
+            self.fields[name] = label
+            form.addRow(f"{name}:", label)
+        layout.addLayout(form)
+
+        self.members = QTableWidget(0, 3)
+        self.members.setHorizontalHeaderLabels(["Check", "File", "Result"])
+        self.members.setAccessibleName("Checks of each file in the bundle")
+        self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members.verticalHeader().hide()
+        header = self.members.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        lines = [(m.ok, m.path, m.detail) for m in bundle.members] + [(False, "(bundle)", p) for p in bundle.problems]
+        self.members.setRowCount(len(lines))
+        for r, (ok, path, detail) in enumerate(lines):
+            mark = QTableWidgetItem(f"{OK_MARK} ok" if ok else f"{FAIL_MARK} failed")
+            mark.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.darkRed)
+            self.members.setItem(r, 0, mark)
+            self.members.setItem(r, 1, QTableWidgetItem(path))
+            self.members.setItem(r, 2, QTableWidgetItem(detail))
+        layout.addWidget(self.members, 1)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+
+        row = QHBoxLayout()
+        self.trust_button = QPushButton("&Trust this signer…")
+        self.view_button = QPushButton("&Show the case")
+        self.import_button = QPushButton("&Import…")
+        close = QPushButton("Close")
+        for button in (self.trust_button, self.view_button, self.import_button, close):
+            button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
+            row.addWidget(button)
+            if button is self.import_button:
+                row.addStretch(1)
+        self.trust_button.clicked.connect(self.trust_signer)
+        self.view_button.clicked.connect(self.show_case)
+        self.import_button.clicked.connect(self.import_case)
+        close.clicked.connect(self.accept)
+        layout.addLayout(row)
+        self.refresh_buttons()
+        close.setFocus()
+
+    def can_trust(self) -> bool:
+        role = getattr(self.ws.user, "role", None)
+        return self.bundle.intact and not self.bundle.trusted and role in ("lead", "admin")
+
+    def refresh_buttons(self) -> None:
+        b = self.bundle
+        self.trust_button.setVisible(self.can_trust())
+        self.view_button.setVisible(b.intact)  # a damaged bundle shows nothing of its case
+        self.import_button.setVisible(b.intact)
+        self.import_button.setEnabled(b.ok)
+        self.import_button.setToolTip("" if b.ok else "Only bundles from a trusted signer can be imported")
+
+    def trust_signer(self) -> None:
+        from triage_desk.bundle.verify import check_trust
+        from triage_desk.ui.trust_dialog import AddSignerDialog
+
+        dialog = AddSignerDialog(self.ws, self.bundle.public_key, self.bundle.identity, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        with self.ws.session() as s:
+            self.bundle.trusted, self.bundle.trust_source = check_trust(s, self.bundle.public_key)
+        words, style = verdict(self.bundle)
+        self.verdict.setText(words)
+        self.verdict.setStyleSheet(style)
+        self.fields["Trusted signer"].setText(f"yes ({self.bundle.trust_source})")
+        self.refresh_buttons()
+
+    def show_case(self) -> None:
+        from triage_desk import audit
+
+        b = self.bundle
+        with self.ws.session() as s:  # reading a case from a bundle is a case view like any other
+            audit.record(s, self.ws.actor, "bundle.view", "referral", b.case_id, reference=b.case_ref,
+                         fingerprint=b.fingerprint, trusted=b.trusted)
+        CaseViewDialog(b.case_ref or "case", b.pdf, self).exec()
+
+    def import_case(self) -> None:
+        from triage_desk.bundle.importer import plan_import
+
+        self.import_button.setEnabled(False)
+        _busy(True)
+        ws, bundle = self.ws, self.bundle
+
+        def failed(exc: BaseException) -> None:
+            _busy(False)
+            self.refresh_buttons()
+            if not isinstance(exc, TriageError):
+                raise exc
+            self.error.show_error(str(exc))
+
+        def planned(plan) -> None:
+            _busy(False)
+            self.refresh_buttons()
+            self.import_dialog = ImportDialog(ws, plan, self)
+            self.import_dialog.exec()
+
+        run_in_background(lambda: plan_import(ws, bundle), planned, failed)
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "unknown"
+    from datetime import datetime
+
+    from triage_desk.reports.pdf_styles import LONDON
+
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    local = moment.astimezone(LONDON)
+    return f"{local:%d %b %Y %H:%M} UK time ({value})"
+
+
+def _encryption(kind: str) -> str:
+    return {"passphrase": "age, to a passphrase", "identity": "age, to your age key",
+            "none": "NONE - the file was not encrypted"}.get(kind, kind)
+
+
+# ---- the case (summary PDF) -----------------------------------------------------------------------------
+class CaseViewDialog(QDialog):
+    """The bundle's summary PDF, page under page (rendered by PDFium; nothing written to disk)."""
+
+    def __init__(self, reference: str, pdf: bytes, parent: QWidget | None = None, dpi: int = 96):
+        from triage_desk.ui.bundle_actions import rasterise
+
+        super().__init__(parent)
+        self.setWindowTitle(f"{reference} - summary from the bundle (OFFICIAL-SENSITIVE)")
+        self.resize(860, 900)
+        layout = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Summary pages")
+        pages = QWidget()
+        column = QVBoxLayout(pages)
+        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.page_labels = []
+        for n, (data, width, height, stride) in enumerate(rasterise(pdf, dpi), 1):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(QImage(data, width, height, stride, QImage.Format.Format_RGB888).copy()))
+            label.setAccessibleName(f"Page {n}")
+            label.setStyleSheet("QLabel { border: 1px solid #bbb; background: white; }")
+            column.addWidget(label)
+            self.page_labels.append(label)
+        scroll.setWidget(pages)
+        layout.addWidget(scroll, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+# ---- 3. import with differences -----------------------------------------------------------------------
+def _label_for(plan, tokens: tuple) -> str:
+    """A difference's path in words: list items by name where the bundle or this copy names them."""
+    if tokens and tokens[0] == "people":  # a known person: named by the bundle subject linked to them
+        pid = tokens[1][1]
+        subject = next((v for v in plan.bundle_doc.get("subjects") or [] if isinstance(v, dict)
+                        and plan.subject_people.get(v.get("id"), v.get("id")) == pid), None)
+        who = _item_name(subject) if subject else pid[:8]
+        return f"known person [{who}] › {str(tokens[-1]).replace('_', ' ')}"
+    parts: list[str] = []
+    nodes = [plan.bundle_doc, plan.local_doc or {}]
+    for tok in tokens:
+        if isinstance(tok, tuple):
+            key = tok[1]
+            found = None
+            for i, node in enumerate(nodes):
+                item = next((v for v in node if isinstance(v, dict) and v.get("id") == key), None) \
+                    if isinstance(node, list) else None
+                nodes[i] = item if item is not None else {}
+                found = found or item
+            name = _item_name(found) if found else ""
+            parts[-1] = f"{parts[-1]} [{name or key[:8]}]" if parts else name or key[:8]
+        else:
+            nodes = [n.get(tok) if isinstance(n, dict) else None for n in nodes]
+            parts.append(str(tok).replace("_", " "))
+    return " › ".join(parts)
+
+
+def _item_name(item: dict) -> str:
+    if item.get("surname") or item.get("forenames"):
+        return f"{item.get('forenames') or ''} {item.get('surname') or ''}".strip()
+    return str(item.get("name") or item.get("agency") or item.get("partner") or "")
+
+
+class ImportDialog(QDialog):
+    """New case: import it. Known case: each difference with a tick; unticked rows keep this copy's value."""
+
+    def __init__(self, ws, plan, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws, self.plan = ws, plan
+        self.result_info = None
+        self.setWindowTitle(f"Import {plan.reference}")
+        self.resize(900, 520)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(f"Import {plan.reference}", 2))
+        known = len(plan.people_known)
+        people = (f"{known} of its people {'is' if known == 1 else 'are'} already known here and will not be "
+                  "duplicated. " if known else "")
+        if plan.status == "new":
+            text = f"This case is not on this workstation yet. {people}Import it?"
+        elif plan.status == "unchanged":
+            text = "This case is already here and identical to the bundle: there is nothing to import."
+        else:
+            text = (f"This case is already here and differs in {len(plan.differences)} "
+                    f"place{'s' if len(plan.differences) != 1 else ''}. Tick each change from the bundle you accept; "
+                    "anything left unticked keeps this workstation's value.")
+        self.summary = make_plain(note(text))
+        self.summary.setAccessibleName("What importing will do")
+        layout.addWidget(self.summary)
+        for line in plan.notes:
+            layout.addWidget(make_plain(note(f"Note: {line}.")))
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Accept", "Field", "This workstation", "Bundle"])
+        self.table.setAccessibleName("Differences between this workstation and the bundle")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 240)
+        self.table.setRowCount(len(plan.differences))
+        for r, d in enumerate(plan.differences):
+            tick = QTableWidgetItem("accept")
+            tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            tick.setCheckState(Qt.CheckState.Unchecked)  # never overwrite unless asked
+            tick.setData(Qt.ItemDataRole.UserRole, d.path)
+            self.table.setItem(r, 0, tick)
+            field = QTableWidgetItem(_label_for(plan, d.tokens))
+            field.setToolTip(d.path)
+            self.table.setItem(r, 1, field)
+            for c, side in ((2, "here"), (3, "bundle")):
+                text = _plain(d.shown(side))
+                item = QTableWidgetItem(text if len(text) <= 300 else text[:300] + " …")
+                item.setToolTip(text[:2000])
+                self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()
+        self.table.setVisible(bool(plan.differences))
+        layout.addWidget(self.table, 1)
+        if not plan.differences:
+            layout.addStretch(1)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox()
+        row_buttons = QHBoxLayout()
+        self.all_button = QPushButton("Tick &all")
+        self.none_button = QPushButton("Untick a&ll")
+        self.all_button.clicked.connect(lambda: self.set_all(True))
+        self.none_button.clicked.connect(lambda: self.set_all(False))
+        if plan.differences:
+            row_buttons.addWidget(self.all_button)
+            row_buttons.addWidget(self.none_button)
+        row_buttons.addStretch(1)
+        if plan.status == "new":
+            self.apply_button = buttons.addButton("&Import case", QDialogButtonBox.ButtonRole.AcceptRole)
+        elif plan.status == "differs":
+            self.apply_button = buttons.addButton("&Apply ticked changes", QDialogButtonBox.ButtonRole.AcceptRole)
+        else:
+            self.apply_button = None
+        buttons.addButton(QDialogButtonBox.StandardButton.Close if self.apply_button is None
+                          else QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.apply)
+        buttons.rejected.connect(self.reject)
+        row_buttons.addWidget(buttons)
+        layout.addLayout(row_buttons)
+
+    def set_all(self, on: bool) -> None:
+        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        for r in range(self.table.rowCount()):
+            self.table.item(r, 0).setCheckState(state)
+
+    def accepted_paths(self) -> list[str]:
+        return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())
+                if self.table.item(r, 0).checkState() == Qt.CheckState.Checked]
+
+    def apply(self) -> None:
+        from triage_desk.bundle.importer import apply_import
+
+        accept = self.accepted_paths()
+        if self.plan.status == "differs" and not accept:
+            self.error.show_error("No change is ticked: tick the rows to take from the bundle, or Cancel to keep "
+                                  "everything as it is here.")
+            return
+        try:
+            result = apply_import(self.ws, self.plan, accept)
+        except TriageError as exc:
+            self.error.show_error(str(exc))
+            return
+        self.result_info = result
+        kept = f" {len(result.kept)} difference{'s' if len(result.kept) != 1 else ''} kept as here." \
+            if result.kept else ""
+        words = {"imported": "imported", "updated": f"updated ({len(result.accepted)} change"
+                 f"{'s' if len(result.accepted) != 1 else ''} from the bundle).", "unchanged": "left unchanged"}
+        QMessageBox.information(self, "Import", f"{result.reference} {words[result.status]}{kept}")
+        self.accept()
+
+
+def _plain(text: str) -> str:
+    """JSON strings shown without their quotes; everything else as JSON."""
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+# ---- the whole flow from the menu -----------------------------------------------------------------------
+def open_bundle_flow(ws, parent: QWidget | None = None, path: str | None = None) -> None:
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Open a case bundle", str(Path.home()),
+                                              "Case bundles (*.tdcase *.age *.zip);;All files (*)")
+        if not path:
+            return
+    opener = OpenBundleDialog(ws, path, parent)
+    if opener.exec() != QDialog.DialogCode.Accepted or opener.bundle is None:
+        return
+    BundleReportDialog(ws, opener.bundle, parent).exec()
