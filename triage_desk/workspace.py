@@ -78,7 +78,15 @@ def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLo
         engine.dispose()
         raise StoreError(f"database {data_dir / DB_FILE} could not be upgraded ({exc.__class__.__name__}); "
                          "nothing was changed") from None
-    return Workspace(data_dir, kf, engine, lock, key)
+    ws = Workspace(data_dir, kf, engine, lock, key)
+    try:
+        from triage_desk.checks import ensure_partners
+
+        ensure_partners(ws)  # the default partner directory, once, so checks work from the first run
+    except BaseException:
+        engine.dispose()
+        raise
+    return ws
 
 
 def init_workspace(data_dir: Path, *, admin_username: str, admin_display_name: str, admin_password: str,
