@@ -3,12 +3,15 @@
 The engine's level and the officer's final level are both kept. Any difference (level or outcome
 set), an NFA, and a decision that still `requires` something (consent not sought, refused consent at
 level 3, checks without consent) goes to a practice lead; nobody approves their own decision.
+The `referral` row (`status`, `final_level`, `approval`) and the stored document's `decision` section
+are kept in step with the current decision in the same transaction.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +22,7 @@ from triage_desk.models.decision import Decision
 
 APPROVAL_NOT_NEEDED, APPROVAL_PENDING, APPROVED, REJECTED = "not_needed", "pending", "approved", "rejected"
 MIN_RATIONALE = 20  # a sentence, not "ok"
+MIN_REJECT_NOTE = 5
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,12 @@ def _direction(engine_level: int, final_level: int) -> str:
     return "same" if final_level == engine_level else ("up" if final_level > engine_level else "down")
 
 
+def is_override(engine: dict, proposal: Proposal) -> bool:
+    """The officer's level or outcome set differs from what the engine suggested."""
+    return (proposal.final_level != engine["suggested_level"]
+            or set(proposal.final_outcomes) != set(engine["outcomes"]))
+
+
 def check_proposal(engine: dict, proposal: Proposal) -> list[str]:
     """Problems with a proposal, each naming the field (empty list: it may be saved)."""
     problems = []
@@ -43,9 +53,7 @@ def check_proposal(engine: dict, proposal: Proposal) -> list[str]:
         problems.append("final level: must be 1, 2, 3 or 4")
     if not proposal.final_outcomes:
         problems.append("outcomes: choose at least one outcome")
-    overridden = (proposal.final_level != engine["suggested_level"]
-                  or set(proposal.final_outcomes) != set(engine["outcomes"]))
-    if overridden and len(proposal.rationale.strip()) < MIN_RATIONALE:
+    if is_override(engine, proposal) and len(proposal.rationale.strip()) < MIN_RATIONALE:
         problems.append(f"rationale: a written rationale (at least {MIN_RATIONALE} characters) is required "
                         "when the final decision differs from the suggested one")
     if "NFA" in proposal.final_outcomes and not proposal.nfa_reason:
@@ -53,16 +61,59 @@ def check_proposal(engine: dict, proposal: Proposal) -> list[str]:
     return problems
 
 
+def proposal_from_document(doc: dict) -> Proposal | None:
+    """The officer's proposal in `doc["decision"]["proposal"]` (written by the wizard's routing step)."""
+    section = doc.get("decision")
+    raw = section.get("proposal") if isinstance(section, dict) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InputError("decision.proposal: must be an object")
+    level = raw.get("final_level")
+    if not isinstance(level, int) or isinstance(level, bool):
+        raise InputError("decision.proposal.final_level: must be a whole number 1-4")
+    outcomes = raw.get("final_outcomes") or []
+    if not isinstance(outcomes, list) or not all(isinstance(c, str) for c in outcomes):
+        raise InputError("decision.proposal.final_outcomes: must be a list of outcome codes")
+    text = {k: raw.get(k) or "" for k in ("rationale", "evidence")}
+    for key, value in text.items():
+        if not isinstance(value, str):
+            raise InputError(f"decision.proposal.{key}: must be text")
+    nfa = raw.get("nfa_reason") or None
+    if nfa is not None and not isinstance(nfa, str):
+        raise InputError("decision.proposal.nfa_reason: must be a reason code")
+    return Proposal(level, tuple(outcomes), text["rationale"], text["evidence"], nfa)
+
+
+def _sync_referral(referral, decision: Decision) -> None:
+    """Row columns and the stored document's `decision` section follow the current decision."""
+    from triage_desk.referral_rows import store_text
+
+    referral.final_level = decision.final_level
+    referral.approval = decision.approval
+    referral.status = "decided"
+    referral.updated_at = utcnow()
+    try:
+        doc = json.loads(referral.document)
+    except (TypeError, ValueError):
+        return  # a damaged document stays as it is; the decision table is the record
+    if isinstance(doc, dict):
+        doc["status"] = "decided"
+        doc["decision"] = as_document(decision)
+        referral.document = store_text(doc)
+
+
 def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
-    """Save the decision beside the engine result; route it for approval when needed."""
+    """Save the decision beside the engine result; route it for approval when needed.
+
+    A new decision supersedes the referral's current one (history is kept)."""
     from triage_desk.models.referral import Referral
 
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
     problems = check_proposal(engine, proposal)
     if problems:
         raise InputError("; ".join(problems))
-    overridden = (proposal.final_level != engine["suggested_level"]
-                  or set(proposal.final_outcomes) != set(engine["outcomes"]))
+    overridden = is_override(engine, proposal)
     requires = list(engine.get("requires", []))
     if overridden:
         requires.append("practice-lead approval of the override")
@@ -72,6 +123,8 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
         referral = s.get(Referral, referral_id)
         if referral is None:
             raise InputError(f"referral: no referral with id {referral_id}")
+        if referral.status == "draft":
+            raise InputError("referral: submit the referral before recording a decision")
         for old in s.execute(select(Decision).where(Decision.referral_id == referral_id,
                                                     Decision.superseded.is_(False))).scalars():
             old.superseded = True
@@ -82,17 +135,29 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             direction=_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
             rationale=proposal.rationale.strip() or None, evidence=proposal.evidence.strip() or None,
             nfa_reason=proposal.nfa_reason, requires=json.dumps(requires), decided_by=user.username,
-            decided_role=user.role, decided_at=utcnow(),
+            decided_role=user.role, decided_at=utcnow(), superseded=False,
             approval=APPROVAL_PENDING if requires else APPROVAL_NOT_NEEDED)
         s.add(decision)
         s.flush()
-        referral.status = "decided"
-        referral.final_level = proposal.final_level
-        referral.approval = decision.approval
+        _sync_referral(referral, decision)
         audit.record(s, user.username, "decision.record", "referral", referral_id, decision=decision.id,
                      engine_level=decision.engine_level, final_level=decision.final_level,
                      overridden=overridden, approval=decision.approval)
     return decision
+
+
+def engine_for(ws, referral_id: str) -> dict:
+    """The engine result for a stored referral (the decision panel records decisions after submission)."""
+    from triage_desk.forms.threshold import evaluate
+    from triage_desk.models.referral import Referral
+
+    accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
+    with ws.session() as s:
+        referral = s.get(Referral, referral_id)
+        if referral is None:
+            raise InputError(f"referral: no referral with id {referral_id}")
+        text = referral.document
+    return evaluate(json.loads(text))
 
 
 def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
@@ -104,19 +169,22 @@ def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
         decision = s.get(Decision, decision_id)
         if decision is None:
             raise InputError(f"decision: no decision {decision_id}")
+        if decision.superseded:
+            raise InputError(f"decision: {decision_id} was replaced by a later decision")
         if decision.approval != APPROVAL_PENDING:
             raise InputError(f"decision: {decision_id} is not waiting for approval ({decision.approval})")
         if decision.decided_by == user.username:
             raise PermissionDenied("you cannot approve or reject your own decision: another practice lead must")
-        if not approved and len(note.strip()) < 5:
+        if not approved and len(note.strip()) < MIN_REJECT_NOTE:
             raise InputError("note: say why the decision is rejected")
         decision.approval = APPROVED if approved else REJECTED
         decision.approved_by = user.username
         decision.approved_at = utcnow()
         decision.approval_note = note.strip() or None
+        s.flush()
         referral = s.get(Referral, decision.referral_id)
         if referral is not None:
-            referral.approval = decision.approval
+            _sync_referral(referral, decision)
         audit.record(s, user.username, "decision.approve" if approved else "decision.reject", "referral",
                      decision.referral_id, decision=decision.id)
     return decision
@@ -126,26 +194,39 @@ def pending(session) -> list[Decision]:
     """The practice lead's review queue, oldest first."""
     return list(session.execute(select(Decision).where(Decision.approval == APPROVAL_PENDING,
                                                        Decision.superseded.is_(False))
-                                .order_by(Decision.decided_at)).scalars())
+                                .order_by(Decision.decided_at, Decision.id)).scalars())
 
 
 def current(session, referral_id: str) -> Decision | None:
+    """The referral's decision in force (None before the first one)."""
     return session.execute(select(Decision).where(Decision.referral_id == referral_id,
-                                                  Decision.superseded.is_(False))).scalar_one_or_none()
+                                                  Decision.superseded.is_(False))
+                           .order_by(Decision.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def as_document(decision: Decision) -> dict:
+def history(session, referral_id: str) -> list[Decision]:
+    """Every decision recorded for the referral, oldest first (superseded ones included)."""
+    return list(session.execute(select(Decision).where(Decision.referral_id == referral_id)
+                                .order_by(Decision.decided_at, Decision.id)).scalars())
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+
+def as_document(decision: Decision) -> dict[str, Any]:
     """The `decision` section of the referral document (case.json, PDF)."""
     override = None
     if decision.overridden:
         override = {"direction": decision.direction, "rationale": decision.rationale, "evidence": decision.evidence,
-                    "by": decision.decided_by, "role": decision.decided_role,
-                    "at": decision.decided_at.isoformat(timespec="seconds") + "Z",
+                    "by": decision.decided_by, "role": decision.decided_role, "at": _iso(decision.decided_at),
+                    # approval kept here too: the bundle importer and the PDF read it from `override`
                     "approval": decision.approval, "approved_by": decision.approved_by,
-                    "approved_at": decision.approved_at.isoformat(timespec="seconds") + "Z"
-                    if decision.approved_at else None, "approval_note": decision.approval_note}
+                    "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note}
     return {"engine": json.loads(decision.engine_json), "final_level": decision.final_level,
             "final_outcomes": json.loads(decision.final_outcomes), "nfa_reason": decision.nfa_reason,
             "requires": json.loads(decision.requires), "decided_by": decision.decided_by,
-            "decided_at": decision.decided_at.isoformat(timespec="seconds") + "Z",
-            "approval": decision.approval, "override": override}
+            "decided_role": decision.decided_role, "decided_at": _iso(decision.decided_at),
+            "overridden": bool(decision.overridden), "override": override,
+            "approval": decision.approval, "approved_by": decision.approved_by,
+            "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note}

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from triage_desk import accounts, audit, matching
+from triage_desk import accounts, audit, decisions, matching
 from triage_desk.errors import InputError
 from triage_desk.models import Person, Referral, ReferralSubject, Role, utcnow
 from triage_desk.referral_rows import (
@@ -188,6 +188,7 @@ def submit(ws, doc: dict) -> dict:
         raise InputError("cannot submit yet: " + "; ".join(problems))
     doc = copy.deepcopy(doc)
     doc["status"] = "submitted"
+    proposal, engine = _checked_proposal(ws, doc)
     with ws.session() as s:
         row = s.get(Referral, doc["id"])
         if row is not None and row.status != "draft":
@@ -216,7 +217,25 @@ def submit(ws, doc: dict) -> dict:
         row.document, row.updated_at, row.wizard_step = store_text(doc), utcnow(), None
         audit.record(s, ws.actor, "referral.submit", "referral", row.id, reference=row.reference, rag=row.rag,
                      level=row.suggested_level, re_referrals_12m=count)
+    if proposal is not None:
+        decision = decisions.decide(ws, doc["id"], engine, proposal)
+        doc["status"], doc["decision"] = "decided", decisions.as_document(decision)
     return doc
+
+
+def _checked_proposal(ws, doc: dict):
+    """The officer's proposal from the routing step, checked before anything is stored (None: no proposal)."""
+    proposal = decisions.proposal_from_document(doc)
+    if proposal is None:
+        return None, None
+    accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+    from triage_desk.forms.threshold import evaluate
+
+    engine = evaluate(doc)
+    problems = decisions.check_proposal(engine, proposal)
+    if problems:
+        raise InputError("cannot submit yet: " + "; ".join(problems))
+    return proposal, engine
 
 
 def open_case(ws, ref: str) -> dict:

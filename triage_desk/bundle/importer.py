@@ -206,10 +206,12 @@ def _decision_row(referral_id: str, section: dict) -> Decision:
                                                 else "down"),
         overridden=bool(override), rationale=override.get("rationale"), evidence=override.get("evidence"),
         nfa_reason=section.get("nfa_reason"), requires=json.dumps(section.get("requires") or []),
-        decided_by=section.get("decided_by") or "unknown", decided_role=override.get("role") or "unknown",
+        decided_by=section.get("decided_by") or "unknown",
+        decided_role=section.get("decided_role") or override.get("role") or "unknown",
         decided_at=when(section.get("decided_at")) or utcnow(), approval=section.get("approval") or "not_needed",
-        approved_by=override.get("approved_by"), approved_at=when(override.get("approved_at")),
-        approval_note=override.get("approval_note"))
+        approved_by=section.get("approved_by") or override.get("approved_by"),
+        approved_at=when(section.get("approved_at") or override.get("approved_at")),
+        approval_note=section.get("approval_note") or override.get("approval_note"))
 
 
 def _store_decision(s, row: Referral, section: Any) -> None:
