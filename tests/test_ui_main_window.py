@@ -41,19 +41,23 @@ def test_admin_menu_only_for_admins(window_as):
         "&Users…", "Change &passphrase…", "New &recovery code…", "&Settings…"]
 
 
-def test_add_area_replaces_welcome(window_as):
+def test_add_area_replaces_welcome(window_as, monkeypatch):
+    from triage_desk.ui import main_window
+
+    monkeypatch.setattr(main_window, "EXTENSIONS", ())  # a build with no work areas yet
     win = window_as("lead")
     assert win.content.currentWidget() is win.welcome
     assert "Test Lead" in win.welcome_title.text()
     cases = QLabel("cases go here")
-    win.add_area("Cases", cases)
-    assert win.content.currentWidget() is win.tabs and win.area("Cases") is cases
+    win.add_area("Examples", cases)
+    assert win.content.currentWidget() is win.tabs and win.area("Examples") is cases
 
 
 def test_idle_lock_hides_content_and_same_user_unlocks(qtbot, window_as, workspace):
     win = window_as("officer")
     secret = QLabel("synthetic case data")
-    win.add_area("Cases", secret)
+    win.add_area("Secrets", secret)
+    win.tabs.setCurrentWidget(secret)  # extensions may have added areas before it
     assert secret.isVisible()
     win.idle.set_timeout_ms(50)
     qtbot.waitUntil(win.is_locked, timeout=5000)

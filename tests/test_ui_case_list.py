@@ -1,0 +1,163 @@
+"""The Cases area: a lazy list over keyset pages, sorting, filters, search, opening (audited), deadlines
+shown in words, and nothing of a case kept while the window is locked. Synthetic people only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from sqlalchemy import select, update
+from ui_helpers import audit_actions, user
+
+from triage_desk import demo
+from triage_desk.models import Referral
+from triage_desk.ui.case_list_model import DUE, REFERENCE, SUBJECT, CaseListModel, span, time_left
+from triage_desk.ui.main_window import MainWindow
+
+N = 450  # more than two pages of 200
+
+
+@pytest.fixture
+def cases(workspace):
+    demo.ensure_demo_data(workspace, N, seed=3)
+    return workspace
+
+
+@pytest.fixture
+def window(qtbot, cases):
+    cases.user = user(cases, "officer")
+    win = MainWindow(cases)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _all_loaded(model: CaseListModel) -> list:
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    return [model.row_at(i) for i in range(model.rowCount())]
+
+
+def test_rows_arrive_a_page_at_a_time(qtbot, cases):
+    model = CaseListModel(cases)
+    assert model.rowCount() == 0  # nothing until asked
+    model.reload()
+    assert model.rowCount() == 200 and model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 400
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == N and not model.canFetchMore(QModelIndex())
+    with qtbot.waitSignal(model.count_changed, timeout=5000) as counted:
+        model.reload()
+    assert counted.args == [f"{N} cases"]
+
+
+def test_sorting_by_a_column_orders_the_rows(cases):
+    model = CaseListModel(cases)
+    model.reload()
+    model.sort(REFERENCE, Qt.SortOrder.AscendingOrder)
+    refs = [r.reference for r in _all_loaded(model)]
+    assert refs == sorted(refs) and len(refs) == N
+    model.sort(SUBJECT, Qt.SortOrder.DescendingOrder)
+    first = model.data(model.index(0, SUBJECT))
+    last = model.data(model.index(199, SUBJECT))
+    assert first.lower() >= last.lower()
+    model.sort(2, Qt.SortOrder.AscendingOrder)  # Received, oldest first
+    received = [r.received_at for r in _all_loaded(model)]
+    assert received == sorted(received)
+
+
+def test_filters_narrow_and_search_finds_a_synthetic_subject(qtbot, window, cases):
+    area = window.cases_area
+    model = area.model
+    assert model.rowCount() == 200
+    area.rag.setCurrentIndex(area.rag.findText("Red"))
+    reds = _all_loaded(model)
+    assert reds and len(reds) < N and {r.rag for r in reds} == {"red"}
+    area.rag.setCurrentIndex(0)
+    area.status.setCurrentIndex(area.status.findText("Closed"))
+    assert {r.status for r in _all_loaded(model)} == {"closed"}
+    area.status.setCurrentIndex(0)
+
+    with cases.session() as s:
+        target = s.execute(select(Referral).order_by(Referral.reference).limit(1)).scalar_one()
+    surname = target.subject_name.split(",")[0].title()
+    qtbot.keyClicks(area.search, surname)
+    qtbot.waitUntil(lambda: model.filters.text == surname, timeout=3000)  # after the debounce
+    found = _all_loaded(model)
+    assert target.id in {r.id for r in found}
+    assert all(surname.upper() in r.subject_name for r in found)
+    qtbot.waitUntil(lambda: area.count_label.text() == f"{len(found)} case{'s' if len(found) != 1 else ''}",
+                    timeout=5000)
+
+    area.search.clear()
+    with cases.session() as s:
+        s.execute(update(Referral).where(Referral.id == target.id).values(approval="pending", checks_open=1))
+    area.approval.setChecked(True)
+    assert [r.id for r in _all_loaded(model)] == [target.id]
+    assert model.data(model.index(0, 8)) == "Awaiting lead" and model.data(model.index(0, 7)) == "1 open"
+    area.approval.setChecked(False)
+    area.checks.setChecked(True)
+    assert [r.id for r in _all_loaded(model)] == [target.id]
+
+
+def test_overdue_rows_say_so_in_words_and_bold(qtbot, window, cases):
+    with cases.session() as s:
+        row = s.execute(select(Referral).order_by(Referral.received_at.desc()).limit(1)).scalar_one()
+        s.execute(update(Referral).where(Referral.id == row.id).values(
+            status="submitted", decision_due=datetime.now() - timedelta(hours=30)))
+    area = window.cases_area
+    area.overdue.setChecked(True)
+    rows = _all_loaded(area.model)
+    assert row.id in {r.id for r in rows}
+    i = [r.id for r in rows].index(row.id)
+    text = area.model.data(area.model.index(i, DUE))
+    assert text.startswith("Overdue ") and area.model.data(area.model.index(i, DUE), Qt.ItemDataRole.FontRole).bold()
+    assert area.model.data(area.model.index(i, DUE), Qt.ItemDataRole.DecorationRole) is not None
+    qtbot.waitUntil(lambda: "OVERDUE" in window.deadline_label.text(), timeout=5000)
+
+
+def test_time_left_words():
+    now = datetime(2026, 11, 20, 12, 0)
+    assert time_left(now + timedelta(hours=2, minutes=15), "submitted", now) == ("2 h 15 m left", False)
+    assert time_left(now - timedelta(hours=3), "submitted", now) == ("Overdue 3 h", True)
+    assert time_left(now - timedelta(hours=3), "decided", now) == ("Decided", False)
+    assert time_left(None, "draft", now) == ("Not submitted", False)
+    assert span(60 * 24 * 2 + 60 * 4) == "2 d 4 h"
+
+
+def test_enter_opens_the_case_and_the_opening_is_audited(qtbot, window, cases):
+    area = window.cases_area
+    area.table.setFocus()
+    area.table.setCurrentIndex(area.model.index(4, 0))
+    expected = area.model.row_at(4)
+    with qtbot.waitSignal(area.case_opened, timeout=5000) as opened:
+        qtbot.keyClick(area.table, Qt.Key.Key_Return)
+    assert opened.args == [expected.reference]
+    assert window.current_case() == (expected.id, expected.reference)
+    view = area.tabs.currentWidget()
+    assert view.fields["subjects"].text() == expected.subject_name
+    assert "A. Contact" in view.document_view.toPlainText() and "D. Subjects" in view.document_view.toPlainText()
+    assert ("officer", "case.view") in audit_actions(cases)
+
+
+def test_locking_clears_the_rows_and_unlocking_reloads(qtbot, window, cases):
+    area = window.cases_area
+    area.open_row(0)
+    assert area.model.rowCount() == 200 and area.tabs.count() == 2
+    window.lock("manual")
+    assert area.model.rowCount() == 0 and area.tabs.count() == 1
+    assert not area.model.canFetchMore(QModelIndex())
+    assert not window.open_case_action.isEnabled() and not window.refresh_action.isEnabled()
+    window._on_unlocked(window.user)
+    assert area.model.rowCount() == 200 and window.open_case_action.isEnabled()
+
+
+def test_open_case_by_unknown_reference_says_so(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: said.append(text)))
+    assert window.cases_area.open_case("TD-1999-000001") is None
+    assert said and "no referral" in said[0]

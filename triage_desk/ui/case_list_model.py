@@ -1,0 +1,252 @@
+"""The case list as a lazy Qt table model over `caselist.fetch_page` (keyset pages, never OFFSET).
+
+Rows arrive 200 at a time as the view scrolls (`canFetchMore`/`fetchMore`); a sort or filter change
+starts a new keyset query. Time-left texts are worked out at paint time from the stored deadline, so
+the per-minute refresh repaints without querying. Locking drops every cached row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+
+from triage_desk.caselist import OPEN_STATUSES, CaseFilters, CaseRow, CaseSort, count_matching, fetch_page
+from triage_desk.errors import InputError
+
+PAGE_SIZE = 200
+COUNT_CAP = 10000
+COLUMNS = ("Reference", "Subject", "Received", "Status", "RAG", "Level", "Due", "Checks", "Approval",
+           "Referrer agency")
+(REFERENCE, SUBJECT, RECEIVED, STATUS, RAG, LEVEL, DUE, CHECKS, APPROVAL, AGENCY) = range(len(COLUMNS))
+# Columns backed by an index ending in id (a keyset sort); the others are not sortable.
+SORT_KEYS = {REFERENCE: "reference", SUBJECT: "subject", RECEIVED: "received", DUE: "decision_due"}
+STATUS_LABELS = {"draft": "Draft", "submitted": "Awaiting decision", "decided": "Decided", "closed": "Closed"}
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+APPROVAL_LABELS = {"pending": "Awaiting lead", "approved": "Approved", "rejected": "Sent back", "not_needed": ""}
+_ROOT = QModelIndex()  # the (invalid) root index, Qt's default parent
+ROW_ROLE = Qt.ItemDataRole.UserRole  # the CaseRow behind a row
+OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 1  # True when the decision is overdue
+
+
+def span(minutes: int) -> str:
+    """A duration as "2 d 3 h", "2 h 15 m" or "45 m" (the two largest units)."""
+    days, rest = divmod(max(minutes, 0), 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} m" if mins else f"{hours} h"
+    return f"{mins} m"
+
+
+def time_left(due: datetime | None, status: str, now: datetime) -> tuple[str, bool]:
+    """("2 h 15 m left" | "Overdue 3 h" | "Decided" | "Not submitted", overdue?)."""
+    if status not in OPEN_STATUSES:
+        return STATUS_LABELS.get(status, status.capitalize()), False
+    if due is None:
+        return ("Not submitted" if status == "draft" else "No deadline"), False
+    minutes = int((due - now).total_seconds() // 60)
+    if minutes < 0:
+        return f"Overdue {span(-minutes)}", True
+    return f"{span(minutes)} left", False
+
+
+def checks_text(row: CaseRow, now: datetime) -> str:
+    if not row.checks_open:
+        return ""
+    text = f"{row.checks_open} open"
+    if row.checks_due is not None and row.checks_due < now:
+        text += ", overdue"
+    return text
+
+
+def count_text(count: int, capped: bool) -> str:
+    if capped:
+        return f"{count:,}+ cases"
+    return "1 case" if count == 1 else f"{count:,} cases"
+
+
+class CaseListModel(QAbstractTableModel):
+    count_changed = Signal(str)  # "N cases" / "10,000+ cases" once the background count returns
+    failed = Signal(str)  # a plain-words problem with the current filters (e.g. search text)
+
+    def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE,
+                 clock: Callable[[], datetime] | None = None):
+        from triage_desk.referral_rows import local_now
+
+        super().__init__(parent)
+        self.ws = ws
+        self.page_size = page_size
+        self.clock = clock or local_now
+        self.filters = CaseFilters()
+        self.sort_key = CaseSort()
+        self._rows: list[CaseRow] = []
+        self._next: tuple | None = None
+        self._ended = True
+        self._suspended = True  # nothing loaded until reload(); locking suspends again
+        self._generation = 0
+        self._now = self.clock()
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._warning_icon = None
+        self.ticker = QTimer(self)  # time-left texts age every minute without a query
+        self.ticker.setInterval(60_000)
+        self.ticker.timeout.connect(self.tick)
+        self.ticker.start()
+
+    # ---- loading -----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Start again from the first page with the current filters and sort."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows, self._next, self._ended, self._suspended = [], None, False, False
+        self._now = self.clock()
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+        self._count()
+
+    def clear(self) -> None:
+        """Drop every cached row (the window locked): nothing of a case stays in memory for the view."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows, self._next, self._ended, self._suspended = [], None, True, True
+        self.endResetModel()
+        self.count_changed.emit("")
+
+    def set_filters(self, filters: CaseFilters) -> None:
+        self.filters = filters
+        self.reload()
+
+    def set_sort(self, key: str, descending: bool | None = None) -> None:
+        self.sort_key = CaseSort(key, descending)
+        self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # Qt override
+        if column in SORT_KEYS:
+            self.set_sort(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+
+    def sort_column(self) -> int:
+        return next(c for c, k in SORT_KEYS.items() if k == self.sort_key.key)
+
+    def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt override
+        return not parent.isValid() and not self._ended and not self._suspended
+
+    def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt override
+        if not self.canFetchMore(parent):
+            return
+        # One page is a few milliseconds even at a million referrals (an index range scan), so it
+        # runs here: Qt asks for rows synchronously while the view scrolls.
+        try:
+            with self.ws.session() as s:
+                rows, key = fetch_page(s, self.filters, self.sort_key, self._next, self.page_size)
+        except InputError as exc:
+            self._ended = True
+            self.failed.emit(str(exc))
+            return
+        self._next, self._ended = key, key is None
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+
+    def _count(self) -> None:
+        from triage_desk.ui.tasks import run_in_background
+
+        generation, filters, ws = self._generation, self.filters, self.ws
+
+        def work():
+            with ws.session() as s:
+                return count_matching(s, filters, COUNT_CAP)
+
+        def done(result) -> None:
+            if generation == self._generation:
+                self.count_changed.emit(count_text(*result))
+
+        def error(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.count_changed.emit("")
+                if not isinstance(exc, InputError):
+                    raise exc
+
+        run_in_background(work, done, error)
+
+    def tick(self) -> None:
+        """Age the time-left texts (no query): repaint the Due and Checks columns."""
+        self._now = self.clock()
+        if self._rows:
+            self.dataChanged.emit(self.index(0, DUE), self.index(len(self._rows) - 1, CHECKS),
+                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
+                                   Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.AccessibleTextRole])
+
+    # ---- reading -----------------------------------------------------------------------------------
+    def row_at(self, row: int) -> CaseRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def loaded_rows(self) -> int:
+        return len(self._rows)
+
+    def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return "Click to sort" if section in SORT_KEYS else None
+        return None
+
+    def text(self, row: CaseRow, column: int) -> str:
+        if column == REFERENCE:
+            return row.reference
+        if column == SUBJECT:
+            return row.subject_name or "(no subject yet)"
+        if column == RECEIVED:
+            return row.received_at.strftime("%d/%m/%Y %H:%M")
+        if column == STATUS:
+            return STATUS_LABELS.get(row.status, row.status)
+        if column == RAG:
+            return RAG_LABELS.get(row.rag or "", "")
+        if column == LEVEL:
+            return f"Level {row.final_level}" if row.final_level else ""
+        if column == DUE:
+            return time_left(row.decision_due, row.status, self._now)[0]
+        if column == CHECKS:
+            return checks_text(row, self._now)
+        if column == APPROVAL:
+            return APPROVAL_LABELS.get(row.approval or "", row.approval or "")
+        return row.referrer_agency or ""
+
+    def is_overdue(self, row: CaseRow) -> bool:
+        return time_left(row.decision_due, row.status, self._now)[1]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.text(row, column)
+        if role == ROW_ROLE:
+            return row
+        if role == OVERDUE_ROLE:
+            return self.is_overdue(row)
+        if role == Qt.ItemDataRole.FontRole and column in (DUE, REFERENCE) and self.is_overdue(row):
+            return self._bold  # with the "Overdue" words and the icon: never colour alone
+        if role == Qt.ItemDataRole.DecorationRole and column == DUE and self.is_overdue(row):
+            return self._icon()
+        if role == Qt.ItemDataRole.ToolTipRole and column == DUE and row.decision_due is not None:
+            return f"Decision due {row.decision_due.strftime('%d/%m/%Y %H:%M')}"
+        return None
+
+    def _icon(self):
+        if self._warning_icon is None:
+            from PySide6.QtWidgets import QApplication, QStyle
+
+            self._warning_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return self._warning_icon
