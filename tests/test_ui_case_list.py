@@ -122,7 +122,7 @@ def test_time_left_words():
     now = datetime(2026, 11, 20, 12, 0)
     assert time_left(now + timedelta(hours=2, minutes=15), "submitted", now) == ("2 h 15 m left", False)
     assert time_left(now - timedelta(hours=3), "submitted", now) == ("Overdue 3 h", True)
-    assert time_left(now - timedelta(hours=3), "decided", now) == ("Decided", False)
+    assert time_left(now - timedelta(hours=3), "decided", now) == ("—", False)
     assert time_left(None, "draft", now) == ("Not submitted", False)
     assert span(60 * 24 * 2 + 60 * 4) == "2 d 4 h"
 

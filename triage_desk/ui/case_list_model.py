@@ -7,6 +7,7 @@ the per-minute refresh repaints without querying. Locking drops every cached row
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 
@@ -43,9 +44,9 @@ def span(minutes: int) -> str:
 
 
 def time_left(due: datetime | None, status: str, now: datetime) -> tuple[str, bool]:
-    """("2 h 15 m left" | "Overdue 3 h" | "Decided" | "Not submitted", overdue?)."""
+    """("2 h 15 m left" | "Overdue 3 h" | "—" once decided | "Not submitted", overdue?)."""
     if status not in OPEN_STATUSES:
-        return STATUS_LABELS.get(status, status.capitalize()), False
+        return "—", False
     if due is None:
         return ("Not submitted" if status == "draft" else "No deadline"), False
     minutes = int((due - now).total_seconds() // 60)
@@ -157,18 +158,21 @@ class CaseListModel(QAbstractTableModel):
         from triage_desk.ui.tasks import run_in_background
 
         generation, filters, ws = self._generation, self.filters, self.ws
+        me = weakref.ref(self)  # the worker must never hold the last reference to a QObject
 
         def work():
             with ws.session() as s:
                 return count_matching(s, filters, COUNT_CAP)
 
         def done(result) -> None:
-            if generation == self._generation:
-                self.count_changed.emit(count_text(*result))
+            model = me()
+            if model is not None and generation == model._generation:
+                model.count_changed.emit(count_text(*result))
 
         def error(exc: BaseException) -> None:
-            if generation == self._generation:
-                self.count_changed.emit("")
+            model = me()
+            if model is not None and generation == model._generation:
+                model.count_changed.emit("")
                 if not isinstance(exc, InputError):
                     raise exc
 

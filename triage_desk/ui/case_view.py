@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import intake
+from triage_desk.caselist import OPEN_STATUSES
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
 from triage_desk.ui.widgets import heading, make_plain
 
@@ -289,7 +290,9 @@ class CaseView(QWidget):
             "Not assessed" if not level else
             f"Level {level}" + ("" if row.final_level else " (suggested)"))
         text, overdue = time_left(row.decision_due, row.status, local_now())
-        if row.decision_due is not None and row.status in ("draft", "submitted"):
+        if row.status not in OPEN_STATUSES:
+            text = "Decision made"
+        if row.decision_due is not None and row.status in OPEN_STATUSES:
             text += f" (due {row.decision_due.strftime('%d/%m/%Y %H:%M')})"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)
         self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")

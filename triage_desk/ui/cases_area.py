@@ -5,6 +5,7 @@ and a status-bar deadline summary. `install(window)` is called by the main windo
 from __future__ import annotations
 
 import importlib
+import weakref
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -159,7 +160,7 @@ class CasesArea(QWidget):
         header.sectionClicked.connect(self._header_clicked)
         header.setStretchLastSection(True)
         widths = {"Reference": 130, "Subject": 230, "Received": 120, "Status": 130, "RAG": 60, "Level": 60,
-                  "Due": 130, "Checks": 120, "Approval": 100}
+                  "Due": 175, "Checks": 120, "Approval": 100}
         for i, name in enumerate(COLUMNS):
             if name in widths:
                 header.resizeSection(i, widths[name])
@@ -250,7 +251,7 @@ class CasesArea(QWidget):
         from triage_desk.ui.tasks import run_in_background
 
         self._agencies_loaded = True
-        ws = self.ws
+        ws, me = self.ws, weakref.ref(self)  # the worker must never hold the last reference to a widget
 
         def work() -> list[str]:
             from sqlalchemy import select
@@ -262,15 +263,23 @@ class CasesArea(QWidget):
                                              .order_by(Referral.referrer_agency)).scalars() if a]
 
         def done(names: list[str]) -> None:
-            current = self.agency.currentData()
-            self.agency.blockSignals(True)
+            area = me()
+            if area is None:
+                return
+            combo = area.agency
+            current = combo.currentData()
+            combo.blockSignals(True)
             for name in names:
-                if self.agency.findData(name) < 0:
-                    self.agency.addItem(name, name)
-            self.agency.setCurrentIndex(max(0, self.agency.findData(current)))
-            self.agency.blockSignals(False)
+                if combo.findData(name) < 0:
+                    combo.addItem(name, name)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
 
-        run_in_background(work, done, lambda exc: setattr(self, "_agencies_loaded", False))
+        def failed(_exc: BaseException) -> None:
+            if me() is not None:
+                me()._agencies_loaded = False
+
+        run_in_background(work, done, failed)
 
     # ---- locking -----------------------------------------------------------------------------------
     def set_locked(self, locked: bool) -> None:
@@ -354,7 +363,9 @@ class DeadlineLabel(QLabel):
         from triage_desk.ui.tasks import run_in_background
 
         self._busy = True
-        run_in_background(lambda: deadline_counts(self.ws), self._show, self._failed)
+        ws, me = self.ws, weakref.ref(self)
+        run_in_background(lambda: deadline_counts(ws), lambda counts: me() and me()._show(counts),
+                          lambda exc: me() and me()._failed(exc))
 
     def _show(self, counts: tuple[int, int]) -> None:
         self._busy = False
