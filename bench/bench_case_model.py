@@ -1,0 +1,47 @@
+"""The Qt case list model at 1,000,000 referrals (the cached database of bench_caselist.py).
+
+case_list_model_first_page  `CaseListModel.reload()` (first keyset page of 200 into the model) plus the
+                            display text of the first 40 rows × every column (what the view paints on
+                            opening); floor: the bare `caselist.fetch_page` of the same page in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from _harness import Figure, best_of
+
+VISIBLE_ROWS = 40
+
+
+def case_list_model_first_page() -> Figure:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from bench_caselist import workspace
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from triage_desk.caselist import fetch_page
+    from triage_desk.ui.case_list_model import COLUMNS, CaseListModel
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - the model's timer needs an application
+    ws = workspace()
+    model = CaseListModel(ws)
+    model._count = lambda: None  # the count runs in the background; it is not part of the first paint
+
+    def shown() -> None:
+        model.reload()
+        for row in range(min(VISIBLE_ROWS, model.rowCount())):
+            for column in range(len(COLUMNS)):
+                model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+
+    def floor() -> None:
+        with ws.session() as s:
+            fetch_page(s)
+
+    shown()
+    assert model.rowCount() == 200, "the first page holds 200 rows"
+    return Figure("case_list_model_first_page", best_of(shown, 9) * 1000, "ms", best_of(floor, 9) * 1000,
+                  "value <= 300 ms")
+
+
+FIGURES = {"case_list_model_first_page": case_list_model_first_page}
