@@ -1,12 +1,17 @@
-"""Synthetic referrals for the agency-checks tests (invented people only)."""
+"""Synthetic referrals for the agency-checks tests (invented people only).
+
+The referral row is stored directly (not through intake.submit) so these tests do not depend on the
+referral form's completeness rules: agency checks only need a submitted referral and its consent records."""
 
 from __future__ import annotations
 
-from intake_helpers import complete, subject
+import uuid
+
+from intake_helpers import subject
 from sqlalchemy import select
 
-from triage_desk import intake
 from triage_desk.models import User
+from triage_desk.referral_rows import new_row, next_reference, store_text
 
 
 def act_as(ws, username: str) -> None:
@@ -16,15 +21,21 @@ def act_as(ws, username: str) -> None:
 
 def referral(ws, checks_consent: str | None = "given", surname: str = "Checkwell") -> dict:
     """A submitted referral; `checks_consent` is the state recorded for scope "checks" (None: no record)."""
-    previous = ws.user
-    act_as(ws, "officer")
-    doc = complete(intake.new_draft(ws), subject(surname=surname), received_at="2026-11-20T10:00")
+    child = subject(surname=surname)
+    records = [{"id": str(uuid.uuid4()), "person_id": child["id"], "scope": "referral", "state": "given",
+                "date": "2026-11-20", "form": "verbal", "recorded_by": "officer", "informed": True}]
     if checks_consent is not None:
-        record = {"person_id": doc["subjects"][0]["id"], "scope": "checks", "state": checks_consent,
-                  "date": "2026-11-20", "method": "verbal"}
-        if checks_consent in ("refused", "not_sought"):
+        record = {"id": str(uuid.uuid4()), "person_id": child["id"], "scope": "checks", "state": checks_consent,
+                  "date": "2026-11-20", "form": "verbal", "recorded_by": "officer", "informed": True}
+        if checks_consent == "not_sought":
             record["reason_code"] = "undue_delay"
-        doc["consent"]["records"].append(record)
-    doc = intake.submit(ws, doc)
-    ws.user = previous
+        records.append(record)
+    doc = {"schema": "triage-desk/referral", "schema_version": 1, "id": str(uuid.uuid4()), "variant": "child",
+           "status": "submitted", "contact": {"received_at": "2026-11-20T10:00", "channel": "email",
+                                              "urgent": False, "referral_source": "2A"},
+           "referrer": {"name": "Refer Testperson", "agency": "School"}, "subjects": [child], "household": [],
+           "consent": {"records": records}, "concerns": {"narrative": "Synthetic concern for a test."}}
+    with ws.session() as s:
+        doc["reference"] = next_reference(s, 2026)
+        s.add(new_row(doc, store_text(doc), "officer"))
     return doc

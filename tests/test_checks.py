@@ -91,7 +91,7 @@ def test_consent_given_then_withdrawn_stops_new_checks():
         {"person_id": "p1", "scope": "checks", "state": "withdrawn"}]}}
     assert checks.checks_consent(later) == "withdrawn"
     assert checks.checks_consent({"consent": {"records": [
-        {"person_id": "p1", "scope": "referral", "state": "given"}]}}) == "not_sought"
+        {"person_id": "p1", "scope": "referral", "state": "given"}]}}) == "unknown"
 
 
 @pytest.mark.parametrize("requested, due", [

@@ -195,7 +195,8 @@ def set_isa_status(ws, partner_id: str, status: str, isa_date: date | str | None
 
 def checks_consent(doc: dict) -> str:
     """The referral's consent to multi-agency checks: "given" only when someone gave it and nobody's
-    latest record refuses or withdraws it; otherwise "refused", "withdrawn" or "not_sought"."""
+    latest record refuses or withdraws it; otherwise "refused", "withdrawn", "not_sought" or "unknown"
+    (nothing recorded). Uses forms.consent_rules when present (superseded records handled there)."""
     try:
         from triage_desk.forms import consent_rules
     except ImportError:
@@ -216,7 +217,16 @@ def checks_consent(doc: dict) -> str:
     for bad in ("withdrawn", "refused"):
         if bad in states:
             return bad
-    return "given" if "given" in states else "not_sought"
+    return "given" if "given" in states else "not_sought" if "not_sought" in states else "unknown"
+
+
+def consent_state(ws, referral_id: str) -> str:
+    """The stored referral's consent to checks (see `checks_consent`), for the checks panel."""
+    from triage_desk.referral_rows import load
+
+    accounts.require(ws.user, *VIEW_ROLES)
+    with ws.session() as s:
+        return checks_consent(load(_referral(s, referral_id).document))
 
 
 # ---------------------------------------------------------------- checks
@@ -270,8 +280,9 @@ def request_checks(ws, referral_id: str, partner_ids: list[str], basis: str = "c
         if basis == "consent":
             state = checks_consent(load(row.document))
             if state != "given":
-                raise InputError(f"consent: consent to agency checks is {state.replace('_', ' ')}; checks without "
-                                 "consent need a practice lead's recorded decision")
+                words = "not recorded" if state == "unknown" else state.replace("_", " ")
+                raise InputError(f"consent: consent to agency checks is {words}; checks without consent need a "
+                                 "practice lead's recorded decision")
         partners, problems = [], []
         for pid in ids:
             p = s.get(Partner, pid)

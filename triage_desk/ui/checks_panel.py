@@ -1,0 +1,507 @@
+"""The "Agency checks" tab of a case: request checks from partners, see what is outstanding or overdue,
+record answers, and record information-sharing decisions against the seven golden rules.
+
+All rules live in `triage_desk.checks` (refusals come back as errors shown in the panel, in words);
+this widget only collects input and shows state. Overdue is said in text, not only by colour.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_desk.errors import TriageError
+from triage_desk.ui.widgets import ErrorLabel, add_row, busy_cursor, chain_tab_order, heading, make_plain, note
+
+OVERDUE_TINT = QColor("#fde2e1")
+CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
+CONSENT_TEXT = {
+    "given": "Consent to agency checks: given.",
+    "refused": "Consent to agency checks: refused. Checks need a practice lead's recorded decision.",
+    "withdrawn": "Consent to agency checks: withdrawn. New checks need a practice lead's recorded decision.",
+    "not_sought": "Consent to agency checks: not sought. Checks need a practice lead's recorded decision.",
+    "unknown": "Consent to agency checks: not recorded. Checks need a practice lead's recorded decision.",
+}
+
+
+def _when(iso: str | None) -> str:
+    return iso.replace("T", " ") if iso else ""
+
+
+def _text_box(name: str, placeholder: str = "") -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setAccessibleName(name)
+    box.setPlaceholderText(placeholder)
+    box.setTabChangesFocus(True)  # keyboard users can leave the box with Tab
+    box.setMinimumHeight(70)
+    return box
+
+
+class _Dialog(QDialog):
+    """A small modal form; `action()` calls the service and may raise; errors stay in the dialog."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(20, 18, 20, 14)
+        self.body.addWidget(heading(title, 2))
+
+    def finish(self) -> None:
+        self.body.addWidget(self.error)
+        self.body.addWidget(self.buttons)
+
+    def action(self) -> None:
+        raise NotImplementedError
+
+    def _submit(self) -> None:
+        try:
+            with busy_cursor():
+                self.action()
+        except TriageError as exc:
+            self.error.show_error(str(exc))
+            return
+        self.accept()
+
+
+class ResponseDialog(_Dialog):
+    """A partner's answer: "nothing known" or a summary of what they hold."""
+
+    def __init__(self, ws, check: dict, parent=None):
+        super().__init__("Record response", parent)
+        self.ws, self.check = ws, check
+        self.body.addWidget(make_plain(QLabel(f"{check['partner_name']}, requested {_when(check['requested_at'])}")))
+        self.nothing_known = QRadioButton("&Nothing known to this partner")
+        self.nothing_known.setAccessibleName("Nothing known")
+        self.information = QRadioButton("The partner &holds information:")
+        self.information.setAccessibleName("Partner holds information")
+        self.information.setChecked(True)
+        self.summary = _text_box("Summary of what the partner holds", "What the partner holds, in brief")
+        self.nothing_known.toggled.connect(lambda on: self.summary.setPlaceholderText(
+            "Optional note" if on else "What the partner holds, in brief"))
+        for w in (self.nothing_known, self.information, self.summary):
+            self.body.addWidget(w)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Save response")
+        self.finish()
+        chain_tab_order(self.nothing_known, self.information, self.summary, ok)
+
+    def action(self) -> None:
+        from triage_desk import checks
+
+        checks.record_response(self.ws, self.check["id"], nothing_known=self.nothing_known.isChecked(),
+                               summary=self.summary.toPlainText())
+
+
+class CancelDialog(_Dialog):
+    def __init__(self, ws, check: dict, parent=None):
+        super().__init__("Cancel check", parent)
+        self.ws, self.check = ws, check
+        self.body.addWidget(make_plain(QLabel(f"{check['partner_name']}, requested {_when(check['requested_at'])}")))
+        form = QFormLayout()
+        self.reason = _text_box("Reason for cancelling")
+        self.reason.setMinimumHeight(50)
+        add_row(form, "&Reason:", self.reason)
+        self.body.addLayout(form)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Cancel &check")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Keep it")
+        self.finish()
+
+    def action(self) -> None:
+        from triage_desk import checks
+
+        checks.cancel_check(self.ws, self.check["id"], self.reason.toPlainText())
+
+
+class SharingDecisionDialog(_Dialog):
+    """The seven golden rules as a checklist (each answered yes or no), shared yes/no, reason, lawful basis."""
+
+    def __init__(self, ws, referral_id: str, partners: list, parent=None):
+        from triage_desk import checks
+
+        super().__init__("Record sharing decision", parent)
+        self.ws, self.referral_id = ws, referral_id
+        form = QFormLayout()
+        self.partner = QComboBox()
+        self.partner.setAccessibleName("Partner")
+        for p in partners:
+            self.partner.addItem(p.name, p.id)
+        add_row(form, "&Partner:", self.partner)
+        self.body.addLayout(form)
+
+        rules_box = QGroupBox("The seven golden rules of information sharing: answer each one")
+        grid = QGridLayout(rules_box)
+        grid.setColumnStretch(0, 1)
+        self.rule_groups: dict[str, QButtonGroup] = {}
+        self.rule_buttons: dict[str, tuple[QRadioButton, QRadioButton]] = {}
+        order: list[QWidget] = [self.partner]
+        for row, rule in enumerate(checks.golden_rules()):
+            label = QLabel(f"{row + 1}. {rule.text}")
+            label.setWordWrap(True)
+            label.setToolTip(rule.help)
+            label.setWhatsThis(rule.help)
+            yes, no = QRadioButton("Yes"), QRadioButton("No")
+            yes.setAccessibleName(f"Rule {row + 1} yes: {rule.text}")
+            no.setAccessibleName(f"Rule {row + 1} no: {rule.text}")
+            yes.setAccessibleDescription(rule.help)
+            group = QButtonGroup(self)
+            group.addButton(yes)
+            group.addButton(no)
+            self.rule_groups[rule.id] = group
+            self.rule_buttons[rule.id] = (yes, no)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(yes, row, 1)
+            grid.addWidget(no, row, 2)
+            order += [yes, no]
+        self.body.addWidget(rules_box)
+
+        form2 = QFormLayout()
+        shared_row = QWidget()
+        lay = QHBoxLayout(shared_row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.shared_yes = QRadioButton("&Share")
+        self.shared_yes.setAccessibleName("Information is shared")
+        self.shared_no = QRadioButton("&Do not share")
+        self.shared_no.setAccessibleName("Information is not shared")
+        self.shared_group = QButtonGroup(self)
+        self.shared_group.addButton(self.shared_yes)
+        self.shared_group.addButton(self.shared_no)
+        lay.addWidget(self.shared_yes)
+        lay.addWidget(self.shared_no)
+        lay.addStretch(1)
+        decision_label = QLabel("Decision:")
+        decision_label.setBuddy(self.shared_yes)
+        form2.addRow(decision_label, shared_row)
+        self.reason = _text_box("Reason for the decision", "Why, whether shared or not")
+        add_row(form2, "&Reason:", self.reason)
+        self.lawful_basis = QComboBox()
+        self.lawful_basis.setAccessibleName("Lawful basis")
+        self.lawful_basis.addItem("Not given (information not shared)", "")
+        for code, label in checks.LAWFUL_BASES.items():
+            self.lawful_basis.addItem(label, code)
+        add_row(form2, "&Lawful basis:", self.lawful_basis)
+        self.body.addLayout(form2)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Save &decision")
+        self.finish()
+        chain_tab_order(*order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
+        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
+
+    def set_rule(self, rule_id: str, value: bool) -> None:
+        self.rule_buttons[rule_id][0 if value else 1].setChecked(True)
+
+    def answers(self) -> dict:
+        out = {}
+        for rid, (yes, no) in self.rule_buttons.items():
+            if yes.isChecked() or no.isChecked():
+                out[rid] = yes.isChecked()
+        return out
+
+    def action(self) -> None:
+        from triage_desk import checks
+        from triage_desk.errors import InputError
+
+        if not (self.shared_yes.isChecked() or self.shared_no.isChecked()):
+            raise InputError("decision: choose Share or Do not share")
+        checks.record_sharing_decision(self.ws, self.referral_id, self.partner.currentData(),
+                                       self.shared_yes.isChecked(), self.reason.toPlainText(), self.answers(),
+                                       self.lawful_basis.currentData() or None)
+
+
+class ChecksPanel(QWidget):
+    """Agency checks for one referral. `reload()` re-reads everything from the store."""
+
+    def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws, self.referral_id = ws, referral_id
+        self._checks: list[dict] = []
+        self._partners: list = []
+
+        self.consent = note("")
+        self.consent.setAccessibleName("Consent to checks")
+        self.error = ErrorLabel()
+        self.status = note("")
+        self.status.setAccessibleName("Last action")
+
+        # -- request
+        request_box = QGroupBox("Request checks")
+        rlay = QVBoxLayout(request_box)
+        partners_label = QLabel("&Partners (only partners with a signed information-sharing agreement "
+                                "can be asked):")
+        partners_label.setWordWrap(True)
+        self.partner_list = QListWidget()
+        self.partner_list.setAccessibleName("Partners to ask")
+        self.partner_list.setMinimumHeight(150)
+        partners_label.setBuddy(self.partner_list)
+        self.lead_decision = QCheckBox("Check &without consent (my decision as practice lead)")
+        self.lead_decision.setAccessibleName("Check without consent, practice-lead decision")
+        self.lead_reason = QPlainTextEdit()
+        self.lead_reason.setAccessibleName("Reason for checking without consent")
+        self.lead_reason.setPlaceholderText("Reason (recorded with each check)")
+        self.lead_reason.setTabChangesFocus(True)
+        self.lead_reason.setMaximumHeight(60)
+        self.lead_reason.setEnabled(False)
+        self.lead_decision.toggled.connect(self.lead_reason.setEnabled)
+        self.request_button = QPushButton("&Request checks")
+        self.request_button.clicked.connect(self.request_selected)
+        rlay.addWidget(partners_label)
+        rlay.addWidget(self.partner_list, 1)
+        rlay.addWidget(self.lead_decision)
+        rlay.addWidget(self.lead_reason)
+        rlay.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        # -- checks
+        checks_box = QGroupBox("Checks on this referral")
+        clay = QVBoxLayout(checks_box)
+        self.summary = note("")
+        self.summary.setAccessibleName("Checks summary")
+        self.table = QTableWidget(0, len(CHECK_COLUMNS))
+        self.table.setAccessibleName("Agency checks")
+        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for col in range(len(CHECK_COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(CHECK_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.respond_button = QPushButton("Record r&esponse…")
+        self.respond_button.clicked.connect(self.respond_selected)
+        self.cancel_button = QPushButton("Ca&ncel check…")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.share_button = QPushButton("Record &sharing decision…")
+        self.share_button.clicked.connect(self.record_sharing_decision)
+        buttons = QHBoxLayout()
+        for b in (self.respond_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.share_button)
+        self.decisions = note("")
+        self.decisions.setAccessibleName("Sharing decisions")
+        make_plain(self.decisions, selectable=True)
+        clay.addWidget(self.summary)
+        clay.addWidget(self.table, 1)
+        clay.addLayout(buttons)
+        clay.addWidget(QLabel("Sharing decisions:"))
+        clay.addWidget(self.decisions)
+
+        top = QHBoxLayout()
+        top.addWidget(request_box, 2)
+        top.addWidget(checks_box, 5)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(heading("Agency checks", 2))
+        layout.addWidget(self.consent)
+        layout.addWidget(self.error)
+        layout.addWidget(self.status)
+        layout.addLayout(top, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
+                        self.respond_button, self.cancel_button, self.share_button)
+        self.reload()
+
+    # ------------------------------------------------------------ state
+
+    def _is_lead(self) -> bool:
+        return getattr(self.ws.user, "role", None) == "lead"
+
+    def reload(self) -> None:
+        from triage_desk import checks
+
+        try:
+            self._partners = checks.list_partners(self.ws)
+            self._checks = checks.list_checks(self.ws, self.referral_id)
+            decisions = checks.list_sharing_decisions(self.ws, self.referral_id)
+            consent = checks.consent_state(self.ws, self.referral_id)
+        except TriageError as exc:
+            self.error.show_error(str(exc))
+            return
+        self.consent.setText(CONSENT_TEXT.get(consent, CONSENT_TEXT["unknown"]))
+        lead = self._is_lead()
+        self.lead_decision.setVisible(lead)
+        self.lead_reason.setVisible(lead)
+        self._fill_partners(checks)
+        self._fill_checks(checks)
+        names = {p.id: p.name for p in self._partners}
+        self.decisions.setText("\n".join(
+            f"{_when(d['decided_at'])} {d['decided_by']}: {'shared with' if d['shared'] else 'not shared with'} "
+            f"{names.get(d['partner_id'], d['partner_id'] or 'no partner')}"
+            f"{' (' + checks.LAWFUL_BASES.get(d['lawful_basis'], '') + ')' if d['lawful_basis'] else ''}: {d['reason']}"
+            for d in decisions) or "None recorded.")
+        self._update_buttons()
+
+    def _fill_partners(self, checks) -> None:
+        chosen = set(self.chosen_partners())
+        self.partner_list.clear()
+        for p in self._partners:
+            if p.isa_status == "signed":
+                text = f"{p.name}  ({p.check_due_hours} working h)"
+            else:
+                text = f"{p.name}  (no signed agreement: {checks.ISA_STATUSES[p.isa_status].lower()})"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if p.id in chosen else Qt.CheckState.Unchecked)
+            if p.isa_status != "signed":
+                item.setForeground(QColor("#6b6b6b"))
+            item.setToolTip(p.contact_route)
+            self.partner_list.addItem(item)
+
+    def _fill_checks(self, checks) -> None:
+        from triage_desk.referral_rows import local_now
+
+        now = local_now()
+        self.table.setRowCount(len(self._checks))
+        open_count = overdue_count = 0
+        for row, c in enumerate(self._checks):
+            from datetime import datetime
+
+            late = False
+            if c["status"] == "requested":
+                open_count += 1
+                left = checks.time_left(datetime.fromisoformat(c["due_at"]), now)
+                late = left.startswith("OVERDUE")
+                overdue_count += late
+                state = ("OVERDUE: " + left[len("OVERDUE "):]) if late else f"Awaiting answer, {left}"
+                response = ""
+            elif c["status"] == "answered":
+                state = f"Answered {_when(c['response_at'])}"
+                response = "Nothing known" + (f". {c['summary']}" if c["summary"] else "") if c["nothing_known"] \
+                    else (c["summary"] or "")
+            else:
+                state = f"Cancelled {_when(c['response_at'])}"
+                response = ""
+            basis = " (lead decision, no consent)" if c["basis"] == "lead_decision" else ""
+            cells = (c["partner_name"], f"{_when(c['requested_at'])} by {c['requested_by']}{basis}",
+                     _when(c["due_at"]), state, response)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, c["id"])
+                if late:
+                    item.setBackground(OVERDUE_TINT)
+                self.table.setItem(row, col, item)
+        self.table.resizeRowsToContents()
+        if not self._checks:
+            self.summary.setText("No checks requested yet.")
+        else:
+            self.summary.setText(f"{open_count} awaiting an answer" + (f", {overdue_count} OVERDUE" if overdue_count
+                                                                        else "") + f"; {len(self._checks)} in all.")
+
+    def chosen_partners(self) -> list[str]:
+        out = []
+        for i in range(self.partner_list.count()):
+            item = self.partner_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_partner_checked(self, partner_id: str, checked: bool = True) -> None:
+        for i in range(self.partner_list.count()):
+            item = self.partner_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == partner_id:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def selected_check(self) -> dict | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        cid = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((c for c in self._checks if c["id"] == cid), None)
+
+    def select_check(self, partner_id: str) -> None:
+        for row, c in enumerate(self._checks):
+            if c["partner_id"] == partner_id and c["status"] == "requested":
+                self.table.selectRow(row)
+                return
+
+    def _update_buttons(self) -> None:
+        check = self.selected_check()
+        is_open = bool(check and check["status"] == "requested")
+        self.respond_button.setEnabled(is_open)
+        self.cancel_button.setEnabled(is_open)
+        hint = "" if is_open else "Select a check awaiting an answer"
+        self.respond_button.setToolTip(hint)
+        self.cancel_button.setToolTip(hint)
+
+    # ------------------------------------------------------------ actions
+
+    def request_selected(self) -> None:
+        from triage_desk import checks
+
+        self.error.clear_error()
+        ids = self.chosen_partners()
+        lead = self.lead_decision.isVisible() and self.lead_decision.isChecked()
+        try:
+            with busy_cursor():
+                made = checks.request_checks(self.ws, self.referral_id, ids,
+                                             basis="lead_decision" if lead else "consent",
+                                             basis_note=self.lead_reason.toPlainText() if lead else None)
+        except TriageError as exc:
+            self.status.setText("")
+            self.error.show_error(str(exc))
+            return
+        for pid in ids:
+            self.set_partner_checked(pid, False)
+        self.lead_decision.setChecked(False)
+        self.lead_reason.clear()
+        self.status.setText(f"Requested {len(made)} check{'s' if len(made) != 1 else ''}.")
+        self.reload()
+
+    def _run_dialog(self, dialog: QDialog, done: str) -> bool:
+        self.error.clear_error()
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.status.setText(done)
+        self.reload()
+        return True
+
+    def respond_selected(self) -> None:
+        check = self.selected_check()
+        if check is not None:
+            self._run_dialog(ResponseDialog(self.ws, check, self), f"Response from {check['partner_name']} saved.")
+
+    def cancel_selected(self) -> None:
+        check = self.selected_check()
+        if check is not None:
+            self._run_dialog(CancelDialog(self.ws, check, self), f"Check to {check['partner_name']} cancelled.")
+
+    def record_sharing_decision(self) -> None:
+        self._run_dialog(SharingDecisionDialog(self.ws, self.referral_id, self._partners, self),
+                         "Sharing decision recorded.")
