@@ -21,8 +21,20 @@ def sign_in(ws, username: str = "officer", password: str = OFFICER_PASSWORD):
 
 
 def decided_case(ws, *subjects: dict) -> dict:
-    """A submitted referral with a recorded decision; returns the submitted document."""
-    doc = intake.submit(ws, complete(intake.new_draft(ws), *(subjects or (subject(),))))
+    """A submitted referral (stored as an import, so the intake form's validation rules do not matter
+    here) with a recorded decision; returns the stored document."""
+    import uuid
+
+    from triage_desk.intake import _skeleton
+    from triage_desk.referral_io import import_text
+    from triage_desk.referral_rows import dump, next_reference
+
+    doc = complete(_skeleton("child"), *(subjects or (subject(),)), received_at="2026-11-02T10:00")
+    with ws.session() as s:
+        reference = next_reference(s, 2026)
+    doc.update(id=str(uuid.uuid4()), reference=reference, status="submitted")
+    import_text(ws, dump(doc), "test")
+    doc = intake.open_case(ws, reference)
     engine = evaluate(doc)
     decisions.decide(ws, doc["id"], engine, decisions.Proposal(engine["suggested_level"], tuple(engine["outcomes"])))
     return doc

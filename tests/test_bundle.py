@@ -184,3 +184,22 @@ def test_an_account_made_before_signing_keys_gets_one_at_its_next_sign_in(worksp
     with workspace.session() as s:
         officer = s.get(User, workspace.user.id)
         assert signing.unwrap_signing_key(officer.signing_key_blob, OFFICER_PASSWORD)
+
+
+def test_viewing_an_intact_bundle_is_audited(workspace, laptop, tmp_path):
+    from bundle_helpers import trust
+
+    from triage_desk import accounts
+    from triage_desk.audit import events_for
+    from triage_desk.bundle.verify import record_view
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", ident).path
+    trust(laptop, open_bundle(path, identity=ident))
+    with laptop.session() as s:
+        laptop.user = accounts.get_user(s, "leadadmin")
+    record_view(laptop, open_bundle(path, identity=ident, ws=laptop))
+    with laptop.session() as s:
+        assert [e["action"] for e in events_for(s, "referral", doc["id"])] == ["bundle.view"]

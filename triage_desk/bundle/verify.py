@@ -345,3 +345,14 @@ def open_bundle(path: str | Path, *, passphrase: str | None = None, identity=Non
     if vb.intact:
         vb._contents = contents
     return vb
+
+
+def record_view(ws, vb: VerifiedBundle) -> None:
+    """Audit that a signed-in user looked at an intact bundle's case (the GUI calls this before showing it)."""
+    from triage_desk import audit
+
+    if not vb.intact or ws is None or ws.user is None:
+        return
+    with ws.session() as s:
+        audit.record(s, ws.actor, "bundle.view", "referral", vb.case_id, reference=vb.case_ref,
+                     fingerprint=vb.fingerprint, trusted=vb.trusted)
