@@ -8,11 +8,9 @@ import subprocess
 
 import pytest
 from conftest import USER_PASSWORD
-from intake_helpers import complete, subject
 from PySide6.QtWidgets import QFileDialog
 from ui_helpers import audit_actions, user
 
-from triage_desk import intake
 from triage_desk.ui import bundle_actions
 from triage_desk.ui.main_window import MainWindow
 
@@ -26,10 +24,17 @@ def pdf_text(path) -> str:
 @pytest.fixture
 def case(workspace):
     """A submitted referral: (referral_id, reference)."""
+    import json
+
+    from triage_desk import referral_io
+    from triage_desk.reports.pdf_sample import sample_document
+
     workspace.user = user(workspace, "officer")
-    doc = intake.submit(workspace, complete(intake.new_draft(workspace), subject(surname="Brightwater-Zed",
-                                                                                 forenames="Olwen")))
-    return doc["id"], doc["reference"]
+    doc = sample_document(household=3, narrative_paragraphs=2)
+    doc["subjects"][0]["surname"] = "Brightwater-Zed"
+    doc["concerns"].update(whereabouts="at home", indicators=[])  # ids of the shipped catalogue only
+    reference, _ = referral_io.import_text(workspace, json.dumps(doc, ensure_ascii=False))
+    return doc["id"], reference
 
 
 @pytest.fixture
@@ -107,4 +112,268 @@ def test_cancelled_print_is_not_audited(qtbot, window, monkeypatch, workspace):
     assert ("officer", "case.print") not in audit_actions(workspace)
 
 
-_ = USER_PASSWORD
+# ---- export dialog ------------------------------------------------------------------------------------
+BUNDLE_PASS = "bundle passphrase 2026"
+
+
+@pytest.fixture
+def export_dialog(qtbot, workspace, case, tmp_path):
+    from triage_desk.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(workspace, case[1])
+    qtbot.addWidget(dialog)
+    dialog.out.setText(str(tmp_path / "case.tdcase"))
+    dialog.show()
+    return dialog
+
+
+def test_export_refuses_mismatched_passphrases(qtbot, export_dialog, tmp_path):
+    qtbot.keyClicks(export_dialog.passphrase, BUNDLE_PASS)
+    qtbot.keyClicks(export_dialog.repeat, BUNDLE_PASS + "x")
+    qtbot.keyClicks(export_dialog.password, USER_PASSWORD)
+    export_dialog.export_button.click()
+    assert "do not match" in export_dialog.error.text() and export_dialog.error.isVisible()
+    assert not (tmp_path / "case.tdcase").exists()
+
+
+def test_export_to_a_passphrase_writes_an_age_file_and_names_the_fingerprint(qtbot, export_dialog, tmp_path,
+                                                                            monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda parent, title, text: shown.append(text)))
+    assert "Strength" in export_dialog.meter.words.text()
+    qtbot.keyClicks(export_dialog.passphrase, BUNDLE_PASS)
+    qtbot.keyClicks(export_dialog.repeat, BUNDLE_PASS)
+    qtbot.keyClicks(export_dialog.password, USER_PASSWORD)
+    export_dialog.export_button.click()
+    qtbot.waitUntil(lambda: export_dialog.result_info is not None, timeout=15000)
+    data = (tmp_path / "case.tdcase").read_bytes()
+    assert data.startswith(b"age-encryption.org/v1")
+    fp = export_dialog.result_info.fingerprint
+    assert str(tmp_path / "case.tdcase") in shown[0] and fp[:4] in shown[0]
+
+
+def test_export_with_a_wrong_password_says_so_and_writes_nothing(qtbot, export_dialog, tmp_path):
+    qtbot.keyClicks(export_dialog.passphrase, BUNDLE_PASS)
+    qtbot.keyClicks(export_dialog.repeat, BUNDLE_PASS)
+    qtbot.keyClicks(export_dialog.password, "not-my-password")
+    export_dialog.export_button.click()
+    qtbot.waitUntil(lambda: export_dialog.error.isVisible(), timeout=15000)
+    assert "password" in export_dialog.error.text().lower()
+    assert not (tmp_path / "case.tdcase").exists() and export_dialog.export_button.isEnabled()
+
+
+def test_export_refuses_a_bad_age_recipient(qtbot, export_dialog):
+    export_dialog.mode_recipient.setChecked(True)
+    qtbot.keyClicks(export_dialog.recipient, "age1notakey")
+    qtbot.keyClicks(export_dialog.password, USER_PASSWORD)
+    export_dialog.export_button.click()
+    assert "not an age public key" in export_dialog.error.text()
+
+
+def test_unencrypted_export_needs_the_tick_and_a_second_confirmation(qtbot, export_dialog, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
+    answers = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: answers.pop(0)))
+    export_dialog.mode_none.setChecked(True)
+    out = tmp_path / "case.zip"
+    assert export_dialog.out.text() == str(out)
+    qtbot.keyClicks(export_dialog.password, USER_PASSWORD)
+    export_dialog.export_button.click()
+    assert "Tick the box" in export_dialog.error.text()
+    export_dialog.understood.setChecked(True)
+    answers.append(QMessageBox.StandardButton.No)
+    export_dialog.export_button.click()
+    assert not answers and export_dialog.result_info is None and not out.exists()
+    answers.append(QMessageBox.StandardButton.Yes)
+    export_dialog.export_button.click()
+    qtbot.waitUntil(lambda: export_dialog.result_info is not None, timeout=15000)
+    assert out.read_bytes().startswith(b"PK") and export_dialog.result_info.encryption == "none"
+
+
+# ---- opening bundles ----------------------------------------------------------------------------------
+def export_file(ws, reference: str, out, **how):
+    from triage_desk.bundle.export import export_case
+
+    return export_case(ws, reference, password=USER_PASSWORD, out=out, **how)
+
+
+def open_in_dialog(qtbot, ws, path, passphrase: str | None = None):
+    from triage_desk.ui.bundle_view import OpenBundleDialog
+
+    dialog = OpenBundleDialog(ws, path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    if passphrase is not None:
+        assert dialog.use_passphrase.isChecked()  # chosen from the file's age header
+        qtbot.keyClicks(dialog.passphrase, passphrase)
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: dialog.bundle is not None or dialog.error.isVisible(), timeout=15000)
+    return dialog
+
+
+def report(qtbot, ws, bundle):
+    from triage_desk.ui.bundle_view import BundleReportDialog
+
+    dialog = BundleReportDialog(ws, bundle)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_a_flipped_byte_in_the_encrypted_file_is_refused_before_anything_shows(qtbot, workspace, case, tmp_path):
+    path = tmp_path / "case.tdcase"
+    export_file(workspace, case[1], path, passphrase=BUNDLE_PASS)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    dialog = open_in_dialog(qtbot, workspace, path, BUNDLE_PASS)
+    assert dialog.bundle is None and "refused" in dialog.error.text().lower()
+
+
+def test_wrong_passphrase_says_so(qtbot, workspace, case, tmp_path):
+    path = tmp_path / "case.tdcase"
+    export_file(workspace, case[1], path, passphrase=BUNDLE_PASS)
+    dialog = open_in_dialog(qtbot, workspace, path, "some other passphrase")
+    assert dialog.bundle is None and "wrong passphrase" in dialog.error.text()
+
+
+def test_a_tampered_member_shows_the_failure_and_no_case(qtbot, workspace, case, tmp_path):
+    import zipfile
+
+    good = tmp_path / "good.zip"
+    export_file(workspace, case[1], good, unencrypted=True)
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "case.json":
+                data = data.replace(b"Brightwater-Zed", b"Brightwater-Zad")
+            dst.writestr(info, data)
+    dialog = open_in_dialog(qtbot, workspace, bad)
+    assert dialog.bundle is not None and not dialog.bundle.intact
+    shown = report(qtbot, workspace, dialog.bundle)
+    assert "REFUSED" in shown.verdict.text()
+    rows = {shown.members.item(r, 1).text(): shown.members.item(r, 0).text() for r in range(shown.members.rowCount())}
+    assert rows["case.json"].startswith("\u2717") and rows["summary.pdf"].startswith("\u2713")
+    assert not shown.view_button.isVisible() and not shown.import_button.isVisible()
+    assert not shown.trust_button.isVisible()
+
+
+@pytest.fixture
+def laptop(tmp_path):
+    """The practice lead's laptop: another workstation with its own database and users."""
+    from triage_desk import accounts
+    from triage_desk.models import Role
+    from triage_desk.workspace import init_workspace
+
+    ws, _code = init_workspace(tmp_path / "laptop", admin_username="admin", admin_display_name="Laptop Admin",
+                               admin_password="laptop-admin-1", passphrase="laptop passphrase 1")
+    with ws.session() as s:
+        accounts.create_user(s, ws.user, "lead2", "Laptop Lead", Role.LEAD, USER_PASSWORD)
+    ws.user = user(ws, "lead2")
+    yield ws
+    ws.close()
+
+
+def test_good_bundle_from_another_workstation_trust_then_import_shows_differences(qtbot, workspace, case, laptop,
+                                                                                  tmp_path, monkeypatch):
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from triage_desk import referral_io
+    from triage_desk.ui.bundle_view import ImportDialog
+
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
+    path = tmp_path / "case.tdcase"
+    result = export_file(workspace, case[1], path, passphrase=BUNDLE_PASS)
+    # the laptop already holds an older copy of the case with two fields that differ
+    older = json.loads(referral_io.export_text(workspace, case[1]))
+    older["concerns"]["whereabouts"] = "at the library"
+    older["referrer"]["phone"] = "0100 111111"
+    referral_io.import_text(laptop, json.dumps(older))
+
+    dialog = open_in_dialog(qtbot, laptop, path, BUNDLE_PASS)
+    shown = report(qtbot, laptop, dialog.bundle)
+    assert "NOT trusted" in shown.verdict.text() and not shown.import_button.isEnabled()
+    assert shown.fields["Case"].text() == case[1]
+    assert shown.fields["Key fingerprint"].text().replace(" ", "") == result.fingerprint
+    assert shown.trust_button.isVisible() and shown.view_button.isVisible()
+
+    def confirm(add):
+        add.confirm.setText(result.fingerprint)
+        add._submit()
+
+    from ui_helpers import on_next_modal
+
+    on_next_modal(confirm, qtbot)
+    shown.trust_button.click()
+    assert "trusted signer" in shown.verdict.text() and shown.import_button.isEnabled()
+
+    opened = []
+    monkeypatch.setattr(ImportDialog, "exec", lambda self: opened.append(self))
+    shown.import_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=15000)
+    imp = opened[0]
+    fields = {imp.table.item(r, 1).text(): r for r in range(imp.table.rowCount())}
+    assert set(fields) == {"concerns › whereabouts", "referrer › phone"}
+    row = fields["concerns › whereabouts"]
+    assert imp.table.item(row, 2).text() == "at the library" and imp.table.item(row, 3).text() == "at home"
+    imp.apply_button.click()  # nothing ticked: refused, nothing overwritten
+    assert "No change is ticked" in imp.error.text()
+    from PySide6.QtCore import Qt
+
+    imp.table.item(row, 0).setCheckState(Qt.CheckState.Checked)
+    imp.apply_button.click()
+    assert imp.result_info.status == "updated" and imp.result_info.kept == ("referrer.phone",)
+    now = json.loads(referral_io.export_text(laptop, case[1]))
+    assert now["concerns"]["whereabouts"] == "at home" and now["referrer"]["phone"] == "0100 111111"
+    assert ("lead2", "bundle.import") in audit_actions(laptop) and ("lead2", "trust.add") in audit_actions(laptop)
+
+
+def test_show_the_case_from_a_bundle_is_audited(qtbot, workspace, case, tmp_path, monkeypatch):
+    from triage_desk.ui.bundle_view import CaseViewDialog
+
+    path = tmp_path / "case.zip"
+    export_file(workspace, case[1], path, unencrypted=True)
+    dialog = open_in_dialog(qtbot, workspace, path)
+    shown = report(qtbot, workspace, dialog.bundle)
+    assert "trusted signer" in shown.verdict.text()  # this database's own user
+    pages = []
+    monkeypatch.setattr(CaseViewDialog, "exec", lambda self: pages.append(len(self.page_labels)))
+    shown.view_button.click()
+    assert pages and pages[0] >= 1
+    assert ("officer", "bundle.view") in audit_actions(workspace)
+
+
+# ---- trusted signers -----------------------------------------------------------------------------------
+def test_trust_dialog_adds_from_a_key_file_only_with_the_confirmed_fingerprint(qtbot, workspace, laptop, tmp_path):
+    from triage_desk.bundle import trust
+    from triage_desk.bundle.signing import fingerprint, public_key_pem
+    from triage_desk.ui.trust_dialog import AddSignerDialog, TrustDialog
+
+    key = trust.own_public_key(workspace, "officer")
+    pem = tmp_path / "officer.pem"
+    pem.write_bytes(public_key_pem(key))
+    laptop.user = user(laptop, "admin")
+    add = AddSignerDialog(laptop)
+    qtbot.addWidget(add)
+    add.key_file.setText(str(pem))
+    add._load_key_file()
+    add.identity.setText("Test Officer, Northshire front door")
+    add.confirm.setText("0" * 64)
+    add.add_button.click()
+    assert "does not match" in add.error.text() and add.added is None
+    add.confirm.setText(fingerprint(key))
+    add.add_button.click()
+    assert add.added is not None
+    listing = TrustDialog(laptop)
+    qtbot.addWidget(listing)
+    names = [listing.table.item(r, 1).text() for r in range(listing.table.rowCount())]
+    assert "Test Officer, Northshire front door" in names
+    listing.table.selectRow(names.index("Test Officer, Northshire front door"))
+    assert listing.remove_button.isEnabled()
