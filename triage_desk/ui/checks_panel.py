@@ -144,7 +144,7 @@ class CancelDialog(_Dialog):
 class SharingDecisionDialog(_Dialog):
     """The seven golden rules as a checklist (each answered yes or no), shared yes/no, reason, lawful basis."""
 
-    def __init__(self, ws, referral_id: str, partners: list, parent=None):
+    def __init__(self, ws, referral_id: str, partners: list, parent=None, partner_id: str | None = None):
         from triage_desk import checks
 
         super().__init__("Record sharing decision", parent)
@@ -152,8 +152,11 @@ class SharingDecisionDialog(_Dialog):
         form = QFormLayout()
         self.partner = QComboBox()
         self.partner.setAccessibleName("Partner")
+        self.partner.addItem("Choose the partner…", None)
         for p in partners:
             self.partner.addItem(p.name, p.id)
+        if partner_id is not None:
+            self.partner.setCurrentIndex(max(0, self.partner.findData(partner_id)))
         add_row(form, "&Partner:", self.partner)
         self.body.addLayout(form)
 
@@ -172,6 +175,8 @@ class SharingDecisionDialog(_Dialog):
             yes.setAccessibleName(f"Rule {row + 1} yes: {rule.text}")
             no.setAccessibleName(f"Rule {row + 1} no: {rule.text}")
             yes.setAccessibleDescription(rule.help)
+            yes.setWhatsThis(rule.help)
+            yes.setToolTip(rule.help)
             group = QButtonGroup(self)
             group.addButton(yes)
             group.addButton(no)
@@ -182,6 +187,8 @@ class SharingDecisionDialog(_Dialog):
             grid.addWidget(no, row, 2)
             order += [yes, no]
         self.body.addWidget(rules_box)
+        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
+                                 "(HM Government, Information sharing, 2018)."))
 
         form2 = QFormLayout()
         shared_row = QWidget()
@@ -201,6 +208,7 @@ class SharingDecisionDialog(_Dialog):
         decision_label.setBuddy(self.shared_yes)
         form2.addRow(decision_label, shared_row)
         self.reason = _text_box("Reason for the decision", "Why, whether shared or not")
+        self.reason.setMaximumHeight(110)
         add_row(form2, "&Reason:", self.reason)
         self.lawful_basis = QComboBox()
         self.lawful_basis.setAccessibleName("Lawful basis")
@@ -229,6 +237,8 @@ class SharingDecisionDialog(_Dialog):
         from triage_desk import checks
         from triage_desk.errors import InputError
 
+        if self.partner.currentData() is None:
+            raise InputError("partner: choose the partner the decision is about")
         if not (self.shared_yes.isChecked() or self.shared_no.isChecked()):
             raise InputError("decision: choose Share or Do not share")
         checks.record_sharing_decision(self.ws, self.referral_id, self.partner.currentData(),
@@ -254,12 +264,13 @@ class ChecksPanel(QWidget):
         # -- request
         request_box = QGroupBox("Request checks")
         rlay = QVBoxLayout(request_box)
-        partners_label = QLabel("&Partners (only partners with a signed information-sharing agreement "
-                                "can be asked):")
+        partners_label = QLabel("&Partners to ask (h: working hours to answer; only partners with a signed "
+                                "information-sharing agreement can be asked):")
         partners_label.setWordWrap(True)
         self.partner_list = QListWidget()
         self.partner_list.setAccessibleName("Partners to ask")
         self.partner_list.setMinimumHeight(150)
+        self.partner_list.setMinimumWidth(340)
         partners_label.setBuddy(self.partner_list)
         self.lead_decision = QCheckBox("Check &without consent (my decision as practice lead)")
         self.lead_decision.setAccessibleName("Check without consent, practice-lead decision")
@@ -292,9 +303,13 @@ class ChecksPanel(QWidget):
         self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for col in range(len(CHECK_COLUMNS) - 1):
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
+        for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(CHECK_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text fits
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.respond_button = QPushButton("Record r&esponse…")
         self.respond_button.clicked.connect(self.respond_selected)
@@ -317,8 +332,8 @@ class ChecksPanel(QWidget):
         clay.addWidget(self.decisions)
 
         top = QHBoxLayout()
-        top.addWidget(request_box, 2)
-        top.addWidget(checks_box, 5)
+        top.addWidget(request_box, 0)
+        top.addWidget(checks_box, 1)
         inner = QWidget()
         layout = QVBoxLayout(inner)
         layout.addWidget(heading("Agency checks", 2))
@@ -372,16 +387,18 @@ class ChecksPanel(QWidget):
         self.partner_list.clear()
         for p in self._partners:
             if p.isa_status == "signed":
-                text = f"{p.name}  ({p.check_due_hours} working h)"
+                text = f"{p.name} · {p.check_due_hours} h"
+                tip = f"Signed agreement; answer due within {p.check_due_hours} working hours"
             else:
-                text = f"{p.name}  (no signed agreement: {checks.ISA_STATUSES[p.isa_status].lower()})"
+                text = f"{p.name} · NOT SIGNED"
+                tip = f"No signed information-sharing agreement ({checks.ISA_STATUSES[p.isa_status].lower()})"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if p.id in chosen else Qt.CheckState.Unchecked)
             if p.isa_status != "signed":
                 item.setForeground(QColor("#6b6b6b"))
-            item.setToolTip(p.contact_route)
+            item.setToolTip(f"{tip}. Contact: {p.contact_route}" if p.contact_route else tip)
             self.partner_list.addItem(item)
 
     def _fill_checks(self, checks) -> None:
@@ -399,17 +416,17 @@ class ChecksPanel(QWidget):
                 left = checks.time_left(datetime.fromisoformat(c["due_at"]), now)
                 late = left.startswith("OVERDUE")
                 overdue_count += late
-                state = ("OVERDUE: " + left[len("OVERDUE "):]) if late else f"Awaiting answer, {left}"
+                state = left.replace("OVERDUE by", "OVERDUE\nby") if late else f"Awaiting answer\n{left}"
                 response = ""
             elif c["status"] == "answered":
-                state = f"Answered {_when(c['response_at'])}"
+                state = f"Answered\n{_when(c['response_at'])}"
                 response = "Nothing known" + (f". {c['summary']}" if c["summary"] else "") if c["nothing_known"] \
                     else (c["summary"] or "")
             else:
-                state = f"Cancelled {_when(c['response_at'])}"
+                state = f"Cancelled\n{_when(c['response_at'])}"
                 response = ""
             basis = " (lead decision, no consent)" if c["basis"] == "lead_decision" else ""
-            cells = (c["partner_name"], f"{_when(c['requested_at'])} by {c['requested_by']}{basis}",
+            cells = (c["partner_name"], f"{_when(c['requested_at'])}\nby {c['requested_by']}{basis}",
                      _when(c["due_at"]), state, response)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -503,5 +520,7 @@ class ChecksPanel(QWidget):
             self._run_dialog(CancelDialog(self.ws, check, self), f"Check to {check['partner_name']} cancelled.")
 
     def record_sharing_decision(self) -> None:
-        self._run_dialog(SharingDecisionDialog(self.ws, self.referral_id, self._partners, self),
-                         "Sharing decision recorded.")
+        check = self.selected_check()
+        dialog = SharingDecisionDialog(self.ws, self.referral_id, self._partners, self,
+                                       partner_id=check["partner_id"] if check else None)
+        self._run_dialog(dialog, "Sharing decision recorded.")
