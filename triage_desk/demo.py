@@ -30,14 +30,15 @@ _F1 = ("Ala", "Bex", "Cori", "Dax", "Eni", "Fen", "Gwyn", "Hal", "Ivo", "Jax", "
        "Oona", "Pax", "Quin", "Rue", "Suki", "Tov", "Ula", "Vix", "Wren", "Xan", "Yola", "Zed")
 _F2 = ("", "bel", "rin", "tor", "lyn", "mo", "na", "ric", "sa", "do")
 # (agency, DfE referral source code, weight)
-SOURCES = (("Police", "5A", 30), ("School", "2A", 18), ("Health visitor", "3A", 5), ("GP", "3B", 4),
-           ("Hospital", "3C", 5), ("Housing", "4", 4), ("Local authority", "6", 8), ("Individual", "1A", 9),
+SOURCES = (("Police", "6", 30), ("School", "2A", 18), ("Health visitor", "3B", 5), ("GP", "3A", 4),
+           ("Hospital", "3E", 5), ("Housing", "4", 4), ("Local authority", "5B", 8), ("Individual", "1A", 9),
            ("Anonymous", "9", 3), ("Other legal agency", "7", 4), ("Other", "8", 6), ("Unknown", "10", 2),
            ("Early years", "2B", 2))
 CONSENT = (("given", 55), ("refused", 10), ("not_sought", 20), ("withdrawn", 3), ("unknown", 12))
-NOT_SOUGHT = ("risk_of_harm_to_child", "risk_to_another", "prejudice_investigation", "undue_delay",
-              "cannot_contact", "lacks_capacity")
-RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner of mother", "aunt")
+# reason codes of rules_default.json / forms.consent_rules (lacks_capacity needs assessments: not generated)
+NOT_SOUGHT = ("increase_risk_to_child", "risk_to_another_person", "prejudice_police_investigation", "undue_delay",
+              "cannot_be_contacted")
+RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner_of_mother", "aunt")
 YEARS = 3  # the demo spreads referrals over the last three years
 
 
@@ -90,12 +91,28 @@ def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Househol
                       adults, adult)
 
 
+def _records(record: dict) -> list[dict]:
+    if record["state"] == "unknown":
+        return []
+    if record["state"] != "withdrawn":
+        return [record]
+    given = dict(record, state="given", id=str(uuid.uuid4()))  # a withdrawal supersedes consent once given
+    return [given, dict(record, supersedes=given["id"])]
+
+
 def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent, indicators, rr) -> dict:
     state = consent
-    record = {"person_id": hh.adults[0][0] if hh.adults else subjects[0][0], "scope": "referral", "state": state,
-              "date": when.date().isoformat(), "method": rng.choice(("verbal", "written"))}
+    # consent records follow forms.consent_rules; "unknown" means nothing was recorded
+    record = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "person_id": subjects[0][0],
+              "scope": "referral", "state": state, "date": when.date().isoformat(), "recorded_by": "demo",
+              "informed": state != "not_sought", "form": rng.choice(("verbal", "written"))}
     if state == "not_sought":
-        record["reason"] = rng.choice(NOT_SOUGHT)
+        record["reason_code"] = rng.choice(NOT_SOUGHT)
+        del record["form"]
+    elif hh.adult_subject:
+        record["by"] = {"name": f"{subjects[0][1]} {hh.surname}", "standing": "adult_capacity"}
+    else:
+        record["by"] = {"name": hh.adults[0][0], "standing": "parental_responsibility"}
     return {
         "schema": "triage-desk/referral", "schema_version": 1, "id": rid, "reference": ref,
         "form": {"id": "marf-default", "version": "1"}, "status": status,
@@ -105,7 +122,7 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
             "referral_source": source},
         "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": "Referrer", "agency": agency,
                      "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
-        "consent": {"records": [record], "child_consulted": rng.choice(("yes", "no", "not_applicable"))},
+        "consent": {"records": _records(record), "child_consulted": rng.choice(("yes", "no", "not_applicable"))},
         "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
                       "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
                       "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,

@@ -1,0 +1,287 @@
+"""Consent records (domain.md §2): who consented to what, with which standing, and the combinations refused.
+
+A record is about one person (`person_id`: a subject or household member) and one scope: the referral
+itself, multi-agency checks, or sharing with a named agency. "Informed" is kept apart from the
+consent state: a parent can know and disagree. Records are never edited or deleted: a withdrawal is
+a new record that `supersedes` the one it withdraws, so the history stays. The threshold engine reads
+`consent.records` (person_id, scope, state, reason_code); `current_state` gives the same answer.
+
+Record keys: id, person_id, scope, agency (sharing only), state, reason_code, by {name, standing, age},
+competence_assessed, capacity_assessment, best_interests_decision, form (verbal|written), date,
+recorded_by, informed, lawful_basis, approved_by, refusal_reason, proceeds, proceed_decided_by,
+override_reason, supersedes, note.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import date
+from typing import Any
+
+from triage_desk.errors import InputError
+from triage_desk.forms.validation import Problem
+
+SCOPES = ("referral", "checks", "sharing")
+STATES = ("given", "refused", "not_sought", "withdrawn")
+STANDINGS = ("parental_responsibility", "child_competent", "young_person_16plus", "adult_capacity", "best_interests")
+FORMS = ("verbal", "written")
+LAWFUL_BASES = ("public_task", "legal_obligation", "vital_interests", "consent", "legitimate_interests", "contract")
+# domain.md §2; the same codes as rules_default.json `consent_not_sought_reasons` / `refusal_override_reasons`
+NOT_SOUGHT_REASONS = ("increase_risk_to_child", "risk_to_another_person", "prejudice_police_investigation",
+                      "undue_delay", "cannot_be_contacted", "lacks_capacity")
+OVERRIDE_REASONS = ("risk_to_life_or_limb", "risk_to_others", "crime", "suspected_coercion", "significant_harm")
+# When several people's records count, the least permissive state governs (as in forms/facts.py).
+PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
+
+KEYS = {"id", "person_id", "scope", "agency", "state", "reason_code", "by", "competence_assessed",
+        "capacity_assessment", "best_interests_decision", "form", "date", "recorded_by", "informed",
+        "lawful_basis", "approved_by", "refusal_reason", "proceeds", "proceed_decided_by", "override_reason",
+        "supersedes", "note"}
+LABELS = {
+    "id": "Record id", "person_id": "Whose consent", "scope": "Scope", "agency": "Named agency",
+    "state": "Consent state", "reason_code": "Reason consent was not sought", "by": "Who gave or refused it",
+    "by.name": "Name of the person who consented", "by.standing": "Their standing", "by.age": "Their age",
+    "competence_assessed": "Competence assessed", "capacity_assessment": "Capacity assessment",
+    "best_interests_decision": "Best-interests decision", "form": "Verbal or written", "date": "Date",
+    "recorded_by": "Recorded by", "informed": "Informed about the referral", "lawful_basis": "Lawful basis",
+    "approved_by": "Practice lead who approved", "refusal_reason": "Their reason for refusing",
+    "proceeds": "Referral still proceeds", "proceed_decided_by": "Decision to proceed made by",
+    "override_reason": "Reason the refusal is overridden", "supersedes": "Record it replaces", "note": "Note",
+}
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+class _Checker:
+    def __init__(self, record: dict, prefix: str):
+        self.record, self.prefix, self.out = record, prefix, []
+
+    def bad(self, key: str, problem: str) -> None:
+        path = f"{self.prefix}.{key}" if self.prefix else key
+        self.out.append(Problem(path, f"{LABELS.get(key, key)} ({path}): {problem}", True, "rule"))
+
+    def need_text(self, key: str, why: str) -> None:
+        value = self.record.get(key) if "." not in key else (self.record.get("by") or {}).get(key[3:])
+        if not _text(value):
+            self.bad(key, f"is required {why}")
+
+
+def check_record(record: Any, doc: dict | None = None, *, prefix: str = "", today: date | None = None) -> list[Problem]:
+    """Every problem with one consent record ([] = acceptable). With `doc`, the person and the record it
+    supersedes are checked against the document too."""
+    c = _Checker(record if isinstance(record, dict) else {}, prefix)
+    if not isinstance(record, dict):
+        c.bad("state", "a consent record must be an object")
+        return c.out
+    scope, state = record.get("scope"), record.get("state")
+    if scope not in SCOPES:
+        c.bad("scope", "must be referral, checks or sharing")
+    if state not in STATES:
+        c.bad("state", "must be given, refused, not_sought or withdrawn")
+    c.need_text("person_id", "(the person the information is about)")
+    if scope == "sharing" and not _text(record.get("agency")):
+        c.bad("agency", "is required when the scope is sharing: name the agency")
+    if scope in ("referral", "checks") and record.get("agency") is not None:
+        c.bad("agency", "applies only to the sharing scope")
+    _check_date(c, record.get("date"), today or date.today())
+    c.need_text("recorded_by", "(who recorded this)")
+    if not isinstance(record.get("informed"), bool):
+        c.bad("informed", "must say whether the person was told about the referral (true or false)")
+    if record.get("form") is not None and record.get("form") not in FORMS:
+        c.bad("form", "must be verbal or written")
+    if record.get("lawful_basis") is not None and record.get("lawful_basis") not in LAWFUL_BASES:
+        c.bad("lawful_basis", "must be one of " + ", ".join(LAWFUL_BASES))
+    if state in ("given", "refused"):
+        _check_who(c, record)
+        if record.get("form") is None:
+            c.bad("form", "is required: was it verbal or written?")
+    if state == "refused":
+        _check_refusal(c, record)
+    if state == "not_sought":
+        reason = record.get("reason_code")
+        if reason is None:
+            c.bad("reason_code", "is required when consent is not sought (choose the reason)")
+        elif reason not in NOT_SOUGHT_REASONS:
+            c.bad("reason_code", "is not one of the reasons for not seeking consent")
+        elif reason == "lacks_capacity":
+            c.need_text("capacity_assessment", "when the person lacks capacity")
+            c.need_text("best_interests_decision", "when the person lacks capacity")
+    elif record.get("reason_code") is not None and state != "withdrawn":
+        c.bad("reason_code", "applies only when consent was not sought")
+    if state == "withdrawn" and not _text(record.get("supersedes")):
+        c.bad("supersedes", "a withdrawal must name the record of consent it withdraws")
+    if doc is not None:
+        _check_against_doc(c, record, doc)
+    return c.out
+
+
+def _check_date(c: _Checker, value: Any, today: date) -> None:
+    if not isinstance(value, str) or len(value) != 10:
+        c.bad("date", "is required as a date YYYY-MM-DD")
+        return
+    try:
+        when = date.fromisoformat(value)
+    except ValueError:
+        c.bad("date", "is not a real date (YYYY-MM-DD)")
+        return
+    if when > today:
+        c.bad("date", "is in the future")
+
+
+def _check_who(c: _Checker, record: dict) -> None:
+    by = record.get("by")
+    if not isinstance(by, dict):
+        c.bad("by", "is required: who gave or refused consent, and their standing")
+        return
+    c.need_text("by.name", "(who gave or refused consent)")
+    standing, age = by.get("standing"), by.get("age")
+    if standing not in STANDINGS:
+        c.bad("by.standing", "must be one of " + ", ".join(STANDINGS))
+        return
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 130):
+        c.bad("by.age", "must be a whole number of years")
+        return
+    if standing in ("child_competent", "young_person_16plus") and age is None:
+        c.bad("by.age", "is required when a child or young person consents for themselves")
+    elif standing == "child_competent" and age < 12:
+        c.bad("by.standing", "a child under 12 cannot consent alone: consent comes from a person with "
+                             "parental responsibility")
+    elif standing == "child_competent" and age >= 16:
+        c.bad("by.standing", "from 16 the Mental Capacity Act applies: use 'young person aged 16 or 17'"
+                             if age < 18 else "an adult consents with capacity for themselves")
+    elif standing == "child_competent" and record.get("competence_assessed") is not True:
+        c.bad("competence_assessed", "a child of 12-15 can consent alone only when their competence has been "
+                                     "assessed")
+    elif standing == "young_person_16plus" and age < 16:
+        c.bad("by.standing", "under 16 a young person consents alone only as a competent child (12-15, "
+                             "competence assessed)")
+    elif standing == "young_person_16plus" and age >= 18:
+        c.bad("by.standing", "from 18 use 'adult with capacity'")
+    elif standing == "adult_capacity" and age is not None and age < 18:
+        c.bad("by.standing", "a person under 18 is not an adult: choose their standing as a child or young person")
+    elif standing == "best_interests":
+        c.need_text("capacity_assessment", "for a best-interests decision (the person lacks capacity)")
+        c.need_text("best_interests_decision", "when consent is given or refused in the person's best interests")
+    if standing == "parental_responsibility" and age is not None and age < 16:
+        c.bad("by.age", "a person with parental responsibility recorded as under 16: check the age")
+
+
+def _check_refusal(c: _Checker, record: dict) -> None:
+    proceeds = record.get("proceeds")
+    if proceeds is not None and not isinstance(proceeds, bool):
+        c.bad("proceeds", "must be true or false")
+    if proceeds is True:
+        c.need_text("proceed_decided_by", "when the referral proceeds despite a refusal")
+        override = record.get("override_reason")
+        if override is None:
+            c.bad("override_reason", "is required when the referral proceeds despite a refusal")
+        elif override not in OVERRIDE_REASONS:
+            c.bad("override_reason", "is not one of the reasons for overriding a refusal")
+
+
+def _people(doc: dict) -> set[str]:
+    ids = set()
+    for key in ("subjects", "household"):
+        for person in doc.get(key) or []:
+            if isinstance(person, dict) and isinstance(person.get("id"), str):
+                ids.add(person["id"])
+    return ids
+
+
+def _records(doc: dict) -> list:
+    consent = doc.get("consent")
+    records = consent.get("records") if isinstance(consent, dict) else None
+    return records if isinstance(records, list) else []
+
+
+def _check_against_doc(c: _Checker, record: dict, doc: dict) -> None:
+    people = _people(doc)
+    if people and _text(record.get("person_id")) and record["person_id"] not in people:
+        c.bad("person_id", "is not a subject or household member of this referral")
+    target = record.get("supersedes")
+    if _text(target):
+        old = next((r for r in _records(doc) if isinstance(r, dict) and r.get("id") == target), None)
+        if old is None:
+            c.bad("supersedes", "names no consent record of this referral")
+        elif any(old.get(k) != record.get(k) for k in ("person_id", "scope", "agency")):
+            c.bad("supersedes", "the record it replaces is about another person, scope or agency")
+        elif record.get("state") == "withdrawn" and old.get("state") != "given":
+            c.bad("supersedes", "only consent that was given can be withdrawn")
+        elif _superseded(doc).get(target, record.get("id")) != record.get("id"):
+            c.bad("supersedes", "that record has already been replaced")
+
+
+def _superseded(doc: dict) -> dict[str, str]:
+    return {r["supersedes"]: r.get("id") for r in _records(doc) if isinstance(r, dict) and _text(r.get("supersedes"))}
+
+
+def add_record(doc: dict, record: dict, *, today: date | None = None) -> dict:
+    """Validate and append a consent record (given an id when it has none). Raises InputError listing every
+    problem; the document is unchanged then. Returns the stored record."""
+    record = copy.deepcopy(record)
+    record.setdefault("id", str(uuid.uuid4()))
+    if record["id"] in {r.get("id") for r in _records(doc) if isinstance(r, dict)}:
+        raise InputError("consent.records: a record with this id already exists; records are never edited, "
+                         "add a new one that supersedes it")
+    problems = check_record(record, doc, today=today)
+    if problems:
+        raise InputError("; ".join(p.message for p in problems))
+    consent = doc.get("consent")
+    if not isinstance(consent, dict):
+        consent = doc["consent"] = {}
+    if not isinstance(consent.get("records"), list):
+        consent["records"] = []
+    consent["records"].append(record)
+    return record
+
+
+def withdraw(doc: dict, record_id: str, *, on: str, recorded_by: str, by: dict | None = None,
+             form: str | None = None, note: str | None = None, today: date | None = None) -> dict:
+    """Withdraw consent that was given: a new record supersedes it (applies to future sharing only;
+    the history stays)."""
+    old = next((r for r in _records(doc) if isinstance(r, dict) and r.get("id") == record_id), None)
+    if old is None:
+        raise InputError("consent.records: no consent record with that id")
+    record = {"person_id": old.get("person_id"), "scope": old.get("scope"), "state": "withdrawn", "date": on,
+              "recorded_by": recorded_by, "informed": True, "supersedes": record_id}
+    if old.get("agency") is not None:
+        record["agency"] = old["agency"]
+    who = by if by is not None else old.get("by")
+    if who is not None:
+        record["by"] = copy.deepcopy(who)
+    if form is not None:
+        record["form"] = form
+    if note:
+        record["note"] = note
+    return add_record(doc, record, today=today)
+
+
+def effective_records(doc: dict, scope: str, person_id: str | None = None, agency: str | None = None) -> list[dict]:
+    """The records that count now: not superseded, latest per person (and agency, for sharing)."""
+    replaced = _superseded(doc)
+    latest: dict[tuple, dict] = {}
+    for rec in _records(doc):
+        if not isinstance(rec, dict) or rec.get("scope", "referral") != scope or rec.get("id") in replaced:
+            continue
+        if person_id is not None and rec.get("person_id") != person_id:
+            continue
+        if agency is not None and rec.get("agency") != agency:
+            continue
+        latest[(rec.get("person_id"), rec.get("agency"))] = rec
+    return list(latest.values())
+
+
+def current_state(doc: dict, scope: str, person_id: str | None = None, agency: str | None = None) -> str:
+    """given | refused | not_sought | withdrawn | unknown for a scope (one person, or the least permissive
+    of everyone's), as the threshold engine reads it."""
+    states = [r.get("state") for r in effective_records(doc, scope, person_id, agency) if r.get("state") in STATES]
+    return min(states, key=PRIORITY.index) if states else "unknown"
+
+
+def history(doc: dict, person_id: str, scope: str) -> list[dict]:
+    """Every record for one person and scope, oldest first (nothing is ever removed)."""
+    return [r for r in _records(doc) if isinstance(r, dict) and r.get("person_id") == person_id
+            and r.get("scope") == scope]

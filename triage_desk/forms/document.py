@@ -1,0 +1,143 @@
+"""The referral document: a new skeleton, canonical JSON out, schema-checked JSON in.
+
+The JSON Schema (`referral.schema.json`, 2020-12, shipped in the package and described for staff in
+docs/referral-schema.md) fixes the shape; `forms.validation` judges completeness against the form.
+Errors name the JSON path (`$.subjects[0].dob: not a date (YYYY-MM-DD)`) and never echo a value, which
+may be personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from triage_desk.errors import InputError
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "referral.schema.json"
+SCHEMA_ID = "triage-desk/referral"
+SCHEMA_VERSION = 1
+MAX_REPORTED = 20
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TYPE_WORDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
+               "number": "a number", "boolean": "true or false", "null": "null"}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def new_document(variant: str = "child", form: Any = None) -> dict:
+    """An empty draft referral of the given variant, stamped with the form's id and version."""
+    if variant not in ("child", "adult"):
+        raise InputError("variant: must be child or adult")
+    if form is None:
+        from triage_desk.forms.form import load_form
+
+        form = load_form()
+    doc: dict = {"schema": SCHEMA_ID, "schema_version": SCHEMA_VERSION, "id": str(uuid.uuid4()),
+                 "form": form.stamp(), "status": "draft", "variant": variant,
+                 "contact": {}, "referrer": {}, "consent": {"informed": {}, "records": []}, "subjects": [],
+                 "household": [], "agencies": [], "concerns": {"indicators": []}, "voice": {},
+                 "links": {"matched_person_ids": [], "re_referrals_12m": 0}}
+    if variant == "adult":
+        doc["adult"] = {}
+    return doc
+
+
+def dump_document(doc: dict) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, UTF-8 characters kept, one final newline.
+    The same document always gives the same bytes."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ": "), indent=2) + "\n"
+
+
+def json_path(parts) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENT.match(str(part)):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(str(part)) + "]"
+    return out
+
+
+def _words(types: Any) -> str:
+    types = types if isinstance(types, list) else [types]
+    return " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types if t != "null") or "null"
+
+
+def _describe(error) -> tuple[str, str]:
+    """(JSON path, plain-words problem) for one schema error, without the offending value."""
+    path = json_path(error.absolute_path)
+    kind, expected, sub = error.validator, error.validator_value, error.schema
+    if kind == "required":
+        missing = next((k for k in expected if isinstance(error.instance, dict) and k not in error.instance), None)
+        return json_path([*error.absolute_path, missing]) if missing else path, "is missing"
+    if kind == "additionalProperties":
+        extra = sorted(k for k in error.instance if k not in (sub.get("properties") or {}))
+        return json_path([*error.absolute_path, extra[0]]) if extra else path, "is not a known field"
+    if kind == "type":
+        return path, f"must be {_words(expected)}"
+    if kind in ("pattern", "format"):
+        return path, sub.get("x-problem", "is not in the expected format")
+    if kind == "enum":
+        return path, "must be one of: " + ", ".join("null" if v is None else str(v) for v in expected)
+    if kind == "const":
+        return path, f"must be {json.dumps(expected)}"
+    if kind in ("minimum", "exclusiveMinimum"):
+        return path, f"must be at least {expected}"
+    if kind in ("maximum", "exclusiveMaximum"):
+        return path, f"must be at most {expected}"
+    if kind == "minItems":
+        return path, f"must hold at least {expected} items"
+    if kind == "maxItems":
+        return path, f"must hold at most {expected} items"
+    if kind == "minLength":
+        return path, "must not be empty"
+    if kind == "uniqueItems":
+        return path, "lists the same value twice"
+    return path, "is not acceptable here"
+
+
+def schema_problems(doc: Any) -> list[str]:
+    """Every way the document breaks the schema, as '$.path: problem', sorted by path."""
+    seen: dict[str, None] = {}
+    for error in _validator().iter_errors(doc):
+        path, problem = _describe(error)
+        seen.setdefault(f"{path}: {problem}", None)
+    problems = sorted(seen)
+    try:
+        uuid.UUID(str(doc.get("id"))) if isinstance(doc, dict) and "id" in doc else None
+    except ValueError:
+        problems.insert(0, "$.id: not an id (uuid)")
+    return list(dict.fromkeys(problems))
+
+
+def load_document(text: str | bytes) -> dict:
+    """Parse and schema-check a referral document. InputError names each JSON path at fault."""
+    try:
+        doc = json.loads(text)
+    except UnicodeDecodeError:
+        raise InputError("document: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"document: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    problems = schema_problems(doc)
+    if problems:
+        more = f"; and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        raise InputError("; ".join(problems[:MAX_REPORTED]) + more)
+    return doc
