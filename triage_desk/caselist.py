@@ -70,6 +70,7 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     checks_open: int = 0
     checks_due: datetime | None = None
     approval: str | None = None
+    suggested_level: int | None = None
 
 
 # Date-times come back as the stored text and are parsed with the C `fromisoformat` (SQLAlchemy's
@@ -77,14 +78,14 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
 COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(Referral.received_at, String),
            Referral.status, Referral.rag, type_coerce(Referral.decision_due, String), Referral.referrer_agency,
            Referral.urgent, Referral.re_referrals_12m, Referral.final_level, Referral.checks_open,
-           type_coerce(Referral.checks_due, String), Referral.approval)
+           type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level)
 
 
 def _row(r) -> CaseRow:
     due, checks_due = r[6], r[12]
     return CaseRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
                    datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10], r[11] or 0,
-                   datetime.fromisoformat(checks_due) if checks_due else None, r[13])
+                   datetime.fromisoformat(checks_due) if checks_due else None, r[13], r[14])
 
 
 def _fts_terms(value: str) -> str | None:

@@ -218,7 +218,9 @@ class CaseListModel(QAbstractTableModel):
         if column == RAG:
             return RAG_LABELS.get(row.rag or "", "")
         if column == LEVEL:
-            return f"Level {row.final_level}" if row.final_level else ""
+            if row.final_level:
+                return f"Level {row.final_level}"
+            return f"{row.suggested_level} suggested" if row.suggested_level else ""
         if column == DUE:
             return time_left(row.decision_due, row.status, self._now)[0]
         if column == CHECKS:

@@ -34,6 +34,7 @@ FALLBACK_SECTIONS = (("A", "Contact", "contact"), ("B", "Referrer", "referrer"),
                      ("G", "Concerns", "concerns"), ("H", "Voice of the child or adult", "voice"),
                      ("I", "Adult at risk", "adult"))
 WORDS = {"not_known": "Not known", "not_applicable": "Not applicable", "yes": "Yes", "no": "No"}
+_CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 PANELS = (("Decision", "triage_desk.ui.decision_panel", "DecisionPanel"),
@@ -66,6 +67,8 @@ def readable(value, choices: dict | None = None) -> str:
             return choices[value]
         if value in WORDS:
             return WORDS[value]
+        if _CODE.match(value):  # a stored code with no label to hand: "not_sought" -> "Not sought"
+            return value.replace("_", " ").capitalize()
         if _ISO_DATE.match(value):
             return datetime.fromisoformat(value).strftime("%d/%m/%Y")
         if _ISO_DATETIME.match(value):
@@ -92,6 +95,7 @@ class DocumentRenderer:
 
     def __init__(self, form: dict | None):
         self.form = form or {}
+        self._catalogue = None
         self.choice_lists = {}
         for name, items in (self.form.get("choices") or {}).items():
             self.choice_lists[name] = {i["value"]: i.get("label", str(i["value"]))
@@ -124,22 +128,39 @@ class DocumentRenderer:
         for path, field in known:  # the form's order first, then anything else the document holds
             if path in flat:
                 seen.add(path)
-                rows.append((field.get("label") or humanise(path), readable(flat[path], self._choices(field))))
+                text = readable(self._indicators(path, flat[path]), self._choices(field))
+                rows.append((field.get("label") or humanise(path), html.escape(text)))
         for path, value in flat.items():
             if path not in seen and path != "id":
-                rows.append((humanise(path), self._value(value)))
+                rows.append((humanise(path), self._value(self._indicators(path, value))))
         if not rows:
             return "<p><i>Nothing recorded.</i></p>"
         cells = "".join(f"<tr><th align='left' valign='top' style='padding-right:16px; font-weight:normal; "
-                        f"color:#444'>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>"
+                        f"color:#444'>{html.escape(label)}</th><td>{text}</td></tr>"
                         for label, text in rows)
         return f"<table cellspacing='2'>{cells}</table>"
 
+    def _indicators(self, path: str, value):
+        """Indicator ids in words ("Level 3 - Disclosure of abuse"), from the shipped catalogue."""
+        if not path.endswith("indicators") or not isinstance(value, list):
+            return value
+        if self._catalogue is None:
+            from triage_desk.forms.catalogue import default_catalogue
+
+            self._catalogue = default_catalogue()
+        out = []
+        for item in value:
+            found = self._catalogue.get(item) if isinstance(item, str) else None
+            out.append(f"{found.label} (level {found.level})" if found else item)
+        return out
+
     def _value(self, value) -> str:
+        """HTML for a value the form does not describe (lists of records become one line each)."""
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return "; ".join(", ".join(f"{humanise(k)}: {readable(v)}" for k, v in _flatten(item) if k != "id")
-                             for item in value)
-        return readable(value)
+            lines = ("; ".join(f"{humanise(k.removesuffix('_id'))}: {readable(v)}" for k, v in _flatten(item)
+                               if k != "id") for item in value)
+            return "<br>".join(html.escape(line) for line in lines)
+        return html.escape(readable(value))
 
     def section_html(self, section: dict, doc: dict) -> str:
         value = doc.get(section.get("path") or section.get("id"))

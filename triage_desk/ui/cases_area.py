@@ -159,7 +159,7 @@ class CasesArea(QWidget):
         header.setSectionsClickable(True)
         header.sectionClicked.connect(self._header_clicked)
         header.setStretchLastSection(True)
-        widths = {"Reference": 130, "Subject": 230, "Received": 120, "Status": 130, "RAG": 60, "Level": 60,
+        widths = {"Reference": 130, "Subject": 230, "Received": 120, "Status": 130, "RAG": 60, "Level": 95,
                   "Due": 175, "Checks": 120, "Approval": 100}
         for i, name in enumerate(COLUMNS):
             if name in widths:
