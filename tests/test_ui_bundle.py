@@ -8,9 +8,11 @@ import subprocess
 
 import pytest
 from conftest import USER_PASSWORD
+from intake_helpers import complete, subject
 from PySide6.QtWidgets import QFileDialog
 from ui_helpers import audit_actions, user
 
+from triage_desk import intake
 from triage_desk.ui import bundle_actions
 from triage_desk.ui.main_window import MainWindow
 
@@ -24,17 +26,11 @@ def pdf_text(path) -> str:
 @pytest.fixture
 def case(workspace):
     """A submitted referral: (referral_id, reference)."""
-    import json
-
-    from triage_desk import referral_io
-    from triage_desk.reports.pdf_sample import sample_document
-
+    # the intake helpers are kept valid for the current referral form by its owners
     workspace.user = user(workspace, "officer")
-    doc = sample_document(household=3, narrative_paragraphs=2)
-    doc["subjects"][0]["surname"] = "Brightwater-Zed"
-    doc["concerns"].update(whereabouts="at home", indicators=[])  # ids of the shipped catalogue only
-    reference, _ = referral_io.import_text(workspace, json.dumps(doc, ensure_ascii=False))
-    return doc["id"], reference
+    doc = intake.submit(workspace, complete(intake.new_draft(workspace), subject(surname="Brightwater-Zed",
+                                                                                 forenames="Olwen")))
+    return doc["id"], doc["reference"]
 
 
 @pytest.fixture
