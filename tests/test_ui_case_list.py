@@ -161,3 +161,46 @@ def test_open_case_by_unknown_reference_says_so(qtbot, window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: said.append(text)))
     assert window.cases_area.open_case("TD-1999-000001") is None
     assert said and "no referral" in said[0]
+
+
+def test_a_draft_offers_continue_editing_and_panels_load(qtbot, window, cases):
+    import importlib.util
+
+    from triage_desk import intake
+
+    draft = intake.new_draft(cases)  # as the signed-in officer
+    with cases.session() as s:
+        decided = s.execute(select(Referral).where(Referral.status == "decided").limit(1)).scalar_one()
+    area = window.cases_area
+    view = area.open_case(draft["reference"])
+    assert not view.continue_button.isHidden()
+    assert view.fields["due"].text() == "Not submitted"
+    tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    if importlib.util.find_spec("triage_desk.ui.checks_panel"):
+        assert "Agency checks" in tabs
+    other = area.open_case(decided.reference)
+    assert other.continue_button.isHidden() and other.fields["due"].text() == "Decision made"
+    assert window.current_case() == (decided.id, decided.reference)
+    area.tabs.setCurrentIndex(0)
+    area.close_tab(1)
+    assert area.tabs.count() == 2
+    window.lock("manual")
+    area.reload()  # e.g. a wizard closed by the lock asks for a reload: still nothing shown
+    assert area.model.rowCount() == 0
+
+
+def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, window, cases):
+    pytest.importorskip("triage_desk.ui.referral_wizard")
+    from triage_desk import intake
+
+    draft = intake.new_draft(cases)
+    area = window.cases_area
+    view = area.open_case(draft["reference"])
+    opened = []
+    view.wizard_opened.connect(opened.append)
+    qtbot.mouseClick(view.continue_button, Qt.MouseButton.LeftButton)
+    assert opened and opened[0].isVisible()
+    area.model.clear()
+    area.locked = False
+    opened[0].done(0)
+    qtbot.waitUntil(lambda: area.model.rowCount() > 0, timeout=5000)

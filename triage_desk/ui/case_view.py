@@ -10,7 +10,7 @@ import importlib
 import re
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -213,7 +213,7 @@ class _Blank(dict):
 class CaseView(QWidget):
     """A case opened from the list (audited "case.view")."""
 
-    closed = Signal()
+    wizard_opened = Signal(object)  # the wizard window "Continue editing" opened (the area reloads after it)
 
     def __init__(self, ws, reference: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -222,8 +222,13 @@ class CaseView(QWidget):
         self.referral_id: str = self.doc["id"]
         self.reference: str = self.doc.get("reference") or reference
         self.panels: dict[str, QWidget] = {}
+        self._due: tuple = (None, "draft")
         self._build()
         self.refresh_header()
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(60_000)
+        self.ticker.timeout.connect(self.show_time_left)
+        self.ticker.start()
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -295,9 +300,7 @@ class CaseView(QWidget):
             return row
 
     def refresh_header(self) -> None:
-        """Re-read the referral's columns (a decision or check may have changed them) and the clock."""
-        from triage_desk.referral_rows import local_now
-
+        """Re-read the referral's columns (a decision or check may have changed them)."""
         row = self._row()
         if row is None:
             return
@@ -310,17 +313,25 @@ class CaseView(QWidget):
         self.fields["level"].setText(
             "Not assessed" if not level else
             f"Level {level}" + ("" if row.final_level else " (suggested)"))
-        text, overdue = time_left(row.decision_due, row.status, local_now())
-        if row.status not in OPEN_STATUSES:
-            text = "Decision made"
-        if row.decision_due is not None and row.status in OPEN_STATUSES:
-            text += f" (due {row.decision_due.strftime('%d/%m/%Y %H:%M')})"
-        self.fields["due"].setText(("⚠ " if overdue else "") + text)
-        self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
+        self._due = (row.decision_due, row.status)
+        self.show_time_left()
         n = row.re_referrals_12m or 0
         self.fields["re_referrals"].setText(
             f"{n} referral{'s' if n != 1 else ''} in the last 12 months" if n else "No referrals in the last 12 months")
         self.fields["re_referrals"].setStyleSheet("QLabel { font-weight: bold; }" if n else "")
+
+    def show_time_left(self) -> None:
+        """The deadline line, aged by the clock alone (the minute timer calls this without a query)."""
+        from triage_desk.referral_rows import local_now
+
+        due, status = self._due
+        text, overdue = time_left(due, status, local_now())
+        if status not in OPEN_STATUSES:
+            text = "Decision made"
+        elif due is not None:
+            text += f" (due {due.strftime('%d/%m/%Y %H:%M')})"
+        self.fields["due"].setText(("⚠ " if overdue else "") + text)
+        self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 
     def _history_html(self) -> str:
         from sqlalchemy import select
@@ -359,4 +370,5 @@ class CaseView(QWidget):
     def continue_editing(self) -> None:
         wizard = self._wizard()
         if wizard is not None:
-            wizard.resume(self.ws, self.referral_id, self.window())
+            opened = wizard.resume(self.ws, self.referral_id, self.window())
+            self.wizard_opened.emit(opened)

@@ -75,6 +75,7 @@ class CasesArea(QWidget):
         self.ws = ws
         self.model = CaseListModel(ws, self)
         self._agencies_loaded = False
+        self.locked = False
         self._build()
         self.model.count_changed.connect(self.count_label.setText)
         self.model.failed.connect(self.error.show_error)
@@ -205,6 +206,8 @@ class CasesArea(QWidget):
 
     def reload(self) -> None:
         """Re-query from the first page (F5, after unlock, after a referral is saved)."""
+        if self.locked:
+            return  # e.g. a wizard closed by the lock: nothing is loaded until unlock
         self.error.clear_error()
         self.count_label.setText("Counting…")
         self.model.reload()
@@ -284,6 +287,7 @@ class CasesArea(QWidget):
     # ---- locking -----------------------------------------------------------------------------------
     def set_locked(self, locked: bool) -> None:
         """Locked: drop every cached row and close open cases (no case data stays in memory for the UI)."""
+        self.locked = locked
         if locked:
             self.model.clear()
             while self.tabs.count() > 1:
@@ -324,12 +328,18 @@ class CasesArea(QWidget):
         except TriageError as exc:
             QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
             return None
+        view.wizard_opened.connect(self.watch_wizard)
         index = self.tabs.addTab(view, view.reference)
         self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
         self.tabs.setCurrentIndex(index)
         view.document_view.setFocus()
         self.case_opened.emit(view.reference)
         return view
+
+    def watch_wizard(self, wizard) -> None:
+        """Reload the list when a referral wizard closes (a draft saved or submitted changes rows)."""
+        if wizard is not None and hasattr(wizard, "finished"):
+            wizard.finished.connect(lambda _result: self.reload())
 
     def close_tab(self, index: int) -> None:
         if index <= 0:
@@ -427,7 +437,7 @@ def install(window) -> CasesArea:
 
     def new(variant: str) -> None:
         try:
-            wizard.start_new_referral(window.ws, window, variant=variant)
+            area.watch_wizard(wizard.start_new_referral(window.ws, window, variant=variant))
         except TriageError as exc:
             QMessageBox.warning(window, "New referral", str(exc))
 
@@ -436,7 +446,7 @@ def install(window) -> CasesArea:
             if not _has_drafts(window.ws):
                 QMessageBox.information(window, "Resume draft", "You have no unfinished referrals.")
                 return
-            wizard.offer_drafts(window.ws, window)
+            area.watch_wizard(wizard.offer_drafts(window.ws, window))
         except TriageError as exc:
             QMessageBox.warning(window, "Resume draft", str(exc))
 
@@ -489,6 +499,6 @@ def _offer_drafts_once(window, wizard) -> None:
         return
     window._drafts_offered = True
     try:
-        wizard.offer_drafts(window.ws, window)
+        window.cases_area.watch_wizard(wizard.offer_drafts(window.ws, window))
     except TriageError:
         pass  # e.g. a read-only role: nothing to offer
