@@ -373,3 +373,61 @@ def test_trust_dialog_adds_from_a_key_file_only_with_the_confirmed_fingerprint(q
     assert "Test Officer, Northshire front door" in names
     listing.table.selectRow(names.index("Test Officer, Northshire front door"))
     assert listing.remove_button.isEnabled()
+
+
+# ---- every dialog: named inputs, labels bound to fields (as tests/test_ui_smoke.py checks the others) ---------
+DIALOGS = ("export", "open", "report", "import", "case_view", "trust", "add_signer")
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+def test_dialogs_are_keyboard_and_screen_reader_friendly(qtbot, workspace, case, tmp_path, name):
+    from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
+
+    from triage_desk.bundle.importer import plan_import
+    from triage_desk.bundle.verify import open_bundle
+    from triage_desk.ui import bundle_view, export_dialog, trust_dialog
+
+    path = tmp_path / "case.zip"
+    export_file(workspace, case[1], path, unencrypted=True)
+    bundle = open_bundle(path, ws=workspace)
+    factories = {
+        "export": lambda: export_dialog.ExportDialog(workspace, case[1]),
+        "open": lambda: bundle_view.OpenBundleDialog(workspace, path),
+        "report": lambda: bundle_view.BundleReportDialog(workspace, bundle),
+        "import": lambda: bundle_view.ImportDialog(workspace, plan_import(workspace, bundle)),
+        "case_view": lambda: bundle_view.CaseViewDialog(case[1], bundle.pdf),
+        "trust": lambda: trust_dialog.TrustDialog(workspace),
+        "add_signer": lambda: trust_dialog.AddSignerDialog(workspace),
+    }
+    widget = factories[name]()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.windowTitle()
+    for field in widget.findChildren(QLineEdit) + widget.findChildren(QComboBox):
+        assert field.accessibleName(), f"{name}: an input has no accessible name"
+    for label in widget.findChildren(QLabel):
+        if "&" in label.text() and not label.text().startswith("<"):
+            assert label.buddy() is not None, f"{name}: label {label.text()!r} has no buddy"
+    assert all(b.text() or b.accessibleName() for b in widget.findChildren(QPushButton) if b.isVisible())
+    widget.close()
+
+
+def test_file_open_bundle_verifies_then_reports(qtbot, window, workspace, case, tmp_path, monkeypatch):
+    from ui_helpers import on_next_modal
+
+    from triage_desk.ui import bundle_view
+
+    path = tmp_path / "case.zip"
+    export_file(workspace, case[1], path, unencrypted=True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a: (str(path), "")))
+    seen = []
+
+    def on_report(dialog):
+        seen.append(dialog)
+        dialog.accept()
+
+    monkeypatch.setattr(bundle_view.BundleReportDialog, "exec", lambda self: on_report(self))
+    on_next_modal(lambda opener: opener.open_button.click(), qtbot)
+    window.bundle_actions.open_action.trigger()
+    assert seen and seen[0].bundle.ok and seen[0].fields["Case"].text() == case[1]

@@ -454,7 +454,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(1, 240)
+        self.table.setColumnWidth(1, 300)
         self.table.setRowCount(len(plan.differences))
         for r, d in enumerate(plan.differences):
             tick = QTableWidgetItem("accept")
