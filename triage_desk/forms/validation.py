@@ -329,6 +329,32 @@ def _cross_problems(doc: dict, form: Form) -> list[Problem]:
     return out
 
 
+def engine_problems(doc: Any) -> list[Problem]:
+    """Problems in what the threshold, DASH and s42 steps record (indicator ids, DASH answers, s42 tests),
+    as the threshold engine would report them; `section` is the wizard step."""
+    from triage_desk.errors import InputError
+    from triage_desk.forms import facts
+    from triage_desk.forms.threshold import default_context
+
+    if not isinstance(doc, dict):
+        return []
+    out = []
+    kind = "adult" if doc.get("variant") == "adult" else "child"
+    concerns = doc.get("concerns") if isinstance(doc.get("concerns"), dict) else {}
+    checks = (("threshold", "Presenting issues", "concerns.indicators",
+               lambda: facts._indicators(concerns.get("indicators") or [], "concerns.indicators", kind,
+                                         default_context().catalogue)),
+              ("dash", "DASH risk checklist", "dash", lambda: facts._dash(doc.get("dash"), "dash")),
+              ("s42", "Section 42 tests", "s42", lambda: facts._s42(doc.get("s42"), "s42")))
+    for step, label, path, check in checks:
+        try:
+            check()
+        except InputError as exc:
+            where, _, problem = str(exc).partition(": ")
+            out.append(Problem(where or path, f"{label} ({where or path}): {problem or exc}", True, "format", step))
+    return out
+
+
 def blocking_problems(doc: Any, form: Form | None = None) -> list[Problem]:
-    """What stops submission (each naming the field)."""
-    return [p for p in problems(doc, form) if p.blocking]
+    """What stops submission (each naming the field), including bad threshold, DASH or s42 entries."""
+    return [p for p in problems(doc, form) + engine_problems(doc) if p.blocking]

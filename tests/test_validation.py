@@ -1,0 +1,192 @@
+"""Validation names the field and the problem in plain words; what blocks submission is always listed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from intake_helpers import complete, subject
+
+from triage_desk.forms.document import new_document
+from triage_desk.forms.form import FIELD_TYPES, load_form
+from triage_desk.forms.validation import blocking_problems, nhs_check_digit_ok, problems, validate_field
+
+TODAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def _field(kind: str, **extra) -> dict:
+    return {"id": "x", "path": "x", "type": kind, "label": f"Test {kind} box", "required": "or_unknown",
+            "choices": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}], **extra}
+
+
+def _check(field: dict, value):
+    return validate_field(field, value, today=TODAY, now=NOW)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=True) | st.text(max_size=40)
+    | st.sampled_from(["not_known", "not_applicable", "yes", "no", "2026-02-30", "2026-11-23T25:00", "SW1A 1AA",
+                       "943 476 5919", "+44 20 7946 0000", "a@b.co", "", " "]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(kind=st.sampled_from(FIELD_TYPES), value=json_values, required=st.sampled_from(["yes", "or_unknown", "no"]),
+       rule=st.sampled_from([None, "past", "edd"]))
+def test_fuzzed_values_never_crash_and_every_refusal_names_the_field(kind, value, required, rule):
+    field = _field(kind, required=required, date_rule=rule)
+    message = _check(field, value)
+    assert message is None or (isinstance(message, str) and message.startswith("Test " + kind + " box (x): "))
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_every_field_of_the_shipped_form_survives_fuzzing(data):
+    form = load_form()
+    section = data.draw(st.sampled_from(form.sections))
+    if not section["fields"]:
+        return
+    field = data.draw(st.sampled_from(section["fields"]))
+    message = validate_field(field, data.draw(json_values), form, today=TODAY, now=NOW)
+    assert message is None or message.startswith(f"{field['label']} ({field['path']}): ")
+
+
+@pytest.mark.parametrize("number, ok", [("9434765919", True), ("943 476 5919", True), ("943-476-5919", True),
+                                        ("9434765918", False), ("943476591", False), ("94347659199", False),
+                                        ("abcdefghij", False)])
+def test_nhs_number_has_ten_digits_and_a_modulus_11_check_digit(number, ok):
+    message = _check(_field("nhs_number"), number)
+    assert (message is None) == ok
+    if not ok:
+        assert "NHS" not in message or "check digit" in message or "10 digits" in message
+
+
+def test_check_digit_remainder_ten_is_never_valid():
+    assert nhs_check_digit_ok("0000000019")  # weighted sum 2: check digit 11 - 2 = 9
+    # weighted sum 12 (6 x weight 2) leaves remainder 1, check digit 10: such numbers are never issued
+    assert not any(nhs_check_digit_ok("000000006" + str(d)) for d in range(10))
+
+
+def test_dates_of_birth_in_the_future_are_refused_in_plain_words():
+    dob = _field("date", date_rule="past", label="Date of birth")
+    assert _check(dob, "2026-11-24") == "Date of birth (x): is in the future"
+    assert _check(dob, "2026-11-23") is None
+    assert _check(dob, "2026-02-30") == "Date of birth (x): is not a real date"
+    assert _check(dob, "23/11/2020") == "Date of birth (x): must be a date YYYY-MM-DD"
+    assert _check(dob, "not_known") is None
+
+
+def test_expected_delivery_date_must_be_within_ten_months_ahead():
+    edd = _field("date", date_rule="edd", label="Expected delivery date", required="yes")
+    assert _check(edd, "2027-09-23") is None
+    assert "more than 10 months ahead" in _check(edd, "2027-09-24")
+    assert "in the past" in _check(edd, "2026-11-22")
+    assert "'not known' is not accepted" in _check(edd, "not_known")
+
+
+@pytest.mark.parametrize("kind, good, bad", [
+    ("postcode", ["SW1A 1AA", "m1 1ae", "B338TH", "ZX12 3AB", "GIR 0AA"], ["SW1A", "12345", "SW1A 1A", "EC1A-1BB"]),
+    ("email", ["ref@example.org", "a.b+c@nhs.net"], ["ref@", "no at sign", "a@b", "a b@example.org"]),
+    ("phone", ["0100 912345", "020 7946 0000", "07700 900123", "+44 20 7946 0000"], ["12345", "phone me", "0100"]),
+    ("integer", [0, 7, 120], [-1, 121, "7", 7.5, True]),
+    ("yesno", ["yes", "no", "not_known"], ["maybe", True]),
+    ("bool", [True, False], ["yes", 1]),
+    ("choice", ["a", "not_known"], ["c", 3]),
+    ("multichoice", [["a"], ["a", "b"]], [["a", "a"], ["c"], "a"]),
+    ("datetime", ["2026-11-23T09:00", "2026-11-23T09:00:30"], ["2026-11-23", "2026-11-23 9am", "2026-13-01T09:00"]),
+])
+def test_each_type_accepts_good_values_and_names_the_field_for_bad_ones(kind, good, bad):
+    field = _field(kind, min=0, max=120)
+    for value in good:
+        assert _check(field, value) is None, value
+    for value in bad:
+        message = _check(field, value)
+        assert message and message.startswith(f"Test {kind} box (x): "), value
+
+
+def test_a_new_draft_lists_what_blocks_submission_by_label_and_path():
+    found = blocking_problems(new_document("child"))
+    text = "\n".join(p.message for p in found)
+    assert "Referrer name (referrer.name): is required" in text
+    assert "Subjects (subjects): at least 1 subject is required" in text
+    assert "The concern (concerns.narrative): is required" in text
+    assert "Consent to the referral (consent.records)" in text
+    assert "(concerns.child_protection): is required" in text
+    assert all(p.blocking for p in found)
+
+
+def test_a_complete_referral_has_nothing_blocking():
+    doc = complete(new_document("child"), subject())
+    doc["contact"]["received_at"] = "2026-11-20T10:00"
+    assert [p.message for p in blocking_problems(doc)] == []
+
+
+def test_not_known_satisfies_mandatory_or_unknown_but_blank_does_not():
+    doc = complete(new_document("child"), subject())
+    doc["voice"]["subject_views"] = "not_known"
+    assert not [p for p in problems(doc) if p.path == "voice.subject_views"]
+    del doc["voice"]["subject_views"]
+    (p,) = [p for p in problems(doc) if p.path == "voice.subject_views"]
+    assert p.kind == "missing" and "give a value or 'not known'" in p.message
+
+
+def test_validation_follows_visibility_unborn_child_needs_edd_not_dob():
+    doc = complete(new_document("child"), subject())
+    s = doc["subjects"][0]
+    s.update(kind="unborn")
+    del s["dob"]
+    paths = {p.path for p in blocking_problems(doc)}
+    assert "subjects[0].edd" in paths and "subjects[0].dob" not in paths
+    s["edd"] = "2027-03-01"
+    assert "subjects[0].edd" not in {p.path for p in problems(doc, today=TODAY)}
+
+
+def test_estimated_age_is_required_when_the_date_of_birth_is_not_known():
+    doc = complete(new_document("child"), subject())
+    doc["subjects"][0]["dob"] = "not_known"
+    assert "subjects[0].estimated_age" in {p.path for p in blocking_problems(doc)}
+    doc["subjects"][0]["estimated_age"] = 9
+    assert "subjects[0].estimated_age" not in {p.path for p in blocking_problems(doc)}
+
+
+def test_referrer_needs_a_phone_or_an_email():
+    doc = complete(new_document("child"), subject())
+    del doc["referrer"]["phone"], doc["referrer"]["email"]
+    (p,) = [p for p in blocking_problems(doc) if p.path.startswith("referrer.")]
+    assert "Phone or Secure email" in p.message
+
+
+def test_adult_variant_shows_section_i_and_refuses_a_child_subject():
+    doc = complete(new_document("adult"), subject())
+    paths = {p.path for p in blocking_problems(doc)}
+    assert "adult.care_support_needs" in paths and "subjects[0].kind" in paths
+    assert "consent.child_consulted" not in paths
+
+
+def test_not_informed_needs_a_reason_and_bad_consent_records_block():
+    doc = complete(new_document("child"), subject())
+    doc["consent"]["informed"] = {doc["subjects"][0]["id"]: {"informed": "no"}}
+    doc["consent"]["records"][0]["state"] = "not_sought"
+    paths = {p.path for p in blocking_problems(doc)}
+    assert any(p.endswith(".reason") for p in paths) and "consent.records[0].reason_code" in paths
+
+
+def test_phone_referral_without_written_confirmation_is_a_warning_only():
+    doc = complete(new_document("child"), subject())
+    doc["contact"]["channel"] = "phone"
+    (w,) = [p for p in problems(doc) if p.kind == "warning"]
+    assert not w.blocking and w.path == "contact.confirmed_at"
+    assert w not in blocking_problems(doc)
+
+
+def test_bad_dash_answers_and_unknown_indicators_block_submission():
+    doc = complete(new_document("child"), subject())
+    doc["dash"] = {"answers": [True] * 3}
+    doc["concerns"]["indicators"] = ["health.no_such_thing"]
+    found = {p.path: p for p in blocking_problems(doc)}
+    assert found["dash.answers"].section == "dash" and "24" in found["dash.answers"].message
+    assert found["concerns.indicators[0]"].section == "threshold"
