@@ -99,3 +99,16 @@ def test_data_dir_override_replaces_the_default(tmp_path):
     form = load_form(data_dir=tmp_path)
     assert form.stamp() == {"id": "marf-testshire", "version": "7"}
     assert load_form(data_dir=tmp_path / "elsewhere").id == "marf-default"
+
+
+def test_active_data_dir_makes_the_council_form_the_default(tmp_path):
+    raw = json.loads(forms_form.DEFAULT_FORM.read_text("utf-8"))
+    raw["id"] = "marf-testshire"
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "marf.json").write_text(json.dumps(raw), "utf-8")
+    forms_form.use_data_dir(tmp_path)
+    try:
+        assert load_form().id == "marf-testshire"
+    finally:
+        forms_form.use_data_dir(None)
+    assert load_form().id == "marf-default"

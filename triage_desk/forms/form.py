@@ -285,8 +285,19 @@ def check_form(raw: Any, source: str) -> dict:
 _CACHE: dict[tuple[str, int, int], Form] = {}
 
 
+_ACTIVE_DATA_DIR: Path | None = None
+
+
+def use_data_dir(data_dir: str | Path | None) -> None:
+    """Make `<data_dir>/forms/marf.json` (when present) the form used by default in this process: call it when a
+    workspace opens, so the wizard, validation and new drafts all use the council's form."""
+    global _ACTIVE_DATA_DIR
+    _ACTIVE_DATA_DIR = Path(data_dir) if data_dir is not None else None
+
+
 def form_path(data_dir: str | Path | None = None) -> Path:
     """The form file in use: the data directory's override when present, else the shipped default."""
+    data_dir = data_dir if data_dir is not None else _ACTIVE_DATA_DIR
     if data_dir is not None:
         override = Path(data_dir) / OVERRIDE_NAME
         if override.is_file():
