@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 
 from triage_desk import accounts, audit, decisions, matching
 from triage_desk.errors import InputError
+from triage_desk.forms import validation
+from triage_desk.forms.document import new_document
 from triage_desk.models import Person, Referral, ReferralSubject, Role, utcnow
 from triage_desk.referral_rows import (
     check_identity,
@@ -46,22 +48,12 @@ def _audit_once(ws, session, action: str, ref: Referral) -> None:
         seen.add((action, ref.id))
 
 
-def _skeleton(variant: str) -> dict:
-    try:
-        from triage_desk.forms.document import new_document
-    except ImportError:
-        return {"schema": "triage-desk/referral", "schema_version": 1, "variant": variant, "status": "draft",
-                "contact": {}, "referrer": {}, "consent": {"records": []}, "subjects": [], "household": [],
-                "agencies": [], "concerns": {}, "voice": {}, "links": {"matched_person_ids": [], "re_referrals_12m": 0}}
-    return new_document(variant)
-
-
 def new_draft(ws, variant: str = "child") -> dict:
     """A new draft document, saved at once (so a crash before the first autosave still offers it)."""
     accounts.require(ws.user, *CASE_ROLES)
     if variant not in ("child", "adult"):
         raise InputError("variant: must be child or adult")
-    doc = _skeleton(variant)
+    doc = new_document(variant)
     doc.setdefault("id", str(uuid.uuid4()))
     doc["status"] = "draft"
     contact = doc.setdefault("contact", {})
@@ -127,26 +119,8 @@ def resume_draft(ws, referral_id: str) -> tuple[dict, str | None]:
 
 
 def blocking_problems(doc: dict) -> list[str]:
-    """What stops submission, each naming the field (validation module when present)."""
-    try:
-        from triage_desk.forms.validation import blocking_problems as problems
-    except ImportError:
-        return _fallback_problems(doc)
-    return [p if isinstance(p, str) else str(getattr(p, "message", p)) for p in problems(doc)]
-
-
-def _fallback_problems(doc: dict) -> list[str]:
-    out = []
-    referrer = doc.get("referrer") or {}
-    if not referrer.get("name"):
-        out.append("referrer.name: required")
-    if not (referrer.get("phone") or referrer.get("email")):
-        out.append("referrer.phone: a phone number or email is required")
-    if not doc.get("subjects"):
-        out.append("subjects: at least one subject is required")
-    if not (doc.get("concerns") or {}).get("narrative"):
-        out.append("concerns.narrative: required")
-    return out
+    """What stops submission, each naming the field label and path (forms.validation)."""
+    return [p.message for p in validation.blocking_problems(doc)]
 
 
 def _person_from_subject(s, subject: dict) -> Person:
