@@ -202,9 +202,16 @@ class AppController(QObject):
         from triage_desk.ui.tasks import run_in_background
 
         bar.showMessage("Adding synthetic demo data…")
-        run_in_background(lambda: ensure_demo_data(self.ws),
-                          lambda n: self.main and bar.showMessage(f"Demo data ready: {n} synthetic records added.",
-                                                                  15000),
+
+        def ready(n: int) -> None:
+            if self.main is None:
+                return
+            bar.showMessage(f"Demo data ready: {n} synthetic records added.", 15000)
+            area = getattr(self.main, "cases_area", None)
+            if area is not None:
+                area.reload()  # the list was empty when the window opened
+
+        run_in_background(lambda: ensure_demo_data(self.ws), ready,
                           lambda exc: self.main and bar.showMessage(f"Demo data failed: {exc}", 15000))
 
     # ---- leaving ------------------------------------------------------------------------------------

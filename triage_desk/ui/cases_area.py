@@ -69,12 +69,13 @@ class CaseTable(QTableView):
 
 class CasesArea(QWidget):
     case_opened = Signal(str)  # the reference of a case just opened (and audited)
+    reloaded = Signal()  # the data may have changed (F5, unlock, a wizard closed, demo data added)
 
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
         self.model = CaseListModel(ws, self)
-        self._agencies_loaded = False
+        self._agencies_loading = False
         self.locked = False
         self._build()
         self.model.count_changed.connect(self.count_label.setText)
@@ -202,7 +203,9 @@ class CasesArea(QWidget):
         self._debounce.stop()
         self.error.clear_error()
         self.model.filters = self.filters()
-        self.reload()
+        if not self.locked:
+            self.count_label.setText("Counting…")
+            self.model.reload()
 
     def reload(self) -> None:
         """Re-query from the first page (F5, after unlock, after a referral is saved)."""
@@ -216,6 +219,7 @@ class CasesArea(QWidget):
             view = self.tabs.widget(i)
             if hasattr(view, "refresh_header"):
                 view.refresh_header()
+        self.reloaded.emit()
 
     def _header_clicked(self, column: int) -> None:
         if column not in SORT_KEYS:
@@ -249,11 +253,11 @@ class CasesArea(QWidget):
         self.table.horizontalHeader().setSortIndicator(self.model.sort_column(), order)
 
     def _load_agencies(self) -> None:
-        if self._agencies_loaded:
+        if self._agencies_loading:
             return
         from triage_desk.ui.tasks import run_in_background
 
-        self._agencies_loaded = True
+        self._agencies_loading = True
         ws, me = self.ws, weakref.ref(self)  # the worker must never hold the last reference to a widget
 
         def work() -> list[str]:
@@ -269,6 +273,7 @@ class CasesArea(QWidget):
             area = me()
             if area is None:
                 return
+            area._agencies_loading = False
             combo = area.agency
             current = combo.currentData()
             combo.blockSignals(True)
@@ -280,7 +285,7 @@ class CasesArea(QWidget):
 
         def failed(_exc: BaseException) -> None:
             if me() is not None:
-                me()._agencies_loaded = False
+                me()._agencies_loading = False
 
         run_in_background(work, done, failed)
 
@@ -480,8 +485,8 @@ def install(window) -> CasesArea:
             deadlines.refresh()
 
     window.lock_changed.connect(lock_changed)
+    area.reloaded.connect(deadlines.refresh)
     area.reload()
-    deadlines.refresh()
     if wizard is not None:
         # After sign-in, once the window is on screen: offer drafts left unfinished (e.g. after a crash).
         QTimer.singleShot(0, lambda: _offer_drafts_once(window, wizard))
