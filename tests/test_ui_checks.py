@@ -127,3 +127,42 @@ def test_sharing_decision_dialog_requires_every_rule(qtbot, workspace):
     decision = checks.as_document(workspace, doc["id"])["sharing_decisions"][0]
     assert decision["shared"] is False and decision["golden_rules"]["keep_record"] is False
     assert ("officer", "sharing.decide") in audit_actions(workspace)
+
+
+def test_partner_directory_admin_signs_an_agreement(qtbot, workspace):
+    from ui_helpers import on_next_modal as next_modal
+
+    from triage_desk.ui.partner_admin import PartnerDirectoryDialog
+
+    act_as(workspace, "admin")
+    dialog = PartnerDirectoryDialog(workspace)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.select_partner("fire")
+    assert dialog.edit_button.isEnabled()
+
+    def sign(edit):
+        edit.isa_status.setCurrentIndex(edit.isa_status.findData("signed"))
+        save = edit.buttons.button(edit.buttons.StandardButton.Save)
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no date yet: refused in the dialog
+        seen["error"] = edit.error.text()
+        qtbot.keyClicks(edit.isa_date, "2026-11-01")
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+    seen = {}
+    next_modal(sign, qtbot)
+    qtbot.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
+    assert "date the agreement was signed" in seen["error"]
+    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "Fire and rescue service")
+    assert dialog.table.item(row, 2).text() == "Signed" and dialog.table.item(row, 3).text() == "2026-11-01"
+    assert ("admin", "partner.change") in audit_actions(workspace)
+
+
+def test_partner_directory_menu_for_admins(qtbot, workspace):
+    from triage_desk.ui.main_window import MainWindow
+
+    act_as(workspace, "admin")
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    assert window.partner_directory_action in window.admin_menu.actions()
+    assert window.partner_directory_action.isEnabled()
