@@ -204,3 +204,20 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
     area.locked = False
     opened[0].done(0)
     qtbot.waitUntil(lambda: area.model.rowCount() > 0, timeout=5000)
+
+
+def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
+    from triage_desk.referral_rows import local_now
+    from triage_desk.ui.cases_area import deadline_counts
+
+    with cases.session() as s:
+        s.execute(update(Referral).where(Referral.status.in_(("draft", "submitted"))).values(status="decided"))
+        ids = list(s.execute(select(Referral.id).limit(3)).scalars())
+        now = local_now()
+        s.execute(update(Referral).where(Referral.id == ids[0]).values(status="submitted",
+                                                                      decision_due=now - timedelta(minutes=5)))
+        s.execute(update(Referral).where(Referral.id == ids[1]).values(status="submitted",
+                                                                      decision_due=now + timedelta(minutes=40)))
+        s.execute(update(Referral).where(Referral.id == ids[2]).values(status="decided",
+                                                                      decision_due=now - timedelta(hours=5)))
+    assert deadline_counts(cases) == (1, 1)

@@ -402,21 +402,22 @@ def deadline_counts(ws) -> tuple[int, int]:
     """(overdue, due within the next hour) among referrals still awaiting a decision."""
     from datetime import timedelta
 
-    from sqlalchemy import func, select
+    from sqlalchemy import text
 
     from triage_desk.caselist import OPEN_STATUSES
-    from triage_desk.models import Referral
+    from triage_desk.matching import sql_datetime
     from triage_desk.referral_rows import local_now
 
     now = local_now()
+    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
+    # which would walk every past deadline of a million decided cases.
+    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
+                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
+                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
     with ws.session() as s:
-        # The decision-due index drives both counts; only open referrals count.
-        def count(*conds) -> int:
-            return s.execute(select(func.count()).select_from(Referral).where(
-                Referral.decision_due.is_not(None), Referral.status.in_(OPEN_STATUSES), *conds)).scalar_one()
-
-        return count(Referral.decision_due < now), count(Referral.decision_due >= now,
-                                                         Referral.decision_due < now + timedelta(hours=1))
+        overdue, soon = s.execute(statement, {"now": sql_datetime(now), "soon": sql_datetime(now + timedelta(hours=1)),
+                                              "s0": OPEN_STATUSES[0], "s1": OPEN_STATUSES[1]}).one()
+    return int(overdue), int(soon)
 
 
 # ---- installing into the main window ----------------------------------------------------------------
