@@ -221,3 +221,14 @@ def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
         s.execute(update(Referral).where(Referral.id == ids[2]).values(status="decided",
                                                                       decision_due=now - timedelta(hours=5)))
     assert deadline_counts(cases) == (1, 1)
+
+
+def test_search_without_letters_or_digits_explains_itself(qtbot, window):
+    area = window.cases_area
+    area.search.setText("***")
+    area.apply_filters()
+    assert area.model.rowCount() == 0
+    assert area.error.isVisibleTo(area) and "letters or digits" in area.error.text()
+    area.search.clear()
+    area.apply_filters()
+    assert area.model.rowCount() == 200 and not area.error.isVisibleTo(area)
