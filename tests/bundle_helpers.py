@@ -25,11 +25,11 @@ def decided_case(ws, *subjects: dict) -> dict:
     here) with a recorded decision; returns the stored document."""
     import uuid
 
-    from triage_desk.intake import _skeleton
+    from triage_desk.forms.document import new_document
     from triage_desk.referral_io import import_text
     from triage_desk.referral_rows import dump, next_reference
 
-    doc = complete(_skeleton("child"), *(subjects or (subject(),)), received_at="2026-11-02T10:00")
+    doc = complete(new_document("child"), *(subjects or (subject(),)), received_at="2026-11-02T10:00")
     with ws.session() as s:
         reference = next_reference(s, 2026)
     doc.update(id=str(uuid.uuid4()), reference=reference, status="submitted")

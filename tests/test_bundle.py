@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from bundle_helpers import OFFICER_PASSWORD, decided_case, export_to, new_identity, sign_in
 
@@ -39,6 +41,9 @@ def test_export_then_verify_shows_signer_case_and_every_member(workspace, tmp_pa
     assert vb.signer["username"] == "officer"
     assert [m.path for m in vb.members] == ["case.json", "summary.pdf", "audit.jsonl", "signer.json", "signer.pem"]
     assert vb.document["decision"]["final_level"] in (1, 2, 3, 4)
+    assert vb.document["subjects"] == doc["subjects"]
+    if importlib.util.find_spec("triage_desk.checks"):
+        assert vb.document["checks"] == [] and "sharing_decisions" in vb.document
     assert vb.pdf.startswith(b"%PDF")
     assert any(e["action"] == "bundle.export" for e in vb.events)
 
@@ -203,3 +208,29 @@ def test_viewing_an_intact_bundle_is_audited(workspace, laptop, tmp_path):
     record_view(laptop, open_bundle(path, identity=ident, ws=laptop))
     with laptop.session() as s:
         assert [e["action"] for e in events_for(s, "referral", doc["id"])] == ["bundle.view"]
+
+
+def test_a_reference_already_used_by_another_case_here_is_refused(workspace, laptop, tmp_path):
+    import uuid
+
+    from bundle_helpers import counts, trust
+    from intake_helpers import complete
+
+    from triage_desk.bundle.importer import plan_import
+    from triage_desk.errors import InputError
+    from triage_desk.forms.document import new_document
+    from triage_desk.referral_io import import_text
+    from triage_desk.referral_rows import dump
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", ident).path
+    trust(laptop, open_bundle(path, identity=ident))
+    other = complete(new_document("child"))
+    other.update(id=str(uuid.uuid4()), reference=doc["reference"], status="submitted")
+    import_text(laptop, dump(other), "test")
+    before = counts(laptop)
+    with pytest.raises(InputError, match="already belongs to a different referral"):
+        plan_import(laptop, open_bundle(path, identity=ident, ws=laptop))
+    assert counts(laptop) == before
