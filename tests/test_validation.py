@@ -190,3 +190,49 @@ def test_bad_dash_answers_and_unknown_indicators_block_submission():
     found = {p.path: p for p in blocking_problems(doc)}
     assert found["dash.answers"].section == "dash" and "24" in found["dash.answers"].message
     assert found["concerns.indicators[0]"].section == "threshold"
+
+
+def test_age_that_does_not_fit_the_variant_is_a_warning():
+    doc = complete(new_document("child"), subject(dob="2000-01-01"))
+    (w,) = [p for p in problems(doc, today=TODAY) if p.path == "subjects[0].dob"]
+    assert not w.blocking and "18 or over" in w.message
+
+
+def test_times_are_judged_in_london_time_not_the_machine_zone():
+    from triage_desk.forms.validation import london_now
+
+    field = _field("datetime", date_rule="past", label="Received at")
+    now = london_now()
+    assert validate_field(field, now.strftime("%Y-%m-%dT%H:%M")) is None
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for n, v in enumerate(obj):
+            yield from _paths(v, (*prefix, n))
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_whole_documents_with_any_value_anywhere_never_crash_validation(data):
+    from triage_desk.forms.wizard_flow import WizardFlow
+
+    doc = complete(new_document(data.draw(st.sampled_from(["child", "adult"]))), subject())
+    doc["household"] = [{"id": "hh-1", "name": "Ala Testvale", "relationship": "mother"}]
+    doc["dash"] = {"answers": [False] * 24}
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = data.draw(json_values)
+    found = problems(doc, today=TODAY, now=NOW)
+    assert all(isinstance(p.message, str) and p.path and p.message for p in found)
+    flow = WizardFlow(load_form(), doc)
+    for _ in flow.steps:
+        flow.page_problems()
+        flow.next()

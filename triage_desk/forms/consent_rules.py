@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from triage_desk.errors import InputError
-from triage_desk.forms.validation import Problem
+from triage_desk.forms.validation import Problem, london_now
 
 SCOPES = ("referral", "checks", "sharing")
 STATES = ("given", "refused", "not_sought", "withdrawn")
@@ -49,6 +49,11 @@ LABELS = {
     "proceeds": "Referral still proceeds", "proceed_decided_by": "Decision to proceed made by",
     "override_reason": "Reason the refusal is overridden", "supersedes": "Record it replaces", "note": "Note",
 }
+
+
+def _str(value: Any) -> str | None:
+    """A text value, or None for anything else (odd JSON must not break a lookup)."""
+    return value if isinstance(value, str) else None
 
 
 def _text(value: Any) -> bool:
@@ -86,7 +91,7 @@ def check_record(record: Any, doc: dict | None = None, *, prefix: str = "", toda
         c.bad("agency", "is required when the scope is sharing: name the agency")
     if scope in ("referral", "checks") and record.get("agency") is not None:
         c.bad("agency", "applies only to the sharing scope")
-    _check_date(c, record.get("date"), today or date.today())
+    _check_date(c, record.get("date"), today or london_now().date())
     c.need_text("recorded_by", "(who recorded this)")
     if not isinstance(record.get("informed"), bool):
         c.bad("informed", "must say whether the person was told about the referral (true or false)")
@@ -185,7 +190,8 @@ def _check_refusal(c: _Checker, record: dict) -> None:
 def _people(doc: dict) -> set[str]:
     ids = set()
     for key in ("subjects", "household"):
-        for person in doc.get(key) or []:
+        people = doc.get(key)
+        for person in people if isinstance(people, list) else []:
             if isinstance(person, dict) and isinstance(person.get("id"), str):
                 ids.add(person["id"])
     return ids
@@ -215,7 +221,8 @@ def _check_against_doc(c: _Checker, record: dict, doc: dict) -> None:
 
 
 def _superseded(doc: dict) -> dict[str, str]:
-    return {r["supersedes"]: r.get("id") for r in _records(doc) if isinstance(r, dict) and _text(r.get("supersedes"))}
+    return {r["supersedes"]: _str(r.get("id")) for r in _records(doc)
+            if isinstance(r, dict) and _text(r.get("supersedes"))}
 
 
 def add_record(doc: dict, record: dict, *, today: date | None = None) -> dict:
@@ -264,13 +271,13 @@ def effective_records(doc: dict, scope: str, person_id: str | None = None, agenc
     replaced = _superseded(doc)
     latest: dict[tuple, dict] = {}
     for rec in _records(doc):
-        if not isinstance(rec, dict) or rec.get("scope", "referral") != scope or rec.get("id") in replaced:
+        if not isinstance(rec, dict) or rec.get("scope", "referral") != scope or _str(rec.get("id")) in replaced:
             continue
         if person_id is not None and rec.get("person_id") != person_id:
             continue
         if agency is not None and rec.get("agency") != agency:
             continue
-        latest[(rec.get("person_id"), rec.get("agency"))] = rec
+        latest[(_str(rec.get("person_id")), _str(rec.get("agency")))] = rec
     return list(latest.values())
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from triage_desk.forms.form import NOT_APPLICABLE, NOT_KNOWN, YESNO, Form, get_path, is_visible, load_form
 
@@ -25,6 +26,12 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 MAX_TEXT = {"text": 300, "multiline": 50_000}
 EDD_MONTHS = 10
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_now() -> datetime:
+    """Wall-clock time in Europe/London, naive: the document's convention (the machine may run on UTC)."""
+    return datetime.now(LONDON).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,8 @@ def validate_field(field: dict, value: Any, form: Form | None = None, *, today: 
     if value == NOT_KNOWN and field.get("type") == "yesno" and field.get("required") == "yes":
         return _msg(field, field["path"], "must be yes or no")
     try:
-        problem = _type_problem(field, value, form, today or date.today(), now or datetime.now())
+        now = now or london_now()
+        problem = _type_problem(field, value, form, today or now.date(), now)
     except Exception:  # a validator must never crash the wizard; an odd value is simply refused
         problem = "could not be read"
     return _msg(field, field["path"], problem) if problem else None
@@ -230,7 +238,8 @@ def problems(doc: Any, form: Form | None = None, *, today: date | None = None,
              now: datetime | None = None) -> list[Problem]:
     """Everything wrong or missing in a document, in form order; `blocking` says what stops submission."""
     form = form or load_form()
-    today, now = today or date.today(), now or datetime.now()
+    now = now or london_now()
+    today = today or now.date()
     if not isinstance(doc, dict):
         return [Problem("$", "Referral ($): a referral document must be a JSON object", True, "format")]
     out: list[Problem] = []
@@ -248,7 +257,7 @@ def problems(doc: Any, form: Form | None = None, *, today: date | None = None,
             out += _field_problems(form, section, value, doc, path, today, now)
         if section.get("kind") == "consent":
             out += _consent_problems(doc, sid, today)
-    out += _cross_problems(doc, form)
+    out += _cross_problems(doc, form, today)
     return out
 
 
@@ -305,7 +314,17 @@ def _consent_problems(doc: dict, sid: str, today: date) -> list[Problem]:
     return out
 
 
-def _cross_problems(doc: dict, form: Form) -> list[Problem]:
+def _age(dob: Any, today: date) -> int | None:
+    if not isinstance(dob, str) or not DATE.match(dob):
+        return None
+    try:
+        born = date.fromisoformat(dob)
+    except ValueError:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _cross_problems(doc: dict, form: Form, today: date) -> list[Problem]:
     out = []
     variant = doc.get("variant")
     subjects = doc.get("subjects") if isinstance(doc.get("subjects"), list) else []
@@ -319,9 +338,24 @@ def _cross_problems(doc: dict, form: Form) -> list[Problem]:
         elif variant == "child" and kind not in ("child", "unborn"):
             out.append(Problem(path, f"Child or unborn child ({path}): choose child or unborn child", True,
                                "missing" if kind is None else "rule", "subjects"))
+        age = _age(s.get("dob"), today)
+        if age is not None and kind == "child" and age >= 18:
+            out.append(Problem(f"subjects[{n}].dob", f"Date of birth (subjects[{n}].dob): the subject is 18 or over; "
+                               "consider an adult referral", False, "warning", "subjects"))
+        elif age is not None and kind == "adult" and age < 18:
+            out.append(Problem(f"subjects[{n}].dob", f"Date of birth (subjects[{n}].dob): the subject is under 18; "
+                               "consider a children's referral", False, "warning", "subjects"))
     if variant == "adult" and len(subjects) > 1:
         out.append(Problem("subjects", "Subjects (subjects): an adult referral is about one adult", True, "rule",
                            "subjects"))
+    consent = doc.get("consent") if isinstance(doc.get("consent"), dict) else {}
+    informed = consent.get("informed") if isinstance(consent.get("informed"), dict) else {}
+    people = {p.get("id") for key in ("subjects", "household") if isinstance(doc.get(key), list)
+              for p in doc[key] if isinstance(p, dict) and isinstance(p.get("id"), str)}
+    for pid in informed:
+        if pid not in people:
+            out.append(Problem(f"consent.informed.{pid}", f"Informed (consent.informed.{pid}): is not a subject or "
+                               "household member of this referral", True, "rule", "consent"))
     contact = doc.get("contact") if isinstance(doc.get("contact"), dict) else {}
     if contact.get("channel") == "phone" and not contact.get("confirmed_at"):
         out.append(Problem("contact.confirmed_at", "Written confirmation received at (contact.confirmed_at): "
