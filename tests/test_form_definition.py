@@ -73,6 +73,7 @@ def test_paths_read_and_write_nested_values():
     (lambda f: f["sections"][0]["fields"][0].update(visible_if={"path": "x"}), "sections[0].fields[0].visible_if"),
     (lambda f: f["choices"]["channel"].append({"value": "phone", "label": "Again"}), "choices.channel[4].value"),
     (lambda f: f.pop("version"), "version"),
+    (lambda f: f["sections"][3]["fields"][4].update(date_rule="soon"), "sections[3].fields[4].date_rule"),
 ])
 def test_a_bad_form_file_is_refused_naming_the_file_and_key(tmp_path, mutate, key):
     raw = json.loads(forms_form.DEFAULT_FORM.read_text("utf-8"))
@@ -112,3 +113,18 @@ def test_active_data_dir_makes_the_council_form_the_default(tmp_path):
     finally:
         forms_form.use_data_dir(None)
     assert load_form().id == "marf-default"
+
+
+def test_consent_code_lists_agree_with_the_rules_and_the_consent_checks():
+    from triage_desk.forms import consent_rules
+    from triage_desk.forms.threshold import default_context
+
+    form = load_form()
+    codes = lambda name: [c["value"] for c in form.choices(name)]  # noqa: E731
+    rules = default_context().rules.data
+    assert codes("consent_reason") == list(consent_rules.NOT_SOUGHT_REASONS)
+    assert codes("consent_reason") == list(rules["consent_not_sought_reasons"])
+    assert codes("refusal_override") == list(consent_rules.OVERRIDE_REASONS) == list(rules["refusal_override_reasons"])
+    assert codes("consent_standing") == list(consent_rules.STANDINGS)
+    assert codes("consent_state") == list(consent_rules.STATES) and codes("consent_scope") == list(consent_rules.SCOPES)
+    assert codes("lawful_basis") == list(consent_rules.LAWFUL_BASES)

@@ -236,6 +236,11 @@ def _check_field(field: Any, raw: dict, source: str, key: str) -> None:
             _check_choice_list(choices, source, f"{key}.choices")
     _check_cond(field.get("visible_if"), source, f"{key}.visible_if")
     _check_cond(field.get("required_if"), source, f"{key}.required_if")
+    if field.get("date_rule") not in (None, "past", "edd"):
+        raise _bad(source, f"{key}.date_rule", "must be past (not in the future) or edd (up to 10 months ahead)")
+    for bound in ("min", "max"):
+        if field.get(bound) is not None and (not isinstance(field[bound], int) or isinstance(field[bound], bool)):
+            raise _bad(source, f"{key}.{bound}", "must be a whole number")
     spec = field.get("computed")
     if spec is not None and not (isinstance(spec, dict) and isinstance(spec.get("deadline"), str)
                                  and isinstance(spec.get("from"), str)):
