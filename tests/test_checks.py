@@ -215,3 +215,24 @@ def test_export_import_round_trip_carries_checks(workspace, tmp_path):
     assert referral_io.import_text(workspace, text) == ("TD-2026-999001", "imported")
     again = json.loads(referral_io.export_text(workspace, "TD-2026-999001"))
     assert again["checks"] == full["checks"] and again["sharing_decisions"] == full["sharing_decisions"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdftotext") is None, reason="poppler-utils not installed")
+def test_summary_pdf_shows_checks_and_sharing_decisions(workspace):
+    import subprocess
+
+    from triage_desk.reports.case_summary import summary_for
+
+    doc = referral(workspace)
+    act_as(workspace, "officer")
+    long_ago = datetime(2026, 11, 2, 10, 0)  # housing's answer was due 4 November: overdue whenever this runs
+    police, _ = checks.request_checks(workspace, doc["id"], ["police", "housing"], now=long_ago)
+    checks.record_response(workspace, police.id, nothing_known=True, now=datetime(2026, 11, 2, 11, 0))
+    checks.record_sharing_decision(workspace, doc["id"], "police", False, "Police already hold the information.",
+                                   ALL_RULES, None, now=MONDAY_10)
+    pdf = summary_for(workspace, doc["reference"])
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+                    .stdout.decode("utf-8").split())
+    assert "Agency checks" in text and "Police (MASH desk)" in text and "nothing known" in text
+    assert "Housing" in text and "OVERDUE" in text
+    assert "Sharing with" in text and "not shared" in text and "7 of 7 answered yes" in text

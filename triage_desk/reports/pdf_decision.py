@@ -119,12 +119,16 @@ def summary_box(ctx: Ctx) -> list[Flowable]:
 
 def checks(ctx: Ctx) -> list[Flowable]:
     items = [c for c in as_list(ctx.doc.get("checks")) if isinstance(c, dict)]
-    if not items:
+    decisions = [d for d in as_list(ctx.doc.get("sharing_decisions")) if isinstance(d, dict)]
+    if not items and not decisions:
         return []  # shown only when checks exist (issue 5)
     rows = []
-    for c in items:
+    for c in items:  # keys as checks.as_document writes them (older documents: partner / response_summary)
         due = parse_when(c.get("due_at"))
-        if c.get("response_at"):
+        summary = c.get("summary") or c.get("response_summary")
+        if c.get("status") == "cancelled":
+            state = "cancelled"
+        elif c.get("response_at"):
             state = "nothing known" if c.get("nothing_known") is True else "responded"
         elif isinstance(due, datetime) and due < ctx.generated_at:
             state = "OVERDUE – no response"
@@ -133,11 +137,30 @@ def checks(ctx: Ctx) -> list[Flowable]:
         requested = fmt_when(c.get("requested_at")) if c.get("requested_at") else None
         if requested and c.get("requested_by"):
             requested += f" by {c['requested_by']}"
-        rows.append([c.get("partner"), requested, fmt_when(c.get("due_at")) if c.get("due_at") else None,
+        if requested and c.get("basis") == "lead_decision":
+            requested += " (practice-lead decision, no consent)"
+        rows.append([c.get("partner_name") or c.get("partner"), requested,
+                     fmt_when(c.get("due_at")) if c.get("due_at") else None,
                      state + (f", {fmt_when(c['response_at'])}" if c.get("response_at") else ""),
-                     c.get("response_summary") or ("nothing known to the agency" if c.get("nothing_known") else None)])
-    return heading("Agency checks") + [
-        data_table(["Partner", "Requested", "Due", "Status", "Response"], rows, [14, 19, 13, 16, 38], ctx.width)]
+                     summary or ("nothing known to the agency" if c.get("nothing_known") is True else None)])
+    out = heading("Agency checks") + ([
+        data_table(["Partner", "Requested", "Due", "Status", "Response"], rows, [19, 18, 13, 16, 34], ctx.width)]
+        if rows else [])
+    names = {c.get("partner_id"): c.get("partner_name") for c in items if c.get("partner_id")}
+    if decisions:
+        drows = []
+        for d in decisions:
+            rules = d.get("golden_rules") if isinstance(d.get("golden_rules"), dict) else {}
+            considered = f"{sum(1 for v in rules.values() if v is True)} of {len(rules)} answered yes"
+            who = " by ".join(x for x in (fmt_when(d["decided_at"]) if d.get("decided_at") else None,
+                                          d.get("decided_by")) if x)
+            basis = (d.get("lawful_basis") or "").replace("_", " ") or ("–" if d.get("shared") is False else None)
+            drows.append([names.get(d.get("partner_id")) or d.get("partner_id"),
+                          "shared" if d.get("shared") is True else "not shared", basis,
+                          considered, d.get("reason"), who or None])
+        out.append(data_table(["Sharing with", "Decision", "Lawful basis", "Golden rules", "Reason", "Decided"],
+                              drows, [19, 11, 12, 11, 29, 18], ctx.width))
+    return out
 
 
 def _outcome_rows(ctx: Ctx, codes: list[str]) -> list[list[Any]]:
