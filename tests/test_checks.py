@@ -211,6 +211,9 @@ def test_export_import_round_trip_carries_checks(workspace, tmp_path):
                                    ALL_RULES, None, now=MONDAY_10)
     full = json.loads(referral_io.export_text(workspace, doc["reference"])) | checks.as_document(workspace, doc["id"])
     full["id"], full["reference"] = "00000000-0000-4000-8000-0000000000a7", "TD-2026-999001"
+    from triage_desk.forms.document import schema_problems
+
+    assert schema_problems(full) == []  # the referral schema knows both lists and their shapes
     text = json.dumps(full)
     assert referral_io.import_text(workspace, text) == ("TD-2026-999001", "imported")
     again = json.loads(referral_io.export_text(workspace, "TD-2026-999001"))
