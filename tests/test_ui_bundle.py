@@ -431,3 +431,25 @@ def test_file_open_bundle_verifies_then_reports(qtbot, window, workspace, case, 
     on_next_modal(lambda opener: opener.open_button.click(), qtbot)
     window.bundle_actions.open_action.trigger()
     assert seen and seen[0].bundle.ok and seen[0].fields["Case"].text() == case[1]
+
+
+def test_a_bundle_for_an_age_key_opens_with_the_identity_file(qtbot, workspace, case, tmp_path):
+    from pyrage import x25519
+
+    from triage_desk.ui.bundle_view import OpenBundleDialog
+
+    identity = x25519.Identity.generate()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(f"# created: synthetic test key\n{identity}\n")
+    path = tmp_path / "case.tdcase"
+    export_file(workspace, case[1], path, recipient=str(identity.to_public()))
+    dialog = OpenBundleDialog(workspace, path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.use_identity.isChecked() and not dialog.passphrase.isEnabled()  # read from the age header
+    dialog.open_button.click()
+    assert "Identity file" in dialog.error.text()
+    dialog.identity.setText(str(key_file))
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: dialog.bundle is not None, timeout=15000)
+    assert dialog.bundle.ok and dialog.bundle.encryption == "identity"
