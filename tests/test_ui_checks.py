@@ -39,7 +39,8 @@ def test_request_refused_for_unsigned_partner_then_request_and_respond(qtbot, wo
     assert panel.table.rowCount() == 0
 
     panel.set_partner_checked("fire", False)
-    qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.changed, timeout=2000):
+        qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
     assert not panel.error.isVisible()
     assert _cells(panel, 0) == ["Police (MASH desk)"]
     assert _cells(panel, 3)[0].startswith(("Awaiting answer", "OVERDUE"))

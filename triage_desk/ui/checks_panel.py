@@ -7,7 +7,7 @@ this widget only collects input and shows state. Overdue is said in text, not on
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -247,7 +247,10 @@ class SharingDecisionDialog(_Dialog):
 
 
 class ChecksPanel(QWidget):
-    """Agency checks for one referral. `reload()` re-reads everything from the store."""
+    """Agency checks for one referral. `reload()` re-reads everything from the store; `changed` is emitted
+    after any check or decision is saved (the case view refreshes its header, the case list its counts)."""
+
+    changed = Signal()
 
     def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -500,6 +503,7 @@ class ChecksPanel(QWidget):
         self.lead_reason.clear()
         self.status.setText(f"Requested {len(made)} check{'s' if len(made) != 1 else ''}.")
         self.reload()
+        self.changed.emit()
 
     def _run_dialog(self, dialog: QDialog, done: str) -> bool:
         self.error.clear_error()
@@ -507,6 +511,7 @@ class ChecksPanel(QWidget):
             return False
         self.status.setText(done)
         self.reload()
+        self.changed.emit()
         return True
 
     def respond_selected(self) -> None:
