@@ -54,3 +54,20 @@ def test_signed_out_cannot_print(workspace, reference):
     workspace.user = None
     with pytest.raises(PermissionDenied):
         summary_for(workspace, reference, "print")
+
+
+@needs_pdftotext
+def test_summary_carries_the_agency_checks(workspace):
+    from datetime import datetime
+
+    from checks_helpers import act_as, referral
+
+    from triage_desk import checks
+
+    act_as(workspace, "officer")
+    doc = referral(workspace)
+    made = checks.request_checks(workspace, doc["id"], ["police"], now=datetime(2026, 11, 23, 10, 0))
+    checks.record_response(workspace, made[0].id, nothing_known=False, summary="Synthetic police note for a test.")
+    pdf = summary_for(workspace, doc["reference"], "pdf_export")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Synthetic police note for a test." in " ".join(text.split())
