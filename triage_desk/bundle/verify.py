@@ -186,7 +186,7 @@ def _read_members(zf: zipfile.ZipFile, vb: VerifiedBundle) -> dict[str, bytes]:
         try:
             with zf.open(info) as fh:
                 data = fh.read(limit + 1)  # never trust the declared size: read at most one byte past the limit
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:  # RuntimeError: encrypted zip
             vb.problems.append(f"member {name}: cannot be read ({exc.__class__.__name__}): damaged")
             continue
         except NotImplementedError:
@@ -204,6 +204,9 @@ def _check_manifest(contents: dict[str, bytes], vb: VerifiedBundle) -> dict | No
     raw = contents.get(mf.MANIFEST)
     if raw is None:
         vb.problems.append(f"{mf.MANIFEST} is missing: nothing can be checked")
+        return None
+    if len(raw) > limits.MAX_MANIFEST:
+        vb.problems.append(f"{mf.MANIFEST}: larger than any manifest ({limits.MAX_MANIFEST} bytes at most)")
         return None
     try:
         manifest = json.loads(raw)
