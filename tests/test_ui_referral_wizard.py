@@ -1,0 +1,300 @@
+"""The referral wizard, driven by keyboard only (QTest key presses; no mouse, no widget setters)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QWidget,
+)
+from ui_helpers import audit_actions, on_next_modal, user
+from wizard_keys import ALT, CTRL, focused, press, tab_through, tab_to, type_value
+
+from triage_desk import intake
+from triage_desk.models import Referral
+
+
+@pytest.fixture
+def officer_ws(workspace):
+    workspace.user = user(workspace, "officer")
+    return workspace
+
+
+def open_wizard(qtbot, ws, referral_id: str | None = None):
+    from triage_desk.ui import referral_wizard
+
+    wizard = referral_wizard.resume(ws, referral_id) if referral_id else referral_wizard.start_new_referral(ws)
+    qtbot.addWidget(wizard)
+    with qtbot.waitActive(wizard):
+        pass
+    qtbot.waitUntil(lambda: focused() is not None)
+    return wizard
+
+
+def next_step(qtbot, wizard) -> None:
+    before = wizard.current
+    press(qtbot, Qt.Key.Key_N, ALT)  # the button's mnemonic (animated click)
+    try:
+        qtbot.waitUntil(lambda: wizard.current == before + 1 or wizard.message.isVisible())
+    except Exception:
+        pass
+    assert wizard.current == before + 1, (wizard.step_key(), wizard.message.text(), focused())
+
+
+def back_step(qtbot, wizard) -> None:
+    before = wizard.current
+    press(qtbot, Qt.Key.Key_B, ALT)
+    qtbot.waitUntil(lambda: wizard.current == before - 1)
+
+
+def stored(ws, referral_id: str) -> dict:
+    with ws.session() as s:
+        row = s.get(Referral, referral_id)
+        return {"status": row.status, "step": row.wizard_step, "doc": json.loads(row.document)}
+
+
+def add_consent_by_keyboard(qtbot, answers: dict[str, str]) -> dict:
+    seen = {}
+
+    def fill(dialog):
+        try:
+            qtbot.waitUntil(lambda: focused() is not None and dialog.isAncestorOf(focused()))
+            tab_through(qtbot, answers, stop="Add record")
+            press(qtbot, Qt.Key.Key_Space)
+            seen["error"] = dialog.error.text() if dialog.isVisible() else ""
+            if dialog.isVisible():
+                press(qtbot, Qt.Key.Key_Escape)
+        except BaseException as exc:  # noqa: BLE001 - reported after the modal loop ends
+            seen["exc"] = exc
+            dialog.reject()
+
+    on_next_modal(fill, qtbot)
+    press(qtbot, Qt.Key.Key_Space)  # on "Add consent record"
+    if "exc" in seen:
+        raise seen["exc"]
+    qtbot.waitUntil(lambda: focused() is not None)
+    return seen
+
+
+SUBJECT = {"Surname": "Quorvale", "Forenames": "Testina", "Date of birth": "05/04/2016", "Gender": "Female",
+           "Ethnicity (CIN census code): not known": "x", "First language": "English", "Interpreter needed": "No",
+           "Disability": "No", "NHS number: not known": "x", "Address line 1": "1 Example Road",
+           "Postcode": "ZX1 2AB", "Where the subject is now": "At school", "GP practice: not known": "x",
+           "School, college or nursery": "Testford Primary", "Privately fostered": "No"}
+
+
+def test_keyboard_only_from_new_referral_to_submitted_reference(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    keys = [s.key for s in wizard.steps]
+    assert keys[:8] == ["contact", "referrer", "consent", "subjects", "household", "agencies", "concerns", "voice"]
+    assert "adult" not in keys and "s42" not in keys and keys[-1] == "review"  # child referral
+    assert focused().accessibleName() == "Received at"
+    tab_through(qtbot, {"How it was received": "Email", "Referral source (DfE code)": "Schools"})
+    next_step(qtbot, wizard)
+    tab_through(qtbot, {"Referrer name": "Refer Testperson", "Role or job title": "Teacher",
+                        "Agency or organisation": "Testford School", "Phone": "0100 000000",
+                        "Relationship to the subject": "Professional",
+                        "Designated safeguarding lead consulted": "Yes", "Name of the safeguarding lead": "Dee Slead"})
+    next_step(qtbot, wizard)  # consent is recorded once the people are entered
+    next_step(qtbot, wizard)
+    tab_to(qtbot, "Add subject")
+    press(qtbot, Qt.Key.Key_Space)
+    assert focused().accessibleName() == "Child or unborn child"
+    tab_through(qtbot, SUBJECT)
+    next_step(qtbot, wizard)
+    tab_to(qtbot, "Add person")
+    press(qtbot, Qt.Key.Key_Space)
+    tab_through(qtbot, {"Name": "Mum Testperson", "Date of birth": "01/02/1990", "Gender": "Female",
+                        "Relationship to the subject": "Mother", "Holds parental responsibility": "Yes",
+                        "Lives with the subject": "Yes"})
+    back_step(qtbot, wizard)
+    back_step(qtbot, wizard)
+    assert wizard.step_key() == "consent"
+    tab_through(qtbot, {"Mum Testperson (mother): told about the referral": "Yes"}, stop="Add consent record")
+    outcome = add_consent_by_keyboard(qtbot, {
+        "Whose consent": "Testina", "Scope": "The referral", "Consent state": "Given",
+        "Was this person told about the referral": "Yes", "Name of the person who gave or refused it": "Mum Testperson",
+        "Their standing": "Person with parental", "Verbal or written": "Verbal"})
+    assert outcome["error"] == ""
+    tab_through(qtbot, {"Child consulted about the referral": "Yes", "Lawful basis for sharing": "Public task"})
+    for _ in range(4):
+        next_step(qtbot, wizard)
+    assert wizard.step_key() == "concerns"
+    tab_through(qtbot, {"The concern": "Synthetic worry for a test.",
+                        "What the referrer saw or heard directly: not known": "x",
+                        "What the referrer was told, and by whom: not known": "x",
+                        "What the referrer has already done: not known": "x",
+                        "Subject's current whereabouts": "At school",
+                        "Believed to be suffering or likely to suffer significant harm": "No"})
+    next_step(qtbot, wizard)
+    tab_through(qtbot, {"The child's views, wishes and feelings: not known": "x",
+                        "The parents' or carers' views: not known": "x"})
+    while wizard.step_key() != "review":
+        next_step(qtbot, wizard)
+    assert wizard.all_problems() == []
+    press(qtbot, Qt.Key.Key_Return, CTRL)
+
+    qtbot.waitUntil(lambda: wizard.is_submitted)
+    reference = wizard.doc["reference"]
+    assert reference in wizard.review.result.text()
+    assert "No earlier referral" in wizard.review.result.text()
+    row = stored(officer_ws, wizard.doc["id"])
+    assert row["status"] in ("submitted", "decided")  # the routing step may record the decision on submit
+    doc = row["doc"]
+    assert doc["contact"]["channel"] == "email" and doc["contact"]["referral_source"] == "2A"
+    assert doc["subjects"][0]["dob"] == "2016-04-05" and doc["subjects"][0]["nhs_number"] == "not_known"
+    assert doc["household"][0]["parental_responsibility"] == "yes"
+    record = doc["consent"]["records"][0]
+    assert (record["state"], record["scope"], record["recorded_by"], record["informed"]) == (
+        "given", "referral", "officer", True)
+    assert record["person_id"] == doc["subjects"][0]["id"]
+    assert doc["consent"]["informed"] == {doc["household"][0]["id"]: {"informed": "yes"}}
+    wizard.close()
+
+
+def test_autosave_on_page_change_and_status_line(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    next_step(qtbot, wizard)
+    tab_through(qtbot, {"Referrer name": "Autosave Testperson"})
+    assert wizard.status.text() == "Unsaved changes"
+    next_step(qtbot, wizard)
+    qtbot.waitUntil(lambda: stored(officer_ws, wizard.doc["id"])["doc"]["referrer"].get("name")
+                    == "Autosave Testperson")
+    assert stored(officer_ws, wizard.doc["id"])["step"] == "consent"
+    qtbot.waitUntil(lambda: wizard.status.text().startswith("Draft saved"))
+    wizard.close()
+
+
+def test_closing_saves_and_the_draft_is_offered_after_reopening(qtbot, officer_ws):
+    from triage_desk.ui import referral_wizard
+
+    wizard = open_wizard(qtbot, officer_ws)
+    next_step(qtbot, wizard)
+    tab_through(qtbot, {"Referrer name": "Crash Testperson"})
+    referral_id = wizard.doc["id"]
+    press(qtbot, Qt.Key.Key_Escape)  # closing never loses work
+    assert not wizard.isVisible()
+    assert stored(officer_ws, referral_id)["doc"]["referrer"]["name"] == "Crash Testperson"
+
+    def choose_first(dialog):
+        qtbot.waitUntil(lambda: focused() is not None and dialog.isAncestorOf(focused()))
+        press(qtbot, Qt.Key.Key_Return)
+
+    on_next_modal(choose_first, qtbot)
+    resumed = referral_wizard.offer_drafts(officer_ws)
+    qtbot.addWidget(resumed)
+    assert resumed.doc["id"] == referral_id and resumed.step_key() == "referrer"
+    assert resumed.steps[1].page.group.editors["name"].edit.text() == "Crash Testperson"
+    assert ("officer", "referral.draft_open") in audit_actions(officer_ws)
+    resumed.close()
+    officer_ws.user = user(officer_ws, "lead")
+    assert referral_wizard.offer_drafts(officer_ws) is None  # only the user's own drafts are offered
+
+
+def test_consent_invalid_combination_is_refused_with_a_message(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    for _ in range(3):
+        next_step(qtbot, wizard)
+    tab_to(qtbot, "Add subject")
+    press(qtbot, Qt.Key.Key_Space)
+    tab_through(qtbot, {"Surname": "Quorvale", "Forenames": "Testina"})
+    back_step(qtbot, wizard)
+    tab_to(qtbot, "Add consent record")
+    outcome = add_consent_by_keyboard(qtbot, {"Whose consent": "Testina", "Scope": "Multi", "Consent state": "Not",
+                                              "Was this person told about the referral": "No"})
+    assert "cannot be added" in outcome["error"] and "Reason consent was not sought" in outcome["error"]
+    tab_to(qtbot, "Add consent record")
+    outcome = add_consent_by_keyboard(qtbot, {"Whose consent": "Testina", "Scope": "The referral",
+                                              "Consent state": "Given",
+                                              "Was this person told about the referral": "Yes",
+                                              "Name of the person who gave or refused it": "Testina Quorvale",
+                                              "Their standing": "Child aged", "Their age (years)": "9",
+                                              "Competence assessed": "Yes", "Verbal or written": "Verbal"})
+    assert "a child under 12 cannot consent alone" in outcome["error"]
+    assert wizard.doc["consent"]["records"] == []
+    wizard.close()
+
+
+def test_household_add_edit_remove_by_keyboard(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    for _ in range(4):
+        next_step(qtbot, wizard)
+    assert wizard.step_key() == "household"
+    for name in ("Aunt Example", "Grand Example"):
+        qtbot.wait(QApplication.keyboardInputInterval() + 50)  # a new type-ahead search in the same combo box
+        tab_to(qtbot, "Add person")
+        press(qtbot, Qt.Key.Key_Space)
+        tab_through(qtbot, {"Name": name, "Relationship to the subject": "Aunt"})
+    page = wizard.step().page
+    assert [p["name"] for p in wizard.doc["household"]] == ["Aunt Example", "Grand Example"]
+    tab_to(qtbot, "Household and significant others")
+    press(qtbot, Qt.Key.Key_Up)  # choose the first person
+    press(qtbot, Qt.Key.Key_E, ALT)
+    qtbot.waitUntil(lambda: focused().accessibleName() == "Name")
+    type_value(qtbot, focused(), "Aunt Renamed")
+    assert page.items.item(0).text() == "Aunt Renamed - Aunt"
+    tab_to(qtbot, "Household and significant others")
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_R, ALT)
+    qtbot.waitUntil(lambda: len(wizard.doc["household"]) == 1)
+    assert [p["name"] for p in wizard.doc["household"]] == ["Aunt Renamed"]
+    next_step(qtbot, wizard)
+    qtbot.waitUntil(lambda: [p["name"] for p in stored(officer_ws, wizard.doc["id"])["doc"]["household"]]
+                    == ["Aunt Renamed"])
+    wizard.close()
+
+
+def test_match_panel_shows_a_known_person_and_link_is_audited(qtbot, officer_ws):
+    from intake_helpers import complete, subject
+
+    earlier = intake.new_draft(officer_ws)
+    complete(earlier, subject("Quorvale", "Testina", "2016-04-05"), received_at="2026-01-10T09:00")
+    intake.submit(officer_ws, earlier)
+
+    wizard = open_wizard(qtbot, officer_ws)
+    for _ in range(3):
+        next_step(qtbot, wizard)
+    tab_to(qtbot, "Add subject")
+    press(qtbot, Qt.Key.Key_Space)
+    tab_through(qtbot, {"Surname": "Quorvale", "Forenames": "Testina", "Date of birth": "05/04/2016"},
+                stop="Possible existing people")
+    panel = wizard.step().page.match_panel
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=5000)
+    text = panel.list.item(0).text()
+    assert "QUORVALE, Testina" in text and "same date of birth" in text
+    assert earlier["reference"] in text and "1 referral in the last 12 months" in text
+    tab_to(qtbot, "Link: this is the same person")
+    press(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: ("officer", "person.link") in audit_actions(officer_ws))
+    assert wizard.doc["links"]["re_referrals_12m"] == 1
+    assert panel.flag.isVisible() and "RE-REFERRAL: 1 referral" in panel.flag.text()
+    assert stored(officer_ws, wizard.doc["id"])["doc"]["links"]["re_referrals_12m"] == 1
+    wizard.close()
+
+
+def test_every_input_has_an_accessible_name(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    kinds = (QLineEdit, QComboBox, QPlainTextEdit, QCheckBox, QListWidget, QAbstractButton)
+    for n in range(len(wizard.steps)):
+        wizard.go_to(n)
+        page = wizard.step().page
+        if hasattr(page, "add_item"):
+            page.add_item()
+        unnamed = [f"{type(w).__name__} on {wizard.step_key()}" for w in wizard.findChildren(QWidget)
+                   if isinstance(w, kinds) and not w.accessibleName() and w.parent() is not None
+                   and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+                   and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]  # inner parts named by parent
+        assert unnamed == []
+    wizard.close()
+
+
