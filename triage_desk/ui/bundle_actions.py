@@ -2,7 +2,8 @@
 signers… on the main window (issue 5 points 2, 4, 6).
 
 Printing renders the same summary PDF that Save and the bundle carry (one layout, one look): PDFium
-(pypdfium2) rasterises each page and QPainter draws it on the printer, because PySide6-Essentials has
+(pypdfium2) rasterises each page and QPainter draws it on the printer (in the worker thread, one page at a
+time), because PySide6-Essentials has
 no QtPdf. Every print and save is audited in the core (`reports.case_summary.summary_for`).
 """
 
@@ -48,30 +49,38 @@ def rasterise(pdf: bytes, dpi: int) -> list[tuple[bytes, int, int, int]]:
         doc.close()
 
 
-def paint_pages(printer, pages: list[tuple[bytes, int, int, int]]) -> int:
-    """Draw the page images on `printer`, each fitted to the paper; returns the number printed."""
+def print_pdf(printer, pdf: bytes, dpi: int) -> int:
+    """Rasterise each page and draw it on `printer`, fitted to the paper, one page in memory at a time.
+    QPainter may paint on a QPrinter outside the GUI thread, so this runs in the worker. Returns pages printed."""
+    import pypdfium2
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtPrintSupport import QPrinter
 
-    first, last = printer.fromPage(), printer.toPage()  # 0, 0 means "all pages"
-    chosen = [p for n, p in enumerate(pages, 1) if not first or first <= n <= (last or len(pages))]
-    printer.setFullPage(True)  # the PDF carries its own margins
-    painter = QPainter()
-    if not chosen or not painter.begin(printer):
-        return 0
+    doc = pypdfium2.PdfDocument(pdf)
     try:
-        for n, (data, width, height, stride) in enumerate(chosen):
-            if n:
-                printer.newPage()
-            image = QImage(data, width, height, stride, QImage.Format.Format_RGB888)
-            paper = printer.paperRect(QPrinter.Unit.DevicePixel)
-            scale = min(paper.width() / width, paper.height() / height)
-            target = QRectF(paper.x(), paper.y(), width * scale, height * scale)
-            painter.drawImage(target, image)
+        total = len(doc)
+        first, last = printer.fromPage(), printer.toPage()  # 0, 0 means "all pages"
+        chosen = [n for n in range(total) if not first or first <= n + 1 <= (last or total)]
+        printer.setFullPage(True)  # the PDF carries its own margins
+        painter = QPainter()
+        if not chosen or not painter.begin(printer):
+            return 0
+        try:
+            for count, index in enumerate(chosen):
+                if count:
+                    printer.newPage()
+                bitmap = doc[index].render(scale=dpi / 72, rev_byteorder=True)  # RGB, not BGR
+                width, height = bitmap.width, bitmap.height
+                image = QImage(bytes(bitmap.buffer), width, height, bitmap.stride, QImage.Format.Format_RGB888)
+                paper = printer.paperRect(QPrinter.Unit.DevicePixel)
+                scale = min(paper.width() / width, paper.height() / height)
+                painter.drawImage(QRectF(paper.x(), paper.y(), width * scale, height * scale), image)
+        finally:
+            painter.end()
+        return len(chosen)
     finally:
-        painter.end()
-    return len(chosen)
+        doc.close()
 
 
 class BundleActions:
@@ -162,13 +171,12 @@ class BundleActions:
         dpi = min(printer.resolution(), PRINT_DPI_CAP)
         ws = self.window.ws
 
-        def work():
+        def work() -> int:
             from triage_desk.reports.case_summary import summary_for
 
-            return rasterise(summary_for(ws, reference, "print"), dpi)
+            return print_pdf(printer, summary_for(ws, reference, "print"), dpi)
 
-        def done(pages) -> None:
-            count = paint_pages(printer, pages)
+        def done(count: int) -> None:
             self._status(f"Sent {count} page{'s' if count != 1 else ''} of the {reference} summary to the printer.")
 
         self._status(f"Preparing the {reference} summary for printing…")
