@@ -2,9 +2,9 @@
 signers… on the main window (issue 5 points 2, 4, 6).
 
 Printing renders the same summary PDF that Save and the bundle carry (one layout, one look): PDFium
-(pypdfium2) rasterises each page and QPainter draws it on the printer (in the worker thread, one page at a
-time), because PySide6-Essentials has
-no QtPdf. Every print and save is audited in the core (`reports.case_summary.summary_for`).
+(pypdfium2) rasterises each page and QPainter draws it on the printer (in the worker thread, one page at
+a time), because PySide6-Essentials has no QtPdf. Every print and save is audited in the core
+(`reports.case_summary.summary_for`).
 """
 
 from __future__ import annotations
