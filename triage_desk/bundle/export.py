@@ -25,7 +25,8 @@ from triage_desk import __version__, accounts, audit
 from triage_desk.bundle import manifest as mf
 from triage_desk.bundle import signing
 from triage_desk.errors import InputError
-from triage_desk.models import Referral, ReferralSubject, Role
+from triage_desk.models import ReferralSubject, Role
+from triage_desk.reports.case_summary import case_document, checks_section, find_referral, render_case
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: nothing about the exporting PC leaks into the zip
 EXPORT_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
@@ -39,52 +40,6 @@ class ExportResult:
     encryption: str  # "passphrase" | "recipient" | "none"
     size: int  # bytes written
     members: tuple[str, ...]
-
-
-def find_referral(session, reference: str) -> Referral:
-    row = session.execute(select(Referral).where((Referral.reference == reference) | (Referral.id == reference))
-                          ).scalar()
-    if row is None:
-        raise InputError(f"reference: no referral {reference}")
-    return row
-
-
-def checks_section(ws, referral_id: str) -> dict:
-    """Agency checks and sharing decisions when the agency-checks module is present."""
-    try:
-        from triage_desk import checks
-    except ImportError:
-        return {}
-    section = checks.as_document(ws, referral_id)
-    return dict(section) if isinstance(section, dict) else {}
-
-
-def case_document(session, row: Referral, extra: dict | None = None) -> dict:
-    """The full referral document: the stored document, the current decision and `extra` (checks)."""
-    from triage_desk import decisions
-    from triage_desk.referral_rows import load
-
-    doc = load(row.document)
-    decision = decisions.current(session, row.id)
-    if decision is not None:
-        doc["decision"] = decisions.as_document(decision)
-    for key, value in (extra or {}).items():
-        doc[key] = value
-    return doc
-
-
-def _history(session, row: Referral) -> list[dict]:
-    from triage_desk.matching import referrals_of
-
-    people = session.execute(select(ReferralSubject.person_id).where(
-        ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked")).scalars()
-    seen, out = {row.id}, []
-    for pid in people:
-        for r in referrals_of(session, pid):
-            if r["id"] not in seen:
-                seen.add(r["id"])
-                out.append({"reference": r["reference"], "received": r["received_at"], "status": r["status"]})
-    return sorted(out, key=lambda r: r["received"], reverse=True)
 
 
 def _catalogue(doc: dict) -> dict | None:
@@ -161,8 +116,7 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
     Exactly one of `passphrase`, `recipient` (age X25519 public key) or `unencrypted=True`.
     Raises InputError, AuthError (wrong password), PermissionDenied.
     """
-    from triage_desk.referral_rows import dump, local_now
-    from triage_desk.reports.summary_pdf import render_summary
+    from triage_desk.referral_rows import dump
 
     user = accounts.require(ws.user, *EXPORT_ROLES)
     if not any((passphrase is not None, recipient is not None, unencrypted)):
@@ -184,8 +138,7 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
         head = audit.head(s)
         doc = case_document(s, row, extra)
         events = audit.events_for(s, "referral", row.id)
-        pdf = render_summary(doc, generated_by=user.display_name or user.username, generated_at=local_now(),
-                             audit_head=head, history=_history(s, row))
+        pdf = render_case(ws, s, row, extra)
         created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         who = {"username": user.username, "display_name": user.display_name, "role": user.role}
         signer = {**who, "workstation": ws.key_file.db_id, "algorithm": "Ed25519",

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 
 from triage_desk import accounts, audit, matching
-from triage_desk.bundle.export import case_document
 from triage_desk.bundle.verify import VerifiedBundle
 from triage_desk.errors import InputError
 from triage_desk.intake import CASE_ROLES, _person_from_subject, _store_scores
 from triage_desk.models import Person, Referral, ReferralSubject, utcnow
 from triage_desk.models.decision import Decision
 from triage_desk.referral_rows import columns, new_row, store_text
+from triage_desk.reports.case_summary import case_document
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "(absent)"})()
 NOT_IMPORTED = ("checks", "sharing_decisions")  # shown from the bundle, never written here
