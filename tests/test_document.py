@@ -116,3 +116,33 @@ def test_cli_import_of_a_malformed_document_names_the_path(workspace, data_dir, 
     assert main(["referral", "import", str(bad), *_args(data_dir, secret_files)]) == 2
     err = capsys.readouterr().err
     assert "$.subjects[0].dob: not a date (YYYY-MM-DD)" in err and "Docvale" not in err
+
+
+def test_every_question_of_the_default_form_has_a_place_in_the_schema():
+    from triage_desk.forms.form import load_form
+
+    top = schema()["properties"]
+    for section in load_form().sections:
+        node = top[section["path"]]
+        node = node.get("items", node)
+        for field in section["fields"]:
+            props = node
+            for part in field["path"].split("."):
+                props = props["properties"][part]
+            assert props.get("description") == field["label"], field["path"]
+
+
+def test_demo_referrals_fit_the_schema_and_the_consent_rules(workspace):
+    from sqlalchemy import select
+
+    from triage_desk import demo
+    from triage_desk.forms import consent_rules
+    from triage_desk.models import Referral
+
+    demo.ensure_demo_data(workspace, n=120)
+    with workspace.session() as s:
+        texts = s.execute(select(Referral.document)).scalars().all()
+    for text in texts:
+        doc = load_document(text)
+        for record in doc["consent"]["records"]:
+            assert consent_rules.check_record(record, doc) == []
