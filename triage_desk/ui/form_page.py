@@ -501,7 +501,7 @@ class RepeatPage(SectionPage):
         noun = self.noun()
         self.items = QListWidget()
         self.items.setAccessibleName(title)
-        self.items.setMaximumHeight(110)
+        self.items.setMaximumHeight(96)
         self.add_button = QPushButton(f"&Add {noun}")
         self.add_button.setAccessibleName(f"Add {noun}")
         self.edit_button = QPushButton("&Edit")

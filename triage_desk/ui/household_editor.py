@@ -8,7 +8,7 @@ consent records and "who was told" can refer to them.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from triage_desk.ui.form_page import RepeatPage
 
@@ -19,14 +19,6 @@ class HouseholdEditor(RepeatPage):
         section.setdefault("item_noun", "person")
         section.setdefault("item_label", "{name}")
         super().__init__(ws, section, form, parent, doc=doc)
-
-    def build(self) -> None:
-        super().build()
-        hint = QLabel("Include every adult involved in the subject's care and every parent who does not live "
-                      "with them. Address: answer 'Lives with the subject'; when the answer is No, the "
-                      "person's own address is asked for.")
-        hint.setWordWrap(True)
-        self.outer.insertWidget(0, hint)
 
     def _label(self, item: dict, n: int) -> str:
         label = super()._label(item, n)

@@ -137,6 +137,11 @@ class MatchPanel(QGroupBox):
             return
         doc = copy.deepcopy({k: self.page.doc.get(k) for k in ("id", "subjects")})
         subject_id = subject.get("id")
+        for s in doc["subjects"] or []:  # "not known" is an answer, not an identifier to match on
+            if isinstance(s, dict):
+                for key in ("surname", "forenames", "dob", "nhs_number"):
+                    if s.get(key) in ("not_known", "not_applicable"):
+                        s.pop(key)
         self.status.setText("Looking for existing records…")
         run_in_background(lambda: intake.find_matches(self.ws, doc, subject_id),
                           lambda found: self._show(found, request), lambda exc: self._failed(exc, request))

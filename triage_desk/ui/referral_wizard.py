@@ -215,6 +215,7 @@ class ReferralWizard(QDialog):
             elif fs.id == "review":
                 self.review = ReviewPage(self.ws, self.form)
                 self.review.submit_requested.connect(self.submit)
+                self.review.blocking.itemActivated.connect(self._jump_to_problem)
                 steps.append(Step("review", fs.title, self.review, None))
             elif fs.id in extras:  # a step whose page is not in this build is left out, never shown dead
                 title, cls = extras[fs.id]
@@ -404,8 +405,8 @@ class ReferralWizard(QDialog):
                 for p in self.flow.page_problems(step.key):
                     inline.setdefault(relative_path(p.path, step.path), p.message)
             step.page.show_problems(inline)
-        self.review.set_blocking([self.blocking.item(i).text() for i in range(self.blocking.count())]
-                                 if blocking or extra else [])
+        self.review.set_blocking([(self.blocking.item(i).text(), self.blocking.item(i).data(Qt.ItemDataRole.UserRole))
+                                  for i in range(self.blocking.count())] if blocking or extra else [])
         self.submit_button.setEnabled(not self.is_submitted)
 
     def _jump_to_problem(self, item: QListWidgetItem) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from triage_desk.ui.form_page import NOT_KNOWN, choices, get_path, is_visible
 from triage_desk.ui.widgets import WARNING_STYLE
@@ -65,6 +65,14 @@ def _show(value, field: dict, form: dict) -> str:
         return "Yes" if value else "No"
     if field.get("type") == "yesno":
         return {"yes": "Yes", "no": "No"}.get(value, str(value))
+    if field.get("type") in ("date", "datetime") and isinstance(value, str):
+        from triage_desk.ui.form_page import parse_date, parse_datetime
+
+        if field["type"] == "date" and parse_date(value) == value:
+            return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
+        if field["type"] == "datetime" and parse_datetime(value):
+            iso = parse_datetime(value)
+            return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]} {iso[11:16]}"
     labels = dict(choices(form, field)) if field.get("choices") else {}
     if isinstance(value, list):
         return ", ".join(str(labels.get(v, v)) for v in value)
@@ -83,10 +91,24 @@ def summary_text(doc: dict, form: dict) -> str:
         value = doc.get(section["path"])
         items = value if section.get("repeat") or isinstance(value, list) else [value]
         if section.get("kind") == "consent":
-            records = (value or {}).get("records") or []
-            lines.append(f"  Consent records: {len(records)}")
-            for rec in records:
-                lines.append(f"    {rec.get('scope', '?')}: {rec.get('state', '?')} ({rec.get('date', 'no date')})")
+            from triage_desk.ui.consent_editor import describe_record, people_of
+
+            consent = value if isinstance(value, dict) else {}
+            names = dict(people_of(doc))
+            for pid, entry in (consent.get("informed") or {}).items():
+                if isinstance(entry, dict):
+                    lines.append(f"    {names.get(pid, 'someone')}: told about the referral: "
+                                 f"{_show(entry.get('informed'), {'type': 'yesno'}, form)}")
+            records = consent.get("records") or []
+            lines.append(f"    Consent records ({len(records)}):")
+            lines += [f"      {describe_record(rec, names, form)}" for rec in records if isinstance(rec, dict)]
+            for field in section.get("fields") or []:
+                if is_visible(field.get("visible_if"), consent, doc):
+                    lines.append(f"    {field.get('label', field['id'])}: "
+                                 f"{_show(get_path(consent, field['path']), field, form)}")
+            for item in consent.get("withhold") or []:
+                if isinstance(item, dict):
+                    lines.append(f"    Withhold from the family: {item.get('what', '')} (why: {item.get('why', '')})")
         else:
             for n, item in enumerate(items or []):
                 if not isinstance(item, dict):
@@ -127,7 +149,8 @@ class ReviewPage(QWidget):
         self.blocking_title = QLabel("Still to do before you can submit:")
         self.blocking = QListWidget()
         self.blocking.setAccessibleName("Still to do before you can submit")
-        self.blocking.setMaximumHeight(140)
+        self.blocking.setWordWrap(True)
+        self.blocking.setMaximumHeight(160)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setTabChangesFocus(True)
@@ -154,9 +177,13 @@ class ReviewPage(QWidget):
     def problems(self) -> list[str]:
         return []
 
-    def set_blocking(self, problems: list[str]) -> None:
+    def set_blocking(self, problems: list[tuple[str, object]]) -> None:
+        """(text, jump target) pairs: Enter on a line goes to the field, as in the side panel."""
         self.blocking.clear()
-        self.blocking.addItems(problems)
+        for text, target in problems:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, target)
+            self.blocking.addItem(item)
         self.blocking_title.setText("Still to do before you can submit:" if problems
                                     else "Nothing blocks submission.")
         self.blocking.setVisible(bool(problems))
