@@ -236,3 +236,15 @@ def test_whole_documents_with_any_value_anywhere_never_crash_validation(data):
     for _ in flow.steps:
         flow.page_problems()
         flow.next()
+
+
+def test_consent_reminders_for_approval_and_proceeding_do_not_block():
+    doc = complete(new_document("child"), subject(), received_at="2026-11-20T10:00")
+    rec = doc["consent"]["records"][0]
+    rec.update(state="not_sought", reason_code="undue_delay")
+    del rec["by"], rec["form"]
+    (w,) = [p for p in problems(doc) if p.kind == "warning"]
+    assert w.path == "consent.records[0].approved_by" and not w.blocking
+    rec["approved_by"] = "Lead Testperson"
+    assert not [p for p in problems(doc) if p.kind == "warning"]
+    assert blocking_problems(doc) == []

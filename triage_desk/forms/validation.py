@@ -291,6 +291,17 @@ def _consent_problems(doc: dict, sid: str, today: date) -> list[Problem]:
     for n, rec in enumerate(records or []):
         for p in consent_rules.check_record(rec, doc, prefix=f"consent.records[{n}]", today=today):
             out.append(Problem(p.path, p.message, True, p.kind, sid))
+    for scope in consent_rules.SCOPES:  # reminders for what domain.md §2 asks to record next
+        for rec in consent_rules.effective_records(doc, scope):
+            n = records.index(rec)
+            if rec.get("state") == "not_sought" and not rec.get("approved_by"):
+                out.append(Problem(f"consent.records[{n}].approved_by", f"Practice lead who approved "
+                                   f"(consent.records[{n}].approved_by): not seeking consent awaits a practice "
+                                   "lead's approval", False, "warning", sid))
+            elif rec.get("state") == "refused" and rec.get("proceeds") is None:
+                out.append(Problem(f"consent.records[{n}].proceeds", f"Referral still proceeds "
+                                   f"(consent.records[{n}].proceeds): record whether the referral proceeds despite "
+                                   "the refusal, and on whose decision", False, "warning", sid))
     if consent_rules.current_state(doc, "referral") == "unknown":
         out.append(Problem("consent.records", "Consent to the referral (consent.records): record whether consent "
                                               "was given, refused or not sought", True, "missing", sid))
