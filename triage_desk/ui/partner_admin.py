@@ -88,6 +88,7 @@ class PartnerEditDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(540)  # contact routes are a sentence long
         first = [self.name] if partner is not None else [self.pid, self.name]
         chain_tab_order(*first, self.kind, self.isa_status, self.isa_date, self.due_hours, self.contact, self.active,
                         self.buttons.button(QDialogButtonBox.StandardButton.Save))
