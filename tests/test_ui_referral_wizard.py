@@ -298,3 +298,80 @@ def test_every_input_has_an_accessible_name(qtbot, officer_ws):
     wizard.close()
 
 
+
+
+def _with_subject_and_consent(ws) -> str:
+    from intake_helpers import subject
+
+    doc = intake.new_draft(ws)
+    child = subject("Quorvale", "Testina", "2016-04-05")
+    doc["subjects"] = [child]
+    doc["consent"] = {"records": [{"id": "rec-1", "person_id": child["id"], "scope": "checks", "state": "given",
+                                   "informed": True, "by": {"name": "Mum Testperson",
+                                                            "standing": "parental_responsibility"},
+                                   "form": "written", "date": "2026-01-05", "recorded_by": "officer"}]}
+    intake.save_draft(ws, doc, "consent")
+    return doc["id"]
+
+
+def test_withdrawing_consent_adds_a_record_and_keeps_the_history(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws, _with_subject_and_consent(officer_ws))
+    assert wizard.step_key() == "consent"  # resumed where the draft was left
+    tab_to(qtbot, "Consent records")
+    press(qtbot, Qt.Key.Key_Down)  # choose the record of consent that was given
+    press(qtbot, Qt.Key.Key_Home)
+    tab_to(qtbot, "Withdraw the chosen consent")
+    outcome = add_consent_by_keyboard(qtbot, {"Verbal or written": "Verbal"})
+    assert outcome["error"] == ""
+    records = wizard.doc["consent"]["records"]
+    assert [r["state"] for r in records] == ["given", "withdrawn"]
+    assert records[1]["supersedes"] == "rec-1" and records[1]["recorded_by"] == "officer"
+    page = wizard.step().page
+    assert page.records.count() == 2 and "Withdrawn" in page.records.item(1).text()
+    assert "Given" in page.records.item(0).text()  # history stays visible
+    wizard.close()
+    saved = stored(officer_ws, wizard.doc["id"])["doc"]["consent"]["records"]
+    assert [r["state"] for r in saved] == ["given", "withdrawn"]
+
+
+def test_autosave_every_30_seconds_while_there_are_unsaved_changes(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    now = [0.0]
+    wizard.flow.clock = lambda: now[0]
+    wizard.flow.last_saved = 0.0
+    tab_through(qtbot, {"How it was received": "Phone"})
+    wizard.autosave_timer.timeout.emit()  # a timer tick before 30 s: nothing is written
+    assert stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("channel") is None
+    now[0] = 31.0
+    wizard.autosave_timer.timeout.emit()
+    qtbot.waitUntil(lambda: stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("channel") == "phone")
+    assert stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("confirmation_due")  # computed, saved too
+    wizard.close()
+
+
+def test_adult_referral_shows_section_i_and_adult_wording(qtbot, officer_ws):
+    from triage_desk.ui import referral_wizard
+
+    wizard = referral_wizard.start_new_referral(officer_ws, variant="adult")
+    qtbot.addWidget(wizard)
+    keys = [s.key for s in wizard.steps]
+    assert "adult" in keys and keys.index("adult") < keys.index("review")
+    assert "consent" in keys
+    voice = wizard.steps[keys.index("voice")].page
+    assert voice.group.editors["subject_views"].label_text == "The adult's views, wishes and feelings"
+    wizard.go_to(keys.index("subjects"))
+    wizard.step().page.add_item()
+    assert wizard.doc["subjects"][0]["kind"] == "adult"
+    wizard.close()
+
+
+def test_enter_on_a_blocking_line_goes_to_the_field(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    tab_to(qtbot, "What blocks submission")
+    while "Referrer name" not in wizard.blocking.currentItem().text():
+        press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.step_key() == "referrer")
+    assert focused().accessibleName() == "Referrer name"
+    assert "Referrer name (referrer.name): is required" in wizard.step().page.group.errors["name"].text()
+    wizard.close()
