@@ -354,10 +354,18 @@ def cancel_check(ws, check_id: str, reason: str) -> AgencyCheck:
         return check
 
 
-def _check_rows(s, referral_id: str | None, *, status: str | None = None, before: datetime | None = None):
-    q = select(AgencyCheck, Partner.name).join(Partner, Partner.id == AgencyCheck.partner_id)
+_CHECK_COLUMNS = (AgencyCheck.id, AgencyCheck.referral_id, AgencyCheck.partner_id, AgencyCheck.basis,
+                  AgencyCheck.basis_note, AgencyCheck.requested_by, AgencyCheck.requested_at, AgencyCheck.due_at,
+                  AgencyCheck.status, AgencyCheck.response_at, AgencyCheck.nothing_known, AgencyCheck.summary,
+                  Partner.name.label("partner_name"))
+
+
+def _check_rows(s, referral_id: str | None, *, status: str | None = None, before: datetime | None = None,
+                resolved: bool = False):
+    """Plain rows (no ORM objects: the case view reads these often) with the partner's name."""
+    q = select(*_CHECK_COLUMNS).join(Partner, Partner.id == AgencyCheck.partner_id)
     if referral_id is not None:
-        q = q.where(AgencyCheck.referral_id == _referral(s, referral_id).id)
+        q = q.where(AgencyCheck.referral_id == (referral_id if resolved else _referral(s, referral_id).id))
     if status is not None:
         q = q.where(AgencyCheck.status == status)
     if before is not None:
@@ -365,8 +373,8 @@ def _check_rows(s, referral_id: str | None, *, status: str | None = None, before
     return s.execute(q.order_by(AgencyCheck.requested_at, literal_column("agency_check.rowid"))).all()
 
 
-def _check_dict(check: AgencyCheck, partner_name: str) -> dict:
-    return {"id": check.id, "partner_id": check.partner_id, "partner_name": partner_name, "basis": check.basis,
+def _check_dict(check) -> dict:
+    return {"id": check.id, "partner_id": check.partner_id, "partner_name": check.partner_name, "basis": check.basis,
             "requested_by": check.requested_by, "requested_at": _iso(check.requested_at),
             "due_at": _iso(check.due_at), "status": check.status, "response_at": _iso(check.response_at),
             "nothing_known": bool(check.nothing_known) if check.status == "answered" else None,
@@ -377,14 +385,14 @@ def list_checks(ws, referral_id: str) -> list[dict]:
     """Every check on a referral (document shape plus `basis_note`), oldest request first."""
     accounts.require(ws.user, *VIEW_ROLES)
     with ws.session() as s:
-        return [_check_dict(c, name) | {"basis_note": c.basis_note} for c, name in _check_rows(s, referral_id)]
+        return [_check_dict(c) | {"basis_note": c.basis_note} for c in _check_rows(s, referral_id)]
 
 
 def outstanding(ws, referral_id: str) -> list[dict]:
     """Checks on a referral still awaiting an answer."""
     accounts.require(ws.user, *VIEW_ROLES)
     with ws.session() as s:
-        return [_check_dict(c, name) for c, name in _check_rows(s, referral_id, status="requested")]
+        return [_check_dict(c) for c in _check_rows(s, referral_id, status="requested")]
 
 
 def overdue(ws, referral_id: str | None = None, *, now: datetime | None = None) -> list[dict]:
@@ -394,8 +402,8 @@ def overdue(ws, referral_id: str | None = None, *, now: datetime | None = None) 
     with ws.session() as s:
         rows = _check_rows(s, referral_id, status="requested", before=now or _local_now())
         refs = dict(s.execute(select(Referral.id, Referral.reference).where(
-            Referral.id.in_({c.referral_id for c, _ in rows}))).all())
-        items = [_check_dict(c, name) | {"reference": refs.get(c.referral_id)} for c, name in rows]
+            Referral.id.in_({c.referral_id for c in rows}))).all())
+        items = [_check_dict(c) | {"reference": refs.get(c.referral_id)} for c in rows]
         return sorted(items, key=lambda c: c["due_at"])
 
 
@@ -488,7 +496,7 @@ def as_document(ws, referral_id: str) -> dict:
     accounts.require(ws.user, *VIEW_ROLES)
     with ws.session() as s:
         rid = _referral(s, referral_id).id
-        checks = [_check_dict(c, name) for c, name in _check_rows(s, rid)]
+        checks = [_check_dict(c) for c in _check_rows(s, rid, resolved=True)]
         rows = s.execute(select(SharingDecision).where(SharingDecision.referral_id == rid)
                          .order_by(*_DECISION_ORDER)).scalars()
         return {"checks": checks, "sharing_decisions": [_decision_dict(d) for d in rows]}
