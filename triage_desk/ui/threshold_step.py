@@ -88,12 +88,11 @@ class ThresholdStep(QWidget):
         search_label.setBuddy(self.search)
         self.tree = QTreeWidget()
         self.tree.setAccessibleName("Indicators by domain (Space ticks or unticks)")
-        self.tree.setHeaderLabels(["Indicator", "Level", "Hard trigger"])
+        self.tree.setHeaderLabels(["Indicator (⚠ = hard trigger)", "Level"])
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setUniformRowHeights(True)
         self.tree.itemChanged.connect(self._ticked)
         # currentChanged with model indexes: the item-based signal passes None, which PySide6
@@ -207,7 +206,7 @@ class ThresholdStep(QWidget):
         for domain, indicators in self.catalogue.by_domain(pop).items():
             if not indicators:
                 continue
-            top = QTreeWidgetItem([self.catalogue.domain_label(domain), "", ""])
+            top = QTreeWidgetItem([self.catalogue.domain_label(domain), ""])
             top.setData(0, ID_ROLE, "")  # never store None: PySide6 hands it back without a reference
             top.setData(1, ID_ROLE, domain)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -215,8 +214,8 @@ class ThresholdStep(QWidget):
             font.setBold(True)
             top.setFont(0, font)
             for ind in indicators:
-                trigger = f"⚠ {trigger_names.get(ind.trigger, ind.trigger)}" if ind.trigger else ""
-                child = QTreeWidgetItem([ind.label, f"L{ind.level}", trigger])
+                trigger = f"  ⚠ hard trigger: {trigger_names.get(ind.trigger, ind.trigger)}" if ind.trigger else ""
+                child = QTreeWidgetItem([ind.label + trigger, f"L{ind.level}"])
                 child.setData(0, ID_ROLE, ind.id)
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                                | Qt.ItemFlag.ItemIsUserCheckable)
@@ -224,7 +223,7 @@ class ThresholdStep(QWidget):
                 tip = f"{ind.id} · level {ind.level} · {ind.subject.replace('_', '/')}\n{ind.help}"
                 if ind.trigger:
                     tip += f"\nHard trigger: {trigger_names.get(ind.trigger, ind.trigger)}"
-                for col in range(3):
+                for col in range(2):
                     child.setToolTip(col, tip)
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
@@ -262,7 +261,7 @@ class ThresholdStep(QWidget):
             shown = 0
             for k in range(top.childCount()):
                 child = top.child(k)
-                hay = f"{child.data(0, ID_ROLE)} {child.text(0)} {child.text(2)}".lower()
+                hay = f"{child.data(0, ID_ROLE)} {child.text(0)}".lower()
                 hide = bool(words) and not all(w in hay for w in words)
                 child.setHidden(hide)
                 shown += not hide

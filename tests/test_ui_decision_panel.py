@@ -1,0 +1,47 @@
+"""The case view's decision panel: record a decision after submission; overrides need a rationale."""
+
+from __future__ import annotations
+
+from checks_helpers import act_as
+from intake_helpers import complete, subject
+
+from triage_desk import decisions, intake
+from triage_desk.ui.decision_panel import DecisionPanel
+
+
+def submitted(ws) -> str:
+    act_as(ws, "officer")
+    doc = complete(intake.new_draft(ws), subject(surname="Panelwell"), received_at="2026-11-20T10:00")
+    doc["concerns"]["indicators"] = ["parenting.inconsistent_routines"]
+    return intake.submit(ws, doc)["id"]
+
+
+def test_officer_records_then_re_decides_with_history(qtbot, workspace):
+    referral_id = submitted(workspace)
+    panel = DecisionPanel(workspace, referral_id)
+    qtbot.addWidget(panel)
+    assert "No threshold decision" in panel.state.text() and panel.form.isVisibleTo(panel)
+    panel.form.set_override(3, ["S17"], rationale="")
+    panel.save.click()
+    assert "rationale" in panel.message.text() and panel.decision is None
+    panel.form.override.setChecked(False)
+    panel.save.click()
+    assert panel.decision is not None and panel.decision.approval == "not_needed"
+    assert not panel.form.isVisibleTo(panel) and panel.redecide.isVisibleTo(panel)
+    assert panel.cells[("Level", "engine")].text().startswith("Level 2")
+    panel.redecide.click()
+    panel.form.set_override(3, ["S17"], rationale="Two further incidents reported by the school nurse.")
+    panel.save.click()
+    assert "overridden UP" in panel.cells[("Level", "final")].text()
+    assert "WAITING" in panel.cells[("Approval", "final")].text()
+    assert "superseded" in panel.history.text()
+    with workspace.session() as s:
+        assert len(decisions.history(s, referral_id)) == 2
+
+
+def test_admin_sees_the_decision_but_cannot_record_one(qtbot, workspace):
+    referral_id = submitted(workspace)
+    act_as(workspace, "admin")
+    panel = DecisionPanel(workspace, referral_id)
+    qtbot.addWidget(panel)
+    assert not panel.form.isVisibleTo(panel) and not panel.save.isVisibleTo(panel)

@@ -1,0 +1,81 @@
+"""The practice lead's Review area: approve another's override; one's own decision cannot be approved."""
+
+from __future__ import annotations
+
+import pytest
+from checks_helpers import act_as
+from intake_helpers import complete, subject
+
+from triage_desk import accounts, decisions, intake
+from triage_desk.decisions import Proposal
+from triage_desk.forms.threshold import evaluate
+from triage_desk.models import Referral, Role
+from triage_desk.ui.review_area import OWN, ReviewArea
+
+RATIONALE = "New partner at home has a conviction for violence; bruising seen twice this term."
+
+
+@pytest.fixture
+def ws(workspace):
+    with workspace.session() as s:
+        accounts.create_user(s, workspace.user, "lead2", "Second Lead", Role.LEAD, "user-password-1")
+    return workspace
+
+
+def overridden_case(ws, by: str, surname: str) -> str:
+    act_as(ws, "officer")
+    doc = complete(intake.new_draft(ws), subject(surname=surname), received_at="2026-11-20T10:00")
+    doc["concerns"]["indicators"] = ["parenting.inconsistent_routines"]
+    doc = intake.submit(ws, doc)
+    act_as(ws, by)
+    decisions.decide(ws, doc["id"], evaluate(doc), Proposal(3, ("S17",), rationale=RATIONALE))
+    return doc["id"]
+
+
+def build(qtbot, ws) -> ReviewArea:
+    area = ReviewArea(ws)
+    qtbot.addWidget(area)
+    area.reload()
+    return area
+
+
+def test_lead_approves_another_officers_override(qtbot, ws):
+    referral_id = overridden_case(ws, "officer", "Overridewell")
+    act_as(ws, "lead")
+    area = build(qtbot, ws)
+    assert area.queue.topLevelItemCount() == 1
+    item = area.queue.topLevelItem(0)
+    assert item.text(3) == "L2 → L3" and item.text(1).startswith("OVERDUE")  # received 20 Nov 2026
+    assert RATIONALE in area.detail.toPlainText() and "consent to the referral: given" in area.detail.toPlainText()
+    assert area.approve_button.isEnabled() and not area.own.isVisibleTo(area)
+    area.reject_button.click()
+    assert "note" in area.message.text().lower()  # rejecting needs a note
+    area.approve_button.click()
+    assert area.queue.topLevelItemCount() == 0 and "Nothing waiting" in area.count.text()
+    with ws.session() as s:
+        assert s.get(Referral, referral_id).approval == "approved"
+
+
+def test_own_decision_shows_the_notice_and_disables_the_buttons(qtbot, ws):
+    overridden_case(ws, "lead", "Ownwell")
+    act_as(ws, "lead")
+    area = build(qtbot, ws)
+    assert area.queue.topLevelItemCount() == 1
+    assert area.own.text() == OWN and area.own.isVisibleTo(area)
+    assert not area.approve_button.isEnabled() and not area.reject_button.isEnabled()
+    act_as(ws, "lead2")
+    area.reload()
+    assert area.approve_button.isEnabled() and not area.own.isVisibleTo(area)
+
+
+def test_review_tab_only_for_practice_leads(qtbot, ws):
+    from triage_desk.ui.main_window import MainWindow
+
+    act_as(ws, "officer")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    index = win.tabs.indexOf(win.review_area)
+    assert not win.tabs.isTabVisible(index)
+    act_as(ws, "lead")
+    win.user_changed.emit(ws.user)
+    assert win.tabs.isTabVisible(index)

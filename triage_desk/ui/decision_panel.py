@@ -1,0 +1,187 @@
+"""The threshold decision of one case, for the case view: the engine's result and the final decision side by
+side, who and when, the override rationale and the approval state. For a submitted case an officer or
+practice lead records (or re-records) the decision here; a new decision supersedes the old, which stays
+in the history.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_desk import decisions
+from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.models import Role
+from triage_desk.models.referral import Referral
+from triage_desk.ui.routing_step import RoutingStep, outcome_label
+from triage_desk.ui.threshold_step import level_text
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+
+APPROVAL_WORDS = {"not_needed": "no approval needed", "pending": "WAITING for practice-lead approval",
+                  "approved": "APPROVED", "rejected": "REJECTED by a practice lead – decide again"}
+
+
+def when_text(value) -> str:
+    return value.strftime("%d %b %Y %H:%M UTC") if value else "—"
+
+
+def outcomes_text(codes: list[str]) -> str:
+    return "\n".join(f"{c} – {outcome_label(c)}" for c in codes) or "—"
+
+
+class DecisionPanel(QWidget):
+    decided = Signal(str)  # the referral id, after a decision is recorded here
+
+    def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.referral_id = referral_id
+        self.decision = None
+        self.document: dict = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(make_plain(heading("Threshold decision", 2)))
+        self.state = make_plain(QLabel(""), selectable=True)
+        self.state.setWordWrap(True)
+        self.state.setAccessibleName("Decision state")
+        layout.addWidget(self.state)
+
+        box = QGroupBox("Engine and final decision side by side")
+        self.grid = QGridLayout(box)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for col, title in ((1, "Threshold engine"), (2, "Final decision")):
+            label = QLabel(f"<b>{title}</b>")
+            self.grid.addWidget(label, 0, col)
+        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
+        for r, name in enumerate(rows, 1):
+            self.grid.addWidget(QLabel(f"{name}:"), r, 0)
+            for col, side in ((1, "engine"), (2, "final")):
+                cell = make_plain(QLabel(""), selectable=True)
+                cell.setWordWrap(True)
+                cell.setAccessibleName(f"{name} ({side})")
+                self.grid.addWidget(cell, r, col)
+                self.cells[(name, side)] = cell
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
+        layout.addWidget(box)
+        self.reasons = QListWidget()
+        self.reasons.setAccessibleName("Engine reasons")
+        self.reasons.setWordWrap(True)
+        self.reasons.setMaximumHeight(140)
+        reasons_label = QLabel("&Reasons given by the engine:")
+        reasons_label.setBuddy(self.reasons)
+        layout.addWidget(reasons_label)
+        layout.addWidget(self.reasons)
+        self.history = make_plain(QLabel(""), selectable=True)
+        self.history.setWordWrap(True)
+        layout.addWidget(self.history)
+
+        self.redecide = QPushButton("Record a &new decision…")
+        self.redecide.setAccessibleName("Record a new decision (supersedes the current one)")
+        self.redecide.clicked.connect(lambda: self._show_form(True))
+        self.form = RoutingStep(ws)
+        self.save = QPushButton("&Save decision")
+        self.save.setAccessibleName("Save the decision")
+        self.save.clicked.connect(self.save_decision)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(lambda: self._show_form(False))
+        self.message = ErrorLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.redecide)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.save)
+        layout.addWidget(self.form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.reload()
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def reload(self) -> None:
+        with self.ws.session() as s:
+            row = s.get(Referral, self.referral_id)
+            self.status = row.status if row else None
+            self.document = json.loads(row.document) if row else {}
+            self.decision = decisions.current(s, self.referral_id)
+            older = [d for d in decisions.history(s, self.referral_id) if d.superseded]
+        self._show_decision()
+        self.history.setText("" if not older else "Earlier decisions (superseded): " + "; ".join(
+            f"level {d.final_level} by {d.decided_by} on {when_text(d.decided_at)} ({d.approval.replace('_', ' ')})"
+            for d in older))
+        self.history.setVisible(bool(older))
+        self._show_form(self.decision is None and self.can_decide())
+
+    def can_decide(self) -> bool:
+        role = getattr(self.ws.user, "role", None)
+        return self.status in ("submitted", "decided") and role in (Role.OFFICER, Role.LEAD)
+
+    def _show_decision(self) -> None:
+        d = self.decision
+        self.reasons.clear()
+        for cell in self.cells.values():
+            cell.setText("")
+        if d is None:
+            self.state.setText("Draft: no decision until the referral is submitted." if self.status == "draft"
+                               else "No threshold decision recorded yet.")
+            return
+        engine = json.loads(d.engine_json)
+        pop = engine.get("population", "child")
+        c = self.cells
+        c[("Level", "engine")].setText(level_text(pop, d.engine_level))
+        c[("Level", "final")].setText(level_text(pop, d.final_level)
+                                      + ("" if d.direction == "same" else f"  (overridden {d.direction.upper()})"))
+        c[("Outcomes", "engine")].setText(outcomes_text(json.loads(d.engine_outcomes)))
+        c[("Outcomes", "final")].setText(outcomes_text(json.loads(d.final_outcomes))
+                                         + (f"\nNFA reason: {d.nfa_reason}" if d.nfa_reason else ""))
+        cat = engine.get("catalogue") or {}
+        c[("By / when", "engine")].setText(f"catalogue {cat.get('id', '?')} v{cat.get('version', '?')}; "
+                                           f"RAG {str(engine.get('rag', '?')).upper()}")
+        c[("By / when", "final")].setText(f"{d.decided_by} ({d.decided_role}) on {when_text(d.decided_at)}")
+        c[("Rationale", "final")].setText((d.rationale or "— (suggestion accepted)")
+                                          + (f"\nEvidence: {d.evidence}" if d.evidence else ""))
+        c[("Approval", "engine")].setText("\n".join(f"• {t}" for t in engine.get("requires_text") or []))
+        approval = APPROVAL_WORDS.get(d.approval, d.approval)
+        if d.approved_by:
+            approval += f" by {d.approved_by} on {when_text(d.approved_at)}"
+        if d.approval_note:
+            approval += f"\nNote: {d.approval_note}"
+        c[("Approval", "final")].setText(approval)
+        self.reasons.addItems(engine.get("reasons") or [])
+        self.state.setText(f"Final: {level_text(pop, d.final_level)} · {approval.splitlines()[0]}")
+
+    # ---- deciding --------------------------------------------------------------------------------
+    def _show_form(self, on: bool) -> None:
+        on = on and self.can_decide()
+        if on:
+            self.form.load(self.document)
+        self.form.setVisible(on)
+        self.save.setVisible(on)
+        self.cancel.setVisible(on and self.decision is not None)
+        self.redecide.setVisible(not on and self.decision is not None and self.can_decide())
+        self.message.clear_error()
+
+    def save_decision(self) -> None:
+        """Record the form's decision (an override without a rationale is refused with the reason)."""
+        engine = self.form.engine
+        if engine is None:
+            self.message.show_error(f"Cannot decide yet: {self.form.error}")
+            return
+        try:
+            decisions.decide(self.ws, self.referral_id, engine, self.form.proposal())
+        except (InputError, PermissionDenied) as exc:
+            self.message.show_error(f"Decision not saved: {exc}")
+            return
+        self.reload()
+        self.decided.emit(self.referral_id)

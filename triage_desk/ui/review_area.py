@@ -1,0 +1,244 @@
+"""The practice lead's Review area: decisions waiting for approval, oldest first, with time left to each
+deadline (overdue said in words), a detail pane (engine vs final, reasons, rationale, consent) and
+Approve / Reject. Reads only the decision and referral tables, so it works on a lead's laptop after a
+bundle import. Hidden for officers and administrators.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_desk import audit, decisions
+from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.models import Role
+from triage_desk.models.referral import Referral
+from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
+from triage_desk.ui.routing_step import due_text, time_left_text
+from triage_desk.ui.threshold_step import level_text
+from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
+
+TITLE = "&Review"
+ID_ROLE = Qt.ItemDataRole.UserRole
+OWN = "You made this decision — another practice lead must approve it"
+
+
+def _consent_text(doc: dict, engine: dict) -> str:
+    records = (doc.get("consent") or {}).get("records") or []
+    states = sorted({str(r.get("state", "?")).replace("_", " ") for r in records if isinstance(r, dict)
+                     and r.get("scope", "referral") in ("referral", 1, "1")})
+    text = "consent to the referral: " + (", ".join(states) or str(engine.get("consent", "unknown")).replace("_", " "))
+    reasons = sorted({r.get("reason_code") for r in records if isinstance(r, dict) and r.get("reason_code")})
+    return text + (f" (reason: {', '.join(reasons)})" if reasons else "")
+
+
+class ReviewArea(QWidget):
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.rows: list[dict] = []
+        self.queue = QTreeWidget()
+        self.queue.setAccessibleName("Decisions waiting for approval, oldest first")
+        self.queue.setHeaderLabels(["Reference", "Time left", "Decision due", "Engine → final", "Decided by",
+                                    "Subject"])
+        self.queue.setRootIsDecorated(False)
+        self.queue.setUniformRowHeights(True)
+        self.queue.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.queue.selectionModel().currentChanged.connect(lambda *_: self._show_detail())
+        queue_label = QLabel("&Waiting for approval:")
+        queue_label.setBuddy(self.queue)
+        self.count = make_plain(QLabel(""))
+        self.refresh_button = QPushButton("Re&fresh")
+        self.refresh_button.clicked.connect(self.reload)
+
+        self.title = make_plain(heading("", 2), selectable=True)
+        self.own = make_plain(QLabel(""))
+        self.own.setWordWrap(True)
+        self.own.setAccessibleName("Own decision notice")
+        self.own.setStyleSheet(WARNING_STYLE)
+        self.detail = QPlainTextEdit()
+        self.detail.setReadOnly(True)
+        self.detail.setAccessibleName("Decision detail")
+        self.note = QPlainTextEdit()
+        self.note.setAccessibleName("Note to the officer (required to reject)")
+        self.note.setPlaceholderText("Note (required to reject; optional when approving)")
+        self.note.setTabChangesFocus(True)
+        self.note.setMaximumHeight(70)
+        note_label = QLabel("&Note:")
+        note_label.setBuddy(self.note)
+        self.approve_button = QPushButton("&Approve")
+        self.approve_button.clicked.connect(lambda: self.act(True))
+        self.reject_button = QPushButton("Re&ject")
+        self.reject_button.clicked.connect(lambda: self.act(False))
+        self.message = ErrorLabel()
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(queue_label)
+        top.addWidget(self.count, 1)
+        top.addWidget(self.refresh_button)
+        lv.addLayout(top)
+        lv.addWidget(self.queue, 1)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.title)
+        rv.addWidget(self.own)
+        rv.addWidget(self.detail, 1)
+        rv.addWidget(note_label)
+        rv.addWidget(self.note)
+        rv.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.reject_button)
+        buttons.addWidget(self.approve_button)
+        rv.addLayout(buttons)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
+                              "here for a practice lead. Nobody approves their own decision."))
+        layout.addWidget(split, 1)
+        for first, second in zip([self.queue, self.refresh_button, self.detail, self.note, self.reject_button],
+                                 [self.refresh_button, self.detail, self.note, self.reject_button,
+                                  self.approve_button], strict=True):
+            QWidget.setTabOrder(first, second)
+        self._show_detail()
+
+    # ---- data ------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        keep = self.current_id()
+        with self.ws.session() as s:
+            rows = []
+            for d in decisions.pending(s):
+                ref = s.get(Referral, d.referral_id)
+                rows.append({"decision": d, "engine": json.loads(d.engine_json),
+                             "reference": ref.reference if ref else "?",
+                             "subject": ref.subject_name if ref else "",
+                             "doc": json.loads(ref.document) if ref else {}})
+        self.rows = rows
+        self.queue.clear()
+        for n, r in enumerate(rows):
+            d, engine = r["decision"], r["engine"]
+            left = time_left_text(engine.get("decision_due"))
+            item = QTreeWidgetItem([r["reference"], left, due_text(engine.get("decision_due")),
+                                    f"L{d.engine_level} → L{d.final_level}", d.decided_by, r["subject"]])
+            item.setData(0, ID_ROLE, n)
+            if left.startswith("OVERDUE"):
+                font = item.font(1)
+                font.setBold(True)
+                item.setFont(1, font)
+            self.queue.addTopLevelItem(item)
+        self.count.setText(f"{len(rows)} waiting" if rows else "Nothing waiting for approval")
+        index = next((n for n, r in enumerate(rows) if r["decision"].id == keep), 0)
+        if rows:
+            self.queue.setCurrentItem(self.queue.topLevelItem(index))
+        self._show_detail()
+
+    def current_id(self) -> int | None:
+        row = self.current_row()
+        return row["decision"].id if row else None
+
+    def current_row(self) -> dict | None:
+        item = self.queue.currentItem()
+        if item is None:
+            return None
+        n = item.data(0, ID_ROLE)
+        return self.rows[n] if isinstance(n, int) and n < len(self.rows) else None
+
+    def _show_detail(self) -> None:
+        self.message.clear_error()
+        row = self.current_row()
+        if row is None:
+            self.title.setText("Nothing selected")
+            self.own.setText("")
+            self.detail.setPlainText("")
+            for b in (self.approve_button, self.reject_button):
+                b.setEnabled(False)
+            self.note.setEnabled(False)
+            return
+        d, engine = row["decision"], row["engine"]
+        pop = engine.get("population", "child")
+        own = d.decided_by == getattr(self.ws.user, "username", None)
+        self.title.setText(f"{row['reference']} · {row['subject']}")
+        self.own.setText(OWN if own else "")
+        self.own.setVisible(own)
+        for b in (self.approve_button, self.reject_button):
+            b.setEnabled(not own)
+        self.note.setEnabled(not own)
+        lines = [
+            f"Engine:  {level_text(pop, d.engine_level)}",
+            f"Final:   {level_text(pop, d.final_level)}"
+            + ("" if d.direction == "same" else f"  (overridden {d.direction.upper()})"),
+            "", "Engine outcomes:", outcomes_text(json.loads(d.engine_outcomes)),
+            "", "Final outcomes:", outcomes_text(json.loads(d.final_outcomes)),
+        ]
+        if d.nfa_reason:
+            lines.append(f"NFA reason: {d.nfa_reason}")
+        lines += ["", f"Decided by {d.decided_by} ({d.decided_role}) on {when_text(d.decided_at)}",
+                  f"Decision due {due_text(engine.get('decision_due'))} · {time_left_text(engine.get('decision_due'))}",
+                  f"Approval: {APPROVAL_WORDS.get(d.approval, d.approval)}",
+                  "", "Why it is here:"] + [f"• {x}" for x in json.loads(d.requires)]
+        lines += ["", "Rationale:", d.rationale or "— (suggestion accepted)"]
+        if d.evidence:
+            lines += ["Evidence:", d.evidence]
+        lines += ["", "Consent: " + _consent_text(row["doc"], engine), "", "Engine reasons:"]
+        lines += [f"• {x}" for x in engine.get("reasons") or []]
+        self.detail.setPlainText("\n".join(lines))
+        with self.ws.session() as s:  # a lead reading a case's decision is a case view
+            audit.record(s, getattr(self.ws.user, "username", None), "decision.view", "referral", d.referral_id,
+                         decision=d.id)
+
+    # ---- acting ----------------------------------------------------------------------------------
+    def act(self, approved: bool) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        try:
+            decisions.approve(self.ws, row["decision"].id, approved, self.note.toPlainText())
+        except (InputError, PermissionDenied) as exc:
+            self.message.show_error(str(exc))
+            return
+        self.note.clear()
+        self.reload()
+
+
+def is_reviewer(user) -> bool:
+    return getattr(user, "role", None) == Role.LEAD
+
+
+def install(window) -> None:
+    """Add the Review area; shown only to practice leads (updated when the user changes)."""
+    area = ReviewArea(window.ws)
+    window.add_area(TITLE, area)
+    window.review_area = area
+
+    def update(*_args) -> None:
+        index = window.tabs.indexOf(area)
+        show = is_reviewer(window.user)
+        window.tabs.setTabVisible(index, show)
+        if show:
+            area.reload()
+
+    update()
+    window.user_changed.connect(update)
+    window.lock_changed.connect(lambda locked: None if locked else update())
