@@ -375,3 +375,22 @@ def test_enter_on_a_blocking_line_goes_to_the_field(qtbot, officer_ws):
     assert focused().accessibleName() == "Referrer name"
     assert "Referrer name (referrer.name): is required" in wizard.step().page.group.errors["name"].text()
     wizard.close()
+
+
+def test_a_wrong_value_stops_next_with_a_message_naming_the_field(qtbot, officer_ws):
+    wizard = open_wizard(qtbot, officer_ws)
+    for _ in range(3):
+        next_step(qtbot, wizard)
+    tab_to(qtbot, "Add subject")
+    press(qtbot, Qt.Key.Key_Space)
+    tab_through(qtbot, {"Date of birth": "05/04/2016", "NHS number": "1234567890"}, stop="Postcode")
+    editors = wizard.step().page.group.editors
+    assert editors["dob"].read_back.text() == "Tue 5 April 2016"  # read back in words: never 4 May
+    before = wizard.current
+    press(qtbot, Qt.Key.Key_N, ALT)
+    qtbot.waitUntil(lambda: wizard.message.isVisible())
+    assert wizard.current == before
+    assert "NHS number (subjects[0].nhs_number)" in wizard.message.text()
+    assert focused() is editors["nhs_number"].edit  # the cursor is put on the wrong value
+    assert "NHS number (subjects[0].nhs_number)" in wizard.step().page.group.errors["nhs_number"].text()
+    wizard.close()

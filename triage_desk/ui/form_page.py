@@ -117,7 +117,7 @@ class FieldEditor(QWidget):
             self.not_known = QCheckBox("Not known")
             self.not_known.setAccessibleName(f"{self.label_text}: not known")
             self.not_known.toggled.connect(self._not_known_toggled)
-            self.row.addWidget(self.not_known)
+            self.row.addWidget(self.not_known, 0, Qt.AlignmentFlag.AlignTop)
 
     # subclasses: build(), raw(), set_raw(), inputs()[0] is the main input
     def build(self, form: dict) -> None:
@@ -173,6 +173,29 @@ class LineEditor(FieldEditor):
         self.edit.setMinimumWidth(260 if self.field.get("type") in ("text", "email", None) else 180)
         self.edit.textChanged.connect(self.changed)
         self.row.addWidget(self.edit, 1)
+        self.read_back = None
+        if self.field.get("type") in ("date", "datetime"):
+            # The date read back in words: 05/04/2016 is 5 April, never 4 May.
+            self.read_back = QLabel()
+            self.read_back.setMinimumWidth(150)
+            self.read_back.setStyleSheet(HELP_STYLE)
+            self.edit.textChanged.connect(self._read_back)
+            self.row.addWidget(self.read_back)
+
+    def _read_back(self) -> None:
+        value = self.raw()
+        kind = self.field.get("type")
+        if value is None or value == NOT_KNOWN:
+            text = ""
+        elif kind == "date" and parse_date(str(value)) == value:
+            d = date.fromisoformat(value)
+            text = f"{d:%a} {d.day} {d:%B %Y}"  # no %-d: it does not exist on Windows
+        elif kind == "datetime" and parse_datetime(str(value)) == value:
+            d = datetime.fromisoformat(value)
+            text = f"{d:%a} {d.day} {d:%b %Y, %H:%M}"
+        else:
+            text = "not a date yet"
+        self.read_back.setText(text)
 
     def inputs(self) -> list[QWidget]:
         return [self.edit]
@@ -207,7 +230,7 @@ class TextAreaEditor(FieldEditor):
     def build(self, form: dict) -> None:
         self.edit = self._name(QPlainTextEdit())
         self.edit.setTabChangesFocus(True)  # Tab leaves the box: keyboard users are never trapped
-        self.edit.setMinimumHeight(84)
+        self.edit.setFixedHeight(96)  # it scrolls; a page of long boxes would hide the rest of the form
         self.edit.textChanged.connect(self.changed)
         self.row.addWidget(self.edit, 1)
 
