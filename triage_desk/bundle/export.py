@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from triage_desk.reports.case_summary import case_document, checks_section, find
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: nothing about the exporting PC leaks into the zip
 EXPORT_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundle-key")
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,12 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
     extra = checks_section(ws, rid)
     with ws.session() as s:
         row = find_referral(s, rid)
-        key = signing.key_for(s, user, password)
-        public = signing.raw_public_key(key)
+        blob = signing.ensure_key(s, user, password)
+        public = signing.blob_public_key(blob)
         fp = signing.fingerprint(public)
+        # Argon2id (unlocking the key) releases the GIL: it runs beside the PDF rendering. A wrong password
+        # surfaces at result() and rolls the whole unit of work back, audit event included.
+        unlocking = _POOL.submit(signing.unlock, blob, password)
         encryption = "passphrase" if passphrase is not None else "recipient" if recipient is not None else "none"
         audit.record(s, user.username, "bundle.export", "referral", row.id, reference=row.reference,
                      fingerprint=fp, encryption=encryption)
@@ -161,7 +166,7 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
                             app_version=__version__, catalogue=_catalogue(doc), audit_head=head,
                             signer_fingerprint=fp, members=members)
         members[mf.MANIFEST] = manifest
-        members[mf.SIGNATURE] = signing.sign(key, manifest)
+        members[mf.SIGNATURE] = signing.sign(unlocking.result(), manifest)
         data, encryption = _encrypt(_zip(members), passphrase, recipient, unencrypted)
         _write(Path(out), data)
         return ExportResult(Path(out), row.reference, fp, encryption, len(data), tuple(members))

@@ -118,11 +118,20 @@ def public_key_from_pem(data: bytes, source: str = "public key") -> bytes:
     return key.public_bytes(*_RAW)
 
 
-def key_for(session, user, password: str) -> Ed25519PrivateKey:
-    """The user's private signing key, unlocked with their password.
+def blob_public_key(blob: str) -> bytes:
+    """The public key a sealed record belongs to (readable without the password)."""
+    try:
+        public = base64.b64decode(json.loads(blob)["public_key"], validate=True)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyError_(f"the stored signing key record is damaged ({exc.__class__.__name__})") from None
+    if len(public) != 32:
+        raise KeyError_("the stored signing key record is damaged (public key length)")
+    return public
 
-    Accounts made before signing keys existed have none: after checking the password one is issued
-    and stored now (in the caller's transaction)."""
+
+def ensure_key(session, user, password: str) -> str:
+    """The user's sealed signing key record. Accounts made before signing keys existed have none:
+    after checking the password one is issued and stored now (in the caller's transaction)."""
     from triage_desk.models import User
 
     db_user = session.get(User, user.id)
@@ -132,9 +141,19 @@ def key_for(session, user, password: str) -> Ed25519PrivateKey:
         record = generate_signing_key(password)
         db_user.signing_public_key, db_user.signing_key_blob = record.public_key, record.blob
         session.flush()
+    return db_user.signing_key_blob
+
+
+def unlock(blob: str, password: str) -> Ed25519PrivateKey:
+    """Unwrap for signing; a wrong password is an AuthError naming the password field."""
     try:
-        return unwrap_signing_key(db_user.signing_key_blob, password)
+        return unwrap_signing_key(blob, password)
     except KeyError_ as exc:
         if "wrong" in exc.message:
             raise AuthError("password: wrong password (needed to sign the bundle)") from None
         raise
+
+
+def key_for(session, user, password: str) -> Ed25519PrivateKey:
+    """The user's private signing key, unlocked with their password (issued first when missing)."""
+    return unlock(ensure_key(session, user, password), password)
