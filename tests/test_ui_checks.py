@@ -167,3 +167,15 @@ def test_partner_directory_menu_for_admins(qtbot, workspace):
     qtbot.addWidget(window)
     assert window.partner_directory_action in window.admin_menu.actions()
     assert window.partner_directory_action.isEnabled()
+
+
+def test_administrators_see_checks_but_do_not_request_them(qtbot, workspace):
+    doc = referral(workspace)
+    act_as(workspace, "officer")
+    checks.request_checks(workspace, doc["id"], ["police"])
+    act_as(workspace, "admin")
+    panel = _panel(qtbot, workspace, doc)
+    assert _cells(panel, 0) == ["Police (MASH desk)"]
+    assert not panel.request_button.isEnabled() and "officers" in panel.request_button.toolTip()
+    panel.select_check("police")
+    assert not panel.respond_button.isEnabled() and not panel.share_button.isEnabled()

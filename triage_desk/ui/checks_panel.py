@@ -360,6 +360,9 @@ class ChecksPanel(QWidget):
     def _is_lead(self) -> bool:
         return getattr(self.ws.user, "role", None) == "lead"
 
+    def _does_case_work(self) -> bool:
+        return getattr(self.ws.user, "role", None) in ("officer", "lead")
+
     def reload(self) -> None:
         from triage_desk import checks
 
@@ -473,10 +476,16 @@ class ChecksPanel(QWidget):
 
     def _update_buttons(self) -> None:
         check = self.selected_check()
-        is_open = bool(check and check["status"] == "requested")
+        worker = self._does_case_work()
+        is_open = bool(check and check["status"] == "requested") and worker
         self.respond_button.setEnabled(is_open)
         self.cancel_button.setEnabled(is_open)
-        hint = "" if is_open else "Select a check awaiting an answer"
+        self.request_button.setEnabled(worker)
+        self.share_button.setEnabled(worker)
+        only = "" if worker else "Only front-door officers and practice leads request checks and record decisions"
+        self.request_button.setToolTip(only)
+        self.share_button.setToolTip(only)
+        hint = only or ("" if is_open else "Select a check awaiting an answer")
         self.respond_button.setToolTip(hint)
         self.cancel_button.setToolTip(hint)
 
