@@ -234,3 +234,32 @@ def test_a_reference_already_used_by_another_case_here_is_refused(workspace, lap
     with pytest.raises(InputError, match="already belongs to a different referral"):
         plan_import(laptop, open_bundle(path, identity=ident, ws=laptop))
     assert counts(laptop) == before
+
+
+def test_an_accepted_decision_difference_becomes_the_current_decision_here(workspace, laptop, tmp_path):
+    from bundle_helpers import trust
+
+    from triage_desk import decisions
+    from triage_desk.bundle.importer import apply_import, plan_import
+    from triage_desk.forms.threshold import evaluate
+
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    ident = new_identity()
+    first = export_to(workspace, doc["reference"], tmp_path / "1.tdcase", ident).path
+    trust(laptop, open_bundle(first, identity=ident))
+    apply_import(laptop, plan_import(laptop, open_bundle(first, identity=ident, ws=laptop)))
+    engine = evaluate(doc)
+    level = 4 if engine["suggested_level"] != 4 else 3
+    decisions.decide(workspace, doc["id"], engine, decisions.Proposal(
+        level, tuple(engine["outcomes"]), rationale="Escalated after a synthetic strategy discussion."))
+    second = export_to(workspace, doc["reference"], tmp_path / "2.tdcase", ident).path
+    plan = plan_import(laptop, open_bundle(second, identity=ident, ws=laptop))
+    paths = {d.path: d for d in plan.differences}
+    assert paths["decision.final_level"].bundle == level
+    assert "decision.override" in paths
+    apply_import(laptop, plan, [p for p in paths if p.startswith("decision.")])
+    with laptop.session() as s:
+        here = decisions.current(s, doc["id"])
+        assert here.final_level == level and here.overridden and here.decided_by == "officer"
+    assert plan_import(laptop, open_bundle(second, identity=ident, ws=laptop)).status == "unchanged"
