@@ -73,3 +73,45 @@ def test_a_zip_made_by_age_from_the_app_bundle_matches_what_the_app_reads(worksp
     assert done.returncode == 0
     assert done.stdout == decrypt(path, ident)
     assert zipfile.ZipFile(io.BytesIO(done.stdout)).testzip() is None
+
+
+def _age_with_passphrase(args: list[str], passphrase: str) -> int:
+    """Run `age` on a pseudo-terminal (it reads passphrases only from a terminal) and answer its prompt."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: become age
+        os.execvp("age", ["age", *args])
+    said, sent, deadline = b"", False, time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            said += chunk
+            if not sent and b"passphrase" in said.lower():
+                os.write(fd, passphrase.encode() + b"\n")
+                sent = True
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs a pseudo-terminal for age's prompt")
+def test_age_decrypts_a_passphrase_bundle_made_by_the_app(workspace, tmp_path):
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    path = export_to(workspace, doc["reference"], tmp_path / "p.tdcase", passphrase="bundle passphrase 456").path
+    assert _age_with_passphrase(["-d", "-o", str(tmp_path / "p.zip"), str(path)], "bundle passphrase 456") == 0
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        assert json.loads(zf.read("manifest.json"))["case"]["reference"] == doc["reference"]
