@@ -25,6 +25,7 @@ def load_figures() -> dict:
     for path in sorted(BENCH_DIR.glob("bench_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module  # one instance: bench modules share cached databases by import
         spec.loader.exec_module(module)
         figures.update(module.FIGURES)
     return figures
