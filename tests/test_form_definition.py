@@ -128,3 +128,16 @@ def test_consent_code_lists_agree_with_the_rules_and_the_consent_checks():
     assert codes("consent_standing") == list(consent_rules.STANDINGS)
     assert codes("consent_state") == list(consent_rules.STATES) and codes("consent_scope") == list(consent_rules.SCOPES)
     assert codes("lawful_basis") == list(consent_rules.LAWFUL_BASES)
+
+
+def test_a_council_form_in_the_data_directory_is_used_for_new_referrals(workspace):
+    from triage_desk import intake
+
+    raw = json.loads(forms_form.DEFAULT_FORM.read_text("utf-8"))
+    raw["id"], raw["version"] = "marf-testshire", "2.1"
+    (workspace.data_dir / "forms").mkdir()
+    (workspace.data_dir / "forms" / "marf.json").write_text(json.dumps(raw), "utf-8")
+    try:
+        assert intake.new_draft(workspace)["form"] == {"id": "marf-testshire", "version": "2.1"}
+    finally:
+        forms_form.use_data_dir(None)

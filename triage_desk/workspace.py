@@ -79,6 +79,9 @@ def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLo
         raise StoreError(f"database {data_dir / DB_FILE} could not be upgraded ({exc.__class__.__name__}); "
                          "nothing was changed") from None
     ws = Workspace(data_dir, kf, engine, lock, key)
+    from triage_desk.forms.form import use_data_dir
+
+    use_data_dir(data_dir)  # a council's <data dir>/forms/marf.json, when present, is the referral form used
     try:
         from triage_desk.checks import ensure_partners
 
