@@ -143,3 +143,14 @@ def test_time_left_says_overdue_in_words():
         == "1 h 30 min left"
     assert time_left_text("2026-11-20T10:00", now=__import__("datetime").datetime(2026, 11, 21, 12, 0)) \
         .startswith("OVERDUE by 1 d 2 h")
+
+
+def test_an_administrator_entering_a_referral_leaves_the_decision_to_officers(qtbot):
+    from types import SimpleNamespace
+
+    doc = child_doc("parenting.inconsistent_routines")
+    page = RoutingStep(SimpleNamespace(user=SimpleNamespace(role="admin")))
+    qtbot.addWidget(page)
+    page.load(doc)
+    page.store(doc)
+    assert "decision" not in doc and page.problems() == [] and not page.override.isEnabled()

@@ -79,6 +79,8 @@ class RoutingStep(QWidget):
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
+        # administrators may enter referrals but only officers and practice leads decide them
+        self.can_decide = getattr(getattr(ws, "user", None), "role", None) != "admin"
         self.doc: dict = {}
         self.engine: dict | None = None
         self.error: str | None = None
@@ -195,12 +197,13 @@ class RoutingStep(QWidget):
         else:
             self._mirror_engine()
         self._set_final_enabled(overriding)
+        self.override.setEnabled(self.can_decide)
         self._loading = False
         self._update()
 
     def store(self, doc: dict) -> None:
         proposal = self.proposal_for(doc)
-        if proposal is None:
+        if proposal is None or not self.can_decide:
             return
         section = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
         section["proposal"] = proposal
@@ -211,7 +214,7 @@ class RoutingStep(QWidget):
             self.store(self.doc)  # other steps may have changed the suggestion since this page was shown
         if self.error:
             return [f"routing: cannot suggest an outcome yet ({self.error})"]
-        if self.engine is None:
+        if self.engine is None or not self.can_decide:
             return []
         return [f"routing.{p.partition(': ')[0].replace(' ', '_').lower()}: {p.partition(': ')[2]}"
                 for p in decisions.check_proposal(self.engine, self.proposal())]
@@ -322,3 +325,5 @@ class RoutingStep(QWidget):
             needs.append("practice-lead approval of no further action")
         self.approval.setText(("Goes to a practice lead for approval: " + "; ".join(needs)) if needs
                               else "No approval needed: the suggestion is accepted.")
+        if not self.can_decide:
+            self.approval.setText("An officer or practice lead records the decision after submission.")
