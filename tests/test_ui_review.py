@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
+from ui_helpers import audit_actions
 
 from triage_desk import accounts, decisions, intake
 from triage_desk.decisions import Proposal
@@ -48,6 +49,10 @@ def test_lead_approves_another_officers_override(qtbot, ws):
     assert item.text(3) == "L2 → L3" and item.text(1).startswith("OVERDUE")  # received 20 Nov 2026
     assert RATIONALE in area.detail.toPlainText() and "consent to the referral: given" in area.detail.toPlainText()
     assert area.approve_button.isEnabled() and not area.own.isVisibleTo(area)
+    assert ("lead", "decision.view") not in audit_actions(ws)  # prepared while hidden: nobody has seen it
+    area.show()
+    area.reload()
+    assert ("lead", "decision.view") in audit_actions(ws)
     area.reject_button.click()
     assert "note" in area.message.text().lower()  # rejecting needs a note
     area.approve_button.click()

@@ -204,6 +204,8 @@ class ReviewArea(QWidget):
         lines += ["", "Consent: " + _consent_text(row["doc"], engine), "", "Engine reasons:"]
         lines += [f"• {x}" for x in engine.get("reasons") or []]
         self.detail.setPlainText("\n".join(lines))
+        if not self.isVisible():
+            return  # prepared in a hidden tab: not yet seen by anyone
         with self.ws.session() as s:  # a lead reading a case's decision is a case view
             audit.record(s, getattr(self.ws.user, "username", None), "decision.view", "referral", d.referral_id,
                          decision=d.id)
@@ -241,4 +243,5 @@ def install(window) -> None:
 
     update()
     window.user_changed.connect(update)
+    window.tabs.currentChanged.connect(lambda i: area.reload() if window.tabs.widget(i) is area else None)
     window.lock_changed.connect(lambda locked: None if locked else update())
