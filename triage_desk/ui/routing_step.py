@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -156,9 +155,10 @@ class RoutingStep(QWidget):
         ff.addRow(self.approval)
 
         self.message = ErrorLabel()
-        sides = QHBoxLayout()
-        sides.addWidget(engine_box, 1)
-        sides.addWidget(final_box, 1)
+        # engine above final (the wizard's centre column is narrow); the case view shows them side by side
+        sides = QVBoxLayout()
+        sides.addWidget(engine_box)
+        sides.addWidget(final_box)
         layout = QVBoxLayout(self)
         layout.addWidget(note("The engine's suggestion and your final decision are both kept, with who and when. "
                               "An override, no further action, or consent not sought goes to a practice lead."))
@@ -323,7 +323,7 @@ class RoutingStep(QWidget):
             needs.insert(0, f"practice-lead approval of the override ({direction})")
         if "NFA" in p.final_outcomes:
             needs.append("practice-lead approval of no further action")
-        self.approval.setText(("Goes to a practice lead for approval: " + "; ".join(needs)) if needs
+        self.approval.setText(("Goes to a practice lead because: " + "; ".join(needs)) if needs
                               else "No approval needed: the suggestion is accepted.")
         if not self.can_decide:
             self.approval.setText("An officer or practice lead records the decision after submission.")
