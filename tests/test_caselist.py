@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from triage_desk import demo
-from triage_desk.caselist import SORTS, CaseFilters, CaseSort, fetch_page
+from triage_desk.caselist import SORTS, CaseFilters, CaseSort, count_matching, fetch_page
 from triage_desk.errors import InputError
 from triage_desk.models import Referral
 
@@ -173,18 +173,35 @@ def test_count_matching_is_capped(cases):
 def test_awaiting_approval_and_outstanding_checks_filters(cases):
     from sqlalchemy import update
 
+    from triage_desk.models.decision import Decision
+    from triage_desk.models.partner import AgencyCheck, Partner
+
     ws, rows = cases
     pending, checking = rows[3].id, rows[8].id
+    when = datetime(2026, 11, 20, 9)
     with ws.session() as s:
+        for rid, approval, superseded in ((pending, "pending", False), (rows[4].id, "approved", False),
+                                          (rows[5].id, "pending", True)):
+            s.add(Decision(referral_id=rid, engine_json="{}", engine_level=2, engine_outcomes="[]", final_level=3,
+                           final_outcomes="[]", direction="up", decided_by="officer", decided_role="officer",
+                           decided_at=when, approval=approval, superseded=superseded))
+        # the row's copy follows the current decision: rows[5]'s pending one was superseded and approved
         s.execute(update(Referral).where(Referral.id == pending).values(approval="pending"))
-        s.execute(update(Referral).where(Referral.id == rows[4].id).values(approval="approved"))
-        s.execute(update(Referral).where(Referral.id == checking).values(checks_open=2,
+        s.execute(update(Referral).where(Referral.id.in_((rows[4].id, rows[5].id))).values(approval="approved"))
+        s.add(Partner(id="police-test", name="Test Police", kind="police", isa_status="signed"))
+        s.flush()
+        for rid, status in ((checking, "requested"), (rows[9].id, "answered")):
+            s.add(AgencyCheck(id=f"check-{rid}", referral_id=rid, partner_id="police-test", basis="consent",
+                              requested_by="officer", requested_at=when, due_at=datetime(2026, 11, 21, 9),
+                              status=status))
+        s.execute(update(Referral).where(Referral.id == checking).values(checks_open=1,
                                                                          checks_due=datetime(2026, 11, 21, 9)))
     with ws.session() as s:
         waiting, _ = fetch_page(s, CaseFilters(awaiting_approval=True))
         checks, _ = fetch_page(s, CaseFilters(checks_outstanding=True))
         both, _ = fetch_page(s, CaseFilters(awaiting_approval=True, checks_outstanding=True))
+        assert count_matching(s, CaseFilters(awaiting_approval=True)) == (1, False)
     assert [r.id for r in waiting] == [pending] and waiting[0].approval == "pending"
     assert [r.id for r in checks] == [checking]
-    assert checks[0].checks_open == 2 and checks[0].checks_due == datetime(2026, 11, 21, 9)
+    assert checks[0].checks_open == 1 and checks[0].checks_due == datetime(2026, 11, 21, 9)
     assert both == []

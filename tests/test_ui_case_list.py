@@ -33,6 +33,24 @@ def window(qtbot, cases):
     return win
 
 
+def _pending_with_a_check(ws, referral_id: str) -> None:
+    """A decision awaiting a practice lead and one agency check not yet answered (as the services leave them)."""
+    from triage_desk.models.decision import Decision
+    from triage_desk.models.partner import AgencyCheck, Partner
+
+    when = datetime(2026, 11, 20, 9)
+    with ws.session() as s:
+        s.add(Decision(referral_id=referral_id, engine_json="{}", engine_level=2, engine_outcomes="[]", final_level=3,
+                       final_outcomes="[]", direction="up", decided_by="officer", decided_role="officer",
+                       decided_at=when, approval="pending"))
+        s.add(Partner(id="police-test", name="Test Police", kind="police", isa_status="signed"))
+        s.flush()
+        s.add(AgencyCheck(id="check-1", referral_id=referral_id, partner_id="police-test", basis="consent",
+                          requested_by="officer", requested_at=when, due_at=when, status="requested"))
+        s.execute(update(Referral).where(Referral.id == referral_id).values(approval="pending", checks_open=1,
+                                                                           checks_due=when))
+
+
 def _all_loaded(model: CaseListModel) -> list:
     while model.canFetchMore(QModelIndex()):
         model.fetchMore(QModelIndex())
@@ -92,11 +110,10 @@ def test_filters_narrow_and_search_finds_a_synthetic_subject(qtbot, window, case
                     timeout=5000)
 
     area.search.clear()
-    with cases.session() as s:
-        s.execute(update(Referral).where(Referral.id == target.id).values(approval="pending", checks_open=1))
+    _pending_with_a_check(cases, target.id)
     area.approval.setChecked(True)
     assert [r.id for r in _all_loaded(model)] == [target.id]
-    assert model.data(model.index(0, 8)) == "Awaiting lead" and model.data(model.index(0, 7)) == "1 open"
+    assert model.data(model.index(0, 8)) == "Awaiting lead" and model.data(model.index(0, 7)) == "1 open, overdue"
     area.approval.setChecked(False)
     area.checks.setChecked(True)
     assert [r.id for r in _all_loaded(model)] == [target.id]

@@ -130,9 +130,19 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
     return (kind, *sorted(params)), params
 
 
+# Pending approvals and open checks are few: their own tables' rows drive the query (looked up by
+# rowid), never a walk of every referral in sort order looking for them. The referral's copied
+# columns are checked too, so the answer is exactly the row's current state.
+_PENDING_APPROVAL = ("referral.rowid IN (SELECT r.rowid FROM decision d JOIN referral r ON r.id = d.referral_id "
+                     "WHERE d.approval = :approval)")
+_OPEN_CHECKS = ("referral.rowid IN (SELECT r.rowid FROM agency_check k JOIN referral r ON r.id = k.referral_id "
+                "WHERE k.status = 'requested')")
+
+
 def _conditions(shape: tuple) -> list:
     kind, names = shape[0], set(shape[1:])
-    c = _unindexed if kind else (lambda col: col)
+    driven = kind or "approval" in names or "checks" in names  # a small set of matches leads
+    c = _unindexed if driven else (lambda col: col)
     conds = []
     if "status" in names:
         conds.append(c(Referral.status).in_(bindparam("status", expanding=True)))
@@ -148,8 +158,10 @@ def _conditions(shape: tuple) -> list:
         conds.append(c(Referral.decision_due) < bindparam("now", type_=Referral.decision_due.type))
         conds.append(c(Referral.status).in_(bindparam("open", expanding=True)))
     if "approval" in names:
+        conds.append(text(_PENDING_APPROVAL))
         conds.append(c(Referral.approval) == bindparam("approval"))
     if "checks" in names:
+        conds.append(text(_OPEN_CHECKS))
         conds.append(c(Referral.checks_open) > bindparam("checks"))
     if kind == "ref":
         conds.append(and_(Referral.reference >= bindparam("ref_lo"), Referral.reference < bindparam("ref_hi")))
