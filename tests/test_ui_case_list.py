@@ -30,6 +30,10 @@ def window(qtbot, cases):
     win = MainWindow(cases)
     qtbot.addWidget(win)
     win.show()
+    model = win.cases_area.model
+    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=10000)  # the first page is read in the background
+    assert not model.is_loading()
+    model.background = False  # later pages on this thread, so each step can be checked at once
     return win
 
 
@@ -58,7 +62,7 @@ def _all_loaded(model: CaseListModel) -> list:
 
 
 def test_rows_arrive_a_page_at_a_time(qtbot, cases):
-    model = CaseListModel(cases)
+    model = CaseListModel(cases, background=False)
     assert model.rowCount() == 0  # nothing until asked
     model.reload()
     assert model.rowCount() == 200 and model.canFetchMore(QModelIndex())
@@ -72,7 +76,7 @@ def test_rows_arrive_a_page_at_a_time(qtbot, cases):
 
 
 def test_sorting_by_a_column_orders_the_rows(cases):
-    model = CaseListModel(cases)
+    model = CaseListModel(cases, background=False)
     model.reload()
     model.sort(REFERENCE, Qt.SortOrder.AscendingOrder)
     refs = [r.reference for r in _all_loaded(model)]
@@ -249,3 +253,17 @@ def test_search_without_letters_or_digits_explains_itself(qtbot, window):
     area.search.clear()
     area.apply_filters()
     assert area.model.rowCount() == 200 and not area.error.isVisibleTo(area)
+
+
+def test_pages_read_in_the_background_and_stale_pages_are_dropped(qtbot, cases):
+    model = CaseListModel(cases)  # background reads, as in the window
+    with qtbot.waitSignal(model.loading_changed, timeout=5000):
+        model.reload()
+    assert model.is_loading() and not model.canFetchMore(QModelIndex())  # one page in flight at a time
+    qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5000)
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: model.rowCount() == 400, timeout=5000)
+    model.reload()
+    model.clear()  # locked while the first page was being read
+    qtbot.wait(300)
+    assert model.rowCount() == 0 and not model.is_loading()

@@ -73,9 +73,10 @@ def count_text(count: int, capped: bool) -> str:
 class CaseListModel(QAbstractTableModel):
     count_changed = Signal(str)  # "N cases" / "10,000+ cases" once the background count returns
     failed = Signal(str)  # a plain-words problem with the current filters (e.g. search text)
+    loading_changed = Signal(bool)  # a page is being read in the background
 
     def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, background: bool = True):
         from triage_desk.referral_rows import local_now
 
         super().__init__(parent)
@@ -89,6 +90,8 @@ class CaseListModel(QAbstractTableModel):
         self._ended = True
         self._suspended = True  # nothing loaded until reload(); locking suspends again
         self._generation = 0
+        self._loading = False
+        self.background = background  # False: pages are read on the calling thread (tests, benches)
         self._now = self.clock()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -104,6 +107,7 @@ class CaseListModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self._rows, self._next, self._ended, self._suspended = [], None, False, False
+        self._set_loading(False)
         self._now = self.clock()
         self.endResetModel()
         self.fetchMore(QModelIndex())
@@ -114,6 +118,7 @@ class CaseListModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self._rows, self._next, self._ended, self._suspended = [], None, True, True
+        self._set_loading(False)
         self.endResetModel()
         self.count_changed.emit("")
 
@@ -133,26 +138,61 @@ class CaseListModel(QAbstractTableModel):
         return next(c for c, k in SORT_KEYS.items() if k == self.sort_key.key)
 
     def canFetchMore(self, parent=_ROOT) -> bool:  # noqa: N802 - Qt override
-        return not parent.isValid() and not self._ended and not self._suspended
+        return not parent.isValid() and not self._ended and not self._suspended and not self._loading
+
+    def is_loading(self) -> bool:
+        return self._loading
 
     def fetchMore(self, parent=_ROOT) -> None:  # noqa: N802 - Qt override
         if not self.canFetchMore(parent):
             return
-        # One page is a few milliseconds even at a million referrals (an index range scan), so it
-        # runs here: Qt asks for rows synchronously while the view scrolls.
-        try:
-            with self.ws.session() as s:
-                rows, key = fetch_page(s, self.filters, self.sort_key, self._next, self.page_size)
-        except InputError as exc:
-            self._ended = True
-            self.failed.emit(str(exc))
+        ws, filters, sort, after, limit = self.ws, self.filters, self.sort_key, self._next, self.page_size
+
+        def work():
+            with ws.session() as s:
+                return fetch_page(s, filters, sort, after, limit)
+
+        generation = self._generation
+        if not self.background:
+            try:
+                self._deliver(generation, work())
+            except InputError as exc:
+                self._fail(generation, exc)
             return
+        # Most pages take milliseconds, but some filter and sort pairs have no index to follow at a
+        # million referrals: the page is read off the GUI thread so the window never freezes.
+        from triage_desk.ui.tasks import run_in_background
+
+        me = weakref.ref(self)
+        self._set_loading(True)
+        run_in_background(work, lambda result: me() and me()._deliver(generation, result),
+                          lambda exc: me() and me()._fail(generation, exc))
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    def _deliver(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return  # the filters, sort or lock state changed while this page was read
+        self._set_loading(False)
+        rows, key = result
         self._next, self._ended = key, key is None
         if rows:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
             self.endInsertRows()
+
+    def _fail(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        self._ended = True
+        # InputError words name the problem (e.g. the search text); anything else is a store fault.
+        self.failed.emit(str(exc) if isinstance(exc, InputError) else
+                         f"the case list could not be read ({exc.__class__.__name__}); press F5 to try again")
 
     def _count(self) -> None:
         from triage_desk.ui.tasks import run_in_background

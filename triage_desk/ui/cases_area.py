@@ -79,6 +79,7 @@ class CasesArea(QWidget):
         self.locked = False
         self._build()
         self.model.count_changed.connect(self.count_label.setText)
+        self.model.loading_changed.connect(lambda busy: self.loading_label.setText("Loading…" if busy else ""))
         self.model.failed.connect(self.error.show_error)
 
     # ---- building ----------------------------------------------------------------------------------
@@ -144,6 +145,9 @@ class CasesArea(QWidget):
         self.count_label.setAccessibleName("Number of cases")
         self.count_label.setMinimumWidth(110)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.loading_label = QLabel("")
+        self.loading_label.setAccessibleName("Loading state")
+        row2.addWidget(self.loading_label)
         row2.addWidget(self.count_label)
 
         self.error = ErrorLabel()
