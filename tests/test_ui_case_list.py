@@ -267,3 +267,17 @@ def test_pages_read_in_the_background_and_stale_pages_are_dropped(qtbot, cases):
     model.clear()  # locked while the first page was being read
     qtbot.wait(300)
     assert model.rowCount() == 0 and not model.is_loading()
+
+
+def test_clicking_a_column_header_sorts_and_unsortable_columns_keep_the_order(window):
+    area = window.cases_area
+    header = area.table.horizontalHeader()
+    header.sectionClicked.emit(REFERENCE)
+    refs = [area.model.row_at(i).reference for i in range(area.model.rowCount())]
+    assert area.model.sort_key.key == "reference" and refs == sorted(refs)
+    assert area.sort.currentText() == "Reference A–Z"  # the keyboard-reachable sort box agrees
+    header.sectionClicked.emit(REFERENCE)  # again: the other way round
+    assert area.model.row_at(0).reference > area.model.row_at(1).reference
+    assert area.sort.currentText() == "Reference Z–A"
+    header.sectionClicked.emit(4)  # RAG: no keyset order behind it
+    assert area.model.sort_key.key == "reference" and header.sortIndicatorSection() == REFERENCE

@@ -41,8 +41,9 @@ SEARCH_DEBOUNCE_MS = 300
 STATUS_CHOICES = (("Any status", ()), ("Open (draft or awaiting decision)", ("draft", "submitted")),
                   *((label, (key,)) for key, label in STATUS_LABELS.items()))
 SORT_CHOICES = (("Newest first", "received", True), ("Oldest first", "received", False),
-                ("Decision due soonest", "decision_due", False), ("Reference", "reference", False),
-                ("Subject name", "subject", False))
+                ("Decision due soonest", "decision_due", False), ("Decision due latest", "decision_due", True),
+                ("Reference A–Z", "reference", False), ("Reference Z–A", "reference", True),
+                ("Subject A–Z", "subject", False), ("Subject Z–A", "subject", True))
 
 
 def _wizard_module():
