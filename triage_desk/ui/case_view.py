@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -96,6 +97,7 @@ class DocumentRenderer:
     def __init__(self, form: dict | None):
         self.form = form or {}
         self._catalogue = None
+        self.names: dict[str, str] = {}
         self.choice_lists = {}
         for name, items in (self.form.get("choices") or {}).items():
             self.choice_lists[name] = {i["value"]: i.get("label", str(i["value"]))
@@ -154,10 +156,15 @@ class DocumentRenderer:
             out.append(f"{found.label} (level {found.level})" if found else item)
         return out
 
+    def _named(self, key: str, value) -> str:
+        if key.endswith("_id") and isinstance(value, str) and self.names.get(value):
+            return self.names[value]
+        return readable(value)
+
     def _value(self, value) -> str:
         """HTML for a value the form does not describe (lists of records become one line each)."""
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            lines = ("; ".join(f"{humanise(k.removesuffix('_id'))}: {readable(v)}" for k, v in _flatten(item)
+            lines = ("; ".join(f"{humanise(k.removesuffix('_id'))}: {self._named(k, v)}" for k, v in _flatten(item)
                                if k != "id") for item in value)
             return "<br>".join(html.escape(line) for line in lines)
         return html.escape(readable(value))
@@ -196,6 +203,11 @@ class DocumentRenderer:
         return f"{n}. {name}".strip()
 
     def document_html(self, doc: dict) -> str:
+        # People are referred to by id inside the document (consent records): show their names.
+        self.names = {p.get("id"): (" ".join(str(p.get(k) or "") for k in ("forenames", "surname")).strip()
+                                    or str(p.get("name") or ""))
+                      for key in ("subjects", "household") for p in doc.get(key) or []
+                      if isinstance(p, dict) and p.get("id")}
         parts = []
         for section in self.sections():
             path = section.get("path") or section.get("id")
@@ -213,6 +225,7 @@ class _Blank(dict):
 class CaseView(QWidget):
     """A case opened from the list (audited "case.view")."""
 
+    changed = Signal()  # a panel recorded something: the case list's copies changed too
     wizard_opened = Signal(object)  # the wizard window "Continue editing" opened (the area reloads after it)
 
     def __init__(self, ws, reference: str, parent: QWidget | None = None):
@@ -280,7 +293,15 @@ class CaseView(QWidget):
                 continue
             panel = getattr(module, class_name)(self.ws, self.referral_id, self)
             self.panels[title] = panel
-            self.tabs.addTab(panel, title)
+            for name in ("decided", "changed"):  # a decision or a check changes the header and the list
+                signal = getattr(panel, name, None)
+                if signal is not None:
+                    signal.connect(self._panel_changed)
+            scroller = QScrollArea()  # a tall panel scrolls inside its tab, never stretches the window
+            scroller.setWidgetResizable(True)
+            scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroller.setWidget(panel)
+            self.tabs.addTab(scroller, title)
         layout.addWidget(self.tabs, 1)
 
     def _wizard(self):
@@ -360,6 +381,10 @@ class CaseView(QWidget):
                 parts.append("<table><tr><th align='left'>Reference</th><th align='left'>Received</th>"
                              f"<th align='left'>Status</th></tr>{rows}</table>")
         return "".join(parts) or "<p><i>No subject is linked to a known person yet.</i></p>"
+
+    def _panel_changed(self, *_args) -> None:
+        self.refresh_header()
+        self.changed.emit()
 
     def reload(self) -> None:
         self.refresh_header()

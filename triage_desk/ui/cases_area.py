@@ -339,6 +339,7 @@ class CasesArea(QWidget):
             QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
             return None
         view.wizard_opened.connect(self.watch_wizard)
+        view.changed.connect(lambda: self.locked or self.model.reload())  # status, approval, checks follow
         index = self.tabs.addTab(view, view.reference)
         self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
         self.tabs.setCurrentIndex(index)
