@@ -394,3 +394,20 @@ def test_a_wrong_value_stops_next_with_a_message_naming_the_field(qtbot, officer
     assert focused() is editors["nhs_number"].edit  # the cursor is put on the wrong value
     assert "NHS number (subjects[0].nhs_number)" in wizard.step().page.group.errors["nhs_number"].text()
     wizard.close()
+
+
+def test_locking_the_screen_hides_the_wizard_and_keeps_the_draft(qtbot, officer_ws):
+    from triage_desk.ui import referral_wizard
+    from triage_desk.ui.main_window import MainWindow
+
+    window = MainWindow(officer_ws)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: getattr(window, "_drafts_offered", not hasattr(window, "cases_area")))  # none to offer
+    wizard = referral_wizard.start_new_referral(officer_ws, window)
+    qtbot.waitUntil(lambda: focused() is not None and wizard.isAncestorOf(focused()))
+    next_step(qtbot, wizard)
+    tab_through(qtbot, {"Referrer name": "Lock Testperson"})
+    window.lock("manual")
+    assert not wizard.isVisible()
+    assert stored(officer_ws, wizard.doc["id"])["doc"]["referrer"]["name"] == "Lock Testperson"

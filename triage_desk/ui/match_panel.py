@@ -11,6 +11,7 @@ import copy
 from collections.abc import Callable
 from datetime import datetime
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -147,7 +148,7 @@ class MatchPanel(QGroupBox):
                           lambda found: self._show(found, request), lambda exc: self._failed(exc, request))
 
     def _show(self, found: list, request: int) -> None:
-        if request != self._request:
+        if not shiboken6.isValid(self) or request != self._request:
             return  # an answer for what was typed before: a newer look-up is on its way
         self.candidates = found
         self.list.clear()
@@ -165,6 +166,8 @@ class MatchPanel(QGroupBox):
         self._update_buttons()
 
     def _failed(self, exc: BaseException, request: int) -> None:
+        if not shiboken6.isValid(self):
+            return  # the wizard was closed while the look-up ran
         if request == self._request:
             self.status.setText(f"The look-up failed: {exc if isinstance(exc, TriageError) else 'error'}")
         if not isinstance(exc, TriageError):

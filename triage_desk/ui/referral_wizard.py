@@ -13,6 +13,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -529,7 +530,12 @@ class ReferralWizard(QDialog):
             try:
                 self.save_now()
             except TriageError as exc:
-                self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is lost.")
+                if not getattr(self.parent(), "is_locked", lambda: False)():
+                    self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is "
+                                            "lost.")
+                    return
+                self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
+                self.parent().lock_changed.connect(self._unlocked_after_failed_save)
                 return
         self.autosave_timer.stop()
         QApplication.instance().removeEventFilter(self)
@@ -541,12 +547,21 @@ class ReferralWizard(QDialog):
         super().done(result)
 
 
+    def _unlocked_after_failed_save(self, locked: bool) -> None:
+        if not locked:
+            self.parent().lock_changed.disconnect(self._unlocked_after_failed_save)
+            self.show()
+            self.message.show_error("The draft could not be saved when the screen locked: save it now (Ctrl+S).")
+
+
 # ---- entry points for the Cases area ---------------------------------------------------------------
 def _open(wizard: ReferralWizard) -> ReferralWizard:
     _open_wizards.add(wizard)
     wizard.show()
     wizard.raise_()
     wizard.activateWindow()
+    # Again once the menu or dialog that opened it has closed, so the keyboard lands in the wizard.
+    QTimer.singleShot(0, lambda: shiboken6.isValid(wizard) and wizard.isVisible() and wizard.activateWindow())
     return wizard
 
 
