@@ -60,7 +60,8 @@ def describe(c: matching.Candidate, received_at: datetime) -> tuple[str, int]:
     if c.nhs_number and c.nhs_number.isdigit():
         lines[0] += f"  -  NHS {c.nhs_number}"
     if c.referrals:
-        shown = ", ".join(f"{r['reference']} ({r['received_at'][:10]}, {r['status']})" for r in c.referrals[:4])
+        shown = ", ".join(f"{r['reference']} ({_date(r['received_at'][:10]).removeprefix('born ')}, {r['status']})"
+                          for r in c.referrals[:4])
         more = f" and {len(c.referrals) - 4} more" if len(c.referrals) > 4 else ""
         lines.append(f"Referrals: {shown}{more}")
     else:
@@ -84,7 +85,8 @@ class MatchPanel(QGroupBox):
         self.list = QListWidget()
         self.list.setAccessibleName("Possible existing people")
         self.list.setWordWrap(True)
-        self.list.setMinimumHeight(120)
+        self.list.setMinimumHeight(90)
+        self.list.setMaximumHeight(180)
         self.list.currentRowChanged.connect(self._update_buttons)
         self.link_button = QPushButton("&Link: same person")
         self.link_button.setAccessibleName("Link: this is the same person")
