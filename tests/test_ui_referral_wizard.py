@@ -340,12 +340,17 @@ def test_autosave_every_30_seconds_while_there_are_unsaved_changes(qtbot, office
     wizard.flow.clock = lambda: now[0]
     wizard.flow.last_saved = 0.0
     tab_through(qtbot, {"How it was received": "Phone"})
+    assert wizard.status.text() == "Unsaved changes"
     wizard.autosave_timer.timeout.emit()  # a timer tick before 30 s: nothing is written
     assert stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("channel") is None
     now[0] = 31.0
     wizard.autosave_timer.timeout.emit()
     qtbot.waitUntil(lambda: stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("channel") == "phone")
     assert stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("confirmation_due")  # computed, saved too
+    type_value(qtbot, tab_to(qtbot, "Referral source (DfE code)"), "Schools")
+    press(qtbot, Qt.Key.Key_S, CTRL)  # save now
+    qtbot.waitUntil(lambda: stored(officer_ws, wizard.doc["id"])["doc"]["contact"].get("referral_source") == "2A")
+    qtbot.waitUntil(lambda: wizard.status.text().startswith("Draft saved"))
     wizard.close()
 
 

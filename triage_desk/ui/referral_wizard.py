@@ -576,6 +576,17 @@ def resume(ws, referral_id: str, parent: QWidget | None = None) -> ReferralWizar
     return _open(ReferralWizard(ws, doc, step, parent))
 
 
+def _local(moment) -> str:
+    """A stored UTC time as the officer's local (Europe/London) time."""
+    from datetime import UTC
+
+    from triage_desk.referral_rows import LONDON
+
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+
 class DraftOfferDialog(QDialog):
     """After sign-in: "You have unfinished referrals" with Resume / Later."""
 
@@ -586,8 +597,8 @@ class DraftOfferDialog(QDialog):
         self.list = QListWidget()
         self.list.setAccessibleName("Unfinished referrals")
         for d in drafts:
-            when = d.updated_at.strftime("%d/%m/%Y %H:%M") if d.updated_at else ""
-            item = QListWidgetItem(f"{d.reference}  {d.subject_name or '(no subject yet)'}  - last saved {when} UTC")
+            when = _local(d.updated_at)
+            item = QListWidgetItem(f"{d.reference}  {d.subject_name or '(no subject yet)'}  - last saved {when}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
