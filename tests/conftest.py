@@ -3,7 +3,9 @@ temporary encrypted workspace with synthetic users. No real people anywhere."""
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 
 import keyring
@@ -35,6 +37,38 @@ class MemoryKeyring(KeyringBackend):
         if (service, username) not in self.store:
             raise PasswordDeleteError("not stored")
         del self.store[(service, username)]
+
+
+def _qt_app():
+    if "PySide6.QtWidgets" not in sys.modules:
+        return None
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Background workers (case list pages, matching, exports) finish and deliver before the test's
+    fixtures close the workspace under them."""
+    yield
+    if _qt_app() is not None:
+        from triage_desk.ui.tasks import wait_for_workers
+
+        wait_for_workers()
+
+
+@pytest.fixture(autouse=True)
+def qt_quiet_between_tests():
+    """Collect one test's Qt wrappers at a known point, with no worker running, not during the next test."""
+    yield
+    app = _qt_app()
+    if app is not None:
+        from triage_desk.ui.tasks import wait_for_workers
+
+        wait_for_workers()
+        gc.collect()
+        app.processEvents()
 
 
 @pytest.fixture(autouse=True)

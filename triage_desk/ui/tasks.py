@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+WORKER_NAME = "triage-desk-worker"
 _alive: set[_Relay] = set()  # keep relays alive until their result has been delivered
 
 
@@ -20,10 +21,16 @@ class _Relay(QObject):
     def __init__(self, on_done: Callable | None, on_error: Callable | None):
         super().__init__()
         self._on_done, self._on_error = on_done, on_error
+        self.thread: threading.Thread | None = None
         self.finished.connect(self._deliver)
 
     @Slot(object, object)
     def _deliver(self, result, exc) -> None:
+        # The worker emitted as its very last act; wait for it to unwind so that its reference to this
+        # relay is gone and the relay (a QObject of the GUI thread) is destroyed here, never in the worker.
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
         _alive.discard(self)
         if exc is None:
             if self._on_done is not None:
@@ -48,9 +55,19 @@ def run_in_background(fn: Callable[[], object], on_done: Callable[[object], None
         else:
             relay.finished.emit(result, None)
 
-    thread = threading.Thread(target=work, name="triage-desk-worker", daemon=True)
+    thread = threading.Thread(target=work, name=WORKER_NAME, daemon=True)
+    relay.thread = thread
     thread.start()
     return thread
+
+
+def wait_for_workers(timeout: float = 30.0) -> None:
+    """Let every worker finish and deliver (tests call this between tests; closing the app may too)."""
+    from PySide6.QtCore import QCoreApplication
+
+    for thread in [t for t in threading.enumerate() if t.name == WORKER_NAME]:
+        thread.join(timeout)
+    QCoreApplication.processEvents()
 
 
 def prewarm() -> None:
