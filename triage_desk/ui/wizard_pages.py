@@ -155,7 +155,7 @@ class ReviewPage(QWidget):
         self.summary.setReadOnly(True)
         self.summary.setTabChangesFocus(True)
         self.summary.setAccessibleName("Summary of the referral")
-        self.submit_button = QPushButton("S&ubmit referral")
+        self.submit_button = QPushButton("Submit referral (Ctrl+Enter)")  # Alt+U is the window's Submit
         self.submit_button.setAccessibleName("Submit referral")
         self.submit_button.setAutoDefault(False)
         self.submit_button.clicked.connect(self.submit_requested)
