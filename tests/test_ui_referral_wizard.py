@@ -329,9 +329,14 @@ def test_withdrawing_consent_adds_a_record_and_keeps_the_history(qtbot, officer_
     page = wizard.step().page
     assert page.records.count() == 2 and "Withdrawn" in page.records.item(1).text()
     assert "Given" in page.records.item(0).text()  # history stays visible
+    tab_to(qtbot, "Add item to withhold")
+    press(qtbot, Qt.Key.Key_Space)
+    tab_through(qtbot, {"Information to withhold from the family": "The new address",
+                        "Why it must be withheld": "It would put the child at risk"})
     wizard.close()
-    saved = stored(officer_ws, wizard.doc["id"])["doc"]["consent"]["records"]
-    assert [r["state"] for r in saved] == ["given", "withdrawn"]
+    saved = stored(officer_ws, wizard.doc["id"])["doc"]["consent"]
+    assert [r["state"] for r in saved["records"]] == ["given", "withdrawn"]
+    assert saved["withhold"] == [{"what": "The new address", "why": "It would put the child at risk"}]
 
 
 def test_autosave_every_30_seconds_while_there_are_unsaved_changes(qtbot, officer_ws):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.form_page import FIELD_ERROR_STYLE, FieldGroup, chain, choices
+from triage_desk.ui.form_page import FIELD_ERROR_STYLE, FieldGroup, RepeatPage, chain, choices
 from triage_desk.ui.widgets import ErrorLabel
 
 YES_NO_BOOL = [(True, "Yes"), (False, "No")]
@@ -200,7 +200,7 @@ class ConsentEditor(QWidget):
         self.records.setAccessibleName("Consent records")
         self.records.setWordWrap(True)
         self.records.setMinimumHeight(70)
-        self.records.setMaximumHeight(150)
+        self.records.setMaximumHeight(110)
         self.records.currentRowChanged.connect(self._update_buttons)
         self.add_button = QPushButton("&Add consent record…")
         self.add_button.setAccessibleName("Add consent record")
@@ -229,14 +229,18 @@ class ConsentEditor(QWidget):
         other_layout = QVBoxLayout(other)
         self.section_group = FieldGroup(section.get("fields") or [], form)  # the form's own consent fields
         self.section_group.changed.connect(self.changed)
-        self.withhold_group = FieldGroup([
-            _f("what", "Information to withhold from the family", "multiline", "no"),
-            _f("why", "Why it must be withheld", "multiline", "no",
-               help_="Required when something is withheld: for example it would put the child at risk."),
-        ], form)
-        self.withhold_group.changed.connect(self._withhold_edited)
+        # Each item: what must not be shared with the family, and why (a list: Add / Edit / Remove).
+        self.withhold = RepeatPage(ws, {"id": "withhold", "path": "withhold", "repeat": True, "item_id": False,
+                                        "title": "Information to withhold from the family",
+                                        "item_noun": "item to withhold", "item_label": "{what}", "fields": [
+            _f("what", "Information to withhold from the family", "multiline", "yes"),
+            _f("why", "Why it must be withheld", "multiline", "yes",
+               help_="For example: it would put the child at risk, or could prejudice a police investigation."),
+        ]}, form)
+        self.withhold.add_button.setText("Add &item to withhold")  # Alt+A adds a consent record
+        self.withhold.changed.connect(self._withhold_edited)
         other_layout.addWidget(self.section_group)
-        other_layout.addWidget(self.withhold_group)
+        other_layout.addWidget(self.withhold)
         layout.addWidget(other)
         layout.addStretch(1)
 
@@ -254,9 +258,7 @@ class ConsentEditor(QWidget):
         consent = self.consent()
         self._build_informed()
         self.section_group.bind(consent, doc)
-        withhold = consent.get("withhold") or []
-        self._withhold = dict(withhold[0]) if withhold and isinstance(withhold[0], dict) else {}
-        self.withhold_group.bind(self._withhold, doc)
+        self.withhold.load(consent)  # edits consent["withhold"] in place
         self._refill()
         chain(self.input_widgets())
 
@@ -269,7 +271,8 @@ class ConsentEditor(QWidget):
     def input_widgets(self) -> list[QWidget]:
         informed = self.informed_group.input_widgets() if self.informed_group else []
         return [*informed, self.records, self.add_button, self.withdraw_button,
-                *self.section_group.input_widgets(), *self.withhold_group.input_widgets()]
+                *self.section_group.input_widgets(), self.withhold.items, self.withhold.add_button,
+                self.withhold.edit_button, self.withhold.remove_button, *self.withhold.group.input_widgets()]
 
     def first_input(self) -> QWidget | None:
         return self.input_widgets()[0]
@@ -281,8 +284,8 @@ class ConsentEditor(QWidget):
         if self.informed_group is not None:
             self.informed_group.show_problems({k.removeprefix("informed."): v for k, v in problems.items()
                                                if k.startswith("informed.")})
-        withhold = [v for k, v in problems.items() if k.startswith("withhold")]
-        self.withhold_group.show_problems({"what": withhold[0]} if withhold else {})
+        self.withhold.show_problems({k.removeprefix("withhold").lstrip("."): v for k, v in problems.items()
+                                     if k.startswith("withhold")})
         rest = [v for k, v in problems.items() if k == "records" or k.startswith("records.")]
         self.records_message.setText("\n".join(rest))
         self.records_message.setVisible(bool(rest))
@@ -291,7 +294,7 @@ class ConsentEditor(QWidget):
         if path.startswith("informed.") and self.informed_group is not None:
             return self.informed_group.focus_path(path.removeprefix("informed."))
         if path.startswith("withhold"):
-            return self.withhold_group.focus_path("what")
+            return self.withhold.focus_path(path.removeprefix("withhold").lstrip("."))
         if self.section_group.focus_path(path):
             return True
         head, _, rest = path.partition(".")
@@ -333,11 +336,8 @@ class ConsentEditor(QWidget):
 
     def _withhold_edited(self) -> None:
         consent = self.consent()
-        rest = (consent.get("withhold") or [])[1:]
-        first = {k: v for k, v in self._withhold.items() if v}
-        consent["withhold"] = ([first] if first else []) + rest
-        if not consent["withhold"]:
-            consent.pop("withhold")
+        if not consent.get("withhold"):
+            consent.pop("withhold", None)  # none withheld: absent, not an empty list
         self.changed.emit()
 
     def _refill(self) -> None:

@@ -89,7 +89,7 @@ def new_item(section: dict, doc: dict) -> dict:
     """A new repeat item: subjects and household people get a stable id (matching and consent use it)."""
     import uuid
 
-    item: dict = {"id": str(uuid.uuid4())}
+    item: dict = {"id": str(uuid.uuid4())} if section.get("item_id", True) else {}
     if section.get("id") == "subjects":
         item["kind"] = "adult" if doc.get("variant") == "adult" else "child"
     for field in section.get("fields") or []:
