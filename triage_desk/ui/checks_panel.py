@@ -112,6 +112,7 @@ class ResponseDialog(_Dialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("&Save response")
         self.finish()
+        self.setMinimumWidth(460)
         chain_tab_order(self.nothing_known, self.information, self.summary, ok)
 
     def action(self) -> None:
