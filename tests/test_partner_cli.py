@@ -56,6 +56,9 @@ def test_checks_request_respond_list(case, data_dir, secret_files, capsys):
     assert main(["checks", "list", ref, *_args(data_dir, secret_files)]) == 0
     text = capsys.readouterr().out
     assert "nothing known" in text and (" left" in text or "OVERDUE by" in text)
+    assert main(["checks", "cancel", ids[1], "--reason", "Asked in error", *_args(data_dir, secret_files)]) == 0
+    assert main(["checks", "overdue", *_args(data_dir, secret_files)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "no overdue checks"  # answered or cancelled
 
 
 def test_checks_without_consent_need_a_lead(workspace, data_dir, secret_files, capsys):
