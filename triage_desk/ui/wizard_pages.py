@@ -9,9 +9,11 @@ Step-page contract (every page of the referral wizard follows it):
         def store(self, doc: dict) -> None: ...      # write the page's values into doc
         def problems(self) -> list[str]: ...         # "path: plain words" - each blocks submission
 
-Optional: a class attribute `TITLE` (the step's name in the list) and `applies(doc) -> bool` (a
-step that does not apply to this referral, e.g. s42 for a child, is left out). A page whose module is
-not in this build is skipped: the wizard never shows a dead step.
+Optional: a class attribute `TITLE` (the step's name in the list), `applies(doc) -> bool` (a step
+that does not apply to this referral, e.g. s42 for a child, is left out), `first_input()` (where the
+keyboard lands when the step opens) and `input_widgets()` (the page's tab order; Tab then continues to
+the blocking list and the buttons). A page whose module is not in this build is skipped: the wizard
+never shows a dead step. Avoid Alt+N and Alt+B mnemonics on a page: the wizard keeps them for Next/Back.
 """
 
 from __future__ import annotations
