@@ -172,6 +172,16 @@ def test_admin_cannot_record_a_decision_and_drafts_cannot_be_decided(ws):
         decisions.decide(ws, draft["id"], engine, accept(engine))
 
 
+def test_a_closed_case_is_not_re_decided(ws):
+    doc = submitted(ws)
+    with ws.session() as s:
+        s.get(Referral, doc["id"]).status = "closed"
+    engine = evaluate(doc)
+    with pytest.raises(InputError, match="closed"):
+        decisions.decide(ws, doc["id"], engine, accept(engine))
+    assert row(ws, doc["id"]).status == "closed"
+
+
 def test_submit_with_a_proposal_records_the_decision(ws):
     doc = complete(intake.new_draft(ws), subject(surname="Proposewell"), received_at="2026-11-20T10:00")
     doc["concerns"]["indicators"] = ["parenting.inconsistent_routines"]

@@ -125,6 +125,8 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             raise InputError(f"referral: no referral with id {referral_id}")
         if referral.status == "draft":
             raise InputError("referral: submit the referral before recording a decision")
+        if referral.status == "closed":
+            raise InputError("referral: the case is closed; reopen it before recording a new decision")
         for old in s.execute(select(Decision).where(Decision.referral_id == referral_id,
                                                     Decision.superseded.is_(False))).scalars():
             old.superseded = True
