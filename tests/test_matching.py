@@ -52,6 +52,14 @@ def test_an_unrelated_person_is_not_offered(workspace, known):
     assert _find(workspace, surname="", forenames="") == []
 
 
+def test_an_unknown_nhs_number_matches_nobody(workspace, known):
+    unknown = subject("Quillmore", "Ysolde", "2019-04-04", postcode="ZY7 7QQ")
+    unknown["nhs_number"] = "not_known"
+    intake.submit(workspace, complete(intake.new_draft(workspace), unknown, received_at="2026-02-01T09:00"))
+    assert _find(workspace, surname="Orlmarsh", forenames="Nox", nhs_number="not_known") == []
+    assert matching.normalise_nhs("not_known") is None and matching.normalise_nhs("943 476 5919") == "9434765919"
+
+
 def test_fts_syntax_in_typed_names_is_harmless(workspace, known):
     assert _find(workspace, surname='Kest"holt OR *', forenames="NEAR(") is not None
 

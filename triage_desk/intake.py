@@ -132,8 +132,8 @@ def _person_from_subject(s, subject: dict) -> Person:
     if s.get(Person, pid) is not None:
         return s.get(Person, pid)
     dob = matching._dob(subject.get("dob"))
-    nhs = subject.get("nhs_number") if isinstance(subject.get("nhs_number"), str) else None
-    person = Person(id=pid, surname=surname, forenames=forenames, nhs_number=(nhs or "").replace(" ", "") or None,
+    person = Person(id=pid, surname=surname, forenames=forenames, nhs_number=matching.normalise_nhs(
+                        subject.get("nhs_number")),
                     dob=datetime.fromisoformat(dob).date() if dob else None,
                     postcode=matching.normalise_postcode(address.get("postcode")), created_at=utcnow(),
                     **matching.person_keys(surname, forenames))

@@ -43,6 +43,14 @@ def normalise_postcode(value: str | None) -> str | None:
     return f"{pc[:-3]} {pc[-3:]}"
 
 
+def normalise_nhs(value) -> str | None:
+    """Ten digits, or None: "not_known", blanks and malformed numbers never match anybody."""
+    if not isinstance(value, str):
+        return None
+    digits = re.sub(r"\s", "", value)
+    return digits if re.fullmatch(r"\d{10}", digits) else None
+
+
 def phonetic(name: str | None) -> str:
     """Metaphone of the first word of a name ('' when none)."""
     words = _WORD.findall(name or "")
@@ -149,8 +157,7 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     if surname in ("not_known", "not_applicable"):
         surname = ""
     dob = _dob(subject.get("dob"))
-    nhs = subject.get("nhs_number") if isinstance(subject.get("nhs_number"), str) else None
-    nhs = re.sub(r"\s", "", nhs) if nhs else None
+    nhs = normalise_nhs(subject.get("nhs_number"))
     address = subject.get("address") if isinstance(subject.get("address"), dict) else {}
     postcode = normalise_postcode(address.get("postcode"))
     if not (surname or forenames or nhs):

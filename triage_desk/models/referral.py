@@ -25,6 +25,7 @@ class Referral(Base):
         Index("ix_referral_rag_received", "rag", "received_at", "id"),
         Index("ix_referral_agency_received", "referrer_agency", "received_at", "id"),
         Index("ix_referral_due", "decision_due", "id"),
+        Index("ix_referral_rag_due", "rag", "decision_due", "id"),  # "red cases by deadline" at 1M rows
         Index("ix_referral_subject", "subject_sort", "id"),
     )
 
