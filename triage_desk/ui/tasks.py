@@ -49,11 +49,13 @@ def run_in_background(fn: Callable[[], object], on_done: Callable[[object], None
 
     def work() -> None:
         try:
-            result = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never swallowed
-            relay.finished.emit(None, exc)
-        else:
-            relay.finished.emit(result, None)
+            result, exc = fn(), None
+        except BaseException as error:  # noqa: BLE001 - handed to the GUI thread, never swallowed
+            result, exc = None, error
+        try:
+            relay.finished.emit(result, exc)
+        except RuntimeError:  # the application has already quit: nobody is left to tell
+            pass
 
     thread = threading.Thread(target=work, name=WORKER_NAME, daemon=True)
     relay.thread = thread
