@@ -79,7 +79,7 @@ class DecisionPanel(QWidget):
         self.reasons.setAccessibleName("Engine reasons")
         self.reasons.setWordWrap(True)
         self.reasons.setMaximumHeight(140)
-        reasons_label = QLabel("&Reasons given by the engine:")
+        reasons_label = QLabel("Reasons &given by the engine:")
         reasons_label.setBuddy(self.reasons)
         layout.addWidget(reasons_label)
         layout.addWidget(self.reasons)
@@ -87,7 +87,7 @@ class DecisionPanel(QWidget):
         self.history.setWordWrap(True)
         layout.addWidget(self.history)
 
-        self.redecide = QPushButton("Record a &new decision…")
+        self.redecide = QPushButton("Record a ne&w decision…")
         self.redecide.setAccessibleName("Record a new decision (supersedes the current one)")
         self.redecide.clicked.connect(lambda: self._show_form(True))
         self.form = RoutingStep(ws)

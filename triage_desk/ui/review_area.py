@@ -61,7 +61,7 @@ class ReviewArea(QWidget):
         queue_label = QLabel("&Waiting for approval:")
         queue_label.setBuddy(self.queue)
         self.count = make_plain(QLabel(""))
-        self.refresh_button = QPushButton("Re&fresh")
+        self.refresh_button = QPushButton("Reloa&d")
         self.refresh_button.clicked.connect(self.reload)
 
         self.title = make_plain(heading("", 2), selectable=True)

@@ -144,9 +144,10 @@ class RoutingStep(QWidget):
         final_box = QGroupBox("Final decision")
         ff = QFormLayout(final_box)
         ff.addRow(self.override)
-        for text, field in (("Final &level:", self.level), ("Final &outcomes:", self.outcomes),
-                            ("&NFA reason:", self.nfa_reason), ("&Rationale:", self.rationale),
-                            ("&Evidence:", self.evidence)):
+        # mnemonics avoid the wizard's (B, N, D, U, C) and the main window's (F, A, H, C, R)
+        for text, field in (("Final &level:", self.level), ("Final outco&mes:", self.outcomes),
+                            ("NFA r&eason:", self.nfa_reason), ("Ra&tionale:", self.rationale),
+                            ("E&vidence:", self.evidence)):
             label = QLabel(text)
             label.setBuddy(field)
             ff.addRow(label, field)
