@@ -59,3 +59,32 @@ def test_matching_finds_a_demo_child_by_a_misspelt_name(workspace):
                  "dob": p.dob.isoformat()}
         found = matching.find_candidates(s, typed)
     assert found and found[0].person_id == p.id and found[0].referrals
+
+
+def test_demo_levels_agree_with_the_engine_and_leads_have_decisions_to_review(workspace):
+    from triage_desk import decisions
+    from triage_desk.forms import document, threshold
+
+    demo.ensure_demo_data(workspace, n=300)
+    with workspace.session() as s:
+        rows = s.execute(select(Referral).where(Referral.status != "draft")).scalars().all()
+        for row in rows:  # the case list's level is what the engine says when the case is opened
+            assert threshold.evaluate(json.loads(row.document), now=row.received_at)["suggested_level"] \
+                == row.suggested_level, row.reference
+        queue = decisions.pending(s)
+        decided = [r for r in rows if r.status == "decided"]
+        assert queue and all(d.overridden and d.rationale for d in queue)
+        assert all(decisions.current(s, r.id) is not None for r in decided[:20])
+        for d in queue:
+            row = s.get(Referral, d.referral_id)
+            assert row.approval == "pending" and row.final_level == d.final_level
+            document.load_document(row.document)  # the decision section is schema-valid
+    workspace.user = next(u for u in _users(workspace) if u.role == "lead")
+    assert decisions.approve(workspace, queue[0].id, True).approval == "approved"
+
+
+def _users(ws):
+    from triage_desk.models import User
+
+    with ws.session() as s:
+        return s.execute(select(User)).scalars().all()

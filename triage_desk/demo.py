@@ -134,6 +134,15 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
     }
 
 
+def _indicators(rng, pools: dict, population: str, level: int) -> list[str]:
+    """One indicator at `level` and up to two from the levels below (never three domains at level 2)."""
+    chosen = [rng.choice(pools[(population, level)])]
+    below = [i for lv in range(1, level) for i in pools[(population, lv)] if not (level == 2 and lv == 2)]
+    if below:
+        chosen += rng.sample(below, min(len(below), rng.randrange(0, 3)))
+    return chosen
+
+
 def _weighted(rng, table):
     return rng.choices([t[:-1] for t in table], weights=[t[-1] for t in table])[0]
 
@@ -144,7 +153,10 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     from triage_desk.forms.threshold import default_context
 
     cat = default_context().catalogue
-    pools = {p: [i.id for i in cat.for_population(p)] for p in ("child", "adult")}
+    # Indicators by population and level (hard triggers only at level 4), so the stored level is the one
+    # the engine gives for the document: no escalation, no trigger below level 4.
+    pools = {(p, lv): [i.id for i in cat.for_population(p) if i.level == lv and (lv == 4 or not i.trigger)]
+             for p in ("child", "adult") for lv in (1, 2, 3, 4)}
     t0 = time.perf_counter()
     with ws.session() as s:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
@@ -243,10 +255,9 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
         counters[when.year] = counters.get(when.year, 0) + 1
         ref = f"TD-{when.year:04d}-{counters[when.year]:06d}"
         rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        pool = pools["adult" if hh.adult_subject else "child"]
-        doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
-                        rng.sample(pool, rng.randrange(1, 5)), rr)
         level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
+        doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
+                        _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr)
         rag = None if status == "draft" else ("red" if level == 4 else ("amber" if level == 3 else "green"))
         due = None if status == "draft" else matching.sql_datetime(when + timedelta(hours=24))
         names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
@@ -271,4 +282,60 @@ def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
     if existing >= n:
         return 0
-    return bulk_generate(ws, n - existing, seed)["referrals"]
+    added = bulk_generate(ws, n - existing, seed)["referrals"]
+    add_demo_decisions(ws, seed=seed)
+    return added
+
+
+DEMO_DECIDER = "demo.officer"  # a synthetic officer: any practice lead may approve these decisions
+
+
+def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
+    """Recorded threshold decisions for the newest decided demo referrals that have none: most agree with
+    the engine; every fourth is an override with a rationale, and the newest overrides still wait for a
+    practice lead, so the Review area has work in it."""
+    import json
+
+    from sqlalchemy import exists
+
+    from triage_desk import decisions
+    from triage_desk.forms import threshold
+    from triage_desk.models import Decision
+
+    rng = random.Random(seed)
+    with ws.session() as s:
+        rows = s.execute(select(Referral).where(
+            Referral.status == "decided", ~exists().where(Decision.referral_id == Referral.id))
+            .order_by(Referral.received_at.desc()).limit(limit)).scalars().all()
+        for i, row in enumerate(rows):
+            doc = json.loads(row.document)
+            engine = threshold.evaluate(doc, now=row.received_at)
+            level = engine["suggested_level"]
+            override = i % 4 == 1
+            final = max(1, min(4, level + rng.choice((-1, 1)))) if override else level
+            if final == level:
+                override = False
+            outcomes = engine["outcomes"] if not override else (["EH"] if final == 2 else ["S17"] if final == 3
+                                                                  else ["STRAT"] if final == 4 else ["UNIV"])
+            when = row.received_at + timedelta(hours=rng.randint(1, 7))
+            approval = (decisions.APPROVAL_PENDING if override and i < limit // 2
+                        else decisions.APPROVED if override else decisions.APPROVAL_NOT_NEEDED)
+            decision = Decision(
+                referral_id=row.id, engine_json=json.dumps(engine, sort_keys=True), engine_level=level,
+                engine_outcomes=json.dumps(sorted(engine["outcomes"])), final_level=final,
+                final_outcomes=json.dumps(sorted(outcomes)), direction="up" if final > level else
+                "down" if final < level else "same", overridden=override,
+                rationale="Synthetic demo rationale: the referrer's account and the history point to a "
+                          "different level than the indicators alone." if override else None,
+                requires=json.dumps(["practice-lead approval of the override"] if override else []),
+                decided_by=DEMO_DECIDER, decided_role=Role.OFFICER.value, decided_at=when, superseded=False,
+                approval=approval, approved_by="demo" if approval == decisions.APPROVED else None,
+                approved_at=when + timedelta(hours=2) if approval == decisions.APPROVED else None)
+            s.add(decision)
+            s.flush()
+            row.final_level, row.approval = final, approval
+            doc["decision"] = decisions.as_document(decision)
+            row.document = store_text(doc)
+        if rows:
+            audit.record(s, ws.actor, "demo.decisions", "workspace", None, count=len(rows))
+    return len(rows)

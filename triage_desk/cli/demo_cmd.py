@@ -69,8 +69,9 @@ def run(args) -> int:
 
         stats = demo.bulk_generate(ws, args.referrals, args.seed,
                                    progress=progress if args.referrals >= 50000 else None)
+        stats["decisions"] = demo.add_demo_decisions(ws, seed=args.seed)
     finally:
         ws.close()
     print(f"Added {stats['referrals']:,} synthetic referrals ({stats['people']:,} people) in {stats['seconds']:.1f} s "
-          f"({stats['per_second']:,} referrals/s)")
+          f"({stats['per_second']:,} referrals/s); {stats['decisions']} recorded decisions")
     return 0
