@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.widgets import ErrorLabel, add_row, busy_cursor, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, busy_cursor, chain_tab_order, heading, make_plain, note
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -83,13 +83,8 @@ class _Dialog(QDialog):
         raise NotImplementedError
 
     def _submit(self) -> None:
-        try:
-            with busy_cursor():
-                self.action()
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.accept()
+        if attempt(self.error, self.action):
+            self.accept()
 
 
 class ResponseDialog(_Dialog):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.widgets import ErrorLabel, add_row, busy_cursor, chain_tab_order, heading, line_edit, note
+from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, chain_tab_order, heading, line_edit, note
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
 
@@ -101,13 +101,8 @@ class PartnerEditDialog(QDialog):
     def _submit(self) -> None:
         from triage_desk import checks
 
-        try:
-            with busy_cursor():
-                checks.save_partner(self.ws, self.pid.text().strip(), **self.values())
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.accept()
+        if attempt(self.error, lambda: checks.save_partner(self.ws, self.pid.text().strip(), **self.values())):
+            self.accept()
 
 
 class PartnerDirectoryDialog(QDialog):

@@ -22,7 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import InputError, TriageError
-from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, busy_cursor, chain_tab_order, heading, line_edit
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    add_row,
+    attempt,
+    chain_tab_order,
+    heading,
+    line_edit,
+)
 
 ROLES = (("officer", "Front-door officer"), ("lead", "Practice lead"), ("admin", "Administrator"))
 
@@ -65,13 +73,8 @@ class _FormDialog(QDialog):
         raise NotImplementedError
 
     def _submit(self) -> None:
-        try:
-            with busy_cursor():
-                self.action()
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.accept()
+        if attempt(self.error, self.action):
+            self.accept()
 
 
 class AddUserDialog(_FormDialog):

@@ -161,6 +161,20 @@ def busy_cursor() -> Iterator[None]:
         QApplication.restoreOverrideCursor()
 
 
+def attempt(error, action) -> bool:
+    """Run a dialog's `action()` with a busy cursor. A TriageError is shown in the dialog's `error`
+    label and False returned, so the dialog stays open with what the user typed."""
+    from triage_desk.errors import TriageError
+
+    try:
+        with busy_cursor():
+            action()
+    except TriageError as exc:
+        error.show_error(str(exc))
+        return False
+    return True
+
+
 def passphrase_feedback(text: str, minimum: int = 10) -> tuple[int, str]:
     """(score 0-4, words) for the strength meter. The hard rule lives in the core
     (vault.check_passphrase_strength); this only nudges towards long, varied passphrases."""
