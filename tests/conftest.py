@@ -39,6 +39,30 @@ class MemoryKeyring(KeyringBackend):
         del self.store[(service, username)]
 
 
+# CI is a loaded 2-core machine: a window may take more than pytest-qt's 5 s default to appear or
+# answer. Waits still end as soon as their condition holds; only a real hang costs the longer time.
+QT_WAIT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def patient_qtbot(monkeypatch):
+    if "pytestqt.qtbot" not in sys.modules:
+        yield
+        return
+    from pytestqt.qtbot import QtBot
+
+    for name in ("waitUntil", "waitActive", "waitExposed", "waitSignal", "waitSignals", "waitCallback"):
+        original = getattr(QtBot, name)
+
+        def patient(self, *args, _original=original, **kwargs):
+            if kwargs.get("timeout", 5000) == 5000:
+                kwargs["timeout"] = QT_WAIT_MS
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(QtBot, name, patient)
+    yield
+
+
 def _qt_app():
     if "PySide6.QtWidgets" not in sys.modules:
         return None
