@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.referral_cmd",
     "triage_desk.cli.catalogue_cmd",
     "triage_desk.cli.assess_cmd",
+    "triage_desk.cli.rescore_cmd",
     "triage_desk.cli.export_cmd",
     "triage_desk.cli.verify_cmd",
     "triage_desk.cli.trust_cmd",
