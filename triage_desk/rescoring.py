@@ -10,6 +10,7 @@ are in flight, so memory stays flat however large the database is).
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -90,7 +91,11 @@ def _rescore(ws, catalogue_path, rules_path, workers, limit) -> Iterator[Rescore
         for rows in _chunks(ws, limit):
             yield from _score_chunk(rows)
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(catalogue_path, rules_path)) as pool:
+    # Never plain fork: the caller may be the GUI, with Qt and SQLCipher threads whose locks a child would copy.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(catalogue_path, rules_path)) as pool:
         pending = []
         for rows in _chunks(ws, limit):
             pending.append(pool.submit(_score_chunk, rows))
