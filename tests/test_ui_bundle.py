@@ -282,7 +282,7 @@ def test_good_bundle_from_another_workstation_trust_then_import_shows_difference
     from PySide6.QtWidgets import QMessageBox
 
     from triage_desk import referral_io
-    from triage_desk.ui.bundle_view import ImportDialog
+    from triage_desk.ui.import_dialog import ImportDialog
 
     monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a: None))
     path = tmp_path / "case.tdcase"
@@ -385,7 +385,7 @@ def test_dialogs_are_keyboard_and_screen_reader_friendly(qtbot, workspace, case,
 
     from triage_desk.bundle.importer import plan_import
     from triage_desk.bundle.verify import open_bundle
-    from triage_desk.ui import bundle_view, export_dialog, trust_dialog
+    from triage_desk.ui import bundle_view, export_dialog, import_dialog, trust_dialog
 
     path = tmp_path / "case.zip"
     export_file(workspace, case[1], path, unencrypted=True)
@@ -394,7 +394,7 @@ def test_dialogs_are_keyboard_and_screen_reader_friendly(qtbot, workspace, case,
         "export": lambda: export_dialog.ExportDialog(workspace, case[1]),
         "open": lambda: bundle_view.OpenBundleDialog(workspace, path),
         "report": lambda: bundle_view.BundleReportDialog(workspace, bundle),
-        "import": lambda: bundle_view.ImportDialog(workspace, plan_import(workspace, bundle)),
+        "import": lambda: import_dialog.ImportDialog(workspace, plan_import(workspace, bundle)),
         "case_view": lambda: bundle_view.CaseViewDialog(case[1], bundle.pdf),
         "trust": lambda: trust_dialog.TrustDialog(workspace),
         "add_signer": lambda: trust_dialog.AddSignerDialog(workspace),
