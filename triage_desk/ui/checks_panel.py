@@ -11,13 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -26,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -35,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, busy_cursor, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
+from triage_desk.ui.widgets import ErrorLabel, busy_cursor, chain_tab_order, heading, make_plain, note
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -46,200 +41,6 @@ CONSENT_TEXT = {
     "not_sought": "Consent to agency checks: not sought. Checks need a practice lead's recorded decision.",
     "unknown": "Consent to agency checks: not recorded. Checks need a practice lead's recorded decision.",
 }
-
-
-def _when(iso: str | None) -> str:
-    return iso.replace("T", " ") if iso else ""
-
-
-def _text_box(name: str, placeholder: str = "") -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setAccessibleName(name)
-    box.setPlaceholderText(placeholder)
-    box.setTabChangesFocus(True)  # keyboard users can leave the box with Tab
-    box.setMinimumHeight(70)
-    return box
-
-
-class _Dialog(QDialog):
-    """A small modal form; `action()` calls the service and may raise; errors stay in the dialog."""
-
-    def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-        self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(20, 18, 20, 14)
-        self.body.addWidget(heading(title, 2))
-
-    def finish(self) -> None:
-        self.body.addWidget(self.error)
-        self.body.addWidget(self.buttons)
-
-    def action(self) -> None:
-        raise NotImplementedError
-
-    def _submit(self) -> None:
-        if attempt(self.error, self.action):
-            self.accept()
-
-
-class ResponseDialog(_Dialog):
-    """A partner's answer: "nothing known" or a summary of what they hold."""
-
-    def __init__(self, ws, check: dict, parent=None):
-        super().__init__("Record response", parent)
-        self.ws, self.check = ws, check
-        self.body.addWidget(make_plain(QLabel(f"{check['partner_name']}, requested {_when(check['requested_at'])}")))
-        self.nothing_known = QRadioButton("&Nothing known to this partner")
-        self.nothing_known.setAccessibleName("Nothing known")
-        self.information = QRadioButton("The partner &holds information:")
-        self.information.setAccessibleName("Partner holds information")
-        self.information.setChecked(True)
-        self.summary = _text_box("Summary of what the partner holds", "What the partner holds, in brief")
-        self.nothing_known.toggled.connect(lambda on: self.summary.setPlaceholderText(
-            "Optional note" if on else "What the partner holds, in brief"))
-        for w in (self.nothing_known, self.information, self.summary):
-            self.body.addWidget(w)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("&Save response")
-        self.finish()
-        self.setMinimumWidth(460)
-        chain_tab_order(self.nothing_known, self.information, self.summary, ok)
-
-    def action(self) -> None:
-        from triage_desk import checks
-
-        checks.record_response(self.ws, self.check["id"], nothing_known=self.nothing_known.isChecked(),
-                               summary=self.summary.toPlainText())
-
-
-class CancelDialog(_Dialog):
-    def __init__(self, ws, check: dict, parent=None):
-        super().__init__("Cancel check", parent)
-        self.ws, self.check = ws, check
-        self.body.addWidget(make_plain(QLabel(f"{check['partner_name']}, requested {_when(check['requested_at'])}")))
-        form = QFormLayout()
-        self.reason = _text_box("Reason for cancelling")
-        self.reason.setMinimumHeight(50)
-        add_row(form, "&Reason:", self.reason)
-        self.body.addLayout(form)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Cancel &check")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Keep it")
-        self.finish()
-
-    def action(self) -> None:
-        from triage_desk import checks
-
-        checks.cancel_check(self.ws, self.check["id"], self.reason.toPlainText())
-
-
-class SharingDecisionDialog(_Dialog):
-    """The seven golden rules as a checklist (each answered yes or no), shared yes/no, reason, lawful basis."""
-
-    def __init__(self, ws, referral_id: str, partners: list, parent=None, partner_id: str | None = None):
-        from triage_desk import checks
-
-        super().__init__("Record sharing decision", parent)
-        self.ws, self.referral_id = ws, referral_id
-        form = QFormLayout()
-        self.partner = QComboBox()
-        self.partner.setAccessibleName("Partner")
-        self.partner.addItem("Choose the partner…", None)
-        for p in partners:
-            self.partner.addItem(p.name, p.id)
-        if partner_id is not None:
-            self.partner.setCurrentIndex(max(0, self.partner.findData(partner_id)))
-        add_row(form, "&Partner:", self.partner)
-        self.body.addLayout(form)
-
-        rules_box = QGroupBox("The seven golden rules of information sharing: answer each one")
-        grid = QGridLayout(rules_box)
-        grid.setColumnStretch(0, 1)
-        self.rule_groups: dict[str, QButtonGroup] = {}
-        self.rule_buttons: dict[str, tuple[QRadioButton, QRadioButton]] = {}
-        order: list[QWidget] = [self.partner]
-        for row, rule in enumerate(checks.golden_rules()):
-            label = QLabel(f"{row + 1}. {rule.text}")
-            label.setWordWrap(True)
-            label.setToolTip(rule.help)
-            label.setWhatsThis(rule.help)
-            yes, no = QRadioButton("Yes"), QRadioButton("No")
-            yes.setAccessibleName(f"Rule {row + 1} yes: {rule.text}")
-            no.setAccessibleName(f"Rule {row + 1} no: {rule.text}")
-            yes.setAccessibleDescription(rule.help)
-            yes.setWhatsThis(rule.help)
-            yes.setToolTip(rule.help)
-            group = QButtonGroup(self)
-            group.addButton(yes)
-            group.addButton(no)
-            self.rule_groups[rule.id] = group
-            self.rule_buttons[rule.id] = (yes, no)
-            grid.addWidget(label, row, 0)
-            grid.addWidget(yes, row, 1)
-            grid.addWidget(no, row, 2)
-            order += [yes, no]
-        self.body.addWidget(rules_box)
-        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
-                                 "(HM Government, Information sharing, 2018)."))
-
-        form2 = QFormLayout()
-        shared_row = QWidget()
-        lay = QHBoxLayout(shared_row)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.shared_yes = QRadioButton("&Share")
-        self.shared_yes.setAccessibleName("Information is shared")
-        self.shared_no = QRadioButton("&Do not share")
-        self.shared_no.setAccessibleName("Information is not shared")
-        self.shared_group = QButtonGroup(self)
-        self.shared_group.addButton(self.shared_yes)
-        self.shared_group.addButton(self.shared_no)
-        lay.addWidget(self.shared_yes)
-        lay.addWidget(self.shared_no)
-        lay.addStretch(1)
-        decision_label = QLabel("Decision:")
-        decision_label.setBuddy(self.shared_yes)
-        form2.addRow(decision_label, shared_row)
-        self.reason = _text_box("Reason for the decision", "Why, whether shared or not")
-        self.reason.setMaximumHeight(110)
-        add_row(form2, "&Reason:", self.reason)
-        self.lawful_basis = QComboBox()
-        self.lawful_basis.setAccessibleName("Lawful basis")
-        self.lawful_basis.addItem("Not given (information not shared)", "")
-        for code, label in checks.LAWFUL_BASES.items():
-            self.lawful_basis.addItem(label, code)
-        add_row(form2, "&Lawful basis:", self.lawful_basis)
-        self.body.addLayout(form2)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Save &decision")
-        self.finish()
-        chain_tab_order(*order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
-        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
-
-    def set_rule(self, rule_id: str, value: bool) -> None:
-        self.rule_buttons[rule_id][0 if value else 1].setChecked(True)
-
-    def answers(self) -> dict:
-        out = {}
-        for rid, (yes, no) in self.rule_buttons.items():
-            if yes.isChecked() or no.isChecked():
-                out[rid] = yes.isChecked()
-        return out
-
-    def action(self) -> None:
-        from triage_desk import checks
-        from triage_desk.errors import InputError
-
-        if self.partner.currentData() is None:
-            raise InputError("partner: choose the partner the decision is about")
-        if not (self.shared_yes.isChecked() or self.shared_no.isChecked()):
-            raise InputError("decision: choose Share or Do not share")
-        checks.record_sharing_decision(self.ws, self.referral_id, self.partner.currentData(),
-                                       self.shared_yes.isChecked(), self.reason.toPlainText(), self.answers(),
-                                       self.lawful_basis.currentData() or None)
 
 
 class ChecksPanel(QWidget):
@@ -378,7 +179,7 @@ class ChecksPanel(QWidget):
         self._fill_checks(checks)
         names = {p.id: p.name for p in self._partners}
         self.decisions.setText("\n".join(
-            f"{_when(d['decided_at'])} {d['decided_by']}: {'shared with' if d['shared'] else 'not shared with'} "
+            f"{when_text(d['decided_at'])} {d['decided_by']}: {'shared with' if d['shared'] else 'not shared with'} "
             f"{names.get(d['partner_id'], d['partner_id'] or 'no partner')}"
             f"{' (' + checks.LAWFUL_BASES.get(d['lawful_basis'], '') + ')' if d['lawful_basis'] else ''}: {d['reason']}"
             for d in decisions) or "None recorded.")
@@ -421,15 +222,15 @@ class ChecksPanel(QWidget):
                 state = left.replace("OVERDUE by", "OVERDUE\nby") if late else f"Awaiting answer\n{left}"
                 response = ""
             elif c["status"] == "answered":
-                state = f"Answered\n{_when(c['response_at'])}"
+                state = f"Answered\n{when_text(c['response_at'])}"
                 response = "Nothing known" + (f". {c['summary']}" if c["summary"] else "") if c["nothing_known"] \
                     else (c["summary"] or "")
             else:
-                state = f"Cancelled\n{_when(c['response_at'])}"
+                state = f"Cancelled\n{when_text(c['response_at'])}"
                 response = ""
             basis = " (lead decision, no consent)" if c["basis"] == "lead_decision" else ""
-            cells = (c["partner_name"], f"{_when(c['requested_at'])}\nby {c['requested_by']}{basis}",
-                     _when(c["due_at"]), state, response)
+            cells = (c["partner_name"], f"{when_text(c['requested_at'])}\nby {c['requested_by']}{basis}",
+                     when_text(c["due_at"]), state, response)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, c["id"])
