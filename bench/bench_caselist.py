@@ -15,49 +15,21 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import statistics
 import time
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from _harness import Figure, best_of
+from _harness import Figure, best_of, cached_workspace
 
 BENCH_DIR = Path(os.environ.get("TRIAGE_BENCH_DIR", "/tmp/triage-bench-1m"))
 N = int(os.environ.get("TRIAGE_BENCH_REFERRALS", "1000000"))
-PASSPHRASE = "bench passphrase 123"  # a throwaway synthetic database
-PASSWORD = "bench-password-1"
 
 
 @lru_cache(maxsize=1)
 def workspace():
-    import keyring
-    from keyring.backends import null
-    from sqlalchemy import func, select
-
-    from triage_desk import demo
-    from triage_desk.models import Referral, User
-    from triage_desk.workspace import init_workspace, is_initialised, open_workspace
-
-    keyring.set_keyring(null.Keyring())  # never touch the developer's keyring
-    if is_initialised(BENCH_DIR):
-        ws = open_workspace(BENCH_DIR, passphrase=PASSPHRASE)
-        with ws.session() as s:
-            count = s.execute(select(func.count()).select_from(Referral)).scalar_one()
-            ws.user = s.execute(select(User).where(User.username == "bench")).scalar_one()
-        if count >= N:
-            print(f"note: reusing the cached {count:,}-referral database in {BENCH_DIR}", flush=True)
-            return ws
-        ws.close()
-        shutil.rmtree(BENCH_DIR)
-    print(f"note: building a {N:,}-referral database in {BENCH_DIR} (cached for later runs)", flush=True)
-    ws, _ = init_workspace(BENCH_DIR, admin_username="bench", admin_display_name="Bench", admin_password=PASSWORD,
-                           passphrase=PASSPHRASE)
-    stats = demo.bulk_generate(ws, N, seed=1, batch=50000)
-    print(f"note: bulk_generate wrote {stats['referrals']:,} referrals and {stats['people']:,} people in "
-          f"{stats['seconds']:.0f} s ({stats['per_second']:,}/s)", flush=True)
-    return ws
+    return cached_workspace(BENCH_DIR, N, seed=1)
 
 
 def _subjects(ws, k: int = 15) -> list[dict]:

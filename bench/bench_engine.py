@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import time
 from functools import lru_cache
 from pathlib import Path
 
-from _harness import Figure, best_of
+from _harness import Figure, best_of, cached_workspace
 
 from triage_desk.forms.threshold import default_context, evaluate, rescore
 
@@ -94,37 +93,13 @@ def rescore_100k_mem() -> Figure:
 
 RESCORE_DIR = Path(os.environ.get("TRIAGE_BENCH_RESCORE_DIR", "/tmp/triage-bench-100k"))
 RESCORE_N = 100_000
-PASSPHRASE = "bench passphrase 123"  # a throwaway synthetic database
-PASSWORD = "bench-password-1"
 
 
 @lru_cache(maxsize=1)
 def stored_workspace():
-    """The cached encrypted workspace with at least RESCORE_N synthetic referrals (built on first use)."""
-    import keyring
-    from keyring.backends import null
-    from sqlalchemy import func, select
-
-    from triage_desk import demo
-    from triage_desk.models import Referral, User
-    from triage_desk.workspace import init_workspace, is_initialised, open_workspace
-
-    keyring.set_keyring(null.Keyring())  # never touch the developer's keyring
-    if is_initialised(RESCORE_DIR):
-        ws = open_workspace(RESCORE_DIR, passphrase=PASSPHRASE)
-        with ws.session() as s:
-            count = s.execute(select(func.count()).select_from(Referral)
-                              .where(Referral.status != "draft")).scalar_one()
-            ws.user = s.execute(select(User).where(User.username == "bench")).scalar_one()
-        if count >= RESCORE_N:
-            return ws
-        ws.close()
-        shutil.rmtree(RESCORE_DIR)
-    print(f"note: building a {RESCORE_N:,}-referral database in {RESCORE_DIR} (cached for later runs)", flush=True)
-    ws, _ = init_workspace(RESCORE_DIR, admin_username="bench", admin_display_name="Bench", admin_password=PASSWORD,
-                           passphrase=PASSPHRASE)
-    demo.bulk_generate(ws, RESCORE_N + RESCORE_N // 50, seed=5, batch=50000)  # + drafts, which are not scored
-    return ws
+    """The cached encrypted workspace with at least RESCORE_N submitted referrals (+ drafts, not scored)."""
+    return cached_workspace(RESCORE_DIR, RESCORE_N, seed=5, generate=RESCORE_N + RESCORE_N // 50,
+                            submitted_only=True)
 
 
 def _stored_documents(ws):
