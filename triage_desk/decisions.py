@@ -36,7 +36,7 @@ class Proposal:
     nfa_reason: str | None = None
 
 
-def _direction(engine_level: int, final_level: int) -> str:
+def level_direction(engine_level: int, final_level: int) -> str:
     return "same" if final_level == engine_level else ("up" if final_level > engine_level else "down")
 
 
@@ -134,7 +134,7 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             referral_id=referral_id, engine_json=json.dumps(engine, sort_keys=True),
             engine_level=engine["suggested_level"], engine_outcomes=json.dumps(sorted(engine["outcomes"])),
             final_level=proposal.final_level, final_outcomes=json.dumps(sorted(proposal.final_outcomes)),
-            direction=_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
+            direction=level_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
             rationale=proposal.rationale.strip() or None, evidence=proposal.evidence.strip() or None,
             nfa_reason=proposal.nfa_reason, requires=json.dumps(requires), decided_by=user.username,
             decided_role=user.role, decided_at=utcnow(), superseded=False,

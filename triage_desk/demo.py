@@ -323,8 +323,8 @@ def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
             decision = Decision(
                 referral_id=row.id, engine_json=json.dumps(engine, sort_keys=True), engine_level=level,
                 engine_outcomes=json.dumps(sorted(engine["outcomes"])), final_level=final,
-                final_outcomes=json.dumps(sorted(outcomes)), direction="up" if final > level else
-                "down" if final < level else "same", overridden=override,
+                final_outcomes=json.dumps(sorted(outcomes)), direction=decisions.level_direction(level, final),
+                overridden=override,
                 rationale="Synthetic demo rationale: the referrer's account and the history point to a "
                           "different level than the indicators alone." if override else None,
                 requires=json.dumps(["practice-lead approval of the override"] if override else []),
