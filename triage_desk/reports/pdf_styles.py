@@ -1,6 +1,9 @@
 """Fonts, colours, paragraph styles and the small text helpers every summary section uses.
 
-DejaVu Sans is embedded (subset) so names in Latin, Greek, Cyrillic, Hebrew and Arabic scripts print.
+DejaVu Sans is embedded (subset) so names in Latin, Greek, Cyrillic, Hebrew and Arabic scripts print;
+runs of Devanagari, Bengali, Gurmukhi, Chinese/Japanese and Korean switch to the Noto, Droid Sans Fallback or
+Nanum Gothic fonts in resources/fonts (registered only when a document first needs them: the CJK file alone
+takes longer to parse than a whole summary takes to render). Indic scripts are shaped like Arabic.
 Arabic and Hebrew need shaping and right-to-left ordering: reportlab shapes a word with uharfbuzz when
 the style asks for it, and harfbuzz lays out a right-to-left run in visual order. Paragraph splits at
 spaces and would then put the words of an Arabic name in left-to-right order, so consecutive RTL words
@@ -13,9 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -53,6 +56,22 @@ RAG_COLOURS = {"red": (colors.HexColor("#B71C1C"), colors.white),
                "green": (colors.HexColor("#2E7D32"), colors.white)}
 
 _RTL_CHAR = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+# Scripts DejaVu Sans lacks: (font files regular/bold, the characters they take, whether harfbuzz must shape).
+_SCRIPT_FONTS = {
+    "TDDeva": ("NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", "\u0900-\u097f\ua8e0-\ua8ff", True),
+    "TDBeng": ("NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf", "\u0980-\u09ff", True),
+    "TDGuru": ("NotoSansGurmukhi-Regular.ttf", "NotoSansGurmukhi-Bold.ttf", "\u0a00-\u0a7f", True),
+    "TDHang": ("NanumGothic-Hangul.ttf", None, "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3", False),
+    "TDCJK": ("DroidSansFallback-CJK.ttf", None,
+              "\u2e80-\u2fdf\u3001-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef",
+              False),
+}
+# A run: characters of one script, with the spaces and marks between them (so a name stays one run).
+_SCRIPT_RUN = {name: re.compile(f"[{chars}](?:[{chars}\u200c\u200d ]*[{chars}])?")
+               for name, (_r, _b, chars, _s) in _SCRIPT_FONTS.items()}
+_NEEDS_FALLBACK = re.compile("[" + "".join(chars for _r, _b, chars, _s in _SCRIPT_FONTS.values()) + "]")
+_NEEDS_SHAPING = re.compile("[" + "".join(c for _r, _b, c, shape in _SCRIPT_FONTS.values() if shape) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +116,25 @@ def styles() -> dict[str, ParagraphStyle]:
 @lru_cache(maxsize=64)
 def _shaped(style: ParagraphStyle) -> ParagraphStyle:
     return ParagraphStyle(style.name + "+shaped", parent=style, shaping=1)
+
+
+@cache
+def _script_font(name: str, bold: bool) -> str:
+    """Register one fallback face on first use; returns the name to put in a <font> tag."""
+    regular, bold_file, _chars, _shape = _SCRIPT_FONTS[name]
+    face, file = (name + "-Bold", bold_file) if bold and bold_file else (name, regular)
+    pdfmetrics.registerFont(TTFont(face, str(resource_path("fonts", file))))
+    return face
+
+
+def _script_runs(text: str, bold: bool) -> str:
+    """Wrap each run of a script DejaVu lacks in a <font> tag naming a face that has it (text is escaped
+    markup: the runs hold no '<' or '&', so tags are never split)."""
+    for name, run in _SCRIPT_RUN.items():
+        if run.search(text):
+            face = _script_font(name, bold)
+            text = run.sub(lambda m, f=face: f'<font name="{f}">{m.group(0)}</font>', text)
+    return text
 
 
 def humanise(value: Any) -> str:
@@ -170,9 +208,29 @@ def para(value: Any, style: str | ParagraphStyle = "cell", *, raw: bool = False)
     if not raw and (value is None or value == "" or value == [] or value == {} or value is NA):
         return Paragraph(f'<font color="#{MUTED.hexval()[2:]}">{repr(NA) if value is NA else NOT_RECORDED}</font>', st)
     text = value if raw else markup(value)
+    if _NEEDS_FALLBACK.search(text):
+        text = _script_runs(text, bold=st.fontName == FONT_BOLD)
+    if _NEEDS_SHAPING.search(text):
+        return _ActualTextParagraph(text, _shaped(st))
     if _RTL_CHAR.search(text):
         st = _shaped(st)
     return Paragraph(text, st)
+
+
+class _ActualTextParagraph(Paragraph):
+    """A shaped Indic paragraph that copies out as the text typed.
+
+    Shaping reorders glyphs (a Bengali vowel sign drawn before its consonant) and draws conjuncts as
+    glyphs with no character of their own, so text copied from the glyphs would be garbled. The drawing
+    is wrapped in a marked-content span whose /ActualText is the paragraph's plain text, which PDF readers
+    (and pdftotext) use for copying and search."""
+
+    def draw(self) -> None:
+        plain = unescape(re.sub(r"<[^>]*>", "", self.text.replace("<br/>", "\n")))
+        hexed = ("\ufeff" + plain).encode("utf-16-be").hex().upper()
+        self.canv._code.append(f"/Span <</ActualText <{hexed}>>> BDC")
+        super().draw()
+        self.canv._code.append("EMC")
 
 
 def parse_when(value: Any) -> datetime | date | None:
