@@ -120,3 +120,13 @@ def test_a_local_catalogue_without_sources_still_loads(tmp_path):
             ind.pop("source")
     cat = load_catalogue(write(tmp_path, strip))
     assert cat.sources == {} and all(i.source == () for i in cat.indicators.values())
+
+
+def test_the_catalogue_table_shows_where_each_level_comes_from(capsys):
+    from triage_desk.cli import main
+
+    assert main(["catalogue"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "education.chronic_non_attendance" in x)
+    assert line.lstrip().startswith("L3") and "kent L3" in line and "northumberland L4 dissent" in line
+    assert "sources (docs/threshold.md):" in out and CAT.sources["kent"]["url"] in out
