@@ -130,3 +130,11 @@ def test_the_catalogue_table_shows_where_each_level_comes_from(capsys):
     line = next(x for x in out.splitlines() if "education.chronic_non_attendance" in x)
     assert line.lstrip().startswith("L3") and "kent L3" in line and "northumberland L4 dissent" in line
     assert "sources (docs/threshold.md):" in out and CAT.sources["kent"]["url"] in out
+
+
+def test_every_hard_trigger_rests_on_a_source_that_puts_it_at_the_top_level():
+    triggered = [i for i in CAT.indicators.values() if i.trigger]
+    assert triggered
+    for ind in triggered:
+        assert ind.level == 4, ind.id
+        assert any(e["level"] == 4 and e.get("use") != "dissent" for e in ind.source), ind.id
