@@ -170,7 +170,8 @@ def test_catalogue_json_contract(capsys):
                               "4": "Acute - Child Protection"}
     assert len(data["indicators"]) >= 120
     for ind in data["indicators"]:
-        assert set(ind) == {"id", "domain", "level", "subject", "label", "trigger"}
+        assert set(ind) == {"id", "domain", "level", "subject", "label", "trigger", "source"}
+        assert ind["source"] and all(s["document"] in data["sources"] for s in ind["source"])
     assert any(i["trigger"] is None for i in data["indicators"])
     assert len({i["id"] for i in data["indicators"]}) == len(data["indicators"])
 

@@ -32,6 +32,19 @@ def run(args) -> int:
             print(f"\n{population} / {domain['label']} ({domain['id']})")
             for ind in sorted(by_domain.get(domain["id"], []), key=lambda i: (i["level"], i["id"])):
                 trigger = f"  [trigger: {ind['trigger']}]" if ind["trigger"] else ""
-                print(f"  L{ind['level']}  {ind['id']:<{width}}  {ind['subject']:<12}  {ind['label']}{trigger}")
+                print(f"  L{ind['level']}  {ind['id']:<{width}}  {ind['subject']:<12}  {ind['label']}{trigger}"
+                      f"{_cited(ind['source'])}")
+    if data["sources"]:
+        print("\nsources (docs/threshold.md):")
+        for key, doc in data["sources"].items():
+            print(f"  {key}: {doc['title']}, {doc['publisher']}, {doc['year']}  {doc['url']}")
     print(f"\n{len(data['indicators'])} indicators")
     return 0
+
+
+def _cited(source: list[dict]) -> str:
+    """'  (kent L3; northumberland L4 dissent)': where an indicator's level comes from."""
+    if not source:
+        return ""
+    parts = [f"{s['document']} L{s['level']}" + (f" {s['use']}" if s.get("use") else "") for s in source]
+    return "  (" + "; ".join(parts) + ")"

@@ -39,11 +39,12 @@ class Indicator:
     trigger: str | None
     population: str
     reason: str = ""  # the line the engine prints for this indicator (built once at load)
+    source: tuple = field(default=(), compare=False)  # ({"document", "year", "level"[, "use"]}, ...)
 
     def as_json(self) -> dict:
         """The shape `triage-desk catalogue --json` prints for one indicator."""
         return {"id": self.id, "domain": self.domain, "level": self.level, "subject": self.subject,
-                "label": self.label, "trigger": self.trigger}
+                "label": self.label, "trigger": self.trigger, "source": [dict(s) for s in self.source]}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Catalogue:
     path: str = ""
     domain_labels: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived lookups, built lazily
+    sources: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # key -> document
 
     def get(self, indicator_id: str) -> Indicator | None:
         return self.indicators.get(indicator_id)
@@ -130,6 +132,45 @@ def _level_labels(obj: Any, where: str, name: str) -> dict[int, str]:
     return {int(k): v for k, v in obj.items()}
 
 
+SOURCE_USES = ("agrees", "dissent", "analogy")
+
+
+def _sources(data: dict, name: str) -> dict[str, MappingProxyType]:
+    """The optional top-level `sources`: key -> {title, publisher, year, url} of a published document."""
+    found = data.get("sources", {})
+    if not isinstance(found, dict):
+        raise InputError(f"{name}: sources must be an object of documents")
+    out = {}
+    for key, doc in found.items():
+        at = f"sources.{key}."
+        for part in ("title", "publisher", "url"):
+            if not _need(doc, part, str, at, name).strip():
+                raise InputError(f"{name}: {at}{part} is empty")
+        _need(doc, "year", int, at, name)
+        out[key] = MappingProxyType(dict(doc))
+    return out
+
+
+def _indicator_source(item: dict, at: str, sources: dict, name: str) -> tuple:
+    """An indicator's optional `source` list; each entry names a listed document, its year and level."""
+    entries = item.get("source", [])
+    if not isinstance(entries, list):
+        raise InputError(f"{name}: {at}source must be a list")
+    out = []
+    for n, entry in enumerate(entries):
+        where = f"{at}source[{n}]."
+        doc = _need(entry, "document", str, where, name)
+        if doc not in sources:
+            raise InputError(f"{name}: {where}document {doc!r} is not listed under sources")
+        _need(entry, "year", int, where, name)
+        if _need(entry, "level", int, where, name) not in LEVELS:
+            raise InputError(f"{name}: {where}level must be 1, 2, 3 or 4")
+        if entry.get("use", "agrees") not in SOURCE_USES:
+            raise InputError(f"{name}: {where}use must be one of {', '.join(SOURCE_USES)}")
+        out.append(MappingProxyType(dict(entry)))
+    return tuple(out)
+
+
 def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue:
     """Check a decoded catalogue file and build the lookup object."""
     if not isinstance(data, dict):
@@ -153,6 +194,7 @@ def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue
             domain_pop[did] = p
             pairs.append((did, _need(entry, "label", str, f"domains.{p}[{n}].", name)))
         domains[p] = tuple(pairs)
+    sources = _sources(data, name)
     indicators: dict[str, Indicator] = {}
     for n, item in enumerate(_need(data, "indicators", list, "", name)):
         at = f"indicators[{n}]."
@@ -175,13 +217,13 @@ def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue
             raise InputError(f"{name}: {at}trigger must be null or one of {', '.join(TRIGGERS)}")
         label = _need(item, "label", str, at, name)
         indicators[iid] = Indicator(iid, domain, level, subject, label, str(item.get("help", "")), trigger,
-                                    domain_pop[domain], "")
+                                    domain_pop[domain], "", _indicator_source(item, at, sources, name))
     labels = {d: lab for p in POPULATIONS for d, lab in domains[p]}
     indicators = {k: replace(i, reason=f"indicator {i.id} \"{i.label}\" ({labels[i.domain]}, level {i.level})")
                   for k, i in indicators.items()}
     return Catalogue(cid, version, hashlib.sha256(raw).hexdigest(),
                      MappingProxyType(levels), MappingProxyType(domains), MappingProxyType(indicators), name,
-                     MappingProxyType(labels))
+                     MappingProxyType(labels), sources=MappingProxyType(sources))
 
 
 def parse_rules(raw: bytes, data: Any, name: str = "rules") -> Rules:

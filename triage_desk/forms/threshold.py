@@ -138,4 +138,5 @@ def catalogue_json(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "levels": {str(k): v for k, v in cat.levels["child"].items()},
             "adult_levels": {str(k): v for k, v in cat.levels["adult"].items()},
             "domains": {p: [{"id": d, "label": label} for d, label in cat.domains[p]] for p in cat.domains},
+            "sources": {k: dict(v) for k, v in cat.sources.items()},
             "indicators": [i.as_json() for i in cat.indicators.values()]}
