@@ -77,14 +77,15 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
+    from triage_desk.forms.limits import MAX_BYTES
     from triage_desk.referral_io import import_text
 
     if args.file == "-":
-        data, source = sys.stdin.buffer.read(), "standard input"
+        data, source = sys.stdin.buffer.read(MAX_BYTES + 1), "standard input"
     else:
         try:
             with open(args.file, "rb") as fh:
-                data = fh.read()
+                data = fh.read(MAX_BYTES + 1)  # more than the cap is refused unread
         except FileNotFoundError:
             raise InputError(f"{args.file}: file does not exist") from None
         except OSError as exc:

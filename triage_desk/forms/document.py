@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from triage_desk.errors import InputError
+from triage_desk.forms.limits import date_problems, parse_json
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "referral.schema.json"
 SCHEMA_ID = "triage-desk/referral"
@@ -107,6 +108,8 @@ def _describe(error) -> tuple[str, str]:
         return path, f"must hold at most {expected} items"
     if kind == "minLength":
         return path, "must not be empty"
+    if kind == "maxLength":
+        return path, f"is longer than {expected:,} characters"
     if kind == "uniqueItems":
         return path, "lists the same value twice"
     return path, "is not acceptable here"
@@ -126,18 +129,33 @@ def schema_problems(doc: Any) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def load_document(text: str | bytes) -> dict:
-    """Parse and schema-check a referral document. InputError names each JSON path at fault."""
-    try:
-        doc = json.loads(text)
-    except UnicodeDecodeError:
-        raise InputError("document: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"document: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(doc, dict):
-        raise InputError("$: a referral document must be a JSON object")
-    problems = schema_problems(doc)
+def _refuse(problems: list[str]) -> None:
     if problems:
         more = f"; and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         raise InputError("; ".join(problems[:MAX_REPORTED]) + more)
+
+
+def load_document(text: str | bytes, label: str = "document") -> dict:
+    """Parse (within forms.limits) and schema-check a referral document. InputError names each JSON
+    path at fault."""
+    doc = parse_json(text, label)
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    _refuse(schema_problems(doc))
     return doc
+
+
+def load_input_document(text: str | bytes, label: str = "document") -> dict:
+    """A document arriving from outside (import, assess): also every date must exist and be plausible.
+    Stored drafts are loaded without the date checks, so a draft saved with a typo stays readable."""
+    doc = load_document(text, label)
+    _refuse(date_problems(doc))
+    return doc
+
+
+def check_input_document(doc: Any) -> None:
+    """The checks of load_input_document for a document already parsed by `parse_json`."""
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    _refuse(schema_problems(doc))
+    _refuse(date_problems(doc))
