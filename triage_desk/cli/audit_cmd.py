@@ -15,7 +15,7 @@ def register(sub, common) -> None:
 def verify(args) -> int:
     from triage_desk import audit
 
-    with opened(args) as ws, ws.session() as s:
+    with opened(args, shared=True) as ws, ws.session() as s:
         report = audit.verify(s)
     if report.intact:
         print(f"audit chain intact: {report.events} events, head {report.head}")

@@ -37,7 +37,7 @@ def run_list(args) -> int:
 
     if not 1 <= args.limit <= 5000:
         raise InputError("--limit: must be between 1 and 5000")
-    with opened(args, user=True) as ws:
+    with opened(args, user=True, shared=True) as ws:
         accounts.require(ws.user, *CASE_ROLES)
         with ws.session() as s:
             rows, _ = fetch_page(s, CaseFilters(status=(args.status,) if args.status else ()), limit=args.limit)
@@ -57,7 +57,7 @@ def run_list(args) -> int:
 def run_export(args) -> int:
     from triage_desk.referral_io import export_text
 
-    with opened(args, user=True) as ws:
+    with opened(args, user=True, shared=True) as ws:
         text = export_text(ws, args.ref)
     if not args.out:
         sys.stdout.write(text)
