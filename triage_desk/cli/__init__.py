@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.verify_cmd",
     "triage_desk.cli.trust_cmd",
     "triage_desk.cli.partner_cmd",
+    "triage_desk.cli.store_cmd",
 )
 
 

@@ -18,7 +18,8 @@ def verify(args) -> int:
     with opened(args, shared=True) as ws, ws.session() as s:
         report = audit.verify(s)
     if report.intact:
-        print(f"audit chain intact: {report.events} events, head {report.head}")
+        print(f"audit chain intact: {report.events} events, head {report.head} (the audit trail only: "
+              "`triage-desk check` checks the whole database)")
         return 0
     print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
     return 1
