@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import stat
 
-from conftest import PASSPHRASE
 from store_helpers import FRAME, current_frames, flip, run_cli, snapshot_open_store, submit_referrals
 
 from triage_desk import secretbox
@@ -155,7 +154,3 @@ def test_unexpected_error_is_one_line_and_logged_without_personal_data(workspace
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     text = log.read_text()
     assert "RuntimeError" in text and "command=backup" in text and secret not in text
-
-
-def test_passphrase_constant_is_the_fixture_one():
-    assert PASSPHRASE  # the subprocess tests unlock with the same passphrase file as the fixtures
