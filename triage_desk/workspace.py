@@ -31,6 +31,7 @@ class Workspace:
     user: object | None = None  # models.User once signed in
     unlocked_with: str = "keyring"  # keyring | passphrase | recovery_code (recovery prompts a passphrase reset)
     backup_on_close: bool = False  # the app sets it: a backup is written when it closes
+    restore_on_close: str | None = None  # File › Backups › Restore: swapped in once the database is closed
     _sessionmaker: object = field(default=None, repr=False)
 
     @property
@@ -78,6 +79,11 @@ class Workspace:
                 self.engine.dispose()
             finally:
                 self.lock.release()
+        if self.restore_on_close:
+            from triage_desk import backup
+
+            path, self.restore_on_close = self.restore_on_close, None
+            backup.restore(self.data_dir, Path(path), self.key)
 
 
 def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLock) -> Workspace:
