@@ -261,3 +261,16 @@ def test_parse_json_on_any_text_is_a_value_or_an_input_error(data):
         parse_json(data)
     except InputError:
         pass
+
+
+def test_a_saved_draft_with_very_long_text_always_opens_again(workspace):
+    """The size limits are for input; what the app itself saved is never made unreadable by them."""
+    from triage_desk import intake
+
+    draft = intake.new_draft(workspace)
+    draft["concerns"]["narrative"] = "Long pasted synthetic text. " * 3000  # past the 50,000-character limit
+    intake.save_draft(workspace, draft, "concerns")
+    doc, _step = intake.resume_draft(workspace, draft["id"])
+    assert doc["concerns"]["narrative"] == draft["concerns"]["narrative"]
+    with pytest.raises(InputError, match=r"\$\.concerns\.narrative: is longer than 50,000"):
+        load_input_document(json.dumps(doc))

@@ -115,10 +115,13 @@ def _describe(error) -> tuple[str, str]:
     return path, "is not acceptable here"
 
 
-def schema_problems(doc: Any) -> list[str]:
-    """Every way the document breaks the schema, as '$.path: problem', sorted by path."""
+def schema_problems(doc: Any, *, lengths: bool = True) -> list[str]:
+    """Every way the document breaks the schema, as '$.path: problem', sorted by path.
+    `lengths=False` leaves out maxLength (for the database's own rows)."""
     seen: dict[str, None] = {}
     for error in _validator().iter_errors(doc):
+        if not lengths and error.validator == "maxLength":
+            continue
         path, problem = _describe(error)
         seen.setdefault(f"{path}: {problem}", None)
     problems = sorted(seen)
@@ -135,13 +138,14 @@ def _refuse(problems: list[str]) -> None:
         raise InputError("; ".join(problems[:MAX_REPORTED]) + more)
 
 
-def load_document(text: str | bytes, label: str = "document") -> dict:
+def load_document(text: str | bytes, label: str = "document", *, stored: bool = False) -> dict:
     """Parse (within forms.limits) and schema-check a referral document. InputError names each JSON
-    path at fault."""
-    doc = parse_json(text, label)
+    path at fault. `stored=True`: a row of this database, held to the shape but not to the size limits
+    (what was saved always opens again)."""
+    doc = parse_json(text, label, stored=stored)
     if not isinstance(doc, dict):
         raise InputError("$: a referral document must be a JSON object")
-    _refuse(schema_problems(doc))
+    _refuse(schema_problems(doc, lengths=not stored))
     return doc
 
 

@@ -63,16 +63,21 @@ def _decode(data: str | bytes, label: str) -> str:
         raise InputError(f"{label}: not UTF-8 text") from None
 
 
-def check_structure(value: Any, label: str = "document") -> None:
-    """Depth, sizes and characters of an already-parsed value (iterative: no recursion to exhaust)."""
+def check_structure(value: Any, label: str = "document", *, sizes: bool = True) -> None:
+    """Depth, sizes and characters of an already-parsed value (iterative: no recursion to exhaust).
+    `sizes=False` checks the depth only (for the database's own rows, see parse_json)."""
     stack: list[tuple[Any, list]] = [(value, [])]
     while stack:
         item, path = stack.pop()
         if len(path) > MAX_DEPTH:
             raise InputError(f"{label}: nested more than {MAX_DEPTH} levels deep at {_path(path[:MAX_DEPTH])}")
+        if not sizes:
+            if isinstance(item, dict | list):
+                stack.extend((sub, [*path, 0]) for sub in (item.values() if isinstance(item, dict) else item))
+            continue
         if isinstance(item, str):
             if len(item) > MAX_STRING:
-                raise InputError(f"{_path(path)}: text longer than {MAX_STRING:,} characters")
+                raise InputError(f"{_path(path)}: is longer than {MAX_STRING:,} characters")
             if _BAD_CHARS.search(item):
                 raise InputError(f"{_path(path)}: contains control characters")
         elif isinstance(item, dict):
@@ -90,9 +95,12 @@ def check_structure(value: Any, label: str = "document") -> None:
             raise InputError(f"{_path(path)}: NaN and Infinity are not numbers JSON allows")
 
 
-def parse_json(data: str | bytes, label: str = "document") -> Any:
-    """Parse JSON from outside within the limits above; InputError names the label or JSON path."""
-    if len(data) > MAX_BYTES:
+def parse_json(data: str | bytes, label: str = "document", *, stored: bool = False) -> Any:
+    """Parse JSON from outside within the limits above; InputError names the label or JSON path.
+
+    `stored=True` is for text this app wrote into its own database: only the depth is limited there,
+    so a draft saved before these limits existed (or with a very long pasted text) always opens."""
+    if len(data) > MAX_BYTES and not stored:
         raise InputError(f"{label}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
     text = _decode(data, label)
     try:
@@ -105,7 +113,7 @@ def parse_json(data: str | bytes, label: str = "document") -> Any:
         raise InputError(f"{label}: nested more than {MAX_DEPTH} levels deep") from None
     except ValueError:  # e.g. an integer with more digits than Python converts
         raise InputError(f"{label}: holds a number too large to read") from None
-    check_structure(value, label)
+    check_structure(value, label, sizes=not stored)
     return value
 
 
