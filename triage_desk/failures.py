@@ -54,6 +54,10 @@ def store_error_from(exc: BaseException) -> StoreError | None:
     if any(word in raw for word in _BUSY):
         return StoreError("the database is busy with another Triage Desk window or command; try again "
                           "in a moment (nothing was changed)")
+    if "readonly" in raw or "read-only" in raw:
+        return StoreError("the database file or its folder is read-only for this user; nothing was changed")
+    if "full" in raw:
+        return StoreError("the disk holding the database is full; free some space (nothing was changed)")
     return StoreError("the database could not be read: part of it is damaged. Nothing was changed. Run "
                       "`triage-desk check` to see what is affected and `triage-desk backup list` / "
                       "`triage-desk restore` to go back to a backup")
