@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QMessageBox
 from store_helpers import flip
 from ui_helpers import on_next_modal, user
 
@@ -55,3 +56,34 @@ def test_damaged_log_question_needs_an_explicit_choice(qtbot, tmp_path):
 
     on_next_modal(lambda box: next(b for b in box.buttons() if b.text() == "Close Triage Desk").click(), qtbot)
     assert ask_wal_loss(None, exc) is False
+
+
+def test_app_start_asks_before_dropping_a_damaged_log(qtbot, workspace, tmp_path, monkeypatch):
+    """The GUI side of reproduced failure 5: the app asks; only 'continue' opens the database."""
+    from store_helpers import FRAME, current_frames, snapshot_open_store, submit_referrals
+
+    from triage_desk.ui import backups_dialog
+    from triage_desk.ui.app import AppController
+
+    submit_referrals(workspace, 8)
+    crashed = snapshot_open_store(workspace, tmp_path / "crashed")  # the keyring still holds its key
+    wal = crashed / "triage.db-wal"
+    frames = current_frames(wal)
+    flip(wal, 32 + frames[len(frames) // 2] * FRAME + 24 + 500)
+    answers = [False]
+    asked = []
+    monkeypatch.setattr(backups_dialog, "ask_wal_loss", lambda parent, exc: asked.append(exc.lost) or answers[0])
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda *a: None))
+
+    refused = AppController(crashed, exit_app=lambda code: None)
+    refused.start()
+    qtbot.waitUntil(lambda: refused.quit_requested, timeout=15000)
+    assert asked and refused.exit_code == 4 and refused.ws is None and wal.exists()
+    refused.login.close()
+
+    answers[0] = True
+    app = AppController(crashed, exit_app=lambda code: None)
+    app.start()
+    qtbot.waitUntil(lambda: app.login.ws is not None, timeout=15000)
+    assert len(asked) == 2 and app.accept_wal_loss and list(crashed.glob("wal-damage-*"))
+    app.shutdown()
