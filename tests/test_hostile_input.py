@@ -274,3 +274,16 @@ def test_a_saved_draft_with_very_long_text_always_opens_again(workspace):
     assert doc["concerns"]["narrative"] == draft["concerns"]["narrative"]
     with pytest.raises(InputError, match=r"\$\.concerns\.narrative: is longer than 50,000"):
         load_input_document(json.dumps(doc))
+
+
+def test_assess_still_scores_a_partial_document_but_not_a_wrong_shape(tmp_path, capsys):
+    from triage_desk.cli import main
+
+    partial = {"subjects": [{"kind": "child", "dob": "2019-01-01"}], "concerns": {"indicators": []}}
+    good, bad = tmp_path / "partial.json", tmp_path / "wrong.json"
+    good.write_text(json.dumps(partial))
+    bad.write_text(json.dumps({**partial, "subjects": [{"kind": []}]}))
+    assert main(["assess", str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["suggested_level"] == 1
+    assert main(["assess", str(bad)]) == 2
+    assert "$.subjects[0].kind: must be" in capsys.readouterr().err

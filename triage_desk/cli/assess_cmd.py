@@ -46,8 +46,8 @@ def run(args) -> int:
     data = read_json(args.file)
     if not isinstance(data, dict):
         raise InputError(f"{'standard input' if args.file == '-' else args.file}: expected a JSON object")
-    if is_document(data):  # a whole referral: the same shape and date checks as `referral import`
-        check_input_document(data)
+    if is_document(data):  # a referral, perhaps partial: the shape and date checks of `referral import`
+        check_input_document(data, partial=True)
     context = load_context(args.catalogue, args.rules)
     print(json.dumps(evaluate(data, context=context), ensure_ascii=False, indent=2))
     return 0

@@ -157,9 +157,11 @@ def load_input_document(text: str | bytes, label: str = "document") -> dict:
     return doc
 
 
-def check_input_document(doc: Any) -> None:
-    """The checks of load_input_document for a document already parsed by `parse_json`."""
+def check_input_document(doc: Any, *, partial: bool = False) -> None:
+    """The checks of load_input_document for a document already parsed by `parse_json`.
+    `partial=True` (assess): fields may be missing, but what is there must have the right shape."""
     if not isinstance(doc, dict):
         raise InputError("$: a referral document must be a JSON object")
-    _refuse(schema_problems(doc))
+    problems = schema_problems(doc)
+    _refuse([p for p in problems if not (partial and p.endswith(": is missing"))])
     _refuse(date_problems(doc))
