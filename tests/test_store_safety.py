@@ -89,6 +89,16 @@ def test_read_only_commands_work_while_the_app_is_open(workspace, secret_files, 
     assert sorted(_listed(capsys)) == sorted(refs)
     assert main(["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"]]) == 0
     capsys.readouterr()
+    # `verify` of a bundle the app just wrote, checked against this database's signers.
+    from bundle_helpers import decided_case, export_to, new_identity, sign_in
+
+    sign_in(workspace)
+    ident = new_identity()
+    bundle = export_to(workspace, decided_case(workspace)["reference"], data_dir.parent / "c.tdcase", ident).path
+    (data_dir.parent / "id.txt").write_text(f"{ident}\n")
+    assert main(["verify", str(bundle), "--identity", str(data_dir.parent / "id.txt"), "--data-dir", str(data_dir),
+                 "--passphrase-file", secret_files["passphrase"]]) == 0
+    capsys.readouterr()
     # Writers stay exclusive.
     assert main(_cli(data_dir, secret_files, "user", "add", "other", "--role", "officer", "--display-name", "O",
                      "--new-password-file", secret_files["user"], user="admin")) == 4
