@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +14,7 @@ from sqlalchemy.orm import Session
 from triage_desk import audit
 from triage_desk.errors import AuthError, InputError, PermissionDenied
 from triage_desk.models import Role, User, utcnow
-from triage_desk.secretbox import check_password, hash_password
+from triage_desk.secretbox import KdfParams, check_password, hash_password
 
 MIN_PASSWORD = 10
 THROTTLE_AFTER = 5  # failed logins before the account is held back
@@ -151,12 +154,29 @@ def _held_until(failed: int, now: datetime) -> datetime | None:
     return now + min(THROTTLE_BASE * (2 ** (failed - THROTTLE_AFTER)), THROTTLE_MAX)
 
 
+@lru_cache(maxsize=2)
+def _dummy_hash_for(params: KdfParams) -> str:
+    # Random salt and digest in the stored format: checking it costs one Argon2id, making it none.
+    salt, digest = (base64.b64encode(secrets.token_bytes(n)).decode("ascii") for n in (16, 32))
+    return f"argon2id${params.iterations}${params.memory_kib}${params.lanes}${salt}${digest}"
+
+
+def _dummy_hash() -> str:
+    """A hash at today's default cost, checked when no account matches (or it is held back)."""
+    from triage_desk import secretbox
+
+    return _dummy_hash_for(secretbox.DEFAULT_KDF)
+
+
 def authenticate(session: Session, username: str, password: str, *, action: str = "login") -> User:
     """Check a password. Failures are counted and audited; after THROTTLE_AFTER failures the account
     is held back for a growing time. The message never says whether the user name exists."""
     now = utcnow()
     user = session.execute(select(User).where(User.username == (username or "").strip().lower())).scalar_one_or_none()
+    if user is None:
+        check_password(password or "", _dummy_hash())  # as slow as a real check: names cannot be probed
     if user is not None and user.locked_until and user.locked_until > now:
+        check_password(password or "", _dummy_hash())
         wait = int((user.locked_until - now).total_seconds()) + 1
         audit.record(session, None, f"{action}.throttled", "user", user.username)
         session.commit()  # the failure is recorded even though the caller's unit of work fails

@@ -36,6 +36,51 @@ def _connect(db_path: Path, key: bytes):
     return conn
 
 
+class WalDamaged(StoreError):
+    """The write-ahead log holds committed transactions SQLite would silently skip."""
+
+    def __init__(self, lost: int, copy_dir: Path):
+        self.lost, self.copy_dir = lost, copy_dir
+        super().__init__(
+            f"the database's write-ahead log is damaged: at least {lost} saved change(s) cannot be read back "
+            f"and would be lost. A copy of the database and its log is kept in {copy_dir}. Nothing has been "
+            "changed. Restore a backup (`triage-desk backup list`, `triage-desk restore`), or continue without "
+            "those changes with --accept-wal-loss (in the app: answer the question it asks)")
+
+
+def guard_wal(db_path: Path, *, accept_loss: bool) -> int:
+    """Before the first connection: refuse a `-wal` with committed frames that cannot be replayed.
+
+    A copy of the database, its log and index is kept (once per damaged log) in a `wal-damage-…` folder
+    beside the database. Returns how many transactions are lost when `accept_loss`, else raises."""
+    import hashlib
+    import shutil
+
+    from triage_desk import wal_check
+
+    wal = db_path.with_name(db_path.name + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return 0
+    report = wal_check.inspect(wal)
+    if not report.damaged:
+        return 0
+    digest = hashlib.sha256(wal.read_bytes()).hexdigest()[:12]
+    copy_dir = db_path.parent / f"wal-damage-{digest}"
+    if not copy_dir.exists():
+        tmp = copy_dir.with_name(copy_dir.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(mode=0o700)
+        for suffix in ("", "-wal", "-shm"):
+            src = db_path.with_name(db_path.name + suffix)
+            if src.exists():
+                shutil.copyfile(src, tmp / src.name)
+                os.chmod(tmp / src.name, 0o600)
+        os.replace(tmp, copy_dir)
+    if not accept_loss:
+        raise WalDamaged(report.lost_transactions, copy_dir)
+    return report.lost_transactions
+
+
 def make_engine(db_path: Path, key: bytes):
     """SQLAlchemy engine over SQLCipher; `module=` so driver errors become SQLAlchemy errors."""
     import sqlcipher3.dbapi2 as sqlcipher
@@ -68,6 +113,12 @@ class InstanceLock:
         self._fh = None
 
     def acquire(self) -> None:
+        if not self.try_acquire():
+            raise StoreError(f"the database in {self.path.parent} is already open in another Triage Desk "
+                             "window or command; close it first")
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; False when another window or command has it."""
         try:
             self._fh = open(self.path, "a+b")  # noqa: SIM115 - held open for the process lifetime
         except OSError as exc:
@@ -84,8 +135,12 @@ class InstanceLock:
         except OSError:
             self._fh.close()
             self._fh = None
-            raise StoreError(f"the database in {self.path.parent} is already open in another Triage Desk "
-                             "window or command; close it first") from None
+            return False
+        return True
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
 
     def release(self) -> None:
         if self._fh is not None:

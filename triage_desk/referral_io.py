@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, matching
 from triage_desk.errors import InputError
+from triage_desk.forms.document import load_input_document
 from triage_desk.intake import CASE_ROLES, _person_from_subject, _store_scores, open_case
 from triage_desk.models import Referral, ReferralSubject, utcnow
 from triage_desk.referral_rows import check_identity, columns, dump, load, new_row, store_text
@@ -23,7 +24,7 @@ def export_text(ws, ref: str) -> str:
 def import_text(ws, text: str | bytes, source: str = "file") -> tuple[str, str]:
     """Store a referral document. Returns (reference, "imported" | "unchanged")."""
     accounts.require(ws.user, *CASE_ROLES)
-    doc = load(text, source)
+    doc = load_input_document(text, source)
     check_identity(doc)
     if not doc.get("reference"):
         raise InputError("$.reference: required when importing")

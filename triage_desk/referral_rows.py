@@ -62,7 +62,8 @@ def load(text: str | bytes, source: str = "document") -> dict:
     mod = _document_module()
     if mod is None:
         return _load_fallback(text, source)
-    return mod.load_document(text)
+    # Without a source name the text is this database's own row: size limits are for input only.
+    return mod.load_document(text, source, stored=source == "document")
 
 
 def _load_fallback(text: str | bytes, source: str) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage_desk import vault
-from triage_desk.db import InstanceLock, check_data_dir, make_engine, migrate
+from triage_desk.db import InstanceLock, check_data_dir, guard_wal, make_engine, migrate
 from triage_desk.errors import StoreError
 from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
 
@@ -30,7 +30,14 @@ class Workspace:
     key: bytes = field(repr=False)  # held in memory while unlocked: the engine needs it for new connections
     user: object | None = None  # models.User once signed in
     unlocked_with: str = "keyring"  # keyring | passphrase | recovery_code (recovery prompts a passphrase reset)
+    backup_on_close: bool = False  # the app sets it: a backup is written when it closes
+    restore_on_close: str | None = None  # File › Backups › Restore: swapped in once the database is closed
     _sessionmaker: object = field(default=None, repr=False)
+
+    @property
+    def exclusive(self) -> bool:
+        """True for the one writer holding the instance lock; False for a reader beside the open app."""
+        return self.lock.held
 
     @property
     def db_path(self) -> Path:
@@ -45,6 +52,10 @@ class Workspace:
             self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         session = self._sessionmaker()
         try:
+            if not self.exclusive:
+                # Beside the app: take the write lock at the start, so this unit of work (a sign-in,
+                # an audit event) never interleaves with the app's and waits its turn instead.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except BaseException:
@@ -59,9 +70,20 @@ class Workspace:
 
     def close(self) -> None:
         try:
-            self.engine.dispose()
+            if self.backup_on_close and self.exclusive:
+                from triage_desk import backup
+
+                backup.auto_backup(self, reason="close")
         finally:
-            self.lock.release()
+            try:
+                self.engine.dispose()
+            finally:
+                self.lock.release()
+        if self.restore_on_close:
+            from triage_desk import backup
+
+            path, self.restore_on_close = self.restore_on_close, None
+            backup.restore(self.data_dir, Path(path), self.key)
 
 
 def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLock) -> Workspace:
@@ -124,9 +146,31 @@ def init_workspace(data_dir: Path, *, admin_username: str, admin_display_name: s
     return ws, code
 
 
-def open_workspace(data_dir: Path, *, passphrase: str | None = None,
-                   recovery_code: str | None = None) -> Workspace:
-    """Unlock an existing data directory with the keyring, passphrase or recovery code."""
+def _open_shared(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLock) -> Workspace:
+    """A reader beside the open app: no migrations (the app ran them), no write-ahead-log check (the
+    app's log is live), no start-up writes. SQLite's WAL mode lets both read at once."""
+    engine = make_engine(data_dir / DB_FILE, key)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1 FROM alembic_version").fetchall()
+    except Exception as exc:
+        engine.dispose()
+        from triage_desk.failures import store_error_from
+
+        raise store_error_from(exc) or exc from None
+    from triage_desk.forms.form import use_data_dir
+
+    use_data_dir(data_dir)
+    return Workspace(data_dir, kf, engine, lock, key)
+
+
+def open_workspace(data_dir: Path, *, passphrase: str | None = None, recovery_code: str | None = None,
+                   shared: bool = False, accept_wal_loss: bool = False) -> Workspace:
+    """Unlock an existing data directory with the keyring, passphrase or recovery code.
+
+    Writers hold the instance lock for as long as they are open. `shared=True` (read-only commands)
+    takes the lock when it is free and otherwise opens beside the app. A damaged write-ahead log is
+    refused (db.WalDamaged) unless `accept_wal_loss`."""
     data_dir = Path(data_dir)
     check_data_dir(data_dir, create=False)
     if not is_initialised(data_dir):
@@ -136,11 +180,23 @@ def open_workspace(data_dir: Path, *, passphrase: str | None = None,
         raise StoreError(f"database file {data_dir / DB_FILE} is missing (the key file is there): "
                          "restore the database from backup")
     lock = InstanceLock(data_dir, LOCK_FILE)
-    lock.acquire()
+    if not shared:
+        lock.acquire()
+    else:
+        lock.try_acquire()
     try:
         kf = vault.KeyFile.load(data_dir)
         key = vault.unlock(kf, passphrase=passphrase, recovery_code=recovery_code)
-        ws = _open_engine(data_dir, key, kf, lock)
+        if not lock.held:
+            ws = _open_shared(data_dir, key, kf, lock)
+        else:
+            lost = guard_wal(data_dir / DB_FILE, accept_loss=accept_wal_loss)
+            ws = _open_engine(data_dir, key, kf, lock)
+            if lost:
+                from triage_desk import audit
+
+                with ws.session() as s:
+                    audit.record(s, None, "store.wal_loss_accepted", "workspace", kf.db_id, transactions=lost)
         ws.unlocked_with = ("recovery_code" if recovery_code is not None
                             else "passphrase" if passphrase is not None else "keyring")
         return ws

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.verify_cmd",
     "triage_desk.cli.trust_cmd",
     "triage_desk.cli.partner_cmd",
+    "triage_desk.cli.store_cmd",
 )
 
 
@@ -46,6 +47,9 @@ def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
                         help="data directory (default: the user's data directory for Triage Desk)")
     common.add_argument("--passphrase-file", metavar="F", default=default,
                         help="file holding the database passphrase (used when no keyring is available)")
+    common.add_argument("--accept-wal-loss", action="store_true", default=default or False,
+                        help="open even though the write-ahead log is damaged, losing the changes it held "
+                             "(a copy is kept)")
     return common
 
 
@@ -71,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from triage_desk.failures import private_files
+
+    private_files()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -83,3 +90,24 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # never a traceback: damage is exit 4, anything else one line and a log entry
+        return _unexpected(exc, args)
+
+
+def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
+    from triage_desk.failures import log_unexpected, store_error_from
+    from triage_desk.paths import resolve_data_dir
+
+    store = store_error_from(exc)
+    if store is not None:
+        print(f"triage-desk: {store}", file=sys.stderr)
+        return store.exit_code
+    try:
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    except Exception:  # noqa: BLE001 - the log is a courtesy; the one-line message still goes out
+        data_dir = None
+    action = next((v for k, v in sorted(vars(args).items()) if k.endswith("_command") and isinstance(v, str)), None)
+    where = log_unexpected(exc, data_dir, " ".join(filter(None, (args.command, action))))
+    detail = f"; details are in {where}" if where else ""
+    print(f"triage-desk: unexpected error ({type(exc).__name__}){detail}", file=sys.stderr)
+    return 1

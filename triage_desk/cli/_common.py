@@ -37,22 +37,24 @@ def add_user_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-file", metavar="P", help="file holding that user's password")
 
 
-def open_from_args(args: argparse.Namespace):
-    """Open the workspace: keyring first, then --passphrase-file, then a terminal prompt."""
+def open_from_args(args: argparse.Namespace, *, shared: bool = False):
+    """Open the workspace: keyring first, then --passphrase-file, then a terminal prompt.
+    `shared`: a read-only command, which also works while the app has the database open."""
+    from functools import partial
+
     from triage_desk import vault
     from triage_desk.paths import resolve_data_dir
     from triage_desk.workspace import open_workspace
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
-    passphrase = None
+    open_ = partial(open_workspace, data_dir, shared=shared,
+                    accept_wal_loss=bool(getattr(args, "accept_wal_loss", False)))
     if getattr(args, "passphrase_file", None):
-        passphrase = read_secret_file(args.passphrase_file, "--passphrase-file")
-        return open_workspace(data_dir, passphrase=passphrase)
+        return open_(passphrase=read_secret_file(args.passphrase_file, "--passphrase-file"))
     try:
-        return open_workspace(data_dir)
+        return open_()
     except vault.NeedsPassphrase:
-        passphrase = ask_secret("Database passphrase: ", "--passphrase-file (no usable keyring)")
-        return open_workspace(data_dir, passphrase=passphrase)
+        return open_(passphrase=ask_secret("Database passphrase: ", "--passphrase-file (no usable keyring)"))
 
 
 def sign_in(ws, args: argparse.Namespace):
@@ -67,13 +69,14 @@ def sign_in(ws, args: argparse.Namespace):
 
 
 class opened:
-    """`with opened(args) as ws:` — the workspace, closed (and its lock released) afterwards."""
+    """`with opened(args) as ws:` — the workspace, closed (and its lock released) afterwards.
+    `shared=True` for commands that only read (they work while the app is open)."""
 
-    def __init__(self, args: argparse.Namespace, *, user: bool = False):
-        self.args, self.user = args, user
+    def __init__(self, args: argparse.Namespace, *, user: bool = False, shared: bool = False):
+        self.args, self.user, self.shared = args, user, shared
 
     def __enter__(self):
-        self.ws = open_from_args(self.args)
+        self.ws = open_from_args(self.args, shared=self.shared)
         try:
             if self.user:
                 sign_in(self.ws, self.args)

@@ -19,30 +19,35 @@ def register(sub, common) -> None:
 
 
 def read_json(name: str) -> object:
-    """JSON from a file or, for '-', standard input. Errors name the file and line, never the content."""
+    """JSON from a file or, for '-', standard input, within forms.limits. Errors name the file and
+    line or JSON path, never the content."""
+    from triage_desk.forms.limits import MAX_BYTES, parse_json
+
     label = "standard input" if name == "-" else name
     try:
         if name == "-":
-            text = sys.stdin.read()
+            stream = getattr(sys.stdin, "buffer", sys.stdin)  # bytes when it is a real stream
+            data = stream.read(MAX_BYTES + 1)
         else:
-            with open(name, encoding="utf-8") as fh:
-                text = fh.read()
+            with open(name, "rb") as fh:
+                data = fh.read(MAX_BYTES + 1)  # more than the cap is refused unread
     except FileNotFoundError:
         raise InputError(f"{label}: file does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(f"{label}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{label}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    return parse_json(data, label)
 
 
 def run(args) -> int:
+    from triage_desk.forms.document import check_input_document
+    from triage_desk.forms.facts import is_document
     from triage_desk.forms.threshold import evaluate, load_context
 
     data = read_json(args.file)
     if not isinstance(data, dict):
         raise InputError(f"{'standard input' if args.file == '-' else args.file}: expected a JSON object")
+    if is_document(data):  # a referral, perhaps partial: the shape and date checks of `referral import`
+        check_input_document(data, partial=True)
     context = load_context(args.catalogue, args.rules)
     print(json.dumps(evaluate(data, context=context), ensure_ascii=False, indent=2))
     return 0

@@ -15,10 +15,11 @@ def register(sub, common) -> None:
 def verify(args) -> int:
     from triage_desk import audit
 
-    with opened(args) as ws, ws.session() as s:
+    with opened(args, shared=True) as ws, ws.session() as s:
         report = audit.verify(s)
     if report.intact:
-        print(f"audit chain intact: {report.events} events, head {report.head}")
+        print(f"audit chain intact: {report.events} events, head {report.head} (the audit trail only: "
+              "`triage-desk check` checks the whole database)")
         return 0
     print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
     return 1

@@ -37,7 +37,7 @@ def run_list(args) -> int:
 
     if not 1 <= args.limit <= 5000:
         raise InputError("--limit: must be between 1 and 5000")
-    with opened(args, user=True) as ws:
+    with opened(args, user=True, shared=True) as ws:
         accounts.require(ws.user, *CASE_ROLES)
         with ws.session() as s:
             rows, _ = fetch_page(s, CaseFilters(status=(args.status,) if args.status else ()), limit=args.limit)
@@ -57,7 +57,7 @@ def run_list(args) -> int:
 def run_export(args) -> int:
     from triage_desk.referral_io import export_text
 
-    with opened(args, user=True) as ws:
+    with opened(args, user=True, shared=True) as ws:
         text = export_text(ws, args.ref)
     if not args.out:
         sys.stdout.write(text)
@@ -77,14 +77,15 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
+    from triage_desk.forms.limits import MAX_BYTES
     from triage_desk.referral_io import import_text
 
     if args.file == "-":
-        data, source = sys.stdin.buffer.read(), "standard input"
+        data, source = sys.stdin.buffer.read(MAX_BYTES + 1), "standard input"
     else:
         try:
             with open(args.file, "rb") as fh:
-                data = fh.read()
+                data = fh.read(MAX_BYTES + 1)  # more than the cap is refused unread
         except FileNotFoundError:
             raise InputError(f"{args.file}: file does not exist") from None
         except OSError as exc:

@@ -47,7 +47,7 @@ def run_list(args) -> int:
     from triage_desk.bundle import trust
     from triage_desk.bundle.signing import display_fingerprint
 
-    with opened(args) as ws:
+    with opened(args, shared=True) as ws:
         signers = trust.list_signers(ws)
     if args.json:
         print(json.dumps([{"fingerprint": s.fingerprint, "identity": s.identity, "source": s.source,
@@ -99,7 +99,7 @@ def run_key(args) -> int:
     from triage_desk.bundle import trust
     from triage_desk.bundle.signing import display_fingerprint, fingerprint, public_key_pem
 
-    with opened(args) as ws:
+    with opened(args, shared=True) as ws:
         public = trust.own_public_key(ws, args.username)
     pem = public_key_pem(public)
     if args.out:

@@ -52,7 +52,7 @@ def list_users(args) -> int:
     from triage_desk import accounts
     from triage_desk.models import Role
 
-    with opened(args, user=True) as ws, ws.session() as s:
+    with opened(args, user=True, shared=True) as ws, ws.session() as s:
         for u in accounts.list_users(s):
             state = "active" if u.active else "disabled"
             print(f"{u.username:<20} {Role(u.role).label:<20} {state:<9} {u.display_name}")

@@ -57,7 +57,7 @@ def _workspace_for_trust(args):
 
     if not getattr(args, "data_dir", None) and not is_initialised(resolve_data_dir(None)):
         return None
-    return open_from_args(args)
+    return open_from_args(args, shared=True)  # read-only: works while the app is open
 
 
 def run_verify(args) -> int:

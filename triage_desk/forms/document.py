@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from triage_desk.errors import InputError
+from triage_desk.forms.limits import date_problems, parse_json
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "referral.schema.json"
 SCHEMA_ID = "triage-desk/referral"
@@ -107,15 +108,20 @@ def _describe(error) -> tuple[str, str]:
         return path, f"must hold at most {expected} items"
     if kind == "minLength":
         return path, "must not be empty"
+    if kind == "maxLength":
+        return path, f"is longer than {expected:,} characters"
     if kind == "uniqueItems":
         return path, "lists the same value twice"
     return path, "is not acceptable here"
 
 
-def schema_problems(doc: Any) -> list[str]:
-    """Every way the document breaks the schema, as '$.path: problem', sorted by path."""
+def schema_problems(doc: Any, *, lengths: bool = True) -> list[str]:
+    """Every way the document breaks the schema, as '$.path: problem', sorted by path.
+    `lengths=False` leaves out maxLength (for the database's own rows)."""
     seen: dict[str, None] = {}
     for error in _validator().iter_errors(doc):
+        if not lengths and error.validator == "maxLength":
+            continue
         path, problem = _describe(error)
         seen.setdefault(f"{path}: {problem}", None)
     problems = sorted(seen)
@@ -126,18 +132,36 @@ def schema_problems(doc: Any) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def load_document(text: str | bytes) -> dict:
-    """Parse and schema-check a referral document. InputError names each JSON path at fault."""
-    try:
-        doc = json.loads(text)
-    except UnicodeDecodeError:
-        raise InputError("document: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"document: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(doc, dict):
-        raise InputError("$: a referral document must be a JSON object")
-    problems = schema_problems(doc)
+def _refuse(problems: list[str]) -> None:
     if problems:
         more = f"; and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         raise InputError("; ".join(problems[:MAX_REPORTED]) + more)
+
+
+def load_document(text: str | bytes, label: str = "document", *, stored: bool = False) -> dict:
+    """Parse (within forms.limits) and schema-check a referral document. InputError names each JSON
+    path at fault. `stored=True`: a row of this database, held to the shape but not to the size limits
+    (what was saved always opens again)."""
+    doc = parse_json(text, label, stored=stored)
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    _refuse(schema_problems(doc, lengths=not stored))
     return doc
+
+
+def load_input_document(text: str | bytes, label: str = "document") -> dict:
+    """A document arriving from outside (import, assess): also every date must exist and be plausible.
+    Stored drafts are loaded without the date checks, so a draft saved with a typo stays readable."""
+    doc = load_document(text, label)
+    _refuse(date_problems(doc))
+    return doc
+
+
+def check_input_document(doc: Any, *, partial: bool = False) -> None:
+    """The checks of load_input_document for a document already parsed by `parse_json`.
+    `partial=True` (assess): fields may be missing, but what is there must have the right shape."""
+    if not isinstance(doc, dict):
+        raise InputError("$: a referral document must be a JSON object")
+    problems = schema_problems(doc)
+    _refuse([p for p in problems if not (partial and p.endswith(": is missing"))])
+    _refuse(date_problems(doc))

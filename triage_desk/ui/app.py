@@ -68,6 +68,7 @@ class AppController(QObject):
         self.background = background  # False in the start-up benchmark: show, report, quit
         self.on_first_show = on_first_show
         self.ws = None
+        self.accept_wal_loss = False  # set only by the person's answer to the damaged-log question
         self.wizard = self.login = self.unlock = self.main = None
         self.exit_code = 0
         QApplication.instance().aboutToQuit.connect(self.shutdown)
@@ -122,7 +123,7 @@ class AppController(QObject):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
         from triage_desk.workspace import open_workspace
 
-        return open_workspace(self.data_dir, **secret)
+        return open_workspace(self.data_dir, accept_wal_loss=self.accept_wal_loss, **secret)
 
     def _open_with_keyring(self) -> None:
         from triage_desk.ui.tasks import run_in_background
@@ -217,6 +218,15 @@ class AppController(QObject):
     # ---- leaving ------------------------------------------------------------------------------------
     def fatal(self, exc: TriageError) -> None:
         """One clear message naming the file or directory, then a clean exit."""
+        from triage_desk.db import WalDamaged
+
+        if isinstance(exc, WalDamaged) and not self.accept_wal_loss and not os.environ.get(EXIT_AFTER_SHOW):
+            from triage_desk.ui.backups_dialog import ask_wal_loss
+
+            if ask_wal_loss(self.login or self.unlock, exc):
+                self.accept_wal_loss = True
+                self._open_with_keyring()
+                return
         self.exit_code = getattr(exc, "exit_code", 1)
         parent = next((w for w in (self.unlock, self.login, self.wizard) if w is not None and w.isVisible()), None)
         if not os.environ.get(EXIT_AFTER_SHOW):

@@ -30,6 +30,7 @@ EXTENSIONS = (
     "triage_desk.ui.review_area",
     "triage_desk.ui.bundle_actions",
     "triage_desk.ui.partner_admin",
+    "triage_desk.ui.backups_dialog",
 )
 
 
