@@ -199,7 +199,7 @@ def test_age_that_does_not_fit_the_variant_is_a_warning():
 
 
 def test_times_are_judged_in_london_time_not_the_machine_zone():
-    from triage_desk.forms.validation import london_now
+    from triage_desk.forms.clock import london_now
 
     field = _field("datetime", date_rule="past", label="Received at")
     now = london_now()

@@ -23,6 +23,8 @@ from sqlalchemy import func, literal_column, select
 
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError
+from triage_desk.forms import consent_rules
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral, Role
 from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 
@@ -57,12 +59,6 @@ def golden_rules() -> tuple[GoldenRule, ...]:
 
 def rule_ids() -> list[str]:
     return [r.id for r in golden_rules()]
-
-
-def _local_now() -> datetime:
-    from triage_desk.referral_rows import local_now
-
-    return local_now()
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -170,7 +166,7 @@ def save_partner(ws, partner_id: str, **values) -> Partner:
             setattr(p, key, value if key != "contact_route" else str(value or "").strip())
         if p.isa_status == "signed" and p.isa_date is None:
             raise InputError("isa_date: give the date the agreement was signed")
-        p.updated_by, p.updated_at = user.username, _local_now()
+        p.updated_by, p.updated_at = user.username, london_now()
         s.flush()
         after = _partner_state(p)
         if before == after:
@@ -194,30 +190,9 @@ def set_isa_status(ws, partner_id: str, status: str, isa_date: date | str | None
 # ---------------------------------------------------------------- consent
 
 def checks_consent(doc: dict) -> str:
-    """The referral's consent to multi-agency checks: "given" only when someone gave it and nobody's
-    latest record refuses or withdraws it; otherwise "refused", "withdrawn", "not_sought" or "unknown"
-    (nothing recorded). Uses forms.consent_rules when present (superseded records handled there)."""
-    try:
-        from triage_desk.forms import consent_rules
-    except ImportError:
-        consent_rules = None
-    if consent_rules is not None and hasattr(consent_rules, "current_state"):
-        try:
-            state = consent_rules.current_state(doc, "checks")
-            if isinstance(state, str):
-                return state
-        except (TypeError, KeyError, AttributeError):
-            pass  # a different signature than expected: read the records directly below
-    records = ((doc.get("consent") or {}).get("records") or []) if isinstance(doc, dict) else []
-    latest: dict = {}
-    for r in records:  # later records supersede earlier ones for the same person
-        if isinstance(r, dict) and r.get("scope") in ("checks", "2", 2):
-            latest[r.get("person_id")] = r.get("state")
-    states = set(latest.values())
-    for bad in ("withdrawn", "refused"):
-        if bad in states:
-            return bad
-    return "given" if "given" in states else "not_sought" if "not_sought" in states else "unknown"
+    """The referral's consent to multi-agency checks, as forms.consent_rules reads it: the least permissive
+    of everyone's current record ("refused", "withdrawn", "given", "not_sought"), "unknown" when none."""
+    return consent_rules.current_state(doc if isinstance(doc, dict) else {}, "checks")
 
 
 def consent_state(ws, referral_id: str) -> str:
@@ -271,7 +246,7 @@ def request_checks(ws, referral_id: str, partner_ids: list[str], basis: str = "c
     ids = list(dict.fromkeys(partner_ids))
     if not ids:
         raise InputError("partners: choose at least one partner")
-    now = now or _local_now()
+    now = now or london_now()
     cal = _calendar()
     with ws.session() as s:
         row = _referral(s, referral_id)
@@ -331,7 +306,7 @@ def record_response(ws, check_id: str, *, nothing_known: bool, summary: str = ""
         raise InputError("summary: say what the partner holds, or record 'nothing known'")
     with ws.session() as s:
         check = _open_check(s, check_id)
-        check.status, check.response_at, check.response_by = "answered", now or _local_now(), user.username
+        check.status, check.response_at, check.response_by = "answered", now or london_now(), user.username
         check.nothing_known, check.summary = bool(nothing_known), summary or None
         audit.record(s, user.username, "check.respond", "referral", check.referral_id, check=check.id,
                      partner=check.partner_id, nothing_known=bool(nothing_known))
@@ -346,7 +321,7 @@ def cancel_check(ws, check_id: str, reason: str) -> AgencyCheck:
         raise InputError("reason: say why the check is cancelled")
     with ws.session() as s:
         check = _open_check(s, check_id)
-        check.status, check.response_at, check.response_by = "cancelled", _local_now(), user.username
+        check.status, check.response_at, check.response_by = "cancelled", london_now(), user.username
         check.basis_note = ((check.basis_note + "\n") if check.basis_note else "") + "Cancelled: " + reason.strip()
         audit.record(s, user.username, "check.cancel", "referral", check.referral_id, check=check.id,
                      partner=check.partner_id)
@@ -400,7 +375,7 @@ def overdue(ws, referral_id: str | None = None, *, now: datetime | None = None) 
     `reference`), most overdue first."""
     accounts.require(ws.user, *VIEW_ROLES)
     with ws.session() as s:
-        rows = _check_rows(s, referral_id, status="requested", before=now or _local_now())
+        rows = _check_rows(s, referral_id, status="requested", before=now or london_now())
         refs = dict(s.execute(select(Referral.id, Referral.reference).where(
             Referral.id.in_({c.referral_id for c in rows}))).all())
         items = [_check_dict(c) | {"reference": refs.get(c.referral_id)} for c in rows]
@@ -417,7 +392,7 @@ def record_view(ws, referral_id: str) -> None:
 
 def time_left(due: datetime, now: datetime | None = None) -> str:
     """Working time left before `due` in words ("3 h 20 min left", "overdue by 1 h 5 min")."""
-    now = now or _local_now()
+    now = now or london_now()
     cal = _calendar()
     if due >= now:
         delta, suffix, prefix = cal.working_time_between(now, due), " left", ""
@@ -465,7 +440,7 @@ def record_sharing_decision(ws, referral_id: str, partner_id: str | None, shared
         decision = SharingDecision(id=str(uuid.uuid4()), referral_id=row.id, partner_id=partner_id, shared=shared,
                                    reason=reason.strip(), golden_rules=json.dumps({k: given[k] for k in ids}),
                                    lawful_basis=lawful_basis or None, decided_by=user.username,
-                                   decided_at=now or _local_now())
+                                   decided_at=now or london_now())
         s.add(decision)
         audit.record(s, user.username, "sharing.decide", "referral", row.id, decision=decision.id,
                      partner=partner_id, shared=shared, lawful_basis=lawful_basis or None)

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from triage_desk import accounts, audit, matching
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral, Role, utcnow
-from triage_desk.referral_rows import local_now, store_text
+from triage_desk.referral_rows import store_text
 
 _S1 = ("Brin", "Quor", "Tam", "Vell", "Zan", "Mor", "Kest", "Lud", "Pim", "Drax", "Fen", "Grel", "Hob", "Jor",
        "Nib", "Orl", "Plov", "Rask", "Sorn", "Trem", "Ulv", "Wix", "Yarn", "Blen", "Crup", "Dorv", "Elm", "Frin")
@@ -221,7 +222,7 @@ _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older 
 
 def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict):
     """Yields (referrals so far, person rows, referral rows, link rows) in chronological order."""
-    end = local_now().replace(second=0)
+    end = london_now().replace(second=0)
     start = end - timedelta(days=365 * YEARS)
     step = (end - start) / max(n, 1)
     households: list[_Household] = []

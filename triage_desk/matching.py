@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import jellyfish
+from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -199,10 +200,7 @@ def referrals_of(session: Session, person_id: str, limit: int = 50) -> list[dict
 
 def twelve_months_before(moment: datetime) -> datetime:
     """The same date-time a year earlier (29 February falls back to the 28th)."""
-    try:
-        return moment.replace(year=moment.year - 1)
-    except ValueError:
-        return moment.replace(year=moment.year - 1, day=28)
+    return moment - relativedelta(months=12)
 
 
 def sql_datetime(moment: datetime) -> str:

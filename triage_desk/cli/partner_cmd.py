@@ -127,7 +127,7 @@ def _check_line(c: dict, now) -> str:
 
 def run_checks_list(args) -> int:
     from triage_desk import checks
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
 
     with opened(args, user=True) as ws:
         section = checks.as_document(ws, args.ref)
@@ -135,7 +135,7 @@ def run_checks_list(args) -> int:
     if args.json:
         print(json.dumps(section, ensure_ascii=False, indent=2))
         return 0
-    now = local_now()
+    now = london_now()
     for c in section["checks"]:
         print(_check_line(c, now))
         if c["summary"]:
@@ -179,9 +179,9 @@ def run_cancel(args) -> int:
 
 def run_overdue(args) -> int:
     from triage_desk import checks
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
 
-    now = local_now()
+    now = london_now()
     with opened(args, user=True) as ws:
         items = checks.overdue(ws, now=now)
     if args.json:

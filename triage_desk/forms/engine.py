@@ -10,7 +10,8 @@ discussion" whatever the level (the router turns that into STRAT).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 from triage_desk.forms.catalogue import Catalogue, Indicator, Rules
 from triage_desk.forms.facts import S42_TESTS, Facts
@@ -34,17 +35,6 @@ class AssessResult:
     s42_duty: bool | None = None  # None for children
     cmarac: bool = False
     rules_applied: tuple[str, ...] = field(default=())
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):  # 31 Jan + 1 month -> 28/29 Feb
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _order(ind: Indicator) -> tuple:
@@ -122,7 +112,7 @@ def assess(facts: Facts, catalogue: Catalogue, rules: Rules) -> AssessResult:
         if last is not None:
             incident = facts.received_at.date()
             window = dash_cfg["repeat_marac_months"]
-            if last <= incident < _add_months(last, window):
+            if last <= incident < last + relativedelta(months=window):
                 repeat = True
                 reasons.append(f"repeat MARAC: new incident within {window} months of the last MARAC "
                                f"referral ({last.isoformat()})")

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import Catalogue, Rules
+from triage_desk.forms.clock import LONDON, london_now
 
-LONDON = ZoneInfo("Europe/London")
 KINDS = ("child", "unborn", "adult")
 S42_TESTS = ("care_support_needs", "abuse_or_neglect", "unable_to_protect")
 FACT_KEYS = {"subject", "indicators", "consent", "dash", "s42", "open_case", "received_at", "urgent", "channel"}
@@ -93,8 +92,8 @@ def parse_datetime(value: Any, path: str) -> datetime:
 
 
 def local_now(now: datetime | None = None) -> datetime:
-    if now is None:
-        return datetime.now(LONDON)
+    """`now` (default: London now) as an aware Europe/London time; a naive `now` is London wall time."""
+    now = now or london_now()
     return now.replace(tzinfo=LONDON) if now.tzinfo is None else now.astimezone(LONDON)
 
 

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
+from triage_desk.forms.clock import london_now
 from triage_desk.forms.form import NOT_APPLICABLE, NOT_KNOWN, YESNO, Form, get_path, is_visible, load_form
 
 EXPLICIT = (NOT_KNOWN, NOT_APPLICABLE)
@@ -26,14 +28,6 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 MAX_TEXT = {"text": 300, "multiline": 50_000}
 EDD_MONTHS = 10
-LONDON = ZoneInfo("Europe/London")
-
-
-def london_now() -> datetime:
-    """Wall-clock time in Europe/London, naive: the document's convention (the machine may run on UTC)."""
-    return datetime.now(LONDON).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class Problem:
     path: str  # JSON path, e.g. "subjects[0].dob"
@@ -59,17 +53,6 @@ def nhs_check_digit_ok(digits: str) -> bool:
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(digits[9])
-
-
-def _add_months(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    year, month = d.year + month // 12, month % 12 + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _type_problem(field: dict, value: Any, form: Form | None, today: date, now: datetime) -> str | None:
@@ -158,7 +141,7 @@ def _date_problem(field: dict, value: Any, today: date) -> str | None:
     elif rule == "edd":
         if when < today:
             return "is in the past (an expected delivery date must be today or later)"
-        if when > _add_months(today, EDD_MONTHS):
+        if when > today + relativedelta(months=EDD_MONTHS):
             return f"is more than {EDD_MONTHS} months ahead"
     return None
 

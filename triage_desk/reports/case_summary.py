@@ -29,13 +29,10 @@ def find_referral(session, reference: str) -> Referral:
 
 
 def checks_section(ws, referral_id: str) -> dict:
-    """Agency checks (and sharing decisions) when the agency-checks module is present in this build."""
-    try:
-        from triage_desk import checks
-    except ImportError:
-        return {}
-    section = checks.as_document(ws, referral_id)
-    return dict(section) if isinstance(section, dict) else {}
+    """Agency checks (and sharing decisions) for the case file."""
+    from triage_desk import checks
+
+    return dict(checks.as_document(ws, referral_id))
 
 
 def case_document(session, row: Referral, extra: dict | None = None) -> dict:
@@ -78,13 +75,13 @@ def catalogue_labels() -> dict[str, str]:
 
 def render_case(ws, session, row: Referral, extra: dict | None = None) -> bytes:
     """Render the summary of `row` inside the caller's session (no audit: the caller records why)."""
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
     from triage_desk.reports.summary_pdf import render_summary
 
     user = ws.user
     return render_summary(case_document(session, row, extra),
                           generated_by=(user.display_name or user.username) if user else "unknown user",
-                          generated_at=local_now(), audit_head=audit.head(session), history=history(session, row),
+                          generated_at=london_now(), audit_head=audit.head(session), history=history(session, row),
                           catalogue_labels=catalogue_labels())
 
 
