@@ -24,6 +24,7 @@ from sqlalchemy import func, literal_column, select
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError
 from triage_desk.forms import consent_rules
+from triage_desk.forms.catalogue import default_rules
 from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral, Role
 from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
@@ -32,10 +33,6 @@ ISA_STATUSES = {"signed": "Signed", "in_discussion": "In discussion", "no_contac
 KINDS = ("police", "health", "education", "housing", "probation", "youth_justice", "domestic_abuse",
          "drug_alcohol", "social_care", "fire", "ambulance", "voluntary", "other")
 BASES = {"consent": "Consent to checks", "lead_decision": "Practice-lead decision (no consent)"}
-# UK GDPR Article 6(1) bases: consent is one of six (domain.md §2)
-LAWFUL_BASES = {"consent": "Consent (6(1)(a))", "contract": "Contract (6(1)(b))",
-                "legal_obligation": "Legal obligation (6(1)(c))", "vital_interests": "Vital interests (6(1)(d))",
-                "public_task": "Public task (6(1)(e))", "legitimate_interests": "Legitimate interests (6(1)(f))"}
 CASE_WORK_ROLES = (Role.OFFICER, Role.LEAD)
 VIEW_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 MIN_REASON = 10  # a sentence, not "ok"
@@ -427,8 +424,9 @@ def record_sharing_decision(ws, referral_id: str, partner_id: str | None, shared
         problems.append("shared: say whether information is shared (yes or no)")
     if len((reason or "").strip()) < MIN_REASON:
         problems.append(f"reason: record why (at least {MIN_REASON} characters), whether shared or not")
-    if lawful_basis not in (None, "") and lawful_basis not in LAWFUL_BASES:
-        problems.append(f"lawful_basis: must be one of {', '.join(LAWFUL_BASES)}")
+    bases = default_rules().codes("lawful_bases")  # UK GDPR Article 6(1): consent is one of six (domain.md §2)
+    if lawful_basis not in (None, "") and lawful_basis not in bases:
+        problems.append(f"lawful_basis: must be one of {', '.join(bases)}")
     if shared is True and not lawful_basis:
         problems.append("lawful_basis: required when information is shared")
     if problems:
@@ -475,3 +473,10 @@ def as_document(ws, referral_id: str) -> dict:
         rows = s.execute(select(SharingDecision).where(SharingDecision.referral_id == rid)
                          .order_by(*_DECISION_ORDER)).scalars()
         return {"checks": checks, "sharing_decisions": [_decision_dict(d) for d in rows]}
+
+
+def __getattr__(name: str):
+    # LAWFUL_BASES (code -> label) stays importable for the screens, read from the rules file.
+    if name == "LAWFUL_BASES":
+        return default_rules().codes("lawful_bases")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
