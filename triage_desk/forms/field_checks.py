@@ -41,69 +41,85 @@ def _type_problem(field: dict, value: Any, form: Form | None, today: date, now: 
     if kind in ("text", "multiline"):
         if not isinstance(value, str):
             return "must be text"
-        if len(value) > MAX_TEXT[kind]:
-            return f"is too long (at most {MAX_TEXT[kind]} characters)"
-        return None
+        return f"is too long (at most {MAX_TEXT[kind]} characters)" if len(value) > MAX_TEXT[kind] else None
     if kind == "date":
         return _date_problem(field, value, today)
     if kind == "datetime":
-        if not isinstance(value, str) or not DATETIME.match(value):
-            return "must be a date and time YYYY-MM-DDTHH:MM"
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            return "is not a real date and time"
-        if field.get("date_rule") == "past" and when > now + timedelta(minutes=10):
-            return "is in the future"
-        return None
-    if kind == "choice":
-        allowed = _allowed(field, form)
-        if not isinstance(value, str) or (allowed is not None and value not in allowed):
-            return "is not one of the choices offered"
-        return None
-    if kind == "multichoice":
-        allowed = _allowed(field, form)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of choices"
-        if allowed is not None and any(v not in allowed for v in value):
-            return "holds a value that is not one of the choices offered"
-        if len(set(value)) != len(value):
-            return "lists the same choice twice"
-        return None
+        return _datetime_problem(field, value, now)
+    if kind in ("choice", "multichoice"):
+        return _choice_problem(kind, value, _allowed(field, form))
     if kind == "yesno":
         return None if value in YESNO else "must be yes, no or not known"
     if kind == "bool":
         return None if isinstance(value, bool) else "must be ticked or not (true or false)"
     if kind == "integer":
-        if not isinstance(value, int) or isinstance(value, bool):
-            return "must be a whole number"
-        lo, hi = field.get("min"), field.get("max")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return f"must be between {lo if lo is not None else 'any'} and {hi if hi is not None else 'any'}"
-        return None
-    if kind == "nhs_number":
-        if not isinstance(value, str):
-            return "must be 10 digits"
-        digits = re.sub(r"[\s-]", "", value)
-        if len(digits) != 10 or not digits.isdigit():
-            return "must be 10 digits"
-        return None if nhs_check_digit_ok(digits) else "is not a valid NHS number (the check digit does not match)"
-    if kind == "postcode":
-        if not isinstance(value, str) or not POSTCODE.match(value.strip().upper()):
-            return "is not a UK postcode (for example SW1A 1AA)"
-        return None
-    if kind == "email":
-        if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value.strip()):
-            return "is not an email address (name@example.org)"
-        return None
-    if kind == "phone":
-        if not isinstance(value, str) or not PHONE_CHARS.match(value.strip()):
-            return "is not a phone number (digits, spaces and a leading + only)"
-        digits = re.sub(r"\D", "", value)
-        uk = value.strip().startswith("0") and len(digits) in (10, 11)
-        intl = value.strip().startswith("+") and 7 <= len(digits) <= 15
-        return None if uk or intl else "is not a phone number (a UK number has 10 or 11 digits starting with 0)"
-    return "has a field type the form does not define"
+        return _integer_problem(field, value)
+    check = _TEXT_CHECKS.get(kind)
+    if check is None:
+        return "has a field type the form does not define"
+    return check(value) if isinstance(value, str) else check("")
+
+
+def _datetime_problem(field: dict, value: Any, now: datetime) -> str | None:
+    if not isinstance(value, str) or not DATETIME.match(value):
+        return "must be a date and time YYYY-MM-DDTHH:MM"
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return "is not a real date and time"
+    if field.get("date_rule") == "past" and when > now + timedelta(minutes=10):
+        return "is in the future"
+    return None
+
+
+def _choice_problem(kind: str, value: Any, allowed: set | None) -> str | None:
+    if kind == "choice":
+        ok = isinstance(value, str) and (allowed is None or value in allowed)
+        return None if ok else "is not one of the choices offered"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "must be a list of choices"
+    if allowed is not None and any(v not in allowed for v in value):
+        return "holds a value that is not one of the choices offered"
+    return "lists the same choice twice" if len(set(value)) != len(value) else None
+
+
+def _integer_problem(field: dict, value: Any) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be a whole number"
+    lo, hi = field.get("min"), field.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return f"must be between {lo if lo is not None else 'any'} and {hi if hi is not None else 'any'}"
+    return None
+
+
+def _nhs_problem(value: str) -> str | None:
+    digits = re.sub(r"[\s-]", "", value)
+    if len(digits) != 10 or not digits.isdigit():
+        return "must be 10 digits"
+    return None if nhs_check_digit_ok(digits) else "is not a valid NHS number (the check digit does not match)"
+
+
+def _postcode_problem(value: str) -> str | None:
+    return None if POSTCODE.match(value.strip().upper()) else "is not a UK postcode (for example SW1A 1AA)"
+
+
+def _email_problem(value: str) -> str | None:
+    ok = len(value) <= 254 and EMAIL.match(value.strip())
+    return None if ok else "is not an email address (name@example.org)"
+
+
+def _phone_problem(value: str) -> str | None:
+    if not PHONE_CHARS.match(value.strip()):
+        return "is not a phone number (digits, spaces and a leading + only)"
+    digits = re.sub(r"\D", "", value)
+    uk = value.strip().startswith("0") and len(digits) in (10, 11)
+    intl = value.strip().startswith("+") and 7 <= len(digits) <= 15
+    return None if uk or intl else "is not a phone number (a UK number has 10 or 11 digits starting with 0)"
+
+
+# text-shaped types: a value that is not text gets the same words as badly formed text
+_TEXT_CHECKS = {"nhs_number": _nhs_problem, "postcode": _postcode_problem, "email": _email_problem,
+                "phone": _phone_problem}
 
 
 def _date_problem(field: dict, value: Any, today: date) -> str | None:
