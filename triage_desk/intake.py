@@ -22,6 +22,7 @@ from triage_desk.models import Person, Referral, ReferralSubject, Role, utcnow
 from triage_desk.referral_rows import (
     check_identity,
     columns,
+    find_referral,
     new_row,
     next_reference,
     parse_local,
@@ -215,9 +216,7 @@ def open_case(ws, ref: str) -> dict:
 
     accounts.require(ws.user, *CASE_ROLES)
     with ws.session() as s:
-        row = s.execute(select(Referral).where((Referral.reference == ref) | (Referral.id == ref))).scalar()
-        if row is None:
-            raise InputError(f"reference: no referral {ref}")
+        row = find_referral(s, ref, "reference")
         audit.record(s, ws.actor, "case.view", "referral", row.id, reference=row.reference)
         return load(row.document)
 

@@ -118,3 +118,12 @@ def new_row(doc: dict, text: str, actor: str | None, step: str | None = None) ->
     now = utcnow()
     return Referral(id=doc["id"], reference=doc["reference"], document=text, wizard_step=step, created_by=actor,
                     created_at=now, updated_at=now, **columns(doc))
+
+
+def find_referral(session: Session, id_or_reference: str, field: str = "referral") -> Referral:
+    """A referral by id or reference (TD-YYYY-NNNNNN); InputError naming `field` when there is none."""
+    row = session.execute(select(Referral).where((Referral.id == id_or_reference)
+                                                 | (Referral.reference == id_or_reference))).scalar()
+    if row is None:
+        raise InputError(f"{field}: no referral {id_or_reference}")
+    return row

@@ -13,19 +13,11 @@ from sqlalchemy import select
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError
 from triage_desk.models import Referral, ReferralSubject, Role
+from triage_desk.referral_rows import find_referral
 
 # Why the summary is being made -> the audit action recorded (who, what and when come with every event).
 PURPOSES = {"print": "case.print", "pdf_export": "case.pdf_export"}
 SUMMARY_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
-
-
-def find_referral(session, reference: str) -> Referral:
-    """A referral by reference (TD-YYYY-NNNNNN) or id."""
-    row = session.execute(select(Referral).where((Referral.reference == reference) | (Referral.id == reference))
-                          ).scalar()
-    if row is None:
-        raise InputError(f"reference: no referral {reference}")
-    return row
 
 
 def checks_section(ws, referral_id: str) -> dict:
@@ -94,7 +86,7 @@ def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
         raise InputError(f"purpose: must be one of {', '.join(PURPOSES)}")
     user = accounts.require(ws.user, *SUMMARY_ROLES)
     with ws.session() as s:
-        rid = find_referral(s, reference).id
+        rid = find_referral(s, reference, "reference").id
     extra = checks_section(ws, rid)  # opens its own session
     with ws.session() as s:
         row = find_referral(s, rid)
