@@ -147,6 +147,11 @@ def london_now() -> datetime:
     return datetime.now(LONDON).replace(tzinfo=None, microsecond=0)
 
 
+def whole_years(born: date, on: date) -> int:
+    """Age in whole years on a day (a 29 February birthday counts from 1 March in other years)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def iso_local(dt: datetime) -> str:
     """Local Europe/London wall time as `YYYY-MM-DDTHH:MM` (the referral document's convention)."""
     if dt.tzinfo is not None and dt.tzinfo is not LONDON:

@@ -22,6 +22,7 @@ from typing import Any
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import Rules, default_rules
 from triage_desk.forms.clock import london_now
+from triage_desk.forms.facts import CONSENT_PRIORITY
 from triage_desk.forms.form import YESNO, is_blank
 from triage_desk.forms.problem import Problem
 
@@ -32,8 +33,6 @@ FORMS = ("verbal", "written")
 # Reason codes (consent not sought, refusal overridden) and lawful bases are the rules file's
 # `consent_not_sought_reasons`, `refusal_override_reasons` and `lawful_bases`: one list, used everywhere.
 LACKS_CAPACITY = "lacks_capacity"  # the not-sought reason that needs a capacity assessment on record
-# When several people's records count, the least permissive state governs (as in forms/facts.py).
-PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
 
 KEYS = {"id", "person_id", "scope", "agency", "state", "reason_code", "by", "competence_assessed",
         "capacity_assessment", "best_interests_decision", "form", "date", "recorded_by", "informed",
@@ -334,7 +333,7 @@ def current_state(doc: dict, scope: str, person_id: str | None = None, agency: s
     """given | refused | not_sought | withdrawn | unknown for a scope (one person, or the least permissive
     of everyone's), as the threshold engine reads it."""
     states = [r.get("state") for r in effective_records(doc, scope, person_id, agency) if r.get("state") in STATES]
-    return min(states, key=PRIORITY.index) if states else "unknown"
+    return min(states, key=CONSENT_PRIORITY.index) if states else "unknown"
 
 
 def history(doc: dict, person_id: str, scope: str) -> list[dict]:

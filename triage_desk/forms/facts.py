@@ -15,15 +15,15 @@ from typing import Any
 
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import Catalogue, Rules
-from triage_desk.forms.clock import LONDON, london_now
+from triage_desk.forms.clock import LONDON, london_now, whole_years
 
 KINDS = ("child", "unborn", "adult")
 S42_TESTS = ("care_support_needs", "abuse_or_neglect", "unable_to_protect")
 FACT_KEYS = {"subject", "indicators", "consent", "dash", "s42", "open_case", "received_at", "urgent", "channel"}
 DASH_KEYS = {"yes", "answers", "judgement_high", "judgement_reason", "last_marac"}
 CHANNELS = ("phone", "email", "portal", "in_person")
-# When several people's consent to the referral is recorded, the least permissive state governs.
-_CONSENT_PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
+# When several people's consent counts, the least permissive state governs (also forms/consent_rules.py).
+CONSENT_PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +222,6 @@ def is_document(obj: Any) -> bool:
     return isinstance(obj, dict) and (obj.get("schema") == "triage-desk/referral" or "subjects" in obj)
 
 
-def _age_at(dob: date, on: date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-
-
 def _document_consent(consent: Any, rules: Rules, scopes: tuple = ("referral", 1, "1")) -> tuple[str, str | None]:
     """Consent for one scope (default: the referral itself) from the document's consent records;
     the latest record per person counts, and the least permissive person's state governs."""
@@ -250,7 +246,7 @@ def _document_consent(consent: Any, rules: Rules, scopes: tuple = ("referral", 1
     if not latest:
         return "unknown", None
     states = list(latest.values())
-    state = min((s for s, _ in states), key=_CONSENT_PRIORITY.index)
+    state = min((s for s, _ in states), key=CONSENT_PRIORITY.index)  # the least permissive person's state governs
     return state, next((r for s, r in states if s == state and r), None)
 
 
@@ -280,7 +276,7 @@ def facts_from_document(doc: dict, catalogue: Catalogue, rules: Rules, now: date
         age = None
         dob = first.get("dob")
         if isinstance(dob, str) and len(dob) == 10:
-            age = _age_at(parse_date(dob, "subjects[0].dob"), received_at.date())
+            age = whole_years(parse_date(dob, "subjects[0].dob"), received_at.date())
     concerns = doc.get("concerns") or {}
     _type(concerns, dict, "concerns", "an object")
     indicators = parse_indicators(concerns.get("indicators") or [], "concerns.indicators", kind, catalogue)

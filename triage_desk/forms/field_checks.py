@@ -61,15 +61,20 @@ def _type_problem(field: dict, value: Any, form: Form | None, today: date, now: 
 
 
 def _datetime_problem(field: dict, value: Any, now: datetime) -> str | None:
-    if not isinstance(value, str) or not DATETIME.match(value):
-        return "must be a date and time YYYY-MM-DDTHH:MM"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return "is not a real date and time"
-    if field.get("date_rule") == "past" and when > now + timedelta(minutes=10):
+    when, problem = _parsed(value, DATETIME, datetime.fromisoformat, "a date and time YYYY-MM-DDTHH:MM")
+    if problem is None and field.get("date_rule") == "past" and when > now + timedelta(minutes=10):
         return "is in the future"
-    return None
+    return problem
+
+
+def _parsed(value: Any, shape: re.Pattern, parse, words: str) -> tuple[Any, str | None]:
+    """(parsed value, None) or (None, what is wrong) for a date or date-time typed as text."""
+    if not isinstance(value, str) or not shape.match(value):
+        return None, f"must be {words}"
+    try:
+        return parse(value), None
+    except ValueError:
+        return None, f"is not a real {words.rsplit(' ', 1)[0].removeprefix('a ')}"
 
 
 def _choice_problem(kind: str, value: Any, allowed: set | None) -> str | None:
@@ -123,12 +128,9 @@ _TEXT_CHECKS = {"nhs_number": _nhs_problem, "postcode": _postcode_problem, "emai
 
 
 def _date_problem(field: dict, value: Any, today: date) -> str | None:
-    if not isinstance(value, str) or not DATE.match(value):
-        return "must be a date YYYY-MM-DD"
-    try:
-        when = date.fromisoformat(value)
-    except ValueError:
-        return "is not a real date"
+    when, problem = _parsed(value, DATE, date.fromisoformat, "a date YYYY-MM-DD")
+    if problem is not None:
+        return problem
     rule = field.get("date_rule")
     if rule == "past":
         if when > today:

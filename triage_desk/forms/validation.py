@@ -16,7 +16,7 @@ from typing import Any
 from triage_desk.errors import InputError
 from triage_desk.forms import consent_rules, facts
 from triage_desk.forms.catalogue import Catalogue, Rules, default_catalogue
-from triage_desk.forms.clock import london_now
+from triage_desk.forms.clock import london_now, whole_years
 from triage_desk.forms.field_checks import DATE, validate_field
 from triage_desk.forms.form import EXPLICIT, Form, get_path, is_blank, is_visible, load_form
 from triage_desk.forms.problem import Problem
@@ -111,7 +111,7 @@ def _age(dob: Any, today: date) -> int | None:
         born = date.fromisoformat(dob)
     except ValueError:
         return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return whole_years(born, today)
 
 
 def _cross_problems(doc: dict, form: Form, today: date) -> list[Problem]:

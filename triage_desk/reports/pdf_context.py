@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from triage_desk.forms.clock import whole_years
 from triage_desk.reports.pdf_styles import as_dict, as_list, humanise, parse_when
 
 
@@ -47,7 +48,7 @@ def age_on(born: Any, on: date) -> int | None:
     if b is None:
         return None
     b = b.date() if isinstance(b, datetime) else b
-    years = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+    years = whole_years(b, on)
     return years if 0 <= years < 130 else None
 
 
