@@ -125,3 +125,17 @@ def test_each_file_error_names_the_file_the_json_path_and_the_problem(tmp_path, 
     with pytest.raises(InputError) as exc:
         loader(_write(tmp_path, "council.json", data))
     assert str(exc.value).startswith("council.json: ") and where in str(exc.value)
+
+
+def test_rag_words_state_the_configured_timescales(tmp_path):
+    from triage_desk.forms.router import rag_words
+
+    rules = json.loads(DEFAULT_RULES.read_text("utf-8"))
+    shipped = load_rules(DEFAULT_RULES)
+    assert rag_words("red", shipped) == "RED – act within 4 hours"
+    assert rag_words("amber", shipped) == "AMBER – within 1 working day"
+    rules["timescales"]["rag"]["red"] = {"hours": 2}
+    rules["timescales"]["rag"]["green"] = {"working_days": 5}
+    council = load_rules(_write(tmp_path, "rules.json", rules))
+    assert (rag_words("red", council), rag_words("green", council)) == ("RED – act within 2 hours",
+                                                                       "GREEN – within 5 working days")

@@ -45,6 +45,15 @@ def rag_priority(result: AssessResult, facts: Facts, rules: Rules) -> str:
     return "amber" if result.suggested_level >= cfg["amber_min_level"] else "green"
 
 
+def rag_words(rag: str, rules: Rules) -> str:
+    """The RAG priority in words with its configured timescale: "RED – act within 4 hours",
+    "AMBER – within 1 working day" (colour is never the only signal)."""
+    spec = rules.data["timescales"]["rag"][rag]
+    n, unit = (spec["hours"], "hour") if "hours" in spec else (spec["working_days"], "working day")
+    n = int(n) if float(n).is_integer() else n
+    return f"{rag.upper()} – {'act ' if rag == 'red' else ''}within {n} {unit}{'' if n == 1 else 's'}"
+
+
 def _due(calendar: WorkingCalendar, start: datetime, spec: dict, memo: dict) -> datetime:
     key = (spec.get("hours"), spec.get("working_days"))
     due = memo.get(key)  # RAG amber and the decision are both "1 working day": compute once

@@ -9,6 +9,8 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Table
 
+from triage_desk.forms.catalogue import default_rules
+from triage_desk.forms.router import rag_words
 from triage_desk.reports.pdf_context import Ctx
 from triage_desk.reports.pdf_sections import heading, missing, narrative
 from triage_desk.reports.pdf_styles import (
@@ -27,9 +29,6 @@ from triage_desk.reports.pdf_styles import (
     para,
     parse_when,
 )
-
-RAG_WORDS = {"red": "RED – act within 4 hours", "amber": "AMBER – within 1 working day",
-             "green": "GREEN – within 3 working days"}
 
 
 def _final(ctx: Ctx) -> dict:
@@ -70,7 +69,7 @@ def rag_chip(rag: Any) -> Table | Any:
     if key not in RAG_COLOURS:
         return para(rag)
     bg, fg = RAG_COLOURS[key]
-    chip = para(f'<font color="#{fg.hexval()[2:]}">{RAG_WORDS[key]}</font>', "chip", raw=True)
+    chip = para(f'<font color="#{fg.hexval()[2:]}">{rag_words(key, default_rules())}</font>', "chip", raw=True)
     return Table([[chip]], style=[("BACKGROUND", (0, 0), (-1, -1), bg), ("TOPPADDING", (0, 0), (-1, -1), 3),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)], hAlign="LEFT")
 
