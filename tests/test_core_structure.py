@@ -84,6 +84,12 @@ def test_the_core_import_graph_has_no_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
+def test_forms_is_pure_it_imports_only_forms_and_errors():
+    outside = {f"{name} -> {dep}" for name, deps in _graph().items() if name.startswith("triage_desk.forms.")
+               for dep in deps if not dep.startswith("triage_desk.forms") and dep != "triage_desk.errors"}
+    assert outside == set()
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
