@@ -348,10 +348,10 @@ def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
 
 
 def _demo_proposal(rng: random.Random, engine: dict, override: bool) -> decisions.Proposal:
-    level = engine["suggested_level"]
-    final = max(1, min(4, level + rng.choice((-1, 1)))) if override else level
+    rules, level = threshold.default_context().rules, engine["suggested_level"]
+    final = min(max(level + rng.choice((-1, 1)), rules.levels[0]), rules.levels[-1]) if override else level
     if final == level:
         return decisions.Proposal(level, tuple(engine["outcomes"]))
-    routes = threshold.default_context().rules["routing"][engine["population"]][str(final)]
+    routes = rules["routing"][engine["population"]][str(final)]
     return decisions.Proposal(final, tuple(routes), "Synthetic demo rationale: the referrer's account and the "
                               "history point to a different level than the indicators alone.")

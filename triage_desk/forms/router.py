@@ -48,10 +48,14 @@ def rag_priority(result: AssessResult, facts: Facts, rules: Rules) -> str:
 def rag_words(rag: str, rules: Rules) -> str:
     """The RAG priority in words with its configured timescale: "RED – act within 4 hours",
     "AMBER – within 1 working day" (colour is never the only signal)."""
-    spec = rules.data["timescales"]["rag"][rag]
+    return f"{rag.upper()} – {'act ' if rag == 'red' else ''}within {span_words(rules.data['timescales']['rag'][rag])}"
+
+
+def span_words(spec: dict) -> str:
+    """A configured timescale in words: {"hours": 4} -> "4 hours", {"working_days": 1} -> "1 working day"."""
     n, unit = (spec["hours"], "hour") if "hours" in spec else (spec["working_days"], "working day")
     n = int(n) if float(n).is_integer() else n
-    return f"{rag.upper()} – {'act ' if rag == 'red' else ''}within {n} {unit}{'' if n == 1 else 's'}"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def _due(calendar: WorkingCalendar, start: datetime, spec: dict, memo: dict) -> datetime:

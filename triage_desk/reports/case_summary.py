@@ -57,9 +57,9 @@ def history(session, row: Referral) -> list[dict]:
 
 def catalogue_labels() -> dict[str, str]:
     """Indicator id -> label from the shipped catalogue (for indicators the engine result does not label)."""
-    try:
-        from triage_desk.forms.catalogue import default_catalogue
+    from triage_desk.forms.catalogue import default_catalogue
 
+    try:
         return {i.id: i.label for i in default_catalogue().indicators.values()}
     except Exception:  # noqa: BLE001 - a broken catalogue file must not stop a print; ids still print
         return {}
