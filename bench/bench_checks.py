@@ -25,7 +25,7 @@ def _case():
     import keyring
     from keyring.backends import null
 
-    from triage_desk import accounts, checks
+    from triage_desk import accounts, checks, partners, sharing
     from triage_desk.models import Role
     from triage_desk.referral_rows import new_row, store_text
     from triage_desk.workspace import init_workspace
@@ -43,15 +43,15 @@ def _case():
            "consent": {"records": [{"person_id": "s1", "scope": "checks", "state": "given"}]}}
     with ws.session() as s:
         s.add(new_row(doc, store_text(doc), "officer"))
-    signed = [p.id for p in checks.list_partners(ws) if p.isa_status == "signed"]
+    signed = [p.id for p in partners.list_partners(ws) if p.isa_status == "signed"]
     start = datetime(2026, 9, 1, 9, 0)
     for round_ in range(5):
         made = checks.request_checks(ws, doc["id"], signed[:12], now=start + timedelta(days=7 * round_))
         for c in made:
             checks.record_response(ws, c.id, nothing_known=round_ % 2 == 0, summary="Synthetic answer for a bench.")
-    rules = {rid: True for rid in checks.rule_ids()}
+    rules = {rid: True for rid in sharing.rule_ids()}
     for k in range(12):
-        checks.record_sharing_decision(ws, doc["id"], signed[k], k % 2 == 0, "Synthetic reason for a bench run.",
+        sharing.record_sharing_decision(ws, doc["id"], signed[k], k % 2 == 0, "Synthetic reason for a bench run.",
                                        rules, "public_task" if k % 2 == 0 else None)
     return ws, doc["id"]
 
@@ -82,12 +82,13 @@ def checks_section() -> Figure:
 
 def check_due() -> Figure:
     from triage_desk import checks
+    from triage_desk.forms.threshold import default_context
     from triage_desk.models.partner import Partner
 
     partner = Partner(id="police", name="Police", kind="police", isa_status="signed", check_due_hours=16)
     rng = random.Random(3)
     times = [datetime(2026, 1, 1) + timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60)) for _ in range(5000)]
-    cal = checks._calendar()
+    cal = default_context().calendar
     hours = {"police": 16}
 
     def ours():

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from _harness import Figure, best_of
 
-from triage_desk.reports.pdf_sample import SAMPLE_HISTORY, sample_document
+from tests.pdf_sample import SAMPLE_HISTORY, sample_document  # test data, not shipped
 from triage_desk.reports.summary_pdf import render_summary
 
 

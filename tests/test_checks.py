@@ -10,13 +10,13 @@ import pytest
 from checks_helpers import act_as, referral
 from sqlalchemy import select
 
-from triage_desk import checks, referral_io
+from triage_desk import checks, partners, referral_io, sharing
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.models import AuditEvent, Referral
 from triage_desk.models.partner import Partner
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0)
-ALL_RULES = {rid: True for rid in checks.rule_ids()}
+ALL_RULES = {rid: True for rid in sharing.rule_ids()}
 
 
 def _row(ws, referral_id) -> Referral:
@@ -30,13 +30,13 @@ def _actions(ws) -> list[str]:
 
 
 def test_directory_is_seeded_once_with_agreement_statuses(workspace):
-    partners = {p.id: p for p in checks.list_partners(workspace)}
+    directory = {p.id: p for p in partners.list_partners(workspace)}
     assert {"police", "health-gp-icb", "education", "housing", "probation", "domestic-abuse", "drug-alcohol",
-            "fire", "ambulance", "voluntary-sector"} <= set(partners)
-    assert partners["police"].isa_status == "signed" and partners["police"].isa_date is not None
-    assert partners["voluntary-sector"].isa_status == "no_contact"
-    assert checks.ensure_partners(workspace) == 0  # not seeded twice
-    assert len(checks.golden_rules()) == 7
+            "fire", "ambulance", "voluntary-sector"} <= set(directory)
+    assert directory["police"].isa_status == "signed" and directory["police"].isa_date is not None
+    assert directory["voluntary-sector"].isa_status == "no_contact"
+    assert partners.ensure_partners(workspace) == 0  # not seeded twice
+    assert len(sharing.golden_rules()) == 7
 
 
 def test_request_with_consent_sets_due_and_case_list_columns(workspace):
@@ -106,7 +106,7 @@ def test_due_time_counts_working_hours_only(requested, due):
 
 
 def test_due_time_uses_the_partners_configured_hours(workspace):
-    checks.save_partner(workspace, "police", check_due_hours=8)
+    partners.save_partner(workspace, "police", check_due_hours=8)
     doc = referral(workspace)
     act_as(workspace, "officer")
     made = checks.request_checks(workspace, doc["id"], ["police"], now=datetime(2026, 12, 24, 14, 0))
@@ -156,18 +156,18 @@ def test_sharing_decision_needs_all_seven_rules_and_a_reason_either_way(workspac
     partial = dict(ALL_RULES)
     partial.pop("keep_record")
     with pytest.raises(InputError, match="consider every rule.*keep_record"):
-        checks.record_sharing_decision(workspace, doc["id"], "police", True, "Risk to the child from the "
+        sharing.record_sharing_decision(workspace, doc["id"], "police", True, "Risk to the child from the "
                                        "adult at the address.", partial, "public_task")
     with pytest.raises(InputError, match="reason"):
-        checks.record_sharing_decision(workspace, doc["id"], "police", False, "", ALL_RULES, None)
+        sharing.record_sharing_decision(workspace, doc["id"], "police", False, "", ALL_RULES, None)
     with pytest.raises(InputError, match="lawful_basis: required"):
-        checks.record_sharing_decision(workspace, doc["id"], "police", True, "Risk to the child from the "
+        sharing.record_sharing_decision(workspace, doc["id"], "police", True, "Risk to the child from the "
                                        "adult at the address.", ALL_RULES, None)
     rules = dict(ALL_RULES, consent=False)
-    checks.record_sharing_decision(workspace, doc["id"], "police", False,
+    sharing.record_sharing_decision(workspace, doc["id"], "police", False,
                                    "Not necessary: the police already hold the information.", rules, None,
                                    now=MONDAY_10)
-    checks.record_sharing_decision(workspace, doc["id"], "health-gp-icb", True,
+    sharing.record_sharing_decision(workspace, doc["id"], "health-gp-icb", True,
                                    "GP needs to know of the injury to arrange follow-up.", ALL_RULES,
                                    "public_task", now=MONDAY_10)
     decisions = checks.as_document(workspace, doc["id"])["sharing_decisions"]
@@ -180,15 +180,15 @@ def test_sharing_decision_needs_all_seven_rules_and_a_reason_either_way(workspac
 def test_partner_directory_is_admin_only_and_audited_with_before_and_after(workspace):
     act_as(workspace, "officer")
     with pytest.raises(PermissionDenied):
-        checks.set_isa_status(workspace, "fire", "signed", "2026-11-01")
+        partners.set_isa_status(workspace, "fire", "signed", "2026-11-01")
     act_as(workspace, "admin")
     with pytest.raises(InputError, match="isa_date"):
-        checks.set_isa_status(workspace, "fire", "signed")
-    checks.set_isa_status(workspace, "fire", "signed", "2026-11-01")
-    checks.save_partner(workspace, "school-nursing-east", name="School nursing (East)", kind="health",
+        partners.set_isa_status(workspace, "fire", "signed")
+    partners.set_isa_status(workspace, "fire", "signed", "2026-11-01")
+    partners.save_partner(workspace, "school-nursing-east", name="School nursing (East)", kind="health",
                         isa_status="in_discussion", check_due_hours=12, contact_route="Secure email")
     with pytest.raises(InputError, match="check_due_hours"):
-        checks.save_partner(workspace, "police", check_due_hours=0)
+        partners.save_partner(workspace, "police", check_due_hours=0)
     with workspace.session() as s:
         event = s.execute(select(AuditEvent).where(AuditEvent.action == "partner.change")).scalar_one()
         detail = json.loads(event.detail)
@@ -207,7 +207,7 @@ def test_export_import_round_trip_carries_checks(workspace, tmp_path):
     act_as(workspace, "officer")
     (police,) = checks.request_checks(workspace, doc["id"], ["police"], now=MONDAY_10)
     checks.record_response(workspace, police.id, nothing_known=True, now=datetime(2026, 11, 23, 11, 0))
-    checks.record_sharing_decision(workspace, doc["id"], "police", False, "Nothing to share at this stage.",
+    sharing.record_sharing_decision(workspace, doc["id"], "police", False, "Nothing to share at this stage.",
                                    ALL_RULES, None, now=MONDAY_10)
     full = json.loads(referral_io.export_text(workspace, doc["reference"])) | checks.as_document(workspace, doc["id"])
     full["id"], full["reference"] = "00000000-0000-4000-8000-0000000000a7", "TD-2026-999001"
@@ -231,7 +231,7 @@ def test_summary_pdf_shows_checks_and_sharing_decisions(workspace):
     long_ago = datetime(2026, 11, 2, 10, 0)  # housing's answer was due 4 November: overdue whenever this runs
     police, _ = checks.request_checks(workspace, doc["id"], ["police", "housing"], now=long_ago)
     checks.record_response(workspace, police.id, nothing_known=True, now=datetime(2026, 11, 2, 11, 0))
-    checks.record_sharing_decision(workspace, doc["id"], "police", False, "Police already hold the information.",
+    sharing.record_sharing_decision(workspace, doc["id"], "police", False, "Police already hold the information.",
                                    ALL_RULES, None, now=MONDAY_10)
     pdf = summary_for(workspace, doc["reference"])
     text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)

@@ -12,7 +12,6 @@ from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import (
     DEFAULT_CATALOGUE,
     DEFAULT_RULES,
-    TRIGGERS,
     default_catalogue,
     default_rules,
     load_catalogue,
@@ -20,6 +19,7 @@ from triage_desk.forms.catalogue import (
 )
 from triage_desk.forms.engine import assess
 from triage_desk.forms.facts import LONDON, DashFacts, Facts
+from triage_desk.forms.threshold import load_context
 
 CAT = default_catalogue()
 RULES = default_rules()
@@ -42,7 +42,7 @@ def test_default_catalogue_covers_both_populations():
     per_domain = Counter(i.domain for i in child)
     assert all(per_domain[d] >= 8 for d in child_domains), per_domain
     assert {i.level for i in child} == {1, 2, 3, 4}
-    assert {i.trigger for i in CAT.indicators.values()} - {None} == set(TRIGGERS)
+    assert {i.trigger for i in CAT.indicators.values()} - {None} == set(default_rules().codes("triggers"))
     assert all(i.id.startswith("adult_") for i in adult)
     assert all(i.label and i.help for i in CAT.indicators.values())
 
@@ -71,7 +71,7 @@ def test_a_broken_catalogue_file_is_refused_naming_the_path(tmp_path, mutate, pa
     f = tmp_path / "broken.json"
     f.write_text(json.dumps(data))
     with pytest.raises(InputError, match="broken.json") as exc:
-        load_catalogue(f)
+        load_context(str(f))  # the catalogue alone, then against the rules (triggers are the rules')
     assert path in str(exc.value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from intake_helpers import complete, subject
@@ -51,14 +52,16 @@ def test_submit_refuses_and_names_every_missing_field(workspace):
 
 
 def test_submit_records_people_scores_and_closes_the_draft(workspace):
-    doc = complete(intake.new_draft(workspace), subject(nhs="9434765919"))
+    doc = complete(intake.new_draft(workspace), subject(nhs="9434765919"), received_at="2026-11-20T16:30")
     done = intake.submit(workspace, doc)
     assert done["status"] == "submitted"
     assert intake.list_drafts(workspace) == []
     with workspace.session() as s:
         row = s.get(Referral, doc["id"])
         people = list(s.execute(select(Person)).scalars())
-    assert row.status == "submitted" and row.rag in ("red", "amber", "green") and row.decision_due is not None
+    # no indicators, not urgent: level 1, green; received Friday 16:30 -> decision due Monday 16:30 (working day)
+    assert row.status == "submitted" and row.suggested_level == 1 and row.rag == "green"
+    assert row.decision_due == datetime(2026, 11, 23, 16, 30)
     assert [p.nhs_number for p in people] == ["9434765919"]
     with pytest.raises(InputError, match="already submitted"):
         intake.submit(workspace, doc)
@@ -117,3 +120,17 @@ def test_bad_documents_are_refused_by_field(workspace):
         intake.save_draft(workspace, dict(doc, status="lost"), "x")
     with pytest.raises(InputError, match="variant"):
         intake.new_draft(workspace, "martian")
+
+
+def test_submit_stores_the_engines_rag_for_urgent_and_level_three_referrals(workspace):
+    urgent = complete(intake.new_draft(workspace), subject(), received_at="2026-11-18T10:00")
+    urgent["contact"]["urgent"] = True
+    level3 = complete(intake.new_draft(workspace), subject(surname="Tamwick"), received_at="2026-11-18T10:00")
+    level3["concerns"]["indicators"] = ["parenting.parental_mental_health"]
+    for doc in (urgent, level3):
+        intake.submit(workspace, doc)
+    with workspace.session() as s:
+        red, amber = s.get(Referral, urgent["id"]), s.get(Referral, level3["id"])
+    assert (red.rag, red.suggested_level) == ("red", 1)  # urgent is red whatever the level
+    assert (amber.rag, amber.suggested_level) == ("amber", 3)
+    assert red.decision_due == amber.decision_due == datetime(2026, 11, 19, 10, 0)

@@ -10,9 +10,9 @@ import unicodedata
 from datetime import datetime
 
 import pytest
+from pdf_sample import SAMPLE_HISTORY, long_text, sample_document
 
 from triage_desk.errors import InputError
-from triage_desk.reports.pdf_sample import SAMPLE_HISTORY, long_text, sample_document
 from triage_desk.reports.summary_pdf import render_summary
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pdf_sample import sample_document
 
-from triage_desk.reports.pdf_sample import sample_document
 from triage_desk.reports.summary_pdf import render_summary
 
 BASE = sample_document(household=2, narrative_paragraphs=1)

@@ -230,7 +230,7 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
 
 
 def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now as local_now
     from triage_desk.ui.cases_area import deadline_counts
 
     with cases.session() as s:

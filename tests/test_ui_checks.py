@@ -6,7 +6,7 @@ from checks_helpers import act_as, referral
 from PySide6.QtCore import Qt
 from ui_helpers import audit_actions, on_next_modal
 
-from triage_desk import checks
+from triage_desk import checks, sharing
 from triage_desk.ui.checks_panel import ChecksPanel
 
 
@@ -110,7 +110,7 @@ def test_sharing_decision_dialog_requires_every_rule(qtbot, workspace):
 
     def decide(dialog):
         dialog.partner.setCurrentIndex(dialog.partner.findData("police"))
-        ids = checks.rule_ids()
+        ids = sharing.rule_ids()
         for rid in ids[:-1]:
             dialog.set_rule(rid, True)
         dialog.shared_no.setChecked(True)

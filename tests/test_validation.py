@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from intake_helpers import complete, subject
 
 from triage_desk.forms.document import new_document
+from triage_desk.forms.field_checks import nhs_check_digit_ok, validate_field
 from triage_desk.forms.form import FIELD_TYPES, load_form
-from triage_desk.forms.validation import blocking_problems, nhs_check_digit_ok, problems, validate_field
+from triage_desk.forms.validation import blocking_problems, problems
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, 0)
@@ -199,7 +200,7 @@ def test_age_that_does_not_fit_the_variant_is_a_warning():
 
 
 def test_times_are_judged_in_london_time_not_the_machine_zone():
-    from triage_desk.forms.validation import london_now
+    from triage_desk.forms.clock import london_now
 
     field = _field("datetime", date_rule="past", label="Received at")
     now = london_now()

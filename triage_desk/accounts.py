@@ -48,10 +48,7 @@ def require(user: User | None, *roles: Role) -> User:
 
 def _issue_signing_key(user: User, password: str) -> None:
     # Each account signs the bundles it exports; the private half is sealed under its password.
-    try:
-        from triage_desk.bundle import signing
-    except ImportError:  # bundle module not present in this build
-        return
+    from triage_desk.bundle import signing  # loaded on first use: cryptography is slow to import
     record = signing.generate_signing_key(password)
     user.signing_public_key = record.public_key
     user.signing_key_blob = record.blob

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral
-from triage_desk.referral_rows import local_now
 
 SORTS = {"received": Referral.received_at, "decision_due": Referral.decision_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
@@ -122,7 +122,7 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
     if filters.received_to:
         params["rto"] = datetime.combine(filters.received_to + timedelta(days=1), datetime.min.time())
     if filters.overdue:
-        params["now"], params["open"] = filters.now or local_now(), OPEN_STATUSES
+        params["now"], params["open"] = filters.now or london_now(), OPEN_STATUSES
     if filters.awaiting_approval:
         params["approval"] = APPROVAL_PENDING
     if filters.checks_outstanding:

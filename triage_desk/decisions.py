@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.forms.catalogue import Rules, default_rules
 from triage_desk.models import Role, utcnow
 from triage_desk.models.decision import Decision
 
@@ -46,18 +47,31 @@ def is_override(engine: dict, proposal: Proposal) -> bool:
             or set(proposal.final_outcomes) != set(engine["outcomes"]))
 
 
-def check_proposal(engine: dict, proposal: Proposal) -> list[str]:
-    """Problems with a proposal, each naming the field (empty list: it may be saved)."""
+def _one_of(items) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def check_proposal(engine: dict, proposal: Proposal, rules: Rules | None = None) -> list[str]:
+    """Problems with a proposal, each naming the field (empty list: it may be saved). Levels, outcome
+    codes and NFA reasons are the rules file's (default: the shipped one)."""
+    rules = rules or default_rules()
     problems = []
-    if proposal.final_level not in (1, 2, 3, 4):
-        problems.append("final level: must be 1, 2, 3 or 4")
+    if proposal.final_level not in rules.levels:
+        problems.append(f"final level: must be {_one_of(rules.levels)}")
     if not proposal.final_outcomes:
         problems.append("outcomes: choose at least one outcome")
+    unknown = [c for c in proposal.final_outcomes if c not in rules.codes("outcomes")]
+    if unknown:
+        problems.append(f"outcomes: {', '.join(unknown)} is not an outcome the rules define")
     if is_override(engine, proposal) and len(proposal.rationale.strip()) < MIN_RATIONALE:
         problems.append(f"rationale: a written rationale (at least {MIN_RATIONALE} characters) is required "
                         "when the final decision differs from the suggested one")
-    if "NFA" in proposal.final_outcomes and not proposal.nfa_reason:
-        problems.append("NFA reason: a reason code is required for no further action")
+    if rules["nfa_outcome"] in proposal.final_outcomes:
+        if not proposal.nfa_reason:
+            problems.append("NFA reason: a reason code is required for no further action")
+        elif proposal.nfa_reason not in rules.codes("nfa_reasons"):
+            problems.append("NFA reason: is not one of the reasons for no further action the rules define")
     return problems
 
 
@@ -117,7 +131,7 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
     requires = list(engine.get("requires", []))
     if overridden:
         requires.append("practice-lead approval of the override")
-    if "NFA" in proposal.final_outcomes:
+    if default_rules()["nfa_outcome"] in proposal.final_outcomes:
         requires.append("practice-lead approval of no further action")
     with ws.session() as s:
         referral = s.get(Referral, referral_id)

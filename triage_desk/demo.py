@@ -8,19 +8,23 @@ referrals take minutes, not hours.
 
 from __future__ import annotations
 
+import json
 import queue
 import random
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
-from triage_desk import accounts, audit, matching
-from triage_desk.models import Referral, Role, utcnow
-from triage_desk.referral_rows import local_now, store_text
+from triage_desk import accounts, audit, decisions, matching
+from triage_desk.forms import consent_rules, threshold
+from triage_desk.forms.clock import LONDON, london_now
+from triage_desk.models import Decision, Referral, Role, User, utcnow
+from triage_desk.referral_rows import store_text
 
 _S1 = ("Brin", "Quor", "Tam", "Vell", "Zan", "Mor", "Kest", "Lud", "Pim", "Drax", "Fen", "Grel", "Hob", "Jor",
        "Nib", "Orl", "Plov", "Rask", "Sorn", "Trem", "Ulv", "Wix", "Yarn", "Blen", "Crup", "Dorv", "Elm", "Frin")
@@ -35,9 +39,6 @@ SOURCES = (("Police", "6", 30), ("School", "2A", 18), ("Health visitor", "3B", 5
            ("Anonymous", "9", 3), ("Other legal agency", "7", 4), ("Other", "8", 6), ("Unknown", "10", 2),
            ("Early years", "2B", 2))
 CONSENT = (("given", 55), ("refused", 10), ("not_sought", 20), ("withdrawn", 3), ("unknown", 12))
-# reason codes of rules_default.json / forms.consent_rules (lacks_capacity needs assessments: not generated)
-NOT_SOUGHT = ("increase_risk_to_child", "risk_to_another_person", "prejudice_police_investigation", "undue_delay",
-              "cannot_be_contacted")
 RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner_of_mother", "aunt")
 YEARS = 3  # the demo spreads referrals over the last three years
 
@@ -100,14 +101,20 @@ def _records(record: dict) -> list[dict]:
     return [given, dict(record, supersedes=given["id"])]
 
 
-def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent, indicators, rr) -> dict:
+def _not_sought_reasons(rules) -> tuple[str, ...]:
+    """The rules file's reasons for not seeking consent (lacks_capacity needs assessments: not generated)."""
+    return tuple(c for c in rules.codes("consent_not_sought_reasons") if c != consent_rules.LACKS_CAPACITY)
+
+
+def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent, indicators, rr,
+              not_sought: tuple[str, ...]) -> dict:
     state = consent
     # consent records follow forms.consent_rules; "unknown" means nothing was recorded
     record = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "person_id": subjects[0][0],
               "scope": "referral", "state": state, "date": when.date().isoformat(), "recorded_by": "demo",
               "informed": state != "not_sought", "form": rng.choice(("verbal", "written"))}
     if state == "not_sought":
-        record["reason_code"] = rng.choice(NOT_SOUGHT)
+        record["reason_code"] = rng.choice(not_sought)
         del record["form"]
     elif hh.adult_subject:
         record["by"] = {"name": f"{subjects[0][1]} {hh.surname}", "standing": "adult_capacity"}
@@ -150,9 +157,8 @@ def _weighted(rng, table):
 def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None) -> dict:
     """Insert `n` synthetic referrals (and their people) quickly. Returns counts, seconds and rate."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
-    from triage_desk.forms.threshold import default_context
-
-    cat = default_context().catalogue
+    ctx = threshold.default_context()
+    cat = ctx.catalogue
     # Indicators by population and level (hard triggers only at level 4), so the stored level is the one
     # the engine gives for the document: no escalation, no trigger below level 4.
     pools = {(p, lv): [i.id for i in cat.for_population(p) if i.level == lv and (lv == 4 or not i.trigger)]
@@ -172,7 +178,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
 
     def produce() -> None:
         try:
-            for item in _generate(rng, n, counters, pools, batch, totals):
+            for item in _generate(rng, n, counters, pools, batch, totals, ctx):
                 batches.put(item)
         except BaseException as exc:  # reported on the writing thread
             failure.append(exc)
@@ -219,9 +225,19 @@ _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_i
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
 
 
-def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict):
+def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
+    """RAG, decision due (as stored) and suggested level, from the engine and the working-time clock as
+    intake.submit stores them."""
+    _, result, routing = threshold.score(doc, context=ctx)
+    due = routing.decision_due.astimezone(LONDON).replace(tzinfo=None)
+    return routing.rag, matching.sql_datetime(due), result.suggested_level
+
+
+def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict,
+              ctx: threshold.Context):
     """Yields (referrals so far, person rows, referral rows, link rows) in chronological order."""
-    end = local_now().replace(second=0)
+    not_sought = _not_sought_reasons(ctx.rules)
+    end = london_now().replace(second=0)
     start = end - timedelta(days=365 * YEARS)
     step = (end - start) / max(n, 1)
     households: list[_Household] = []
@@ -257,9 +273,10 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
         rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
         doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
-                        _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr)
-        rag = None if status == "draft" else ("red" if level == 4 else ("amber" if level == 3 else "green"))
-        due = None if status == "draft" else matching.sql_datetime(when + timedelta(hours=24))
+                        _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
+        rag = due = None
+        if status != "draft":
+            rag, due, level = _scores(doc, ctx)
         names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
         sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
         ref_rows.append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
@@ -287,55 +304,54 @@ def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
     return added
 
 
-DEMO_DECIDER = "demo.officer"  # a synthetic officer: any practice lead may approve these decisions
+DEMO_DECIDER = "demo.officer"  # synthetic staff (no account, no sign-in): any practice lead may approve their work
+DEMO_APPROVER = "demo.lead"
+
+
+@contextmanager
+def _acting_as(ws, username: str, role: Role):
+    """Record demo work through the real services as a synthetic member of staff, then hand back."""
+    user = ws.user
+    ws.user = User(username=username, display_name="Demo " + role.label, role=role.value)
+    try:
+        yield
+    finally:
+        ws.user = user
 
 
 def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
-    """Recorded threshold decisions for the newest decided demo referrals that have none: most agree with
-    the engine; every fourth is an override with a rationale, and the newest overrides still wait for a
-    practice lead, so the Review area has work in it."""
-    import json
-
-    from sqlalchemy import exists
-
-    from triage_desk import decisions
-    from triage_desk.forms import threshold
-    from triage_desk.models import Decision
-
+    """Recorded threshold decisions for the newest decided demo referrals that have none, made through
+    `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every fourth
+    is an override with a rationale, and the newest overrides still wait for a practice lead, so the
+    Review area has work in it."""
+    accounts.require(ws.user, Role.ADMIN, Role.LEAD)
     rng = random.Random(seed)
     with ws.session() as s:
-        rows = s.execute(select(Referral).where(
+        rows = s.execute(select(Referral.id, Referral.document).where(
             Referral.status == "decided", ~exists().where(Decision.referral_id == Referral.id))
-            .order_by(Referral.received_at.desc()).limit(limit)).scalars().all()
-        for i, row in enumerate(rows):
-            doc = json.loads(row.document)
-            engine = threshold.evaluate(doc, now=row.received_at)
-            level = engine["suggested_level"]
-            override = i % 4 == 1
-            final = max(1, min(4, level + rng.choice((-1, 1)))) if override else level
-            if final == level:
-                override = False
-            outcomes = engine["outcomes"] if not override else (["EH"] if final == 2 else ["S17"] if final == 3
-                                                                  else ["STRAT"] if final == 4 else ["UNIV"])
-            when = row.received_at + timedelta(hours=rng.randint(1, 7))
-            approval = (decisions.APPROVAL_PENDING if override and i < limit // 2
-                        else decisions.APPROVED if override else decisions.APPROVAL_NOT_NEEDED)
-            decision = Decision(
-                referral_id=row.id, engine_json=json.dumps(engine, sort_keys=True), engine_level=level,
-                engine_outcomes=json.dumps(sorted(engine["outcomes"])), final_level=final,
-                final_outcomes=json.dumps(sorted(outcomes)), direction=decisions.level_direction(level, final),
-                overridden=override,
-                rationale="Synthetic demo rationale: the referrer's account and the history point to a "
-                          "different level than the indicators alone." if override else None,
-                requires=json.dumps(["practice-lead approval of the override"] if override else []),
-                decided_by=DEMO_DECIDER, decided_role=Role.OFFICER.value, decided_at=when, superseded=False,
-                approval=approval, approved_by="demo" if approval == decisions.APPROVED else None,
-                approved_at=when + timedelta(hours=2) if approval == decisions.APPROVED else None)
-            s.add(decision)
-            s.flush()
-            row.final_level, row.approval = final, approval
-            doc["decision"] = decisions.as_document(decision)
-            row.document = store_text(doc)
-        if rows:
+            .order_by(Referral.received_at.desc()).limit(limit)).all()
+    to_approve = []
+    with _acting_as(ws, DEMO_DECIDER, Role.OFFICER):
+        for i, (rid, text) in enumerate(rows):
+            engine = threshold.evaluate(json.loads(text))
+            decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % 4 == 1))
+            # the newest overrides wait for a lead; everything else that needs approval has had it
+            if decision.approval == decisions.APPROVAL_PENDING and not (decision.overridden and i < limit // 2):
+                to_approve.append(decision.id)
+    with _acting_as(ws, DEMO_APPROVER, Role.LEAD):
+        for decision_id in to_approve:
+            decisions.approve(ws, decision_id, True, "Synthetic demo approval.")
+    if rows:
+        with ws.session() as s:
             audit.record(s, ws.actor, "demo.decisions", "workspace", None, count=len(rows))
     return len(rows)
+
+
+def _demo_proposal(rng: random.Random, engine: dict, override: bool) -> decisions.Proposal:
+    rules, level = threshold.default_context().rules, engine["suggested_level"]
+    final = min(max(level + rng.choice((-1, 1)), rules.levels[0]), rules.levels[-1]) if override else level
+    if final == level:
+        return decisions.Proposal(level, tuple(engine["outcomes"]))
+    routes = rules["routing"][engine["population"]][str(final)]
+    return decisions.Proposal(final, tuple(routes), "Synthetic demo rationale: the referrer's account and the "
+                              "history point to a different level than the indicators alone.")

@@ -16,12 +16,13 @@ from sqlalchemy import select, update
 from triage_desk import accounts, audit, decisions, matching
 from triage_desk.errors import InputError
 from triage_desk.forms import validation
+from triage_desk.forms.clock import london_now
 from triage_desk.forms.document import new_document
 from triage_desk.models import Person, Referral, ReferralSubject, Role, utcnow
 from triage_desk.referral_rows import (
     check_identity,
     columns,
-    local_now,
+    find_referral,
     new_row,
     next_reference,
     parse_local,
@@ -58,7 +59,7 @@ def new_draft(ws, variant: str = "child") -> dict:
     doc["status"] = "draft"
     contact = doc.setdefault("contact", {})
     if not contact.get("received_at"):
-        contact["received_at"] = local_now().isoformat(timespec="minutes")
+        contact["received_at"] = london_now().isoformat(timespec="minutes")
     with ws.session() as s:
         doc["reference"] = doc.get("reference") or next_reference(s, parse_local(contact["received_at"]).year)
         row = new_row(doc, store_text(doc), ws.actor)
@@ -143,10 +144,7 @@ def _person_from_subject(s, subject: dict) -> Person:
 
 
 def _store_scores(row: Referral, doc: dict) -> None:
-    try:
-        from triage_desk.forms.threshold import evaluate
-    except ImportError:
-        return
+    from triage_desk.forms.threshold import evaluate
     result = evaluate(doc)
     row.rag = result.get("rag")
     row.decision_due = parse_local(result.get("decision_due"))
@@ -218,9 +216,7 @@ def open_case(ws, ref: str) -> dict:
 
     accounts.require(ws.user, *CASE_ROLES)
     with ws.session() as s:
-        row = s.execute(select(Referral).where((Referral.reference == ref) | (Referral.id == ref))).scalar()
-        if row is None:
-            raise InputError(f"reference: no referral {ref}")
+        row = find_referral(s, ref, "reference")
         audit.record(s, ws.actor, "case.view", "referral", row.id, reference=row.reference)
         return load(row.document)
 

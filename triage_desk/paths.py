@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from importlib import resources
 from pathlib import Path
@@ -29,11 +30,8 @@ def resolve_data_dir(arg: str | os.PathLike | None) -> Path:
 
 def resource_path(*parts: str) -> Path:
     """A file from resources/ (installed as the package triage_desk.resources, or the checkout's folder)."""
-    try:
-        base = resources.files("triage_desk.resources")
-        candidate = Path(str(base.joinpath(*parts)))
+    if importlib.util.find_spec("triage_desk.resources") is not None:  # installed: shipped inside the package
+        candidate = Path(str(resources.files("triage_desk.resources").joinpath(*parts)))
         if candidate.exists():
             return candidate
-    except ModuleNotFoundError:
-        pass
     return Path(__file__).resolve().parent.parent / "resources" / Path(*parts)

@@ -1,7 +1,6 @@
 """Referral document <-> `referral` row: canonical text and the columns copied out of the document.
 
-Uses `triage_desk.forms.document` (canonical dump, JSON-path errors) when it is present; the fallbacks
-follow the same contract (docs/architecture.md) so the store works on its own.
+Parsing and the canonical dump are `triage_desk.forms.document`'s (JSON-path errors, one schema).
 """
 
 from __future__ import annotations
@@ -11,45 +10,24 @@ import re
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import LONDON, london_now
 from triage_desk.models import Referral, utcnow
 
-LONDON = ZoneInfo("Europe/London")
 REFERENCE = re.compile(r"^TD-\d{4}-\d{6}$")
 SCHEMA = "triage-desk/referral"
-
-
-def local_now() -> datetime:
-    """Now in Europe/London, naive, to the second (the document's local-time convention)."""
-    return datetime.now(LONDON).replace(tzinfo=None, microsecond=0)
-
-
-def _document_module():
-    """forms.document when it exists (looked up once: a failed import is not cheap to repeat)."""
-    global _DOCMOD
-    if _DOCMOD is False:
-        try:
-            from triage_desk.forms import document as mod
-        except ImportError:
-            mod = None
-        _DOCMOD = mod
-    return _DOCMOD
-
-
-_DOCMOD = False
+local_now = london_now  # the name modules under ui/ import (the UI half switches them over)
 
 
 def dump(doc: dict) -> str:
     """Canonical JSON text for export: the same document always gives the same bytes."""
-    mod = _document_module()
-    if mod is None:
-        return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ": "), indent=2) + "\n"
-    return mod.dump_document(doc)
+    from triage_desk.forms.document import dump_document  # jsonschema loads on first use, not at start-up
+
+    return dump_document(doc)
 
 
 def store_text(doc: dict) -> str:
@@ -59,31 +37,10 @@ def store_text(doc: dict) -> str:
 
 def load(text: str | bytes, source: str = "document") -> dict:
     """Parse a referral document; errors name the JSON path (never a value)."""
-    mod = _document_module()
-    if mod is None:
-        return _load_fallback(text, source)
+    from triage_desk.forms.document import load_document
+
     # Without a source name the text is this database's own row: size limits are for input only.
-    return mod.load_document(text, source, stored=source == "document")
-
-
-def _load_fallback(text: str | bytes, source: str) -> dict:
-    try:
-        doc = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
-        raise InputError(f"{source}: not valid JSON{where}") from None
-    if not isinstance(doc, dict):
-        raise InputError("$: a referral document must be a JSON object")
-    if doc.get("schema") != SCHEMA:
-        raise InputError(f"$.schema: must be \"{SCHEMA}\"")
-    check_identity(doc)
-    for key, kind in (("contact", dict), ("referrer", dict), ("subjects", list), ("links", dict)):
-        if key in doc and not isinstance(doc[key], kind):
-            raise InputError(f"$.{key}: must be {'an object' if kind is dict else 'a list'}")
-    for n, s in enumerate(doc.get("subjects") or []):
-        if not isinstance(s, dict):
-            raise InputError(f"$.subjects[{n}]: must be an object")
-    return doc
+    return load_document(text, source, stored=source == "document")
 
 
 def check_identity(doc: dict) -> None:
@@ -140,7 +97,7 @@ def columns(doc: dict) -> dict:
     rr = links.get("re_referrals_12m")
     return {
         "status": doc.get("status", "draft"), "variant": doc.get("variant", "child"),
-        "received_at": parse_local(contact.get("received_at")) or local_now(),
+        "received_at": parse_local(contact.get("received_at")) or london_now(),
         "subject_name": name, "subject_sort": sort, "referrer_agency": agency[:120] or None,
         "referral_source": source if isinstance(source, str) and len(source) <= 4 else None,
         "urgent": contact.get("urgent") is True,
@@ -162,3 +119,12 @@ def new_row(doc: dict, text: str, actor: str | None, step: str | None = None) ->
     now = utcnow()
     return Referral(id=doc["id"], reference=doc["reference"], document=text, wizard_step=step, created_by=actor,
                     created_at=now, updated_at=now, **columns(doc))
+
+
+def find_referral(session: Session, id_or_reference: str, field: str = "referral") -> Referral:
+    """A referral by id or reference (TD-YYYY-NNNNNN); InputError naming `field` when there is none."""
+    row = session.execute(select(Referral).where((Referral.id == id_or_reference)
+                                                 | (Referral.reference == id_or_reference))).scalar()
+    if row is None:
+        raise InputError(f"{field}: no referral {id_or_reference}")
+    return row

@@ -105,7 +105,7 @@ def _open_engine(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLo
 
     use_data_dir(data_dir)  # a council's <data dir>/forms/marf.json, when present, is the referral form used
     try:
-        from triage_desk.checks import ensure_partners
+        from triage_desk.partners import ensure_partners
 
         ensure_partners(ws)  # the default partner directory, once, so checks work from the first run
     except BaseException:

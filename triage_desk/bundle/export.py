@@ -48,9 +48,9 @@ def _catalogue(doc: dict) -> dict | None:
     engine = (doc.get("decision") or {}).get("engine") or {}
     if isinstance(engine.get("catalogue"), dict):
         return engine["catalogue"]
-    try:
-        from triage_desk.forms.catalogue import default_catalogue
+    from triage_desk.forms.catalogue import default_catalogue
 
+    try:
         return default_catalogue().ref
     except Exception:  # noqa: BLE001 - a broken shipped catalogue must not stop an export
         return None

@@ -74,30 +74,30 @@ def _partner_json(p) -> dict:
 
 
 def run_partner_list(args) -> int:
-    from triage_desk import checks
+    from triage_desk import partners
 
     with opened(args, user=True) as ws:
-        items = [_partner_json(p) for p in checks.list_partners(ws, include_inactive=args.all)]
+        items = [_partner_json(p) for p in partners.list_partners(ws, include_inactive=args.all)]
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
     for it in items:
-        status = checks.ISA_STATUSES[it["isa_status"]] + (f" {it['isa_date']}" if it["isa_date"] else "")
+        status = partners.ISA_STATUSES[it["isa_status"]] + (f" {it['isa_date']}" if it["isa_date"] else "")
         print(f"{it['id']:<24} {status:<20} {it['check_due_hours']:>3} h  {it['name']}")
     return 0
 
 
 def run_set_isa(args) -> int:
-    from triage_desk import checks
+    from triage_desk import partners
 
     with opened(args, user=True) as ws:
-        p = checks.set_isa_status(ws, args.partner, args.status, args.date)
-    print(f"{p.id}: {checks.ISA_STATUSES[p.isa_status].lower()}")
+        p = partners.set_isa_status(ws, args.partner, args.status, args.date)
+    print(f"{p.id}: {partners.ISA_STATUSES[p.isa_status].lower()}")
     return 0
 
 
 def run_save(args) -> int:
-    from triage_desk import checks
+    from triage_desk import partners
 
     values = {k: v for k, v in (("name", args.name), ("kind", args.kind), ("contact_route", args.contact_route),
                                 ("isa_status", args.isa_status), ("isa_date", args.isa_date),
@@ -105,7 +105,7 @@ def run_save(args) -> int:
     if args.active is not None:
         values["active"] = args.active == "yes"
     with opened(args, user=True) as ws:
-        p = checks.save_partner(ws, args.partner, **values)
+        p = partners.save_partner(ws, args.partner, **values)
     print(f"{p.id}: saved")
     return 0
 
@@ -127,7 +127,7 @@ def _check_line(c: dict, now) -> str:
 
 def run_checks_list(args) -> int:
     from triage_desk import checks
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
 
     with opened(args, user=True) as ws:
         section = checks.as_document(ws, args.ref)
@@ -135,7 +135,7 @@ def run_checks_list(args) -> int:
     if args.json:
         print(json.dumps(section, ensure_ascii=False, indent=2))
         return 0
-    now = local_now()
+    now = london_now()
     for c in section["checks"]:
         print(_check_line(c, now))
         if c["summary"]:
@@ -179,9 +179,9 @@ def run_cancel(args) -> int:
 
 def run_overdue(args) -> int:
     from triage_desk import checks
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
 
-    now = local_now()
+    now = london_now()
     with opened(args, user=True) as ws:
         items = checks.overdue(ws, now=now)
     if args.json:

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from triage_desk.errors import InputError
+from triage_desk.forms.schema_check import bad, check_file
 
 FORMS_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = FORMS_DIR / "catalogue_default.json"
 DEFAULT_RULES = FORMS_DIR / "rules_default.json"
 
+CATALOGUE_SCHEMA = "catalogue.schema.json"
+RULES_SCHEMA = "rules.schema.json"
 POPULATIONS = ("child", "adult")
-SUBJECTS = ("child", "parent_carer", "household", "adult")
-TRIGGERS = ("disclosure_of_abuse", "injury", "sexual_abuse", "fgm_risk", "exploitation")
-LEVELS = (1, 2, 3, 4)
-OUTCOME_CODES = ("IAG", "UNIV", "EH", "S17", "STRAT", "OPEN", "S42", "ADULT_OTHER", "TAA", "CMARAC", "MARAC", "NFA")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +100,15 @@ class Rules:
     def ref(self) -> dict:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """The configured levels, lowest first (the same for children and adults)."""
+        return tuple(sorted(int(k) for k in self.data["levels"]["child"]))
+
+    def codes(self, key: str) -> dict[str, str]:
+        """A code -> label table of the file (outcomes, triggers, nfa_reasons, lawful_bases...), in file order."""
+        return {k: v for k, v in self.data[key].items() if not k.startswith("_")}
+
 
 def _read(path: Path) -> tuple[bytes, Any]:
     try:
@@ -114,174 +122,112 @@ def _read(path: Path) -> tuple[bytes, Any]:
         raise InputError(f"{path.name}: not valid JSON{where}") from None
 
 
-def _need(obj: Any, key: str, kind: type | tuple, where: str, name: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise InputError(f"{name}: {where}{key} is missing")
-    value = obj[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise InputError(f"{name}: {where}{key} has the wrong type")
-    return value
+def _levels(labels: dict, source: str, where: str) -> dict[int, str]:
+    """Level labels keyed by number; the levels must run 1, 2, ... N with no gap."""
+    levels = {int(k): v for k, v in sorted(labels.items(), key=lambda kv: int(kv[0]))}
+    if list(levels) != list(range(1, len(levels) + 1)):
+        raise bad(source, where, f"must label levels 1 to {len(levels)} with no gap")
+    return levels
 
 
-def _level_labels(obj: Any, where: str, name: str) -> dict[int, str]:
-    if not isinstance(obj, dict) or set(obj) != {str(n) for n in LEVELS}:
-        raise InputError(f"{name}: {where} must label levels 1, 2, 3 and 4")
-    for k, v in obj.items():
-        if not isinstance(v, str) or not v.strip():
-            raise InputError(f"{name}: {where}.{k} must be a non-empty label")
-    return {int(k): v for k, v in obj.items()}
+def _same_levels(levels: dict, source: str) -> None:
+    if set(levels["child"]) != set(levels["adult"]):
+        raise bad(source, "$.levels.child", "must label the same levels as levels.adult")
 
 
-SOURCE_USES = ("agrees", "dissent", "analogy")
-
-
-def _sources(data: dict, name: str) -> dict[str, MappingProxyType]:
-    """The optional top-level `sources`: key -> {title, publisher, year, url} of a published document."""
-    found = data.get("sources", {})
-    if not isinstance(found, dict):
-        raise InputError(f"{name}: sources must be an object of documents")
-    out = {}
-    for key, doc in found.items():
-        at = f"sources.{key}."
-        for part in ("title", "publisher", "url"):
-            if not _need(doc, part, str, at, name).strip():
-                raise InputError(f"{name}: {at}{part} is empty")
-        _need(doc, "year", int, at, name)
-        out[key] = MappingProxyType(dict(doc))
-    return out
-
-
-def _indicator_source(item: dict, at: str, sources: dict, name: str) -> tuple:
-    """An indicator's optional `source` list; each entry names a listed document, its year and level."""
-    entries = item.get("source", [])
-    if not isinstance(entries, list):
-        raise InputError(f"{name}: {at}source must be a list")
+def _indicator_source(item: dict, at: str, sources: dict, levels: dict, name: str) -> tuple:
+    """An indicator's `source` entries (shape checked by the schema): each must name a listed document and
+    one of the catalogue's levels."""
     out = []
-    for n, entry in enumerate(entries):
-        where = f"{at}source[{n}]."
-        doc = _need(entry, "document", str, where, name)
-        if doc not in sources:
-            raise InputError(f"{name}: {where}document {doc!r} is not listed under sources")
-        _need(entry, "year", int, where, name)
-        if _need(entry, "level", int, where, name) not in LEVELS:
-            raise InputError(f"{name}: {where}level must be 1, 2, 3 or 4")
-        if entry.get("use", "agrees") not in SOURCE_USES:
-            raise InputError(f"{name}: {where}use must be one of {', '.join(SOURCE_USES)}")
+    for n, entry in enumerate(item.get("source", [])):
+        if entry["document"] not in sources:
+            raise bad(name, f"{at}.source[{n}].document", f"{entry['document']!r} is not listed under sources")
+        if entry["level"] not in levels:
+            raise bad(name, f"{at}.source[{n}].level", "is not one of the levels the catalogue labels")
         out.append(MappingProxyType(dict(entry)))
     return tuple(out)
 
 
 def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue:
-    """Check a decoded catalogue file and build the lookup object."""
-    if not isinstance(data, dict):
-        raise InputError(f"{name}: the top level must be a JSON object")
-    cid = _need(data, "id", str, "", name)
-    version = _need(data, "version", str, "", name)
-    levels_in = _need(data, "levels", dict, "", name)
-    domains_in = _need(data, "domains", dict, "", name)
-    levels = {p: _level_labels(levels_in.get(p), f"levels.{p}", name) for p in POPULATIONS}
+    """Check a decoded catalogue file against catalogue.schema.json and its cross-references, and build
+    the lookup object."""
+    check_file(data, CATALOGUE_SCHEMA, name)
+    levels = {p: _levels(data["levels"][p], name, f"$.levels.{p}") for p in POPULATIONS}
+    _same_levels(levels, name)
     domains: dict[str, tuple] = {}
     domain_pop: dict[str, str] = {}
     for p in POPULATIONS:
-        entries = domains_in.get(p)
-        if not isinstance(entries, list) or not entries:
-            raise InputError(f"{name}: domains.{p} must be a non-empty list")
-        pairs = []
-        for n, entry in enumerate(entries):
-            did = _need(entry, "id", str, f"domains.{p}[{n}].", name)
-            if did in domain_pop:
-                raise InputError(f"{name}: domains.{p}[{n}].id {did!r} is declared twice")
-            domain_pop[did] = p
-            pairs.append((did, _need(entry, "label", str, f"domains.{p}[{n}].", name)))
-        domains[p] = tuple(pairs)
-    sources = _sources(data, name)
-    indicators: dict[str, Indicator] = {}
-    for n, item in enumerate(_need(data, "indicators", list, "", name)):
-        at = f"indicators[{n}]."
-        iid = _need(item, "id", str, at, name)
-        domain = _need(item, "domain", str, at, name)
-        level = _need(item, "level", int, at, name)
-        subject = _need(item, "subject", str, at, name)
-        trigger = item.get("trigger")
-        if iid in indicators:
-            raise InputError(f"{name}: {at}id {iid!r} is used twice (ids must be unique)")
-        if domain not in domain_pop:
-            raise InputError(f"{name}: {at}domain {domain!r} is not declared under domains")
-        if iid.partition(".")[0] != domain or not iid.partition(".")[2]:
-            raise InputError(f"{name}: {at}id {iid!r} must be '{domain}.<slug>'")
-        if level not in LEVELS:
-            raise InputError(f"{name}: {at}level must be 1, 2, 3 or 4")
-        if subject not in SUBJECTS:
-            raise InputError(f"{name}: {at}subject must be one of {', '.join(SUBJECTS)}")
-        if trigger is not None and trigger not in TRIGGERS:
-            raise InputError(f"{name}: {at}trigger must be null or one of {', '.join(TRIGGERS)}")
-        label = _need(item, "label", str, at, name)
-        indicators[iid] = Indicator(iid, domain, level, subject, label, str(item.get("help", "")), trigger,
-                                    domain_pop[domain], "", _indicator_source(item, at, sources, name))
+        for n, entry in enumerate(data["domains"][p]):
+            if entry["id"] in domain_pop:
+                raise bad(name, f"$.domains.{p}[{n}].id", f"domain {entry['id']!r} is declared twice")
+            domain_pop[entry["id"]] = p
+        domains[p] = tuple((e["id"], e["label"]) for e in data["domains"][p])
+    sources = data.get("sources", {})
     labels = {d: lab for p in POPULATIONS for d, lab in domains[p]}
-    indicators = {k: replace(i, reason=f"indicator {i.id} \"{i.label}\" ({labels[i.domain]}, level {i.level})")
-                  for k, i in indicators.items()}
-    return Catalogue(cid, version, hashlib.sha256(raw).hexdigest(),
+    indicators: dict[str, Indicator] = {}
+    for n, item in enumerate(data["indicators"]):
+        at, iid, domain, level = f"$.indicators[{n}]", item["id"], item["domain"], item["level"]
+        if iid in indicators:
+            raise bad(name, f"{at}.id", f"{iid!r} is used twice (ids must be unique)")
+        if domain not in domain_pop:
+            raise bad(name, f"{at}.domain", f"{domain!r} is not declared under domains")
+        if iid.partition(".")[0] != domain:
+            raise bad(name, f"{at}.id", f"{iid!r} must be '{domain}.<slug>'")
+        if level not in levels[domain_pop[domain]]:
+            raise bad(name, f"{at}.level", "is not one of the levels the catalogue labels")
+        indicators[iid] = Indicator(iid, domain, level, item["subject"], item["label"], str(item.get("help", "")),
+                                    item.get("trigger"), domain_pop[domain],
+                                    f"indicator {iid} \"{item['label']}\" ({labels[domain]}, level {level})",
+                                    _indicator_source(item, at, sources, levels[domain_pop[domain]], name))
+    return Catalogue(data["id"], data["version"], hashlib.sha256(raw).hexdigest(),
                      MappingProxyType(levels), MappingProxyType(domains), MappingProxyType(indicators), name,
-                     MappingProxyType(labels), sources=MappingProxyType(sources))
+                     MappingProxyType(labels),
+                     sources=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in sources.items()}))
 
 
 def parse_rules(raw: bytes, data: Any, name: str = "rules") -> Rules:
-    """Check the parts of a rules file the engine, router and clock rely on."""
-    if not isinstance(data, dict):
-        raise InputError(f"{name}: the top level must be a JSON object")
-    rid = _need(data, "id", str, "", name)
-    version = _need(data, "version", str, "", name)
+    """Check a decoded rules file against rules.schema.json and the codes it cross-references."""
+    check_file(data, RULES_SCHEMA, name)
+    levels = {p: _levels(data["levels"][p], name, f"$.levels.{p}") for p in POPULATIONS}
+    _same_levels(levels, name)
+    level_keys = {str(n) for n in levels["child"]}
+    outcomes = set(data["outcomes"]) - {"_comment"}
+    routing = data["routing"]
+
+    def known(codes: Any, path: str, allowed: set, what: str) -> None:
+        unknown = [c for c in codes if c not in allowed]
+        if unknown:
+            raise bad(name, path, f"names {what} not configured in this file: {', '.join(map(str, unknown))}")
+
     for p in POPULATIONS:
-        _level_labels(_need(data, "levels", dict, "", name).get(p), f"levels.{p}", name)
-    esc = _need(data, "escalation", dict, "", name)
-    for key in ("from_level", "min_domains", "to_level"):
-        _need(esc, key, int, "escalation.", name)
-    routing = _need(data, "routing", dict, "", name)
-    for p in POPULATIONS:
-        table = _need(routing, p, dict, "routing.", name)
-        for lv in LEVELS:
-            codes = _need(table, str(lv), list, f"routing.{p}.", name)
-            bad = [c for c in codes if c not in OUTCOME_CODES]
-            if bad:
-                raise InputError(f"{name}: routing.{p}.{lv} has unknown outcome code(s) {', '.join(map(str, bad))}")
-    gates = _need(data, "consent_gates", dict, "", name)
-    states = _need(data, "consent_states", list, "", name)
-    for lv, table in gates.items():
+        if set(routing[p]) != level_keys:
+            raise bad(name, f"$.routing.{p}", "must route every configured level")
+        for lv, codes in routing[p].items():
+            known(codes, f"$.routing.{p}.{lv}", outcomes, "outcome code(s)")
+    for key in ("s42_replaces", "s42_adds", "trigger_adds", "open_case_adds", "dash_high_adds", "cmarac_adds"):
+        known(routing[key], f"$.routing.{key}", outcomes, "outcome code(s)")
+    known([data["nfa_outcome"]], "$.nfa_outcome", outcomes, "an outcome code")
+    states = set(data["consent_states"])
+    for lv, table in data["consent_gates"].items():
         if lv.startswith("_"):
             continue
-        if lv not in {str(n) for n in LEVELS} or not isinstance(table, dict):
-            raise InputError(f"{name}: consent_gates.{lv} must be a level 1-4 holding an object")
-        for state in table:
-            if state not in states:
-                raise InputError(f"{name}: consent_gates.{lv}.{state} is not a consent state")
-    times = _need(data, "timescales", dict, "", name)
-    for colour in ("red", "amber", "green"):
-        _need(_need(times, "rag", dict, "timescales.", name), colour, dict, "timescales.rag.", name)
-    _need(_need(times, "decision", dict, "timescales.", name), "working_days", int, "timescales.decision.", name)
-    hours = _need(data, "working_hours", dict, "", name)
-    for key in ("start", "end", "timezone"):
-        _need(hours, key, str, "working_hours.", name)
-    dash = _need(data, "dash", dict, "", name)
-    if len(_need(dash, "questions", dict, "dash.", name)) != 24:
-        raise InputError(f"{name}: dash.questions must hold 24 numbered questions")
-    thresholds = _need(dash, "thresholds", dict, "dash.", name)
-    for band in ("standard", "medium", "high"):
-        pair = _need(thresholds, band, list, "dash.thresholds.", name)
-        if len(pair) != 2 or not all(isinstance(x, int) for x in pair):
-            raise InputError(f"{name}: dash.thresholds.{band} must be [lowest, highest]")
-    _need(dash, "repeat_marac_months", int, "dash.", name)
-    for key in ("consent_not_sought_reasons", "refusal_override_reasons", "nfa_reasons", "requires_labels"):
-        _need(data, key, dict, "", name)
+        known([lv], f"$.consent_gates.{lv}", level_keys, "a level")
+        known(table, f"$.consent_gates.{lv}", states, "consent state(s)")
+        for state, gate in table.items():
+            known(gate.get("replace", ()), f"$.consent_gates.{lv}.{state}.replace", outcomes, "outcome code(s)")
+    gate = data.get("checks_consent_gate") or {}
+    known(gate.get("states", ()), "$.checks_consent_gate.states", states, "consent state(s)")
+    for key in ("from_level", "to_level"):
+        known([str(data["escalation"][key])], f"$.escalation.{key}", level_keys, "a level")
     codes = {"reason_code", "dash_judgement_reason"}
-    codes.update(c for lv, table in gates.items() if not lv.startswith("_")
-                 for gate in table.values() for c in gate.get("requires", ()))
-    if data.get("checks_consent_gate"):
-        codes.add(data["checks_consent_gate"].get("requires"))
+    codes.update(c for lv, table in data["consent_gates"].items() if not lv.startswith("_")
+                 for g in table.values() for c in g.get("requires", ()))
+    if gate:
+        codes.add(gate["requires"])
     missing = sorted(str(c) for c in codes - set(data["requires_labels"]))
     if missing:
-        raise InputError(f"{name}: requires_labels has no label for {', '.join(missing)}")
-    return Rules(rid, version, hashlib.sha256(raw).hexdigest(), MappingProxyType(data), name)
+        raise bad(name, "$.requires_labels", f"has no label for {', '.join(missing)}")
+    return Rules(data["id"], data["version"], hashlib.sha256(raw).hexdigest(), MappingProxyType(data), name)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -299,15 +245,23 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 
 def check_pair(catalogue: Catalogue, rules: Rules) -> None:
-    """The two files must agree on level labels and name only catalogue indicators in routing."""
+    """The two files must agree on level labels, and each may name only what the other defines: the
+    catalogue's triggers are the rules' triggers, the rules' CMARAC indicators are catalogue indicators."""
     for p in POPULATIONS:
-        for lv in LEVELS:
-            if rules["levels"][p][str(lv)] != catalogue.levels[p][lv]:
-                raise InputError(f"{rules.path}: levels.{p}.{lv} differs from the catalogue's label")
+        if set(rules["levels"][p]) != {str(lv) for lv in catalogue.levels[p]}:
+            raise bad(rules.path, f"$.levels.{p}", "must label the same levels as the catalogue")
+        for lv, label in catalogue.levels[p].items():
+            if rules["levels"][p][str(lv)] != label:
+                raise bad(rules.path, f"$.levels.{p}.{lv}", "differs from the catalogue's label")
+    triggers = rules.codes("triggers")
+    for n, ind in enumerate(catalogue.indicators.values()):
+        if ind.trigger is not None and ind.trigger not in triggers:
+            raise bad(catalogue.path, f"$.indicators[{n}].trigger",
+                      f"is not one of the triggers {rules.path} names ({', '.join(triggers)})")
     cm = rules["routing"].get("cmarac") or {}
     for n, iid in enumerate(cm.get("asb_indicators", [])):
         if iid not in catalogue.indicators:
-            raise InputError(f"{rules.path}: routing.cmarac.asb_indicators[{n}] is not a catalogue indicator")
+            raise bad(rules.path, f"$.routing.cmarac.asb_indicators[{n}]", "is not a catalogue indicator")
 
 
 @lru_cache(maxsize=1)
@@ -320,3 +274,10 @@ def default_rules() -> Rules:
     rules = load_rules()
     check_pair(default_catalogue(), rules)
     return rules
+
+
+def __getattr__(name: str) -> Any:
+    # OUTCOME_CODES stays importable for the screens, read from the rules file rather than fixed here.
+    if name == "OUTCOME_CODES":
+        return tuple(default_rules().codes("outcomes"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

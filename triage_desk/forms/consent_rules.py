@@ -20,19 +20,19 @@ from datetime import date
 from typing import Any
 
 from triage_desk.errors import InputError
-from triage_desk.forms.validation import Problem, london_now
+from triage_desk.forms.catalogue import Rules, default_rules
+from triage_desk.forms.clock import london_now
+from triage_desk.forms.facts import CONSENT_PRIORITY
+from triage_desk.forms.form import YESNO, is_blank
+from triage_desk.forms.problem import Problem
 
 SCOPES = ("referral", "checks", "sharing")
 STATES = ("given", "refused", "not_sought", "withdrawn")
 STANDINGS = ("parental_responsibility", "child_competent", "young_person_16plus", "adult_capacity", "best_interests")
 FORMS = ("verbal", "written")
-LAWFUL_BASES = ("public_task", "legal_obligation", "vital_interests", "consent", "legitimate_interests", "contract")
-# domain.md §2; the same codes as rules_default.json `consent_not_sought_reasons` / `refusal_override_reasons`
-NOT_SOUGHT_REASONS = ("increase_risk_to_child", "risk_to_another_person", "prejudice_police_investigation",
-                      "undue_delay", "cannot_be_contacted", "lacks_capacity")
-OVERRIDE_REASONS = ("risk_to_life_or_limb", "risk_to_others", "crime", "suspected_coercion", "significant_harm")
-# When several people's records count, the least permissive state governs (as in forms/facts.py).
-PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
+# Reason codes (consent not sought, refusal overridden) and lawful bases are the rules file's
+# `consent_not_sought_reasons`, `refusal_override_reasons` and `lawful_bases`: one list, used everywhere.
+LACKS_CAPACITY = "lacks_capacity"  # the not-sought reason that needs a capacity assessment on record
 
 KEYS = {"id", "person_id", "scope", "agency", "state", "reason_code", "by", "competence_assessed",
         "capacity_assessment", "best_interests_decision", "form", "date", "recorded_by", "informed",
@@ -74,9 +74,11 @@ class _Checker:
             self.bad(key, f"is required {why}")
 
 
-def check_record(record: Any, doc: dict | None = None, *, prefix: str = "", today: date | None = None) -> list[Problem]:
+def check_record(record: Any, doc: dict | None = None, *, prefix: str = "", today: date | None = None,
+                 rules: Rules | None = None) -> list[Problem]:
     """Every problem with one consent record ([] = acceptable). With `doc`, the person and the record it
-    supersedes are checked against the document too."""
+    supersedes are checked against the document too. Codes are checked against `rules` (default: shipped)."""
+    rules = rules or default_rules()
     c = _Checker(record if isinstance(record, dict) else {}, prefix)
     if not isinstance(record, dict):
         c.bad("state", "a consent record must be an object")
@@ -97,21 +99,22 @@ def check_record(record: Any, doc: dict | None = None, *, prefix: str = "", toda
         c.bad("informed", "must say whether the person was told about the referral (true or false)")
     if record.get("form") is not None and record.get("form") not in FORMS:
         c.bad("form", "must be verbal or written")
-    if record.get("lawful_basis") is not None and record.get("lawful_basis") not in LAWFUL_BASES:
-        c.bad("lawful_basis", "must be one of " + ", ".join(LAWFUL_BASES))
+    bases = rules.codes("lawful_bases")
+    if record.get("lawful_basis") is not None and record.get("lawful_basis") not in bases:
+        c.bad("lawful_basis", "must be one of " + ", ".join(bases))
     if state in ("given", "refused"):
         _check_who(c, record)
         if record.get("form") is None:
             c.bad("form", "is required: was it verbal or written?")
     if state == "refused":
-        _check_refusal(c, record)
+        _check_refusal(c, record, rules)
     if state == "not_sought":
         reason = record.get("reason_code")
         if reason is None:
             c.bad("reason_code", "is required when consent is not sought (choose the reason)")
-        elif reason not in NOT_SOUGHT_REASONS:
+        elif reason not in rules.codes("consent_not_sought_reasons"):
             c.bad("reason_code", "is not one of the reasons for not seeking consent")
-        elif reason == "lacks_capacity":
+        elif reason == LACKS_CAPACITY:
             c.need_text("capacity_assessment", "when the person lacks capacity")
             c.need_text("best_interests_decision", "when the person lacks capacity")
     elif record.get("reason_code") is not None and state != "withdrawn":
@@ -174,7 +177,7 @@ def _check_who(c: _Checker, record: dict) -> None:
         c.bad("by.age", "a person with parental responsibility recorded as under 16: check the age")
 
 
-def _check_refusal(c: _Checker, record: dict) -> None:
+def _check_refusal(c: _Checker, record: dict, rules: Rules) -> None:
     proceeds = record.get("proceeds")
     if proceeds is not None and not isinstance(proceeds, bool):
         c.bad("proceeds", "must be true or false")
@@ -183,7 +186,7 @@ def _check_refusal(c: _Checker, record: dict) -> None:
         override = record.get("override_reason")
         if override is None:
             c.bad("override_reason", "is required when the referral proceeds despite a refusal")
-        elif override not in OVERRIDE_REASONS:
+        elif override not in rules.codes("refusal_override_reasons"):
             c.bad("override_reason", "is not one of the reasons for overriding a refusal")
 
 
@@ -223,6 +226,51 @@ def _check_against_doc(c: _Checker, record: dict, doc: dict) -> None:
 def _superseded(doc: dict) -> dict[str, str]:
     return {r["supersedes"]: _str(r.get("id")) for r in _records(doc)
             if isinstance(r, dict) and _text(r.get("supersedes"))}
+
+
+def document_problems(doc: dict, sid: str, today: date, rules: Rules | None = None) -> list[Problem]:
+    """Problems with the consent section of a referral: each record, what is still to record (warnings),
+    who was informed and what is withheld. `sid` is the form section the wizard jumps to."""
+    consent = doc.get("consent") if isinstance(doc.get("consent"), dict) else {}
+    out: list[Problem] = []
+    records = consent.get("records")
+    if records is not None and not isinstance(records, list):
+        return [Problem("consent.records", "Consent records (consent.records): must be a list", True, "format", sid)]
+    for n, rec in enumerate(records or []):
+        for p in check_record(rec, doc, prefix=f"consent.records[{n}]", today=today, rules=rules):
+            out.append(Problem(p.path, p.message, True, p.kind, sid))
+    for scope in SCOPES:  # reminders for what domain.md §2 asks to record next
+        for rec in effective_records(doc, scope):
+            n = records.index(rec)
+            if rec.get("state") == "not_sought" and not rec.get("approved_by"):
+                out.append(Problem(f"consent.records[{n}].approved_by", f"Practice lead who approved "
+                                   f"(consent.records[{n}].approved_by): not seeking consent awaits a practice "
+                                   "lead's approval", False, "warning", sid))
+            elif rec.get("state") == "refused" and rec.get("proceeds") is None:
+                out.append(Problem(f"consent.records[{n}].proceeds", f"Referral still proceeds "
+                                   f"(consent.records[{n}].proceeds): record whether the referral proceeds despite "
+                                   "the refusal, and on whose decision", False, "warning", sid))
+    if current_state(doc, "referral") == "unknown":
+        out.append(Problem("consent.records", "Consent to the referral (consent.records): record whether consent "
+                                              "was given, refused or not sought", True, "missing", sid))
+    informed = consent.get("informed")
+    if informed is not None and not isinstance(informed, dict):
+        out.append(Problem("consent.informed", "Informed (consent.informed): must map each person to whether they "
+                                               "were told", True, "format", sid))
+        informed = {}
+    for pid, entry in (informed or {}).items():
+        path = f"consent.informed.{pid}"
+        if not isinstance(entry, dict) or entry.get("informed") not in YESNO:
+            out.append(Problem(path, f"Informed ({path}): must say yes, no or not known", True, "format", sid))
+        elif entry["informed"] == "no" and is_blank(entry.get("reason")):
+            out.append(Problem(f"{path}.reason", f"Reason not informed ({path}.reason): a reason is required when "
+                                                 "the person was not told about the referral", True, "missing", sid))
+    for n, item in enumerate(consent.get("withhold") or []):
+        path = f"consent.withhold[{n}]"
+        if not isinstance(item, dict) or is_blank(item.get("what")) or is_blank(item.get("why")):
+            out.append(Problem(path, f"Information to withhold from the family ({path}): say what, and why",
+                               True, "missing", sid))
+    return out
 
 
 def add_record(doc: dict, record: dict, *, today: date | None = None) -> dict:
@@ -285,7 +333,7 @@ def current_state(doc: dict, scope: str, person_id: str | None = None, agency: s
     """given | refused | not_sought | withdrawn | unknown for a scope (one person, or the least permissive
     of everyone's), as the threshold engine reads it."""
     states = [r.get("state") for r in effective_records(doc, scope, person_id, agency) if r.get("state") in STATES]
-    return min(states, key=PRIORITY.index) if states else "unknown"
+    return min(states, key=CONSENT_PRIORITY.index) if states else "unknown"
 
 
 def history(doc: dict, person_id: str, scope: str) -> list[dict]:

@@ -9,7 +9,6 @@ may be personal data.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -19,14 +18,12 @@ from jsonschema import Draft202012Validator
 
 from triage_desk.errors import InputError
 from triage_desk.forms.limits import date_problems, parse_json
+from triage_desk.forms.schema_check import describe
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "referral.schema.json"
 SCHEMA_ID = "triage-desk/referral"
 SCHEMA_VERSION = 1
 MAX_REPORTED = 20
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TYPE_WORDS = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "null"}
 
 
 @lru_cache(maxsize=1)
@@ -63,58 +60,6 @@ def dump_document(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ": "), indent=2) + "\n"
 
 
-def json_path(parts) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENT.match(str(part)):
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(str(part)) + "]"
-    return out
-
-
-def _words(types: Any) -> str:
-    types = types if isinstance(types, list) else [types]
-    return " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types if t != "null") or "null"
-
-
-def _describe(error) -> tuple[str, str]:
-    """(JSON path, plain-words problem) for one schema error, without the offending value."""
-    path = json_path(error.absolute_path)
-    kind, expected, sub = error.validator, error.validator_value, error.schema
-    if kind == "required":
-        missing = next((k for k in expected if isinstance(error.instance, dict) and k not in error.instance), None)
-        return json_path([*error.absolute_path, missing]) if missing else path, "is missing"
-    if kind == "additionalProperties":
-        extra = sorted(k for k in error.instance if k not in (sub.get("properties") or {}))
-        return json_path([*error.absolute_path, extra[0]]) if extra else path, "is not a known field"
-    if kind == "type":
-        return path, f"must be {_words(expected)}"
-    if kind in ("pattern", "format"):
-        return path, sub.get("x-problem", "is not in the expected format")
-    if kind == "enum":
-        return path, "must be one of: " + ", ".join("null" if v is None else str(v) for v in expected)
-    if kind == "const":
-        return path, f"must be {json.dumps(expected)}"
-    if kind in ("minimum", "exclusiveMinimum"):
-        return path, f"must be at least {expected}"
-    if kind in ("maximum", "exclusiveMaximum"):
-        return path, f"must be at most {expected}"
-    if kind == "minItems":
-        return path, f"must hold at least {expected} items"
-    if kind == "maxItems":
-        return path, f"must hold at most {expected} items"
-    if kind == "minLength":
-        return path, "must not be empty"
-    if kind == "maxLength":
-        return path, f"is longer than {expected:,} characters"
-    if kind == "uniqueItems":
-        return path, "lists the same value twice"
-    return path, "is not acceptable here"
-
-
 def schema_problems(doc: Any, *, lengths: bool = True) -> list[str]:
     """Every way the document breaks the schema, as '$.path: problem', sorted by path.
     `lengths=False` leaves out maxLength (for the database's own rows)."""
@@ -122,7 +67,7 @@ def schema_problems(doc: Any, *, lengths: bool = True) -> list[str]:
     for error in _validator().iter_errors(doc):
         if not lengths and error.validator == "maxLength":
             continue
-        path, problem = _describe(error)
+        path, problem = describe(error)
         seen.setdefault(f"{path}: {problem}", None)
     problems = sorted(seen)
     try:

@@ -10,7 +10,8 @@ discussion" whatever the level (the router turns that into STRAT).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 from triage_desk.forms.catalogue import Catalogue, Indicator, Rules
 from triage_desk.forms.facts import S42_TESTS, Facts
@@ -36,17 +37,6 @@ class AssessResult:
     rules_applied: tuple[str, ...] = field(default=())
 
 
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):  # 31 Jan + 1 month -> 28/29 Feb
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def _order(ind: Indicator) -> tuple:
     return (-ind.level, ind.domain, ind.id)
 
@@ -59,108 +49,139 @@ def dash_band(score: int, thresholds: dict) -> str:
     return "standard"
 
 
+@dataclass(slots=True)
+class _Scoring:
+    """What the steps of `assess` build up: the level so far, and the reasons and rules that explain it."""
+
+    level: int
+    reasons: list[str]
+    applied: list[str]
+
+    def raise_to(self, level: int, rule: str, why: str) -> None:
+        self.level = level
+        self.applied.append(rule)
+        self.reasons.append(f"rule {rule}: {why}")
+
+
 def assess(facts: Facts, catalogue: Catalogue, rules: Rules) -> AssessResult:
-    """Score one referral's facts against the catalogue and rules. Pure: same input, same result."""
-    population = facts.population
-    data = rules.data
+    """Score one referral's facts against the catalogue and rules. Pure: same input, same result.
+
+    The steps read like docs/threshold.md "Rules in force": domain levels, escalation for multiple needs,
+    hard triggers, DASH, the s42 duty, then community MARAC."""
+    population, data = facts.population, rules.data
     get = catalogue.indicators.__getitem__
     chosen = sorted((get(i) for i in facts.indicators), key=_order)
+    domain_levels, indicator_level, reasons = _domain_levels(facts, chosen)
+    score = _Scoring(indicator_level, reasons, [])
+    escalation = _escalation(data["escalation"], domain_levels, score)
+    triggers = _hard_triggers(chosen, data["triggers"], score)
+    floors = data["level_floors"].get(population, {})
+    dash_score, dash_risk, repeat = _dash(facts, data["dash"], floors, score)
+    s42_duty = _s42_duty(facts, data["s42_tests"], floors, score) if population == "adult" else None
+    cmarac = _community_marac(facts, data["routing"].get("cmarac"), domain_levels, score)
+    label = catalogue.level_label(population, score.level)
+    score.reasons.append(f"suggested level {score.level} ({label})")
+    return AssessResult(population=population, kind=facts.kind, suggested_level=score.level,
+                        indicator_level=indicator_level, level_label=label, domain_levels=domain_levels,
+                        indicators=tuple(chosen), reasons=tuple(score.reasons), triggers=triggers,
+                        escalation=escalation, dash_score=dash_score, dash_risk=dash_risk, repeat_marac=repeat,
+                        s42_duty=s42_duty, cmarac=cmarac, rules_applied=tuple(score.applied))
+
+
+def _domain_levels(facts: Facts, chosen: list[Indicator]) -> tuple[dict[str, int], int, list[str]]:
+    """A domain's level is the highest indicator met in it; the suggested level is the highest domain level."""
     domain_levels: dict[str, int] = {}
     for ind in chosen:
         if ind.level > domain_levels.get(ind.domain, 0):
             domain_levels[ind.domain] = ind.level
     reasons: list[str] = []
-    applied: list[str] = []
     if facts.kind == "unborn":
         reasons.append("unborn child: assessed as a child (expected delivery date instead of a date of birth)")
     reasons.extend(ind.reason for ind in chosen)
-    indicator_level = max(domain_levels.values(), default=1)
-    level = indicator_level
+    level = max(domain_levels.values(), default=1)
     if domain_levels:
-        top = sorted(d for d, lv in domain_levels.items() if lv == indicator_level)
-        reasons.append(f"highest domain level {indicator_level} in {', '.join(top)}")
+        top = sorted(d for d, lv in domain_levels.items() if lv == level)
+        reasons.append(f"highest domain level {level} in {', '.join(top)}")
     else:
         reasons.append("no indicators chosen: level 1")
+    return domain_levels, level, reasons
 
-    escalation = None
-    esc = data["escalation"]
-    if esc.get("enabled", True) and len(domain_levels) >= esc["min_domains"] and level < esc["to_level"]:
-        many = sorted(d for d, lv in domain_levels.items() if lv >= esc["from_level"])
-        if len(many) >= esc["min_domains"]:
-            level = esc["to_level"]
-            escalation = esc.get("name", "escalation")
-            applied.append(escalation)
-            reasons.append(f"rule {escalation}: level-{esc['from_level']} needs in {len(many)} domains "
-                           f"({', '.join(many)}) -> level {level} ({esc.get('label', 'escalation')})")
 
-    trigger_names = data["triggers"]
-    triggers = sorted({ind.trigger for ind in chosen if ind.trigger})
+def _escalation(esc: dict, domain_levels: dict[str, int], score: _Scoring) -> str | None:
+    """Multiple needs: needs at `from_level` in `min_domains` domains raise the level to `to_level`."""
+    if not esc.get("enabled", True) or len(domain_levels) < esc["min_domains"] or score.level >= esc["to_level"]:
+        return None
+    many = sorted(d for d, lv in domain_levels.items() if lv >= esc["from_level"])
+    if len(many) < esc["min_domains"]:
+        return None
+    name = esc.get("name", "escalation")
+    score.raise_to(esc["to_level"], name, f"level-{esc['from_level']} needs in {len(many)} domains "
+                   f"({', '.join(many)}) -> level {esc['to_level']} ({esc.get('label', 'escalation')})")
+    return name
+
+
+def _hard_triggers(chosen: list[Indicator], names: dict, score: _Scoring) -> tuple[str, ...]:
+    """Hard triggers never change the level: each asks for a strategy discussion whatever the level."""
+    triggers = tuple(sorted({ind.trigger for ind in chosen if ind.trigger}))
     for ind in chosen if triggers else ():
         if ind.trigger:
-            reasons.append(f"hard trigger {ind.trigger} ({trigger_names.get(ind.trigger, ind.trigger)}) "
-                           f"from {ind.id}: consider a strategy discussion")
+            score.reasons.append(f"hard trigger {ind.trigger} ({names.get(ind.trigger, ind.trigger)}) "
+                                 f"from {ind.id}: consider a strategy discussion")
+    return triggers
 
-    dash_cfg = data["dash"]
-    dash_score = dash_risk = None
-    repeat = False
-    floors = data["level_floors"].get(population, {})
-    if facts.dash is not None:
-        dash_score = facts.dash.yes
-        if dash_score is not None:
-            dash_risk = dash_band(dash_score, dash_cfg["thresholds"])
-            reasons.append(f"DASH: {dash_score} yes answer{'s' if dash_score != 1 else ''} -> {dash_risk} risk")
-        if facts.dash.judgement_high and dash_risk != "high":
-            dash_risk = "high"
-            code = facts.dash.judgement_reason
-            # a free-text reason may hold personal details: print the configured label only
-            why = dash_cfg.get("judgement_high_reasons", {}).get(code or "") or (
-                "reason recorded" if code else "reason not recorded")
-            reasons.append(f"DASH: professional judgement makes the risk high ({why})")
-        if dash_risk == "high":
-            reasons.append("DASH high risk: refer to MARAC with an IDVA referral")
-        last = facts.dash.last_marac
-        if last is not None:
-            incident = facts.received_at.date()
-            window = dash_cfg["repeat_marac_months"]
-            if last <= incident < _add_months(last, window):
-                repeat = True
-                reasons.append(f"repeat MARAC: new incident within {window} months of the last MARAC "
-                               f"referral ({last.isoformat()})")
-        if dash_risk == "high" and "dash_high" in floors and level < floors["dash_high"]:
-            level = floors["dash_high"]
-            applied.append("dash_high")
-            reasons.append(f"rule dash_high: high-risk domestic abuse puts an adult case at level {level}")
 
-    s42_duty = None
-    if population == "adult":
-        tests = facts.s42 or (None, None, None)
-        s42_duty = all(t is True for t in tests)
-        labels = data["s42_tests"]
-        if s42_duty:
-            reasons.append("s42 duty: all three tests hold (" + "; ".join(labels[k] for k in S42_TESTS) + ")")
-            if "s42_duty" in floors and level < floors["s42_duty"]:
-                level = floors["s42_duty"]
-                applied.append("s42_duty")
-                reasons.append(f"rule s42_duty: a statutory s42 enquiry puts the case at level {level}")
-        elif facts.s42 is not None:
-            missing = [labels[k] for k, t in zip(S42_TESTS, tests, strict=True) if t is not True]
-            reasons.append("s42 duty does not apply: not established that the adult " + "; ".join(missing))
+def _dash(facts: Facts, cfg: dict, floors: dict, score: _Scoring) -> tuple[int | None, str | None, bool]:
+    """DASH: the checklist band, professional judgement of high risk, a repeat MARAC within the window,
+    and (adults) high risk as a level floor. Returns (score, risk band, repeat MARAC)."""
+    if facts.dash is None:
+        return None, None, False
+    dash_score, dash_risk, reasons = facts.dash.yes, None, score.reasons
+    if dash_score is not None:
+        dash_risk = dash_band(dash_score, cfg["thresholds"])
+        reasons.append(f"DASH: {dash_score} yes answer{'s' if dash_score != 1 else ''} -> {dash_risk} risk")
+    if facts.dash.judgement_high and dash_risk != "high":
+        dash_risk = "high"
+        code = facts.dash.judgement_reason
+        # a free-text reason may hold personal details: print the configured label only
+        why = cfg.get("judgement_high_reasons", {}).get(code or "") or (
+            "reason recorded" if code else "reason not recorded")
+        reasons.append(f"DASH: professional judgement makes the risk high ({why})")
+    if dash_risk == "high":
+        reasons.append("DASH high risk: refer to MARAC with an IDVA referral")
+    repeat, last, window = False, facts.dash.last_marac, cfg["repeat_marac_months"]
+    if last is not None and last <= facts.received_at.date() < last + relativedelta(months=window):
+        repeat = True
+        reasons.append(f"repeat MARAC: new incident within {window} months of the last MARAC "
+                       f"referral ({last.isoformat()})")
+    if dash_risk == "high" and "dash_high" in floors and score.level < floors["dash_high"]:
+        score.raise_to(floors["dash_high"], "dash_high", "high-risk domestic abuse puts an adult case at "
+                       f"level {floors['dash_high']}")
+    return dash_score, dash_risk, repeat
 
-    cmarac = False
-    cm = data["routing"].get("cmarac")
-    asb = [i for i in facts.indicators if i in cm["asb_indicators"]] if cm and population == "adult" else None
-    if asb:
-        vuln = sorted(d for d, lv in domain_levels.items()
-                      if d in cm["vulnerability_domains"] and lv >= cm.get("vulnerability_min_level", 2))
-        if vuln:
-            cmarac = True
-            reasons.append(f"persistent anti-social behaviour ({', '.join(asb)}) with vulnerability "
-                           f"({', '.join(vuln)}): community MARAC")
 
-    label = catalogue.level_label(population, level)
-    reasons.append(f"suggested level {level} ({label})")
-    return AssessResult(population=population, kind=facts.kind, suggested_level=level,
-                        indicator_level=indicator_level, level_label=label, domain_levels=domain_levels,
-                        indicators=tuple(chosen), reasons=tuple(reasons), triggers=tuple(triggers),
-                        escalation=escalation, dash_score=dash_score, dash_risk=dash_risk, repeat_marac=repeat,
-                        s42_duty=s42_duty, cmarac=cmarac, rules_applied=tuple(applied))
+def _s42_duty(facts: Facts, labels: dict, floors: dict, score: _Scoring) -> bool:
+    """Care Act s42: the duty holds only when all three tests are true (unknown is not true)."""
+    tests = facts.s42 or (None, None, None)
+    duty = all(t is True for t in tests)
+    if duty:
+        score.reasons.append("s42 duty: all three tests hold (" + "; ".join(labels[k] for k in S42_TESTS) + ")")
+        if "s42_duty" in floors and score.level < floors["s42_duty"]:
+            score.raise_to(floors["s42_duty"], "s42_duty", "a statutory s42 enquiry puts the case at level "
+                           f"{floors['s42_duty']}")
+    elif facts.s42 is not None:
+        missing = [labels[k] for k, t in zip(S42_TESTS, tests, strict=True) if t is not True]
+        score.reasons.append("s42 duty does not apply: not established that the adult " + "; ".join(missing))
+    return duty
+
+
+def _community_marac(facts: Facts, cm: dict | None, domain_levels: dict[str, int], score: _Scoring) -> bool:
+    """Community MARAC: persistent anti-social behaviour together with a vulnerability (adults)."""
+    asb = [i for i in facts.indicators if i in cm["asb_indicators"]] if cm and facts.population == "adult" else None
+    if not asb:
+        return False
+    vuln = sorted(d for d, lv in domain_levels.items()
+                  if d in cm["vulnerability_domains"] and lv >= cm.get("vulnerability_min_level", 2))
+    if vuln:
+        score.reasons.append(f"persistent anti-social behaviour ({', '.join(asb)}) with vulnerability "
+                             f"({', '.join(vuln)}): community MARAC")
+    return bool(vuln)

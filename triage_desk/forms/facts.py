@@ -12,19 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import Catalogue, Rules
+from triage_desk.forms.clock import LONDON, london_now, whole_years
 
-LONDON = ZoneInfo("Europe/London")
 KINDS = ("child", "unborn", "adult")
 S42_TESTS = ("care_support_needs", "abuse_or_neglect", "unable_to_protect")
 FACT_KEYS = {"subject", "indicators", "consent", "dash", "s42", "open_case", "received_at", "urgent", "channel"}
 DASH_KEYS = {"yes", "answers", "judgement_high", "judgement_reason", "last_marac"}
 CHANNELS = ("phone", "email", "portal", "in_person")
-# When several people's consent to the referral is recorded, the least permissive state governs.
-_CONSENT_PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
+# When several people's consent counts, the least permissive state governs (also forms/consent_rules.py).
+CONSENT_PRIORITY = ("refused", "withdrawn", "given", "not_sought", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +92,12 @@ def parse_datetime(value: Any, path: str) -> datetime:
 
 
 def local_now(now: datetime | None = None) -> datetime:
-    if now is None:
-        return datetime.now(LONDON)
+    """`now` (default: London now) as an aware Europe/London time; a naive `now` is London wall time."""
+    now = now or london_now()
     return now.replace(tzinfo=LONDON) if now.tzinfo is None else now.astimezone(LONDON)
 
 
-def _indicators(value: Any, path: str, kind: str, catalogue: Catalogue) -> tuple[str, ...]:
+def parse_indicators(value: Any, path: str, kind: str, catalogue: Catalogue) -> tuple[str, ...]:
     _type(value, list, path, "a list of indicator ids")
     population = "adult" if kind == "adult" else "child"
     seen: dict[str, None] = {}
@@ -126,7 +125,7 @@ def _consent_reason(reason: Any, path: str, rules: Rules) -> str | None:
     return reason
 
 
-def _dash(value: Any, path: str) -> DashFacts | None:
+def parse_dash(value: Any, path: str) -> DashFacts | None:
     if value is None:
         return None
     _type(value, dict, path, "an object")
@@ -162,7 +161,7 @@ def _dash(value: Any, path: str) -> DashFacts | None:
                      parse_date(last, f"{path}.last_marac") if last is not None else None)
 
 
-def _s42(value: Any, path: str) -> tuple | None:
+def parse_s42(value: Any, path: str) -> tuple | None:
     if value is None:
         return None
     _type(value, dict, path, "an object")
@@ -195,7 +194,7 @@ def parse_facts(obj: Any, catalogue: Catalogue, rules: Rules, now: datetime | No
             raise _bad("subject.age", "must be between 0 and 130")
     if "indicators" not in obj:
         raise _bad("indicators", "is missing (give a list, possibly empty)")
-    indicators = _indicators(obj["indicators"], "indicators", kind, catalogue)
+    indicators = parse_indicators(obj["indicators"], "indicators", kind, catalogue)
     consent, reason, checks = "unknown", None, "unknown"
     if obj.get("consent") is not None:
         c = _type(obj["consent"], dict, "consent", "an object")
@@ -213,7 +212,7 @@ def parse_facts(obj: Any, catalogue: Catalogue, rules: Rules, now: datetime | No
     if channel is not None and channel not in CHANNELS:
         raise _bad("channel", f"must be one of {', '.join(CHANNELS)}")
     return Facts(kind=kind, indicators=indicators, age=age, consent=consent, consent_reason=reason,
-                 checks_consent=checks, dash=_dash(obj.get("dash"), "dash"), s42=_s42(obj.get("s42"), "s42"),
+                 checks_consent=checks, dash=parse_dash(obj.get("dash"), "dash"), s42=parse_s42(obj.get("s42"), "s42"),
                  open_case=_flag(obj.get("open_case"), "open_case"), urgent=_flag(obj.get("urgent"), "urgent"),
                  channel=channel,
                  received_at=parse_datetime(received, "received_at") if received is not None else local_now(now))
@@ -221,10 +220,6 @@ def parse_facts(obj: Any, catalogue: Catalogue, rules: Rules, now: datetime | No
 
 def is_document(obj: Any) -> bool:
     return isinstance(obj, dict) and (obj.get("schema") == "triage-desk/referral" or "subjects" in obj)
-
-
-def _age_at(dob: date, on: date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
 def _document_consent(consent: Any, rules: Rules, scopes: tuple = ("referral", 1, "1")) -> tuple[str, str | None]:
@@ -251,7 +246,7 @@ def _document_consent(consent: Any, rules: Rules, scopes: tuple = ("referral", 1
     if not latest:
         return "unknown", None
     states = list(latest.values())
-    state = min((s for s, _ in states), key=_CONSENT_PRIORITY.index)
+    state = min((s for s, _ in states), key=CONSENT_PRIORITY.index)  # the least permissive person's state governs
     return state, next((r for s, r in states if s == state and r), None)
 
 
@@ -281,15 +276,15 @@ def facts_from_document(doc: dict, catalogue: Catalogue, rules: Rules, now: date
         age = None
         dob = first.get("dob")
         if isinstance(dob, str) and len(dob) == 10:
-            age = _age_at(parse_date(dob, "subjects[0].dob"), received_at.date())
+            age = whole_years(parse_date(dob, "subjects[0].dob"), received_at.date())
     concerns = doc.get("concerns") or {}
     _type(concerns, dict, "concerns", "an object")
-    indicators = _indicators(concerns.get("indicators") or [], "concerns.indicators", kind, catalogue)
+    indicators = parse_indicators(concerns.get("indicators") or [], "concerns.indicators", kind, catalogue)
     consent, reason = _document_consent(doc.get("consent"), rules)
     checks = _document_consent(doc.get("consent"), rules, ("checks", 2, "2"))[0]
     channel = contact.get("channel") if contact.get("channel") in CHANNELS else None
     return Facts(kind=kind, indicators=indicators, age=age, consent=consent, consent_reason=reason,
-                 checks_consent=checks, dash=_dash(doc.get("dash"), "dash"), s42=_s42(doc.get("s42"), "s42"),
+                 checks_consent=checks, dash=parse_dash(doc.get("dash"), "dash"), s42=parse_s42(doc.get("s42"), "s42"),
                  open_case=bool(doc.get("open_case")), urgent=bool(contact.get("urgent")), channel=channel,
                  received_at=received_at)
 

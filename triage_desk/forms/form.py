@@ -15,19 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from triage_desk.errors import InputError
+from triage_desk.forms.catalogue import default_rules
+from triage_desk.forms.schema_check import bad, check_file, schema
 
 FORMS_DIR = Path(__file__).resolve().parent
 DEFAULT_FORM = FORMS_DIR / "marf_default.json"
 OVERRIDE_NAME = Path("forms") / "marf.json"
 
-FIELD_TYPES = ("text", "multiline", "date", "datetime", "choice", "multichoice", "yesno", "bool", "integer",
-               "nhs_number", "postcode", "email", "phone")
-REQUIRED = ("yes", "or_unknown", "no")
-OPERATORS = ("equals", "in", "not_equals")
-SECTION_KINDS = (None, "consent", "household")
+FORM_SCHEMA = "form.schema.json"
+# the field types the validator and the wizard implement (listed once, in the schema)
+FIELD_TYPES = tuple(schema(FORM_SCHEMA)["$defs"]["field"]["properties"]["type"]["enum"])
 NOT_KNOWN = "not_known"
 NOT_APPLICABLE = "not_applicable"
 YESNO = ("yes", "no", NOT_KNOWN)
+EXPLICIT = (NOT_KNOWN, NOT_APPLICABLE)  # an explicit answer that is not a value
+
+
+def is_blank(value: Any) -> bool:
+    """Nothing entered: absent, empty text, an empty list or object."""
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == [] or value == {}
 
 
 @dataclass(frozen=True)
@@ -180,111 +186,47 @@ def _deadline(spec: dict, start: Any, compute_due) -> str | None:
 
 
 # ---- loading and checking -------------------------------------------------------------------------
-def _bad(source: str, key: str, problem: str) -> InputError:
-    return InputError(f"{source}: {key}: {problem}")
-
-
-def _check_cond(cond: Any, source: str, key: str) -> None:
-    if cond is None:
-        return
-    if not isinstance(cond, dict) or not isinstance(cond.get("path"), str) or not cond["path"]:
-        raise _bad(source, key, "must be an object with a path and one of equals, in, not_equals")
-    ops = [op for op in OPERATORS if op in cond]
-    if len(ops) != 1:
-        raise _bad(source, key, "needs exactly one of equals, in, not_equals")
-    if ops[0] == "in" and not isinstance(cond["in"], list):
-        raise _bad(source, f"{key}.in", "must be a list")
-
-
-def _check_choices(raw: dict, source: str) -> None:
-    lists = raw.get("choices", {})
-    if not isinstance(lists, dict):
-        raise _bad(source, "choices", "must be an object of named lists")
-    for name, items in lists.items():
-        _check_choice_list(items, source, f"choices.{name}")
-
-
-def _check_choice_list(items: Any, source: str, key: str) -> None:
-    if not isinstance(items, list) or not items:
-        raise _bad(source, key, "must be a non-empty list of {value, label}")
-    seen = set()
-    for n, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("value"), str) \
-                or not isinstance(item.get("label"), str):
-            raise _bad(source, f"{key}[{n}]", "must be {\"value\": text, \"label\": text}")
-        if item["value"] in seen:
-            raise _bad(source, f"{key}[{n}].value", "repeats an earlier value")
-        seen.add(item["value"])
-
-
-def _check_field(field: Any, raw: dict, source: str, key: str) -> None:
-    if not isinstance(field, dict):
-        raise _bad(source, key, "must be an object")
-    for name in ("id", "path", "label"):
-        if not isinstance(field.get(name), str) or not field[name]:
-            raise _bad(source, f"{key}.{name}", "is missing or not text")
-    if field.get("type") not in FIELD_TYPES:
-        raise _bad(source, f"{key}.type", f"must be one of {', '.join(FIELD_TYPES)}")
-    if field.get("required", "no") not in REQUIRED:
-        raise _bad(source, f"{key}.required", "must be yes, or_unknown or no")
-    choices = field.get("choices")
-    if field["type"] in ("choice", "multichoice"):
-        if isinstance(choices, str):
-            if choices not in raw.get("choices", {}):
-                raise _bad(source, f"{key}.choices", f"names a choice list {choices!r} that the file does not define")
-        else:
-            _check_choice_list(choices, source, f"{key}.choices")
-    _check_cond(field.get("visible_if"), source, f"{key}.visible_if")
-    _check_cond(field.get("required_if"), source, f"{key}.required_if")
-    if field.get("date_rule") not in (None, "past", "edd"):
-        raise _bad(source, f"{key}.date_rule", "must be past (not in the future) or edd (up to 10 months ahead)")
-    for bound in ("min", "max"):
-        if field.get(bound) is not None and (not isinstance(field[bound], int) or isinstance(field[bound], bool)):
-            raise _bad(source, f"{key}.{bound}", "must be a whole number")
-    spec = field.get("computed")
-    if spec is not None and not (isinstance(spec, dict) and isinstance(spec.get("deadline"), str)
-                                 and isinstance(spec.get("from"), str)):
-        raise _bad(source, f"{key}.computed", "must be {\"deadline\": rules timescale, \"from\": field path}")
-
-
 def check_form(raw: Any, source: str) -> dict:
-    """Raise InputError naming the file and key for anything the wizard or validator could not use."""
-    if not isinstance(raw, dict):
-        raise _bad(source, "$", "a form file must be a JSON object")
-    for name in ("id", "version", "title"):
-        if not isinstance(raw.get(name), str) or not raw[name]:
-            raise _bad(source, name, "is missing or not text")
-    _check_choices(raw, source)
-    sections = raw.get("sections")
-    if not isinstance(sections, list) or not sections:
-        raise _bad(source, "sections", "must be a non-empty list")
-    seen: set[str] = set()
-    for n, section in enumerate(sections):
-        key = f"sections[{n}]"
-        if not isinstance(section, dict):
-            raise _bad(source, key, "must be an object")
-        for name in ("id", "title", "path"):
-            if not isinstance(section.get(name), str) or not section[name]:
-                raise _bad(source, f"{key}.{name}", "is missing or not text")
-        if section["id"] in seen:
-            raise _bad(source, f"{key}.id", f"section id {section['id']!r} is used twice")
-        seen.add(section["id"])
-        if section.get("kind") not in SECTION_KINDS:
-            raise _bad(source, f"{key}.kind", "must be consent, household or absent")
-        _check_cond(section.get("visible_if"), source, f"{key}.visible_if")
-        fields = section.get("fields")
-        if not isinstance(fields, list):
-            raise _bad(source, f"{key}.fields", "must be a list")
-        paths = set()
-        for m, field in enumerate(fields):
-            _check_field(field, raw, source, f"{key}.fields[{m}]")
-            if field["path"] in paths:
-                raise _bad(source, f"{key}.fields[{m}].path", f"path {field['path']!r} is used twice")
-            paths.add(field["path"])
+    """Check a form file against form.schema.json, then what a schema cannot say (a named choice list
+    exists, values, section ids and field paths are unique, require_one_of names fields of its section).
+    Raises InputError naming the file, the JSON path and the problem."""
+    check_file(raw, FORM_SCHEMA, source)
+    lists = raw.get("choices") or {}
+    for name, items in lists.items():
+        if isinstance(items, list):
+            _unique([i["value"] for i in items], source, f"$.choices.{name}", ".value", "repeats an earlier value")
+    _unique([sec["id"] for sec in raw["sections"]], source, "$.sections", ".id", "is a section id used twice")
+    for n, section in enumerate(raw["sections"]):
+        key = f"$.sections[{n}]"
+        paths = [f["path"] for f in section["fields"]]
+        _unique(paths, source, f"{key}.fields", ".path", "is a field path used twice in this section")
+        for m, field in enumerate(section["fields"]):
+            if isinstance(field.get("choices"), str) and field["choices"] not in lists:
+                raise bad(source, f"{key}.fields[{m}].choices",
+                          f"names a choice list {field['choices']!r} that the file does not define")
         for m, group in enumerate(section.get("require_one_of") or []):
-            if not isinstance(group, list) or not set(group) <= paths:
-                raise _bad(source, f"{key}.require_one_of[{m}]", "must list field paths of this section")
+            if not set(group) <= set(paths):
+                raise bad(source, f"{key}.require_one_of[{m}]", "must list field paths of this section")
     return raw
+
+
+def _with_rule_lists(raw: dict) -> dict:
+    """A choice list given as {"rules": key} becomes that code table of the rules file (reason codes, lawful
+    bases), so the form offers exactly the codes the consent checks accept, and screens see plain lists."""
+    for name, items in (raw.get("choices") or {}).items():
+        if isinstance(items, dict):
+            table = default_rules().codes(items["rules"])
+            raw["choices"][name] = [{"value": code, "label": label[:1].upper() + label[1:]}
+                                    for code, label in table.items()]
+    return raw
+
+
+def _unique(values: list, source: str, key: str, suffix: str, problem: str) -> None:
+    seen: set = set()
+    for n, value in enumerate(values):
+        if value in seen:
+            raise bad(source, f"{key}[{n}]{suffix}", problem)
+        seen.add(value)
 
 
 _CACHE: dict[tuple[str, int, int], Form] = {}
@@ -328,6 +270,6 @@ def load_form(path: str | Path | None = None, *, data_dir: str | Path | None = N
         raise InputError(f"{source}: form file cannot be read") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    form = Form(check_form(raw, source), source)
+    form = Form(_with_rule_lists(check_form(raw, source)), source)
     _CACHE[key] = form
     return form

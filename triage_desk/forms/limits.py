@@ -22,6 +22,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from triage_desk.errors import InputError
+from triage_desk.forms.schema_check import json_path
 
 MAX_BYTES = 4 * 1024 * 1024  # a referral with every narrative at its longest is well under 1 MiB
 MAX_DEPTH = 64
@@ -48,12 +49,6 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _path(parts: list) -> str:
-    from triage_desk.forms.document import json_path
-
-    return json_path(parts)
-
-
 def _decode(data: str | bytes, label: str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
@@ -70,29 +65,29 @@ def check_structure(value: Any, label: str = "document", *, sizes: bool = True) 
     while stack:
         item, path = stack.pop()
         if len(path) > MAX_DEPTH:
-            raise InputError(f"{label}: nested more than {MAX_DEPTH} levels deep at {_path(path[:MAX_DEPTH])}")
+            raise InputError(f"{label}: nested more than {MAX_DEPTH} levels deep at {json_path(path[:MAX_DEPTH])}")
         if not sizes:
             if isinstance(item, dict | list):
                 stack.extend((sub, [*path, 0]) for sub in (item.values() if isinstance(item, dict) else item))
             continue
         if isinstance(item, str):
             if len(item) > MAX_STRING:
-                raise InputError(f"{_path(path)}: is longer than {MAX_STRING:,} characters")
+                raise InputError(f"{json_path(path)}: is longer than {MAX_STRING:,} characters")
             if _BAD_CHARS.search(item):
-                raise InputError(f"{_path(path)}: contains control characters")
+                raise InputError(f"{json_path(path)}: contains control characters")
         elif isinstance(item, dict):
             if len(item) > MAX_ITEMS:
-                raise InputError(f"{_path(path)}: more than {MAX_ITEMS:,} fields")
+                raise InputError(f"{json_path(path)}: more than {MAX_ITEMS:,} fields")
             for key, sub in item.items():
                 if len(key) > 200 or _BAD_CHARS.search(key):
-                    raise InputError(f"{_path(path)}: a field name is too long or holds control characters")
+                    raise InputError(f"{json_path(path)}: a field name is too long or holds control characters")
                 stack.append((sub, [*path, key]))
         elif isinstance(item, list):
             if len(item) > MAX_ITEMS:
-                raise InputError(f"{_path(path)}: more than {MAX_ITEMS:,} items")
+                raise InputError(f"{json_path(path)}: more than {MAX_ITEMS:,} items")
             stack.extend((sub, [*path, n]) for n, sub in enumerate(item))
         elif isinstance(item, float) and not math.isfinite(item):
-            raise InputError(f"{_path(path)}: NaN and Infinity are not numbers JSON allows")
+            raise InputError(f"{json_path(path)}: NaN and Infinity are not numbers JSON allows")
 
 
 def parse_json(data: str | bytes, label: str = "document", *, stored: bool = False) -> Any:
@@ -162,7 +157,7 @@ def _datetime_problems(doc: dict) -> list[str]:
             try:
                 datetime.fromisoformat(value.replace(" ", "T"))
             except ValueError:
-                out.append(f"{_path(['contact', key])}: is not a date and time that exists")
+                out.append(f"{json_path(['contact', key])}: is not a date and time that exists")
     return out
 
 
@@ -182,9 +177,9 @@ def date_problems(doc: Any, today: date | None = None) -> list[str]:
                 continue
             problem = when if isinstance(when, str) else check(when)
             if problem:
-                problems.append(f"{_path([section, n, key])}: {problem}")
+                problems.append(f"{json_path([section, n, key])}: {problem}")
     consent = doc.get("consent")
     for n, rec in enumerate(_list(consent.get("records")) if isinstance(consent, dict) else []):
         if isinstance(rec, dict) and _existing_date(rec.get("date")) == _NO_SUCH_DATE:
-            problems.append(f"{_path(['consent', 'records', n, 'date'])}: is not a date that exists")
+            problems.append(f"{json_path(['consent', 'records', n, 'date'])}: is not a date that exists")
     return problems

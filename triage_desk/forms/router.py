@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from triage_desk.forms.catalogue import OUTCOME_CODES, Rules
+from triage_desk.forms.catalogue import Rules
 from triage_desk.forms.clock import WorkingCalendar
 from triage_desk.forms.engine import AssessResult
 from triage_desk.forms.facts import Facts
-
-_ORDER = {code: n for n, code in enumerate(OUTCOME_CODES)}
 
 
 @dataclass(slots=True)  # read-only by convention (cheap to build when rescoring)
@@ -31,11 +29,12 @@ class Routing:
     decision_due: datetime
     confirmation_due: datetime | None  # phone referrals: written confirmation
     notes: tuple[str, ...]  # why each outcome / requirement, for printing beside the engine's reasons
+    order: dict[str, int]  # outcome code -> its place in the rules file's `outcomes`
 
     @property
     def ordered_outcomes(self) -> list[str]:
-        """Outcomes in the canonical order of domain.md §4 (stable output for JSON and print)."""
-        return sorted(self.outcomes, key=lambda c: _ORDER.get(c, len(_ORDER)))
+        """Outcomes in the order the rules file lists them (stable output for JSON and print)."""
+        return sorted(self.outcomes, key=lambda c: self.order.get(c, len(self.order)))
 
 
 def rag_priority(result: AssessResult, facts: Facts, rules: Rules) -> str:
@@ -44,6 +43,19 @@ def rag_priority(result: AssessResult, facts: Facts, rules: Rules) -> str:
             or result.repeat_marac or result.s42_duty or facts.urgent):
         return "red"
     return "amber" if result.suggested_level >= cfg["amber_min_level"] else "green"
+
+
+def rag_words(rag: str, rules: Rules) -> str:
+    """The RAG priority in words with its configured timescale: "RED – act within 4 hours",
+    "AMBER – within 1 working day" (colour is never the only signal)."""
+    return f"{rag.upper()} – {'act ' if rag == 'red' else ''}within {span_words(rules.data['timescales']['rag'][rag])}"
+
+
+def span_words(spec: dict) -> str:
+    """A configured timescale in words: {"hours": 4} -> "4 hours", {"working_days": 1} -> "1 working day"."""
+    n, unit = (spec["hours"], "hour") if "hours" in spec else (spec["working_days"], "working day")
+    n = int(n) if float(n).is_integer() else n
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def _due(calendar: WorkingCalendar, start: datetime, spec: dict, memo: dict) -> datetime:
@@ -65,8 +77,8 @@ def route(result: AssessResult, facts: Facts, rules: Rules, calendar: WorkingCal
     notes: list[str] = []
     if result.s42_duty:
         outcomes.difference_update(routing.get("s42_replaces", ()))
-        outcomes.add("S42")
-        notes.append("S42: all three s42 tests hold")
+        outcomes.update(routing["s42_adds"])
+        notes.append(f"{', '.join(routing['s42_adds'])}: all three s42 tests hold")
 
     gate = data["consent_gates"].get(str(level), {}).get(facts.consent)
     if gate:
@@ -86,19 +98,20 @@ def route(result: AssessResult, facts: Facts, rules: Rules, calendar: WorkingCal
                      "checks need a recorded practice-lead decision")
 
     if result.triggers:
-        outcomes.update(routing.get("trigger_adds", ("STRAT",)))
-        notes.append("STRAT: hard trigger (" + ", ".join(result.triggers) + "): consider a strategy discussion")
+        outcomes.update(routing["trigger_adds"])
+        adds = ", ".join(routing["trigger_adds"])
+        notes.append(f"{adds}: hard trigger ({', '.join(result.triggers)}): consider a strategy discussion")
     if result.dash_risk == "high" or result.repeat_marac:
-        outcomes.update(routing.get("dash_high_adds", ("MARAC",)))
-        notes.append("MARAC: " + ("repeat MARAC" if result.repeat_marac and result.dash_risk != "high"
-                                  else "high-risk domestic abuse") + ", with IDVA referral")
+        outcomes.update(routing["dash_high_adds"])
+        why = "repeat MARAC" if result.repeat_marac and result.dash_risk != "high" else "high-risk domestic abuse"
+        notes.append(f"{', '.join(routing['dash_high_adds'])}: {why}, with IDVA referral")
     if facts.dash is not None and facts.dash.judgement_high and not facts.dash.judgement_reason:
         requires.append("dash_judgement_reason")  # judgement "high" must say why
     if result.cmarac:
-        outcomes.add("CMARAC")
+        outcomes.update(routing["cmarac_adds"])
     if facts.open_case:
-        outcomes.update(routing.get("open_case_adds", ("OPEN",)))
-        notes.append("OPEN: the case is already open to an allocated worker")
+        outcomes.update(routing["open_case_adds"])
+        notes.append(f"{', '.join(routing['open_case_adds'])}: the case is already open to an allocated worker")
 
     times = data["timescales"]
     memo: dict = {}
@@ -110,4 +123,11 @@ def route(result: AssessResult, facts: Facts, rules: Rules, calendar: WorkingCal
         decision_due=_due(calendar, received, times["decision"], memo),
         confirmation_due=(_due(calendar, received, times["phone_confirmation"], memo)
                           if facts.channel == "phone" and "phone_confirmation" in times else None),
-        notes=tuple(notes))
+        notes=tuple(notes), order=_order(rules))
+
+
+def _order(rules: Rules) -> dict[str, int]:
+    order = rules.cache.get("outcome_order")
+    if order is None:
+        order = rules.cache["outcome_order"] = {code: n for n, code in enumerate(rules.codes("outcomes"))}
+    return order

@@ -83,8 +83,9 @@ def result_json(facts: Facts, result: AssessResult, routing: Routing, ctx: Conte
     }
 
 
-def evaluate(document_or_facts: dict, now: datetime | None = None, *, context: Context | None = None) -> dict:
-    """Assess and route a referral document or bare facts object; returns the `assess` JSON dict.
+def score(document_or_facts: dict, now: datetime | None = None, *,
+          context: Context | None = None) -> tuple[Facts, AssessResult, Routing]:
+    """The facts, the engine's result and the routing for a referral document or bare facts object.
 
     `now` stands in for the receipt time when the input has none (naive = Europe/London).
     Raises InputError naming the JSON path for bad input.
@@ -92,7 +93,13 @@ def evaluate(document_or_facts: dict, now: datetime | None = None, *, context: C
     ctx = context or default_context()
     facts = to_facts(document_or_facts, ctx.catalogue, ctx.rules, now)
     result = assess(facts, ctx.catalogue, ctx.rules)
-    return result_json(facts, result, route(result, facts, ctx.rules, ctx.calendar), ctx)
+    return facts, result, route(result, facts, ctx.rules, ctx.calendar)
+
+
+def evaluate(document_or_facts: dict, now: datetime | None = None, *, context: Context | None = None) -> dict:
+    """Assess and route a referral document or bare facts object; returns the `assess` JSON dict."""
+    ctx = context or default_context()
+    return result_json(*score(document_or_facts, now, context=ctx), ctx)
 
 
 def due(step: str, start: datetime, context: Context | None = None) -> datetime:
@@ -119,12 +126,9 @@ def rescore(documents: Iterable[dict], *, errors: str = "raise", context: Contex
     if errors not in ("raise", "report"):
         raise ValueError("errors must be 'raise' or 'report'")
     ctx = context or default_context()
-    cat, rules, cal = ctx.catalogue, ctx.rules, ctx.calendar
     for doc in documents:
         try:
-            facts = to_facts(doc, cat, rules, now)
-            result = assess(facts, cat, rules)
-            yield result_json(facts, result, route(result, facts, rules, cal), ctx)
+            yield result_json(*score(doc, now, context=ctx), ctx)
         except InputError as exc:
             if errors == "raise":
                 raise

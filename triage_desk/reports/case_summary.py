@@ -13,29 +13,18 @@ from sqlalchemy import select
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError
 from triage_desk.models import Referral, ReferralSubject, Role
+from triage_desk.referral_rows import find_referral
 
 # Why the summary is being made -> the audit action recorded (who, what and when come with every event).
 PURPOSES = {"print": "case.print", "pdf_export": "case.pdf_export"}
 SUMMARY_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 
 
-def find_referral(session, reference: str) -> Referral:
-    """A referral by reference (TD-YYYY-NNNNNN) or id."""
-    row = session.execute(select(Referral).where((Referral.reference == reference) | (Referral.id == reference))
-                          ).scalar()
-    if row is None:
-        raise InputError(f"reference: no referral {reference}")
-    return row
-
-
 def checks_section(ws, referral_id: str) -> dict:
-    """Agency checks (and sharing decisions) when the agency-checks module is present in this build."""
-    try:
-        from triage_desk import checks
-    except ImportError:
-        return {}
-    section = checks.as_document(ws, referral_id)
-    return dict(section) if isinstance(section, dict) else {}
+    """Agency checks (and sharing decisions) for the case file."""
+    from triage_desk import checks
+
+    return dict(checks.as_document(ws, referral_id))
 
 
 def case_document(session, row: Referral, extra: dict | None = None) -> dict:
@@ -68,9 +57,9 @@ def history(session, row: Referral) -> list[dict]:
 
 def catalogue_labels() -> dict[str, str]:
     """Indicator id -> label from the shipped catalogue (for indicators the engine result does not label)."""
-    try:
-        from triage_desk.forms.catalogue import default_catalogue
+    from triage_desk.forms.catalogue import default_catalogue
 
+    try:
         return {i.id: i.label for i in default_catalogue().indicators.values()}
     except Exception:  # noqa: BLE001 - a broken catalogue file must not stop a print; ids still print
         return {}
@@ -78,13 +67,13 @@ def catalogue_labels() -> dict[str, str]:
 
 def render_case(ws, session, row: Referral, extra: dict | None = None) -> bytes:
     """Render the summary of `row` inside the caller's session (no audit: the caller records why)."""
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
     from triage_desk.reports.summary_pdf import render_summary
 
     user = ws.user
     return render_summary(case_document(session, row, extra),
                           generated_by=(user.display_name or user.username) if user else "unknown user",
-                          generated_at=local_now(), audit_head=audit.head(session), history=history(session, row),
+                          generated_at=london_now(), audit_head=audit.head(session), history=history(session, row),
                           catalogue_labels=catalogue_labels())
 
 
@@ -97,7 +86,7 @@ def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
         raise InputError(f"purpose: must be one of {', '.join(PURPOSES)}")
     user = accounts.require(ws.user, *SUMMARY_ROLES)
     with ws.session() as s:
-        rid = find_referral(s, reference).id
+        rid = find_referral(s, reference, "reference").id
     extra = checks_section(ws, rid)  # opens its own session
     with ws.session() as s:
         row = find_referral(s, rid)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from triage_desk.forms.clock import whole_years
 from triage_desk.reports.pdf_styles import as_dict, as_list, humanise, parse_when
 
 
@@ -15,9 +16,9 @@ from triage_desk.reports.pdf_styles import as_dict, as_list, humanise, parse_whe
 def _shipped_labels() -> dict[str, dict]:
     """Labels from the shipped rules and catalogue. The PDF prints codes beside these labels, so a
     council's renamed label never hides what was recorded; a broken rules file only loses labels."""
-    try:
-        from triage_desk.forms.catalogue import default_catalogue, default_rules
+    from triage_desk.forms.catalogue import default_catalogue, default_rules
 
+    try:
         rules, cat = default_rules().data, default_catalogue()
     except Exception:  # noqa: BLE001 - printing must not depend on the rules file loading
         return {}
@@ -47,7 +48,7 @@ def age_on(born: Any, on: date) -> int | None:
     if b is None:
         return None
     b = b.date() if isinstance(b, datetime) else b
-    years = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+    years = whole_years(b, on)
     return years if 0 <= years < 130 else None
 
 

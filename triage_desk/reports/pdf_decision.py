@@ -9,6 +9,8 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Table
 
+from triage_desk.forms.catalogue import default_rules
+from triage_desk.forms.router import rag_words, span_words
 from triage_desk.reports.pdf_context import Ctx
 from triage_desk.reports.pdf_sections import heading, missing, narrative
 from triage_desk.reports.pdf_styles import (
@@ -27,9 +29,6 @@ from triage_desk.reports.pdf_styles import (
     para,
     parse_when,
 )
-
-RAG_WORDS = {"red": "RED – act within 4 hours", "amber": "AMBER – within 1 working day",
-             "green": "GREEN – within 3 working days"}
 
 
 def _final(ctx: Ctx) -> dict:
@@ -70,7 +69,7 @@ def rag_chip(rag: Any) -> Table | Any:
     if key not in RAG_COLOURS:
         return para(rag)
     bg, fg = RAG_COLOURS[key]
-    chip = para(f'<font color="#{fg.hexval()[2:]}">{RAG_WORDS[key]}</font>', "chip", raw=True)
+    chip = para(f'<font color="#{fg.hexval()[2:]}">{rag_words(key, default_rules())}</font>', "chip", raw=True)
     return Table([[chip]], style=[("BACKGROUND", (0, 0), (-1, -1), bg), ("TOPPADDING", (0, 0), (-1, -1), 3),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)], hAlign="LEFT")
 
@@ -277,11 +276,12 @@ def outcomes(ctx: Ctx) -> list[Flowable]:
                 data_table(["Code", "Outcome"], _outcome_rows(ctx, codes), [12, 88], ctx.width)]
     else:
         out.append(missing("Outcomes"))
-    rag = engine.get("rag")
+    rag, rules = engine.get("rag"), default_rules()
+    times = rules["timescales"]
     rows = [["Priority (RAG)", rag_chip(rag) if rag else None, NA],
             ["Priority due", fmt_when(engine.get("rag_due"), weekday=True) if engine.get("rag_due") else None, NA],
             ["Decision due", fmt_when(engine.get("decision_due"), weekday=True) if engine.get("decision_due") else None,
-             "within 1 working day of receipt"],
+             f"within {span_words(times['decision'])} of receipt"],
             ["Received", fmt_when(contact.get("received_at"), weekday=True) if contact.get("received_at") else None,
              NA]]
     conf = engine.get("confirmation_due") or contact.get("confirmation_due")
@@ -289,9 +289,10 @@ def outcomes(ctx: Ctx) -> list[Flowable]:
         rows.append(["Written confirmation", fmt_when(conf, weekday=True) if conf else None,
                      f"confirmed {fmt_when(contact['confirmed_at'])}" if contact.get("confirmed_at")
                      else "phone referral: outstanding"])
-    strat = _strategy_due(ctx) if "STRAT" in codes else None
+    strat = _strategy_due(ctx) if set(codes) & set(rules["routing"]["trigger_adds"]) else None
     if strat:
-        rows.append(["Strategy discussion", strat, "within 24 hours of the decision to hold one"])
+        rows.append(["Strategy discussion", strat,
+                     f"within {span_words(times['strategy_discussion'])} of the decision to hold one"])
     out.append(KeepTogether(data_table(["Deadline", "When", "Note"], rows, [22, 40, 38], ctx.width)))
     return out
 
@@ -300,9 +301,9 @@ def _strategy_due(ctx: Ctx) -> str | None:
     decided = parse_when(_final(ctx).get("decided_at"))
     if not isinstance(decided, datetime):
         return None
-    try:
-        from triage_desk.forms.threshold import due
+    from triage_desk.forms.threshold import due
 
+    try:
         return fmt_when(due("strategy_discussion", decided), weekday=True)
     except Exception:  # noqa: BLE001 - a deadline the rules cannot compute is simply left out
         return None

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, unescape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -28,10 +27,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from triage_desk.forms.clock import LONDON
 from triage_desk.paths import resource_path
 
 FONT, FONT_BOLD = "TDSans", "TDSans-Bold"
-LONDON = ZoneInfo("Europe/London")
 NOT_RECORDED = "not recorded"
 
 

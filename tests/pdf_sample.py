@@ -1,5 +1,6 @@
-"""A synthetic, fully filled referral document for previews, tests and the benchmark (no real people:
-obviously made-up names, example.org addresses, NHS numbers from the 999 test range)."""
+"""A synthetic, fully filled referral document for the PDF tests and the report bench (test data, not
+shipped in the product; no real people: obviously made-up names, example.org addresses, NHS numbers from
+the 999 test range)."""
 
 from __future__ import annotations
 
