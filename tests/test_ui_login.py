@@ -38,6 +38,9 @@ def _type_enter(qtbot, widget, text):
     widget.clear()
     qtbot.keyClicks(widget, text)
     qtbot.keyClick(widget, Qt.Key.Key_Return)
+    from triage_desk.ui.operations import settle
+
+    settle()  # a password is checked off the GUI thread
 
 
 def test_unlock_dialog_then_login_appears(qtbot, workspace, no_keyring, controller_for):

@@ -133,10 +133,9 @@ class ChangePasswordDialog(_SecretChangeDialog):
                                                    "not use anywhere else.", parent)
 
     def change(self) -> None:
-        from triage_desk import accounts
+        from triage_desk import session_events
 
-        with self.ws.session() as s:
-            accounts.change_own_password(s, self.ws.user, self.current.text(), self.new.text())
+        session_events.change_own_password(self.ws, self.current.text(), self.new.text())
 
 
 class RecoveryCodeDialog(QDialog):

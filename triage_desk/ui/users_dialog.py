@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from triage_desk.errors import InputError, TriageError
+from triage_desk.errors import TriageError
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
@@ -96,14 +96,10 @@ class AddUserDialog(_FormDialog):
         chain_tab_order(self.username, self.display_name, self.role, self.password, self.password2, ok)
 
     def action(self) -> None:
-        from triage_desk import accounts
-        from triage_desk.models import Role
+        from triage_desk import user_admin
 
-        if self.password.text() != self.password2.text():
-            raise InputError("repeat password: the two passwords differ")
-        with self.ws.session() as s:
-            accounts.create_user(s, self.ws.user, self.username.text().strip(), self.display_name.text(),
-                                 Role(self.role.currentData()), self.password.text())
+        user_admin.create_user(self.ws, self.username.text(), self.display_name.text(), self.role.currentData(),
+                               self.password.text(), self.password2.text())
 
 
 class ResetPasswordDialog(_FormDialog):
@@ -117,12 +113,9 @@ class ResetPasswordDialog(_FormDialog):
         add_row(self.form, "R&epeat password:", self.password2)
 
     def action(self) -> None:
-        from triage_desk import accounts
+        from triage_desk import user_admin
 
-        if self.password.text() != self.password2.text():
-            raise InputError("repeat password: the two passwords differ")
-        with self.ws.session() as s:
-            accounts.reset_password(s, self.ws.user, self.target, self.password.text())
+        user_admin.reset_password(self.ws, self.target, self.password.text(), self.password2.text())
 
 
 class ChangeRoleDialog(_FormDialog):
@@ -134,11 +127,9 @@ class ChangeRoleDialog(_FormDialog):
         add_row(self.form, "&Role:", self.role)
 
     def action(self) -> None:
-        from triage_desk import accounts
-        from triage_desk.models import Role
+        from triage_desk import user_admin
 
-        with self.ws.session() as s:
-            accounts.set_role(s, self.ws.user, self.target, Role(self.role.currentData()))
+        user_admin.set_role(self.ws, self.target, self.role.currentData())
 
 
 class UsersDialog(QDialog):
@@ -193,11 +184,10 @@ class UsersDialog(QDialog):
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
-        from triage_desk import accounts
+        from triage_desk import user_admin
         from triage_desk.models import Role
 
-        with self.ws.session() as s:
-            users = [(u.username, u.display_name, u.role, u.active) for u in accounts.list_users(s)]
+        users = user_admin.list_users(self.ws)
         self.table.setRowCount(len(users))
         for row, (username, name, role, active) in enumerate(users):
             values = {Column.USERNAME: username, Column.NAME: name, Column.ROLE: Role(role).label,
@@ -241,15 +231,14 @@ class UsersDialog(QDialog):
             self._done(f"User {name} added.", name)
 
     def toggle_active(self) -> None:
-        from triage_desk import accounts
+        from triage_desk import user_admin
 
         sel = self.selected()
         if sel is None:
             return
         username, _role, active = sel
         try:
-            with self.ws.session() as s:
-                accounts.set_active(s, self.ws.user, username, not active)
+            user_admin.set_active(self.ws, username, not active)
         except TriageError as exc:
             self.info.clear()
             self.error.show_error(str(exc))
