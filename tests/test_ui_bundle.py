@@ -15,6 +15,7 @@ from ui_helpers import audit_actions, user
 from triage_desk import intake
 from triage_desk.ui import bundle_actions
 from triage_desk.ui.main_window import MainWindow
+from triage_desk.ui.operations import settle
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
@@ -308,6 +309,7 @@ def test_good_bundle_from_another_workstation_trust_then_import_shows_difference
 
     on_next_modal(confirm, qtbot)
     shown.trust_button.click()
+    settle()  # the trust list is read again off the GUI thread
     assert "trusted signer" in shown.verdict.text() and shown.import_button.isEnabled()
 
     opened = []
@@ -342,6 +344,7 @@ def test_show_the_case_from_a_bundle_is_audited(qtbot, workspace, case, tmp_path
     pages = []
     monkeypatch.setattr(CaseViewDialog, "exec", lambda self: pages.append(len(self.page_labels)))
     shown.view_button.click()
+    settle()  # the view is on record before the case is shown
     assert pages and pages[0] >= 1
     assert ("officer", "bundle.view") in audit_actions(workspace)
 

@@ -14,6 +14,7 @@ from triage_desk import demo
 from triage_desk.models import Referral
 from triage_desk.ui.case_list_model import DUE, REFERENCE, SUBJECT, CaseListModel, span, time_left
 from triage_desk.ui.main_window import MainWindow
+from triage_desk.ui.operations import settle
 
 N = 450  # more than two pages of 200
 
@@ -160,6 +161,7 @@ def test_enter_opens_the_case_and_the_opening_is_audited(qtbot, window, cases):
     assert opened.args == [expected.reference]
     assert window.current_case() == (expected.id, expected.reference)
     view = area.tabs.currentWidget()
+    settle()  # the header is read off the GUI thread
     assert view.fields["subjects"].text() == expected.subject_name
     assert "A. Contact" in view.document_view.toPlainText() and "D. Subjects" in view.document_view.toPlainText()
     assert ("officer", "case.view") in audit_actions(cases)
@@ -196,12 +198,14 @@ def test_a_draft_offers_continue_editing_and_panels_load(qtbot, window, cases):
         decided = s.execute(select(Referral).where(Referral.status == "decided").limit(1)).scalar_one()
     area = window.cases_area
     view = area.open_case(draft["reference"])
+    settle()
     assert not view.continue_button.isHidden()
     assert view.fields["due"].text() == "Not submitted"
     tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     if importlib.util.find_spec("triage_desk.ui.checks_panel"):
         assert "Agency checks" in tabs
     other = area.open_case(decided.reference)
+    settle()
     assert other.continue_button.isHidden() and other.fields["due"].text() == "Decision made"
     assert window.current_case() == (decided.id, decided.reference)
     area.tabs.setCurrentIndex(0)
@@ -219,6 +223,7 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
     draft = intake.new_draft(cases)
     area = window.cases_area
     view = area.open_case(draft["reference"])
+    settle()
     opened = []
     view.wizard_opened.connect(opened.append)
     qtbot.mouseClick(view.continue_button, Qt.MouseButton.LeftButton)
@@ -230,8 +235,8 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
 
 
 def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
+    from triage_desk.case_access import deadline_counts
     from triage_desk.referral_rows import local_now
-    from triage_desk.ui.cases_area import deadline_counts
 
     with cases.session() as s:
         s.execute(update(Referral).where(Referral.status.in_(("draft", "submitted"))).values(status="decided"))

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
 
 OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
@@ -165,7 +165,7 @@ class OpenBundleDialog(QDialog):
         self.open_button.setEnabled(False)
         _busy(True)
         ws, path = self.ws, self.path
-        run_in_background(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed)
+        operations.query(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         _busy(False)
@@ -282,14 +282,16 @@ class BundleReportDialog(QDialog):
         self.import_button.setToolTip("" if b.ok else "Only bundles from a trusted signer can be imported")
 
     def trust_signer(self) -> None:
-        from triage_desk.bundle.verify import check_trust
+        from triage_desk import case_access
         from triage_desk.ui.trust_dialog import AddSignerDialog
 
         dialog = AddSignerDialog(self.ws, self.bundle.public_key, self.bundle.identity, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        with self.ws.session() as s:
-            self.bundle.trusted, self.bundle.trust_source = check_trust(s, self.bundle.public_key)
+        ws, bundle = self.ws, self.bundle
+        operations.query(lambda: case_access.refresh_bundle_trust(ws, bundle), self._trust_checked, parent=self)
+
+    def _trust_checked(self, _none) -> None:
         words, style = verdict(self.bundle)
         self.verdict.setText(words)
         self.verdict.setStyleSheet(style)
@@ -297,13 +299,18 @@ class BundleReportDialog(QDialog):
         self.refresh_buttons()
 
     def show_case(self) -> None:
-        from triage_desk import audit
+        from triage_desk import case_access
 
-        b = self.bundle
-        with self.ws.session() as s:  # reading a case from a bundle is a case view like any other
-            audit.record(s, self.ws.actor, "bundle.view", "referral", b.case_id, reference=b.case_ref,
-                         fingerprint=b.fingerprint, trusted=b.trusted)
-        CaseViewDialog(b.case_ref or "case", b.pdf, self).exec()
+        b, ws = self.bundle, self.ws
+        # Reading a case from a bundle is a case view like any other: on record before it is shown.
+        operations.change(lambda: case_access.view_bundle_case(ws, b), operations.Changes.of(operations.AUDIT),
+                          lambda _none: CaseViewDialog(b.case_ref or "case", b.pdf, self).exec(),
+                          self._view_failed, parent=self)
+
+    def _view_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
 
     def import_case(self) -> None:
         from triage_desk.bundle.importer import plan_import
@@ -327,7 +334,7 @@ class BundleReportDialog(QDialog):
             self.import_dialog = ImportDialog(ws, plan, self)
             self.import_dialog.exec()
 
-        run_in_background(lambda: plan_import(ws, bundle), planned, failed)
+        operations.query(lambda: plan_import(ws, bundle), planned, failed, parent=self)
 
 
 def _when(value: str | None) -> str:
@@ -355,7 +362,7 @@ class CaseViewDialog(QDialog):
     """The bundle's summary PDF, page under page (rendered by PDFium; nothing written to disk)."""
 
     def __init__(self, reference: str, pdf: bytes, parent: QWidget | None = None, dpi: int = 96):
-        from triage_desk.ui.bundle_actions import rasterise
+        from triage_desk.ui.pdf_pages import rasterise
 
         super().__init__(parent)
         self.setWindowTitle(f"{reference} - summary from the bundle (OFFICIAL-SENSITIVE)")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import (
     COLUMNS,
     RAG_LABELS,
@@ -82,6 +83,12 @@ class CasesArea(QWidget):
         self.model.count_changed.connect(self.count_label.setText)
         self.model.loading_changed.connect(lambda busy: self.loading_label.setText("Loading…" if busy else ""))
         self.model.failed.connect(self.error.show_error)
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        """A decision, approval or check changes rows' status, approval and check counts."""
+        if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and not self.locked:
+            self.model.reload()
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -260,19 +267,10 @@ class CasesArea(QWidget):
     def _load_agencies(self) -> None:
         if self._agencies_loading:
             return
-        from triage_desk.ui.tasks import run_in_background
+        from triage_desk import case_access
 
         self._agencies_loading = True
-        ws, me = self.ws, weakref.ref(self)  # the worker must never hold the last reference to a widget
-
-        def work() -> list[str]:
-            from sqlalchemy import select
-
-            from triage_desk.models import Referral
-
-            with ws.session() as s:  # the agency index makes this a walk over distinct keys
-                return [a for a in s.execute(select(Referral.referrer_agency).distinct()
-                                             .order_by(Referral.referrer_agency)).scalars() if a]
+        ws = self.ws
 
         def done(names: list[str]) -> None:
             area = me()
@@ -292,7 +290,8 @@ class CasesArea(QWidget):
             if me() is not None:
                 me()._agencies_loading = False
 
-        run_in_background(work, done, failed)
+        me = weakref.ref(self)
+        operations.query(lambda: case_access.referrer_agencies(ws), done, failed, parent=self)
 
     # ---- locking -----------------------------------------------------------------------------------
     def set_locked(self, locked: bool) -> None:
@@ -339,7 +338,6 @@ class CasesArea(QWidget):
             QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
             return None
         view.wizard_opened.connect(self.watch_wizard)
-        view.changed.connect(lambda: self.locked or self.model.reload())  # status, approval, checks follow
         index = self.tabs.addTab(view, view.reference)
         self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
         self.tabs.setCurrentIndex(index)
@@ -381,12 +379,11 @@ class DeadlineLabel(QLabel):
     def refresh(self) -> None:
         if self._busy:
             return
-        from triage_desk.ui.tasks import run_in_background
+        from triage_desk import case_access
 
         self._busy = True
-        ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: deadline_counts(ws), lambda counts: me() and me()._show(counts),
-                          lambda exc: me() and me()._failed(exc))
+        ws = self.ws
+        operations.query(lambda: case_access.deadline_counts(ws), self._show, self._failed, parent=self)
 
     def _show(self, counts: tuple[int, int]) -> None:
         self._busy = False
@@ -402,28 +399,6 @@ class DeadlineLabel(QLabel):
     def _failed(self, _exc: BaseException) -> None:
         self._busy = False
         self.setText("")
-
-
-def deadline_counts(ws) -> tuple[int, int]:
-    """(overdue, due within the next hour) among referrals still awaiting a decision."""
-    from datetime import timedelta
-
-    from sqlalchemy import text
-
-    from triage_desk.caselist import OPEN_STATUSES
-    from triage_desk.matching import sql_datetime
-    from triage_desk.referral_rows import local_now
-
-    now = local_now()
-    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
-    # which would walk every past deadline of a million decided cases.
-    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
-                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
-                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
-    with ws.session() as s:
-        overdue, soon = s.execute(statement, {"now": sql_datetime(now), "soon": sql_datetime(now + timedelta(hours=1)),
-                                              "s0": OPEN_STATUSES[0], "s1": OPEN_STATUSES[1]}).one()
-    return int(overdue), int(soon)
 
 
 # ---- installing into the main window ----------------------------------------------------------------

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
 from triage_desk.ui.widgets import ErrorLabel, busy_cursor, chain_tab_order, heading, make_plain, note
 
@@ -308,16 +309,20 @@ class ChecksPanel(QWidget):
         self.lead_decision.setChecked(False)
         self.lead_reason.clear()
         self.status.setText(f"Requested {len(made)} check{'s' if len(made) != 1 else ''}.")
+        self._saved()
+
+    def _saved(self) -> None:
+        """A check or sharing decision was saved: re-read, and tell every view showing this case."""
         self.reload()
         self.changed.emit()
+        operations.announce(operations.Changes.of(operations.CHECK, referral_id=self.referral_id))
 
     def _run_dialog(self, dialog: QDialog, done: str) -> bool:
         self.error.clear_error()
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.status.setText(done)
-        self.reload()
-        self.changed.emit()
+        self._saved()
         return True
 
     def respond_selected(self) -> None:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     WARNING_STYLE,
     ErrorLabel,
@@ -260,7 +260,7 @@ class ExportDialog(QDialog):
             return export_case(ws, reference, password=password, out=out, **kwargs)
 
         self._set_busy(True)
-        run_in_background(work, self._done, self._failed)
+        operations.change(work, operations.Changes.of(operations.AUDIT), self._done, self._failed, parent=self)
 
     def _set_busy(self, busy: bool) -> None:
         from PySide6.QtCore import Qt

@@ -24,6 +24,8 @@ from triage_desk.ui import tasks
 
 # What a change touched; views look at `kinds` (and `referral_id` when they show one case).
 CASE, DECISION, CHECK, USER, SESSION, TRUST = "case", "decision", "check", "user", "session", "trust"
+AUDIT = "audit"  # only the audit trail grew (a case viewed, printed or saved)
+DRAFT = "draft"  # a draft autosaved while the wizard is open (the list reloads when the wizard closes)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from triage_desk import intake
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.form_page import page_for
-from triage_desk.ui.tasks import run_in_background
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 
@@ -456,7 +456,8 @@ class ReferralWizard(QDialog):
         self._saving = True
         self.status.setText("Saving draft…")
         snapshot, generation, step = self._snapshot(step_id)
-        run_in_background(lambda: self._save(snapshot, generation, step), self._saved, self._save_failed)
+        operations.change(lambda: self._save(snapshot, generation, step), operations.Changes.of(operations.DRAFT),
+                          self._saved, self._save_failed, parent=self)
 
     def save_now(self) -> None:
         """Save at once in this thread (on close, before linking a person)."""

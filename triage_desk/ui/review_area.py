@@ -215,7 +215,7 @@ class ReviewArea(QWidget):
 
         ws, decision_id, referral_id = self.ws, d.id, d.referral_id  # a lead reading a decision is a case view
         operations.change(lambda: review_queue.record_decision_view(ws, decision_id, referral_id),
-                          operations.Changes.of(operations.SESSION, referral_id=referral_id), parent=self)
+                          operations.Changes.of(operations.AUDIT, referral_id=referral_id), parent=self)
 
     # ---- acting ----------------------------------------------------------------------------------
     def act(self, approved: bool) -> None:
