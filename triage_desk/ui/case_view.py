@@ -45,7 +45,7 @@ PANELS = (("Decision", "triage_desk.ui.decision_panel", "DecisionPanel"),
 
 def _form() -> dict | None:
     try:
-        from triage_desk.ui.form_page import load_form
+        from triage_desk.ui.field_editors import load_form
 
         return load_form()
     except (ImportError, OSError, ValueError, KeyError, AttributeError):

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.form_page import FIELD_ERROR_STYLE, FieldGroup, RepeatPage, chain, choices
+from triage_desk.ui.field_editors import FIELD_ERROR_STYLE, choices
+from triage_desk.ui.section_page import FieldGroup, RepeatPage, chain
 from triage_desk.ui.widgets import ErrorLabel
 
 YES_NO_BOOL = [(True, "Yes"), (False, "No")]
