@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import importlib
 import weakref
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
     QTableView,
@@ -29,22 +25,14 @@ from PySide6.QtWidgets import (
 from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.case_filter_bar import CaseFilterBar
 from triage_desk.ui.case_list_model import (
     COLUMNS,
-    RAG_LABELS,
     SORT_KEYS,
-    STATUS_LABELS,
     CaseListModel,
 )
+from triage_desk.ui.deadline_label import DeadlineLabel
 from triage_desk.ui.widgets import ErrorLabel
-
-SEARCH_DEBOUNCE_MS = 300
-STATUS_CHOICES = (("Any status", ()), ("Open (draft or awaiting decision)", ("draft", "submitted")),
-                  *((label, (key,)) for key, label in STATUS_LABELS.items()))
-SORT_CHOICES = (("Newest first", "received", True), ("Oldest first", "received", False),
-                ("Decision due soonest", "decision_due", False), ("Decision due latest", "decision_due", True),
-                ("Reference A–Z", "reference", False), ("Reference Z–A", "reference", True),
-                ("Subject A–Z", "subject", False), ("Subject Z–A", "subject", True))
 
 
 def _wizard_module():
@@ -103,62 +91,22 @@ class CasesArea(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name or reference")
-        self.search.setAccessibleName("Search cases by subject name or reference")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(200)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.search.returnPressed.connect(self.apply_filters)
-
-        self.status = self._combo("Status filter", [(label, v) for label, v in STATUS_CHOICES])
-        self.rag = self._combo("RAG filter", [("Any RAG", ())] + [(label, (k,)) for k, label in RAG_LABELS.items()])
-        self.agency = self._combo("Referrer agency filter", [("Any agency", None)])
-        self.sort = self._combo("Sort order", [(label, (key, desc)) for label, key, desc in SORT_CHOICES])
-        self.overdue = QCheckBox("O&verdue only")
-        self.approval = QCheckBox("Awaiting a&pproval")
-        self.checks = QCheckBox("Checks o&utstanding")
-        for box, name in ((self.overdue, "Show only overdue decisions"),
-                          (self.approval, "Show only decisions awaiting a practice lead"),
-                          (self.checks, "Show only cases with agency checks outstanding")):
-            box.setAccessibleName(name)
-            box.toggled.connect(self.apply_filters)
-        for combo in (self.status, self.rag, self.agency):
-            combo.currentIndexChanged.connect(self.apply_filters)
-        self.sort.currentIndexChanged.connect(self._sort_chosen)
-
-        search_label = QLabel("&Search:")
-        search_label.setBuddy(self.search)
-        sort_label = QLabel("S&ort:")
-        sort_label.setBuddy(self.sort)
-        row1 = QHBoxLayout()
-        row1.addWidget(search_label)
-        row1.addWidget(self.search, 2)
-        for label_text, combo in (("S&tatus:", self.status), ("&RAG:", self.rag), ("A&gency:", self.agency)):
-            label = QLabel(label_text)
-            label.setBuddy(combo)
-            row1.addWidget(label)
-            row1.addWidget(combo, 1)
-        row2 = QHBoxLayout()
-        for box in (self.overdue, self.approval, self.checks):
-            row2.addWidget(box)
-        row2.addStretch(1)
-        row2.addWidget(sort_label)
-        row2.addWidget(self.sort)
-        self.count_label = QLabel("")
-        self.count_label.setAccessibleName("Number of cases")
-        self.count_label.setMinimumWidth(110)
-        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.loading_label = QLabel("")
-        self.loading_label.setAccessibleName("Loading state")
-        row2.addWidget(self.loading_label)
-        row2.addWidget(self.count_label)
-
+        self.filter_bar = bar = CaseFilterBar()
+        for name in ("search", "status", "rag", "agency", "sort", "overdue", "approval", "checks", "count_label",
+                     "loading_label"):
+            setattr(self, name, getattr(bar, name))  # the area's own names for its inputs (tests, shortcuts)
+        bar.filters_changed.connect(self.apply_filters)
+        bar.sort_chosen.connect(self._sort_chosen)
         self.error = ErrorLabel()
+        self._build_table()
+        layout = QVBoxLayout(self.list_page)
+        layout.addWidget(bar)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        for first, second in pairwise([*bar.tab_chain(), self.table]):
+            QWidget.setTabOrder(first, second)
+
+    def _build_table(self) -> None:
         self.table = CaseTable()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Cases")
@@ -183,36 +131,12 @@ class CasesArea(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.activated_row.connect(self.open_row)
 
-        layout = QVBoxLayout(self.list_page)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
-        layout.addWidget(self.error)
-        layout.addWidget(self.table, 1)
-        QWidget.setTabOrder(self.search, self.status)
-        QWidget.setTabOrder(self.status, self.rag)
-        QWidget.setTabOrder(self.rag, self.agency)
-        QWidget.setTabOrder(self.agency, self.overdue)
-        QWidget.setTabOrder(self.overdue, self.approval)
-        QWidget.setTabOrder(self.approval, self.checks)
-        QWidget.setTabOrder(self.checks, self.sort)
-        QWidget.setTabOrder(self.sort, self.table)
-
-    def _combo(self, name: str, items: list) -> QComboBox:
-        combo = QComboBox()
-        combo.setAccessibleName(name)
-        for label, value in items:
-            combo.addItem(label, value)
-        return combo
-
     # ---- filters and sorting -----------------------------------------------------------------------
     def filters(self) -> CaseFilters:
-        return CaseFilters(status=tuple(self.status.currentData() or ()), rag=tuple(self.rag.currentData() or ()),
-                           text=self.search.text().strip(), agency=self.agency.currentData(),
-                           overdue=self.overdue.isChecked(), awaiting_approval=self.approval.isChecked(),
-                           checks_outstanding=self.checks.isChecked())
+        return self.filter_bar.filters()
 
     def apply_filters(self) -> None:
-        self._debounce.stop()
+        self.filter_bar.debounce.stop()
         self.error.clear_error()
         self.model.filters = self.filters()
         if not self.locked:
@@ -244,21 +168,12 @@ class CasesArea(QWidget):
             descending = column == 2  # "Received" starts newest first, the others A→Z / soonest
         self.model.set_sort(key, descending)
         self._show_sort_indicator()
-        self._match_sort_combo()
+        self.filter_bar.show_sort(key, descending)
 
-    def _sort_chosen(self) -> None:
-        key, descending = self.sort.currentData()
+    def _sort_chosen(self, key: str, descending: bool) -> None:
         if (self.model.sort_key.key, self.model.sort_key.desc) != (key, descending):
             self.model.set_sort(key, descending)
         self._show_sort_indicator()
-
-    def _match_sort_combo(self) -> None:
-        wanted = (self.model.sort_key.key, self.model.sort_key.desc)
-        for i in range(self.sort.count()):
-            if tuple(self.sort.itemData(i)) == wanted:
-                self.sort.blockSignals(True)
-                self.sort.setCurrentIndex(i)
-                self.sort.blockSignals(False)
 
     def _show_sort_indicator(self) -> None:
         order = Qt.SortOrder.DescendingOrder if self.model.sort_key.desc else Qt.SortOrder.AscendingOrder
@@ -277,14 +192,7 @@ class CasesArea(QWidget):
             if area is None:
                 return
             area._agencies_loading = False
-            combo = area.agency
-            current = combo.currentData()
-            combo.blockSignals(True)
-            for name in names:
-                if combo.findData(name) < 0:
-                    combo.addItem(name, name)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+            area.filter_bar.add_agencies(names)
 
         def failed(_exc: BaseException) -> None:
             if me() is not None:
@@ -359,46 +267,6 @@ class CasesArea(QWidget):
 
     def close_current(self) -> None:
         self.close_tab(self.tabs.currentIndex())
-
-
-# ---- the deadline summary in the status bar ---------------------------------------------------------
-class DeadlineLabel(QLabel):
-    """ "2 decisions overdue · 3 due within 1 h" over the open referrals, refreshed every minute."""
-
-    def __init__(self, ws, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ws = ws
-        self.setAccessibleName("Decision deadlines")
-        self.setContentsMargins(6, 0, 6, 0)
-        self.timer = QTimer(self)
-        self.timer.setInterval(60_000)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
-        self._busy = False
-
-    def refresh(self) -> None:
-        if self._busy:
-            return
-        from triage_desk import case_access
-
-        self._busy = True
-        ws = self.ws
-        operations.query(lambda: case_access.deadline_counts(ws), self._show, self._failed, parent=self)
-
-    def _show(self, counts: tuple[int, int]) -> None:
-        self._busy = False
-        overdue, soon = counts
-        parts = []
-        if overdue:
-            parts.append(f"⚠ {overdue} decision{'s' if overdue != 1 else ''} OVERDUE")
-        if soon:
-            parts.append(f"{soon} due within 1 h")
-        self.setText(" · ".join(parts) or "No decisions overdue")
-        self.setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
-
-    def _failed(self, _exc: BaseException) -> None:
-        self._busy = False
-        self.setText("")
 
 
 # ---- installing into the main window ----------------------------------------------------------------
