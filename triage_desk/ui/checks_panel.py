@@ -62,7 +62,12 @@ class ChecksPanel(QWidget):
         self.status = note("")
         self.status.setAccessibleName("Last action")
 
-        # -- request
+        self._lay_out(self._request_box(), self._checks_box())
+        chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
+                        self.respond_button, self.cancel_button, self.share_button)
+        self.reload()
+
+    def _request_box(self) -> QGroupBox:
         request_box = QGroupBox("Request checks")
         rlay = QVBoxLayout(request_box)
         partners_label = QLabel("&Partners to ask (h: working hours to answer; only partners with a signed "
@@ -89,29 +94,14 @@ class ChecksPanel(QWidget):
         rlay.addWidget(self.lead_decision)
         rlay.addWidget(self.lead_reason)
         rlay.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return request_box
 
-        # -- checks
+    def _checks_box(self) -> QGroupBox:
         checks_box = QGroupBox("Checks on this referral")
         clay = QVBoxLayout(checks_box)
         self.summary = note("")
         self.summary.setAccessibleName("Checks summary")
-        self.table = QTableWidget(0, len(CHECK_COLUMNS))
-        self.table.setAccessibleName("Agency checks")
-        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
-        for col in (1, 2, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text fits
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self._build_table()
         self.respond_button = QPushButton("Record r&esponse…")
         self.respond_button.clicked.connect(self.respond_selected)
         self.cancel_button = QPushButton("Ca&ncel check…")
@@ -131,7 +121,28 @@ class ChecksPanel(QWidget):
         clay.addLayout(buttons)
         clay.addWidget(QLabel("Sharing decisions:"))
         clay.addWidget(self.decisions)
+        return checks_box
 
+    def _build_table(self) -> None:
+        self.table = QTableWidget(0, len(CHECK_COLUMNS))
+        self.table.setAccessibleName("Agency checks")
+        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text fits
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+    def _lay_out(self, request_box: QGroupBox, checks_box: QGroupBox) -> None:
         top = QHBoxLayout()
         top.addWidget(request_box, 0)
         top.addWidget(checks_box, 1)
@@ -149,9 +160,6 @@ class ChecksPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
-                        self.respond_button, self.cancel_button, self.share_button)
-        self.reload()
 
     # ------------------------------------------------------------ state
 
