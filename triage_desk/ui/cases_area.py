@@ -24,14 +24,13 @@ from PySide6.QtWidgets import (
 
 from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
-from triage_desk.ui import operations
+from triage_desk.ui import deadline_label, operations
 from triage_desk.ui.case_filter_bar import CaseFilterBar
 from triage_desk.ui.case_list_model import (
     COLUMNS,
     SORT_KEYS,
     CaseListModel,
 )
-from triage_desk.ui.deadline_label import DeadlineLabel
 from triage_desk.ui.widgets import ErrorLabel
 
 
@@ -275,10 +274,21 @@ def install(window) -> CasesArea:
     window.add_area("&Cases", area)
     window.cases_area = area
     window.current_case = area.current_case  # File-menu actions (Print, Export bundle) ask the window
+    wizard = _wizard_module()
+    _install_referral_menu(window, area, wizard)
+    window.deadline_label = deadline_label.install(window)
+    window.lock_changed.connect(area.set_locked)
+    area.reloaded.connect(window.deadline_label.refresh)
+    area.reload()
+    if wizard is not None:
+        # After sign-in, once the window is on screen: offer drafts left unfinished (e.g. after a crash).
+        QTimer.singleShot(0, lambda: _offer_drafts_once(window, wizard))
+    return area
 
+
+def _install_referral_menu(window, area: CasesArea, wizard) -> None:
     referral_menu = window.referral_menu = QMenu("&Referral", window)
     window.menuBar().insertMenu(window.admin_menu.menuAction(), referral_menu)
-    wizard = _wizard_module()
 
     def add(text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, window)
@@ -321,26 +331,6 @@ def install(window) -> CasesArea:
     referral_menu.addSeparator()
     window.refresh_action = add("&Refresh", area.reload, "F5", "refresh_cases")
     window.close_case_action = add("&Close case tab", area.close_current, "Ctrl+W", "close_case")
-
-    deadlines = window.deadline_label = DeadlineLabel(window.ws, window)
-    window.statusBar().addPermanentWidget(deadlines)
-
-    def lock_changed(locked: bool) -> None:
-        area.set_locked(locked)
-        if locked:
-            deadlines.timer.stop()
-            deadlines.setText("")
-        else:
-            deadlines.timer.start()
-            deadlines.refresh()
-
-    window.lock_changed.connect(lock_changed)
-    area.reloaded.connect(deadlines.refresh)
-    area.reload()
-    if wizard is not None:
-        # After sign-in, once the window is on screen: offer drafts left unfinished (e.g. after a crash).
-        QTimer.singleShot(0, lambda: _offer_drafts_once(window, wizard))
-    return area
 
 
 def _has_drafts(ws) -> bool:

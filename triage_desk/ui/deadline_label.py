@@ -24,7 +24,7 @@ class DeadlineLabel(QLabel):
         operations.events().workspace_changed.connect(self.on_workspace_changed)
 
     def on_workspace_changed(self, changes: operations.Changes) -> None:
-        if changes.touches(operations.CASE, operations.DECISION):
+        if changes.touches(operations.CASE, operations.DECISION) and self.timer.isActive():  # not while locked
             self.refresh()
 
     def refresh(self) -> None:
@@ -38,6 +38,8 @@ class DeadlineLabel(QLabel):
 
     def _show(self, counts: tuple[int, int]) -> None:
         self._busy = False
+        if not self.timer.isActive():
+            return  # locked while the counts were read: the bar stays blank
         overdue, soon = counts
         parts = []
         if overdue:
@@ -50,3 +52,20 @@ class DeadlineLabel(QLabel):
     def _failed(self, _exc: BaseException) -> None:
         self._busy = False
         self.setText("")
+
+
+def install(window) -> DeadlineLabel:
+    """In the main window's status bar; blank and still while the window is locked."""
+    label = DeadlineLabel(window.ws, window)
+    window.statusBar().addPermanentWidget(label)
+
+    def lock_changed(locked: bool) -> None:
+        if locked:
+            label.timer.stop()
+            label.setText("")
+        else:
+            label.timer.start()
+            label.refresh()
+
+    window.lock_changed.connect(lock_changed)
+    return label

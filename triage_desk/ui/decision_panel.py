@@ -56,24 +56,7 @@ class DecisionPanel(QWidget):
         self.state.setAccessibleName("Decision state")
         layout.addWidget(self.state)
 
-        box = QGroupBox("Engine and final decision side by side")
-        self.grid = QGridLayout(box)
-        self.cells: dict[tuple[str, str], QLabel] = {}
-        for col, title in ((1, "Threshold engine"), (2, "Final decision")):
-            label = QLabel(f"<b>{title}</b>")
-            self.grid.addWidget(label, 0, col)
-        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
-        for r, name in enumerate(rows, 1):
-            self.grid.addWidget(QLabel(f"{name}:"), r, 0)
-            for col, side in ((1, "engine"), (2, "final")):
-                cell = make_plain(QLabel(""), selectable=True)
-                cell.setWordWrap(True)
-                cell.setAccessibleName(f"{name} ({side})")
-                self.grid.addWidget(cell, r, col)
-                self.cells[(name, side)] = cell
-        self.grid.setColumnStretch(1, 1)
-        self.grid.setColumnStretch(2, 1)
-        layout.addWidget(box)
+        layout.addWidget(self._side_by_side())
         self.reasons = QListWidget()
         self.reasons.setAccessibleName("Engine reasons")
         self.reasons.setWordWrap(True)
@@ -107,6 +90,26 @@ class DecisionPanel(QWidget):
         layout.addStretch(1)
         self._show_form(False)  # nothing to decide on until the decisions have been read
         self.reload()
+
+    def _side_by_side(self) -> QGroupBox:
+        box = QGroupBox("Engine and final decision side by side")
+        self.grid = QGridLayout(box)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for col, title in ((1, "Threshold engine"), (2, "Final decision")):
+            label = QLabel(f"<b>{title}</b>")
+            self.grid.addWidget(label, 0, col)
+        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
+        for r, name in enumerate(rows, 1):
+            self.grid.addWidget(QLabel(f"{name}:"), r, 0)
+            for col, side in ((1, "engine"), (2, "final")):
+                cell = make_plain(QLabel(""), selectable=True)
+                cell.setWordWrap(True)
+                cell.setAccessibleName(f"{name} ({side})")
+                self.grid.addWidget(cell, r, col)
+                self.cells[(name, side)] = cell
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
+        return box
 
     # ---- reading ---------------------------------------------------------------------------------
     def reload(self) -> None:

@@ -7,6 +7,7 @@ bundle import. Hidden for officers and administrators.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -51,6 +52,22 @@ class ReviewArea(QWidget):
         self.ws = ws
         self.rows: list[dict] = []
         operations.events().workspace_changed.connect(self.on_workspace_changed)
+        split = QSplitter()
+        split.addWidget(self._queue_pane())
+        split.addWidget(self._detail_pane())
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
+                              "here for a practice lead. Nobody approves their own decision."))
+        layout.addWidget(split, 1)
+        for first, second in pairwise([self.queue, self.refresh_button, self.detail, self.note, self.reject_button,
+                                       self.approve_button]):
+            QWidget.setTabOrder(first, second)
+        self._show_detail()
+
+    def _queue_pane(self) -> QWidget:
         self.queue = QTreeWidget()
         self.queue.setAccessibleName("Decisions waiting for approval, oldest first")
         self.queue.setHeaderLabels(["Reference", "Time left", "Decision due", "Engine → final", "Decided by",
@@ -64,7 +81,18 @@ class ReviewArea(QWidget):
         self.count = make_plain(QLabel(""))
         self.refresh_button = QPushButton("Reloa&d")
         self.refresh_button.clicked.connect(self.reload)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(queue_label)
+        top.addWidget(self.count, 1)
+        top.addWidget(self.refresh_button)
+        lv.addLayout(top)
+        lv.addWidget(self.queue, 1)
+        return left
 
+    def _detail_pane(self) -> QWidget:
         self.title = make_plain(heading("", 2), selectable=True)
         self.own = make_plain(QLabel(""))
         self.own.setWordWrap(True)
@@ -85,16 +113,6 @@ class ReviewArea(QWidget):
         self.reject_button = QPushButton("Re&ject")
         self.reject_button.clicked.connect(lambda: self.act(False))
         self.message = ErrorLabel()
-
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(queue_label)
-        top.addWidget(self.count, 1)
-        top.addWidget(self.refresh_button)
-        lv.addLayout(top)
-        lv.addWidget(self.queue, 1)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -109,21 +127,7 @@ class ReviewArea(QWidget):
         buttons.addWidget(self.reject_button)
         buttons.addWidget(self.approve_button)
         rv.addLayout(buttons)
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
-                              "here for a practice lead. Nobody approves their own decision."))
-        layout.addWidget(split, 1)
-        for first, second in zip([self.queue, self.refresh_button, self.detail, self.note, self.reject_button],
-                                 [self.refresh_button, self.detail, self.note, self.reject_button,
-                                  self.approve_button], strict=True):
-            QWidget.setTabOrder(first, second)
-        self._show_detail()
+        return right
 
     # ---- data ------------------------------------------------------------------------------------
     def reload(self) -> None:
