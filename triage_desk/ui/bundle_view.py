@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.pdf_pages import CaseViewDialog
 from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
 
 OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
@@ -196,8 +195,6 @@ def verdict(bundle) -> tuple[str, str]:
 
 class BundleReportDialog(QDialog):
     def __init__(self, ws, bundle, parent: QWidget | None = None):
-        from triage_desk.bundle.signing import display_fingerprint
-
         super().__init__(parent)
         self.ws, self.bundle = ws, bundle
         self.setWindowTitle(f"Bundle check - {bundle.path.name}")
@@ -210,6 +207,20 @@ class BundleReportDialog(QDialog):
         self.verdict.setStyleSheet(style)
         self.verdict.setAccessibleName("Result")
         layout.addWidget(self.verdict)
+
+        layout.addLayout(self._facts(bundle))
+        self._build_members(bundle)
+        layout.addWidget(self.members, 1)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        row, close = self._button_row()
+        layout.addLayout(row)
+        self.refresh_buttons()
+        close.setFocus()
+
+    def _facts(self, bundle) -> QFormLayout:
+        """Signer, fingerprint, when, case, encryption, signature and trust, one line each."""
+        from triage_desk.bundle.signing import display_fingerprint
 
         form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
@@ -227,8 +238,10 @@ class BundleReportDialog(QDialog):
                 label.setStyleSheet("QLabel { font-family: monospace; }")
             self.fields[name] = label
             form.addRow(f"{name}:", label)
-        layout.addLayout(form)
+        return form
 
+    def _build_members(self, bundle) -> None:
+        """Each member file's check, then any problem with the bundle as a whole."""
         self.members = QTableWidget(0, 3)
         self.members.setHorizontalHeaderLabels(["Check", "File", "Result"])
         self.members.setAccessibleName("Checks of each file in the bundle")
@@ -247,10 +260,8 @@ class BundleReportDialog(QDialog):
             self.members.setItem(r, 0, mark)
             self.members.setItem(r, 1, QTableWidgetItem(path))
             self.members.setItem(r, 2, QTableWidgetItem(detail))
-        layout.addWidget(self.members, 1)
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
 
+    def _button_row(self) -> tuple[QHBoxLayout, QPushButton]:
         row = QHBoxLayout()
         self.trust_button = QPushButton("&Trust this signer…")
         self.view_button = QPushButton("&Show the case")
@@ -265,9 +276,7 @@ class BundleReportDialog(QDialog):
         self.view_button.clicked.connect(self.show_case)
         self.import_button.clicked.connect(self.import_case)
         close.clicked.connect(self.accept)
-        layout.addLayout(row)
-        self.refresh_buttons()
-        close.setFocus()
+        return row, close
 
     def can_trust(self) -> bool:
         role = getattr(self.ws.user, "role", None)
@@ -358,38 +367,6 @@ def _encryption(kind: str) -> str:
 
 
 # ---- the case (summary PDF) -----------------------------------------------------------------------------
-class CaseViewDialog(QDialog):
-    """The bundle's summary PDF, page under page (rendered by PDFium; nothing written to disk)."""
-
-    def __init__(self, reference: str, pdf: bytes, parent: QWidget | None = None, dpi: int = 96):
-        from triage_desk.ui.pdf_pages import rasterise
-
-        super().__init__(parent)
-        self.setWindowTitle(f"{reference} - summary from the bundle (OFFICIAL-SENSITIVE)")
-        self.resize(860, 900)
-        layout = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName("Summary pages")
-        pages = QWidget()
-        column = QVBoxLayout(pages)
-        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.page_labels = []
-        for n, (data, width, height, stride) in enumerate(rasterise(pdf, dpi), 1):
-            label = QLabel()
-            label.setPixmap(QPixmap.fromImage(QImage(data, width, height, stride, QImage.Format.Format_RGB888).copy()))
-            label.setAccessibleName(f"Page {n}")
-            label.setStyleSheet("QLabel { border: 1px solid #bbb; background: white; }")
-            column.addWidget(label)
-            self.page_labels.append(label)
-        scroll.setWidget(pages)
-        layout.addWidget(scroll, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-
-# ---- 3. import with differences -----------------------------------------------------------------------
 # ---- the whole flow from the menu -----------------------------------------------------------------------
 def open_bundle_flow(ws, parent: QWidget | None = None, path: str | None = None) -> None:
     if path is None:

@@ -134,13 +134,26 @@ class SharingDecisionDialog(_Dialog):
         add_row(form, "&Partner:", self.partner)
         self.body.addLayout(form)
 
+        rules_box, order = self._rules_box(checks.golden_rules())
+        self.body.addWidget(rules_box)
+        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
+                                 "(HM Government, Information sharing, 2018)."))
+        self.body.addLayout(self._decision_form(checks.LAWFUL_BASES))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Save &decision")
+        self.finish()
+        chain_tab_order(self.partner, *order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
+        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
+
+    def _rules_box(self, rules) -> tuple[QGroupBox, list[QWidget]]:
+        """Each golden rule with Yes / No, neither chosen: the officer answers every one."""
         rules_box = QGroupBox("The seven golden rules of information sharing: answer each one")
         grid = QGridLayout(rules_box)
         grid.setColumnStretch(0, 1)
         self.rule_groups: dict[str, QButtonGroup] = {}
         self.rule_buttons: dict[str, tuple[QRadioButton, QRadioButton]] = {}
-        order: list[QWidget] = [self.partner]
-        for row, rule in enumerate(checks.golden_rules()):
+        order: list[QWidget] = []
+        for row, rule in enumerate(rules):
             label = QLabel(f"{row + 1}. {rule.text}")
             label.setWordWrap(True)
             label.setToolTip(rule.help)
@@ -160,10 +173,9 @@ class SharingDecisionDialog(_Dialog):
             grid.addWidget(yes, row, 1)
             grid.addWidget(no, row, 2)
             order += [yes, no]
-        self.body.addWidget(rules_box)
-        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
-                                 "(HM Government, Information sharing, 2018)."))
+        return rules_box, order
 
+    def _decision_form(self, lawful_bases: dict) -> QFormLayout:
         form2 = QFormLayout()
         shared_row = QWidget()
         lay = QHBoxLayout(shared_row)
@@ -187,15 +199,10 @@ class SharingDecisionDialog(_Dialog):
         self.lawful_basis = QComboBox()
         self.lawful_basis.setAccessibleName("Lawful basis")
         self.lawful_basis.addItem("Not given (information not shared)", "")
-        for code, label in checks.LAWFUL_BASES.items():
+        for code, label in lawful_bases.items():
             self.lawful_basis.addItem(label, code)
         add_row(form2, "&Lawful basis:", self.lawful_basis)
-        self.body.addLayout(form2)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Save &decision")
-        self.finish()
-        chain_tab_order(*order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
-        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
+        return form2
 
     def set_rule(self, rule_id: str, value: bool) -> None:
         self.rule_buttons[rule_id][0 if value else 1].setChecked(True)

@@ -71,13 +71,7 @@ class PartnerEditDialog(QDialog):
         self.active.setChecked(True)
         form.addRow("", self.active)
         if partner is not None:
-            self.name.setText(partner.name)
-            self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
-            self.isa_status.setCurrentIndex(max(0, self.isa_status.findData(partner.isa_status)))
-            self.isa_date.setText(partner.isa_date.date().isoformat() if partner.isa_date else "")
-            self.due_hours.setValue(partner.check_due_hours)
-            self.contact.setText(partner.contact_route or "")
-            self.active.setChecked(bool(partner.active))
+            self._show_partner(partner)
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._submit)
@@ -92,6 +86,15 @@ class PartnerEditDialog(QDialog):
         first = [self.name] if partner is not None else [self.pid, self.name]
         chain_tab_order(*first, self.kind, self.isa_status, self.isa_date, self.due_hours, self.contact, self.active,
                         self.buttons.button(QDialogButtonBox.StandardButton.Save))
+
+    def _show_partner(self, partner) -> None:
+        self.name.setText(partner.name)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
+        self.isa_status.setCurrentIndex(max(0, self.isa_status.findData(partner.isa_status)))
+        self.isa_date.setText(partner.isa_date.date().isoformat() if partner.isa_date else "")
+        self.due_hours.setValue(partner.check_due_hours)
+        self.contact.setText(partner.contact_route or "")
+        self.active.setChecked(bool(partner.active))
 
     def values(self) -> dict:
         return {"name": self.name.text(), "kind": self.kind.currentData(), "isa_status": self.isa_status.currentData(),

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+
 PRINT_DPI_CAP = 300  # plenty for text; a 1200 dpi A4 bitmap would be ~400 MB per page
 
 
@@ -40,7 +44,7 @@ def print_pdf(printer, pdf: bytes, dpi: int) -> int:
     QPainter may paint on a QPrinter outside the GUI thread, so this runs in the worker. Returns pages printed."""
     import pypdfium2
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtGui import QPainter
     from PySide6.QtPrintSupport import QPrinter
 
     doc = pypdfium2.PdfDocument(pdf)
@@ -67,3 +71,35 @@ def print_pdf(printer, pdf: bytes, dpi: int) -> int:
         return len(chosen)
     finally:
         doc.close()
+
+
+class CaseViewDialog(QDialog):
+    """The bundle's summary PDF, page under page (rendered by PDFium; nothing written to disk)."""
+
+    def __init__(self, reference: str, pdf: bytes, parent: QWidget | None = None, dpi: int = 96):
+        super().__init__(parent)
+        self.setWindowTitle(f"{reference} - summary from the bundle (OFFICIAL-SENSITIVE)")
+        self.resize(860, 900)
+        layout = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setAccessibleName("Summary pages")
+        pages = QWidget()
+        column = QVBoxLayout(pages)
+        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.page_labels = []
+        for n, (data, width, height, stride) in enumerate(rasterise(pdf, dpi), 1):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(QImage(data, width, height, stride, QImage.Format.Format_RGB888).copy()))
+            label.setAccessibleName(f"Page {n}")
+            label.setStyleSheet("QLabel { border: 1px solid #bbb; background: white; }")
+            column.addWidget(label)
+            self.page_labels.append(label)
+        scroll.setWidget(pages)
+        layout.addWidget(scroll, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+# ---- 3. import with differences -----------------------------------------------------------------------

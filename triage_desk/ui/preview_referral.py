@@ -157,9 +157,9 @@ def _bundle_report(ctx: PreviewContext):
     return BundleReportDialog(ctx.ws, _bundle(ctx)[1])
 
 
-@screen("bundle_case_view", "bundle_view.CaseViewDialog", user="officer")
+@screen("bundle_case_view", "pdf_pages.CaseViewDialog", user="officer")
 def _bundle_case(ctx: PreviewContext):
-    from triage_desk.ui.bundle_view import CaseViewDialog
+    from triage_desk.ui.pdf_pages import CaseViewDialog
 
     bundle = _bundle(ctx)[1]
     return CaseViewDialog(bundle.case_ref, bundle.pdf)

@@ -75,7 +75,8 @@ class PreviewContext:
             self.sign_in("admin")
             demo.ensure_demo_data(self.ws, n=40)
             self.sign_in(who)
-            rows, _next = case_access.case_page(self.ws, CaseFilters(status=("submitted", "decided")), CaseSort(), None, 1)
+            past_draft = CaseFilters(status=("submitted", "decided"))
+            rows, _next = case_access.case_page(self.ws, past_draft, CaseSort(), None, 1)
             if not rows:
                 raise LookupError("the demo data has no submitted referral")
             return rows[0].id, rows[0].reference

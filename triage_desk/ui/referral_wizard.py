@@ -104,6 +104,19 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.step_list)
+        splitter.addWidget(centre)
+        splitter.addWidget(self._blocking_pane())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 680, 260])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(self._button_bar())
+
+    def _blocking_pane(self) -> QWidget:
+        """The right-hand list of what still blocks submission (Enter on a line goes to the field)."""
         self.blocking = QListWidget()
         self.blocking.setAccessibleName("What blocks submission")
         self.blocking.setWordWrap(True)
@@ -122,14 +135,9 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         right_layout.addWidget(self.blocking, 1)
         right_layout.addWidget(self.blocking_hint)
         right.setMinimumWidth(240)
-        splitter = QSplitter()
-        splitter.addWidget(self.step_list)
-        splitter.addWidget(centre)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 680, 260])
-        splitter.setChildrenCollapsible(False)
+        return right
 
+    def _button_bar(self) -> QHBoxLayout:
         self.status = QLabel("")
         self.status.setAccessibleName("Draft status")
         self.back_button = QPushButton("&Back")
@@ -155,9 +163,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         bottom.addWidget(self.status, 1)
         for button in (self.back_button, self.next_button, self.save_button, self.submit_button, self.close_button):
             bottom.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        return bottom
 
     def _make_steps(self) -> list[Step]:
         extras = {key: (title, cls) for key, title, cls in extra_pages()}
