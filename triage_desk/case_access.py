@@ -88,6 +88,24 @@ def decision_state(ws, referral_id: str) -> DecisionState:
                              older=[d for d in decisions.history(s, referral_id) if d.superseded])
 
 
+@dataclass
+class AgencyChecks:
+    """What the Agency checks tab shows for one referral."""
+
+    partners: list
+    checks: list[dict]
+    sharing_decisions: list[dict]
+    consent: str
+
+
+def agency_checks(ws, referral_id: str) -> AgencyChecks:
+    from triage_desk import checks
+
+    return AgencyChecks(partners=checks.list_partners(ws), checks=checks.list_checks(ws, referral_id),
+                        sharing_decisions=checks.list_sharing_decisions(ws, referral_id),
+                        consent=checks.consent_state(ws, referral_id))
+
+
 def refresh_bundle_trust(ws, vb) -> None:
     """Look the bundle's signer up again (after the user added it to the trust list)."""
     from triage_desk.bundle.verify import check_trust

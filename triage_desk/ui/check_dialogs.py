@@ -3,6 +3,8 @@ made against the seven golden rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -19,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, chain_tab_order, heading, make_plain, note
+from triage_desk.ui import operations
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, make_plain, note
 
 
 def when_text(iso: str | None) -> str:
@@ -40,7 +43,8 @@ def _requested_line(check: dict) -> QLabel:
 
 
 class _Dialog(QDialog):
-    """A small modal form; `action()` calls the service and may raise; errors stay in the dialog."""
+    """A small modal form; `prepare()` reads it and returns the service call, run through ui/operations;
+    errors stay in the dialog."""
 
     def __init__(self, title: str, parent=None):
         super().__init__(parent)
@@ -57,12 +61,11 @@ class _Dialog(QDialog):
         self.body.addWidget(self.error)
         self.body.addWidget(self.buttons)
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         raise NotImplementedError
 
     def _submit(self) -> None:
-        if attempt(self.error, self.action):
-            self.accept()
+        operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.CHECK))
 
 
 class ResponseDialog(_Dialog):
@@ -88,11 +91,12 @@ class ResponseDialog(_Dialog):
         self.setMinimumWidth(460)
         chain_tab_order(self.nothing_known, self.information, self.summary, ok)
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        checks.record_response(self.ws, self.check["id"], nothing_known=self.nothing_known.isChecked(),
-                               summary=self.summary.toPlainText())
+        ws, check_id = self.ws, self.check["id"]
+        nothing_known, summary = self.nothing_known.isChecked(), self.summary.toPlainText()
+        return lambda: checks.record_response(ws, check_id, nothing_known=nothing_known, summary=summary)
 
 
 class CancelDialog(_Dialog):
@@ -109,10 +113,11 @@ class CancelDialog(_Dialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Keep it")
         self.finish()
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        checks.cancel_check(self.ws, self.check["id"], self.reason.toPlainText())
+        ws, check_id, reason = self.ws, self.check["id"], self.reason.toPlainText()
+        return lambda: checks.cancel_check(ws, check_id, reason)
 
 
 class SharingDecisionDialog(_Dialog):
@@ -214,7 +219,7 @@ class SharingDecisionDialog(_Dialog):
                 out[rid] = yes.isChecked()
         return out
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
         from triage_desk.errors import InputError
 
@@ -222,6 +227,6 @@ class SharingDecisionDialog(_Dialog):
             raise InputError("partner: choose the partner the decision is about")
         if not (self.shared_yes.isChecked() or self.shared_no.isChecked()):
             raise InputError("decision: choose Share or Do not share")
-        checks.record_sharing_decision(self.ws, self.referral_id, self.partner.currentData(),
-                                       self.shared_yes.isChecked(), self.reason.toPlainText(), self.answers(),
-                                       self.lawful_basis.currentData() or None)
+        args = (self.ws, self.referral_id, self.partner.currentData(), self.shared_yes.isChecked(),
+                self.reason.toPlainText(), self.answers(), self.lawful_basis.currentData() or None)
+        return lambda: checks.record_sharing_decision(*args)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, busy_cursor, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -61,6 +61,7 @@ class ChecksPanel(QWidget):
         self.error = ErrorLabel()
         self.status = note("")
         self.status.setAccessibleName("Last action")
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
 
         self._lay_out(self._request_box(), self._checks_box())
         chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
@@ -170,16 +171,27 @@ class ChecksPanel(QWidget):
         return getattr(self.ws.user, "role", None) in ("officer", "lead")
 
     def reload(self) -> None:
+        """Re-read partners, checks, sharing decisions and consent off the GUI thread; shown on arrival."""
+        from triage_desk import case_access
+
+        ws, referral_id = self.ws, self.referral_id
+        operations.query(lambda: case_access.agency_checks(ws, referral_id), self._show, self._failed, parent=self)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        if changes.touches(operations.CHECK) and changes.about(self.referral_id):
+            self.reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.status.setText("")
+        self.error.show_error(str(exc))
+
+    def _show(self, state) -> None:
         from triage_desk import checks
 
-        try:
-            self._partners = checks.list_partners(self.ws)
-            self._checks = checks.list_checks(self.ws, self.referral_id)
-            decisions = checks.list_sharing_decisions(self.ws, self.referral_id)
-            consent = checks.consent_state(self.ws, self.referral_id)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        self._partners, self._checks = state.partners, state.checks
+        decisions, consent = state.sharing_decisions, state.consent
         self.consent.setText(CONSENT_TEXT.get(consent, CONSENT_TEXT["unknown"]))
         lead = self._is_lead()
         self.lead_decision.setVisible(lead)
@@ -303,34 +315,27 @@ class ChecksPanel(QWidget):
         self.error.clear_error()
         ids = self.chosen_partners()
         lead = self.lead_decision.isVisible() and self.lead_decision.isChecked()
-        try:
-            with busy_cursor():
-                made = checks.request_checks(self.ws, self.referral_id, ids,
-                                             basis="lead_decision" if lead else "consent",
-                                             basis_note=self.lead_reason.toPlainText() if lead else None)
-        except TriageError as exc:
-            self.status.setText("")
-            self.error.show_error(str(exc))
-            return
+        ws, referral_id = self.ws, self.referral_id
+        basis, note_text = ("lead_decision", self.lead_reason.toPlainText()) if lead else ("consent", None)
+        operations.change(lambda: checks.request_checks(ws, referral_id, ids, basis=basis, basis_note=note_text),
+                          operations.Changes.of(operations.CHECK, operations.CASE, referral_id=referral_id),
+                          lambda made: self._requested(ids, made), self._failed, parent=self)
+
+    def _requested(self, ids: list[str], made: list) -> None:
         for pid in ids:
             self.set_partner_checked(pid, False)
         self.lead_decision.setChecked(False)
         self.lead_reason.clear()
         self.status.setText(f"Requested {len(made)} check{'s' if len(made) != 1 else ''}.")
-        self._saved()
-
-    def _saved(self) -> None:
-        """A check or sharing decision was saved: re-read, and tell every view showing this case."""
-        self.reload()
-        self.changed.emit()
-        operations.announce(operations.Changes.of(operations.CHECK, referral_id=self.referral_id))
+        self.changed.emit()  # the panel itself re-reads on workspace_changed
 
     def _run_dialog(self, dialog: QDialog, done: str) -> bool:
+        """The dialog saves through ui/operations, which announces the change (this panel re-reads then)."""
         self.error.clear_error()
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.status.setText(done)
-        self._saved()
+        self.changed.emit()
         return True
 
     def respond_selected(self) -> None:

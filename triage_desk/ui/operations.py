@@ -113,6 +113,33 @@ def change(fn: Callable[[], object], changes: Changes, success: Callable[[object
     _run(fn, success, failure, parent, changes)
 
 
+def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: Changes) -> None:
+    """A modal form's OK: `prepare()` reads the form on the GUI thread and returns the service call (or
+    refuses with a TriageError); the call runs off the GUI thread. On success the change is announced and
+    the dialog accepted; a refusal is shown in `error` and the dialog stays open with what was typed."""
+    from triage_desk.errors import TriageError
+
+    def refused(exc: BaseException) -> None:
+        dialog.setEnabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        error.show_error(str(exc))
+
+    try:
+        work = prepare()
+    except TriageError as exc:
+        refused(exc)
+        return
+    error.clear_error()
+    dialog.setEnabled(False)  # one submission at a time
+
+    def accepted(_result) -> None:
+        dialog.setEnabled(True)
+        dialog.accept()
+
+    change(work, changes, accepted, refused, parent=dialog)
+
+
 def announce(changes: Changes) -> None:
     """For a change a dialog has just made through its own operation: tell the views."""
     events().workspace_changed.emit(changes)

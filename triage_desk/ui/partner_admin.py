@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, chain_tab_order, heading, line_edit, note
+from triage_desk.ui import operations
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
 
@@ -104,8 +105,9 @@ class PartnerEditDialog(QDialog):
     def _submit(self) -> None:
         from triage_desk import checks
 
-        if attempt(self.error, lambda: checks.save_partner(self.ws, self.pid.text().strip(), **self.values())):
-            self.accept()
+        ws, partner_id, values = self.ws, self.pid.text().strip(), self.values()
+        operations.submit(self, self.error, lambda: lambda: checks.save_partner(ws, partner_id, **values),
+                          operations.Changes.of(operations.CHECK))
 
 
 class PartnerDirectoryDialog(QDialog):
@@ -151,13 +153,22 @@ class PartnerDirectoryDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
+        """Re-read the directory off the GUI thread; the table is filled when it arrives."""
         from triage_desk import checks
 
-        try:
-            self._partners = checks.list_partners(self.ws, include_inactive=True)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws = self.ws
+        operations.query(lambda: checks.list_partners(ws, include_inactive=True), self._show, self._failed,
+                         parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
+
+    def _show(self, partners: list) -> None:
+        from triage_desk import checks
+
+        self._partners = partners
         self.table.setRowCount(len(self._partners))
         for row, p in enumerate(self._partners):
             cells = (p.name, p.kind.replace("_", " "), checks.ISA_STATUSES.get(p.isa_status, p.isa_status),
