@@ -91,6 +91,7 @@ def test_settings_dialog_stores_idle_minutes(qtbot, workspace):
     qtbot.addWidget(dialog)
     dialog.idle_minutes.setValue(12)
     dialog.save()
+    settle()
     assert preferences.get_int(workspace, preferences.IDLE_LOCK_MINUTES, 5) == 12
     assert ("admin", "setting.change") in audit_actions(workspace)
 

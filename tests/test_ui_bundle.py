@@ -366,12 +366,15 @@ def test_trust_dialog_adds_from_a_key_file_only_with_the_confirmed_fingerprint(q
     add.identity.setText("Test Officer, Northshire front door")
     add.confirm.setText("0" * 64)
     add.add_button.click()
+    settle()  # the trust list is written off the GUI thread
     assert "does not match" in add.error.text() and add.added is None
     add.confirm.setText(fingerprint(key))
     add.add_button.click()
+    settle()
     assert add.added is not None
     listing = TrustDialog(laptop)
     qtbot.addWidget(listing)
+    settle()
     names = [listing.table.item(r, 1).text() for r in range(listing.table.rowCount())]
     assert "Test Officer, Northshire front door" in names
     listing.table.selectRow(names.index("Test Officer, Northshire front door"))

@@ -25,6 +25,7 @@ from triage_desk.ui import tasks
 # What a change touched; views look at `kinds` (and `referral_id` when they show one case).
 CASE, DECISION, CHECK, USER, SESSION, TRUST = "case", "decision", "check", "user", "session", "trust"
 AUDIT = "audit"  # only the audit trail grew (a case viewed, printed or saved)
+SETTINGS = "settings"  # workstation settings (the idle lock time)
 DRAFT = "draft"  # a draft autosaved while the wizard is open (the list reloads when the wizard closes)
 
 
@@ -113,7 +114,8 @@ def change(fn: Callable[[], object], changes: Changes, success: Callable[[object
     _run(fn, success, failure, parent, changes)
 
 
-def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: Changes) -> None:
+def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: Changes,
+           success: Callable[[object], None] | None = None) -> None:
     """A modal form's OK: `prepare()` reads the form on the GUI thread and returns the service call (or
     refuses with a TriageError); the call runs off the GUI thread. On success the change is announced and
     the dialog accepted; a refusal is shown in `error` and the dialog stays open with what was typed."""
@@ -133,8 +135,10 @@ def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: 
     error.clear_error()
     dialog.setEnabled(False)  # one submission at a time
 
-    def accepted(_result) -> None:
+    def accepted(result) -> None:
         dialog.setEnabled(True)
+        if success is not None:
+            success(result)  # e.g. show the new recovery code before the dialog closes
         dialog.accept()
 
     change(work, changes, accepted, refused, parent=dialog)
