@@ -327,6 +327,7 @@ def test_good_bundle_from_another_workstation_trust_then_import_shows_difference
 
     imp.table.item(row, 0).setCheckState(Qt.CheckState.Checked)
     imp.apply_button.click()
+    settle()  # imported off the GUI thread
     assert imp.result_info.status == "updated" and imp.result_info.kept == ("referrer.phone",)
     now = json.loads(referral_io.export_text(laptop, case[1]))
     assert now["concerns"]["whereabouts"] == "at home" and now["referrer"]["phone"] == "0100 111111"

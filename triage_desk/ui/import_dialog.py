@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
 
 
@@ -167,18 +167,17 @@ class ImportDialog(QDialog):
             self.error.show_error("No change is ticked: tick the rows to take from the bundle, or Cancel to keep "
                                   "everything as it is here.")
             return
-        try:
-            result = apply_import(self.ws, self.plan, accept)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws, plan = self.ws, self.plan
+        operations.submit(self, self.error, lambda: lambda: apply_import(ws, plan, accept),
+                          operations.Changes.of(operations.CASE), self._applied)
+
+    def _applied(self, result) -> None:
         self.result_info = result
         kept = f" {len(result.kept)} difference{'s' if len(result.kept) != 1 else ''} kept as here." \
             if result.kept else ""
         words = {"imported": "imported", "updated": f"updated ({len(result.accepted)} change"
                  f"{'s' if len(result.accepted) != 1 else ''} from the bundle).", "unchanged": "left unchanged"}
         QMessageBox.information(self, "Import", f"{result.reference} {words[result.status]}{kept}")
-        self.accept()
 
 
 def _plain(text: str) -> str:
