@@ -61,6 +61,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self._save_lock = threading.Lock()
         self._saving = False
         self._save_again = False
+        self._submitting = False
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.resize(1180, 760)
@@ -311,40 +312,6 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self.revalidate_timer.start()
 
     # ---- submit and close -------------------------------------------------------------------------
-    def submit(self) -> None:
-        if self.is_submitted:
-            return
-        problems = self.all_problems()
-        if problems:
-            self.revalidate()
-            self.message.show_error(f"{len(problems)} thing{'s' if len(problems) != 1 else ''} still block"
-                                    f"{'s' if len(problems) == 1 else ''} submission: see the list on the right.")
-            self.blocking.setFocus()
-            self.blocking.setCurrentRow(0)
-            return
-        try:
-            with self._save_lock:
-                result = intake.submit(self.ws, self.doc)
-        except TriageError as exc:
-            self.message.show_error(str(exc))
-            return
-        self.is_submitted = True
-        self.flow.doc = result
-        self.autosave_timer.stop()
-        review = next(i for i, s in enumerate(self.steps) if s.key == "review")
-        if review != self.current:
-            self.flow.go("review")  # its save point is skipped: the referral is no longer a draft
-            self._show_step(review, focus=False)
-        self.review.show_submitted(result)
-        for widget in (self.back_button, self.next_button, self.save_button, self.submit_button):
-            widget.setEnabled(False)
-        self.step_list.setEnabled(False)
-        count = (result.get("links") or {}).get("re_referrals_12m") or 0
-        self.status.setText(f"Submitted {result.get('reference')}" + (f" - re-referral ({count} in 12 months)"
-                                                                     if count else ""))
-        self.close_button.setFocus()
-        self.submitted.emit(result)
-
     def done(self, result: int) -> None:
         """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first."""
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):

@@ -1,5 +1,6 @@
-"""Saving the referral wizard's draft: off the GUI thread through ui/operations at the flow's save points,
-at once on close, never overwriting a newer save. A mixin of ReferralWizard."""
+"""Saving and submitting the referral wizard's draft: off the GUI thread through ui/operations at the
+flow's save points, at once on close, never overwriting a newer save; no autosave after submission.
+A mixin of ReferralWizard."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class DraftSaving:
         return self._generation > self._saved_generation
 
     def save_draft_async(self, step_id: str | None = None, force: bool = False) -> None:
-        if self.is_submitted or not (force or self.is_dirty()):
+        if self.is_submitted or self._submitting or not (force or self.is_dirty()):
             return
         if self._saving:
             self._save_again = True
@@ -77,3 +78,54 @@ class DraftSaving:
                                 ". Your changes are still here; try Save draft (Ctrl+S) again.")
         if not isinstance(exc, TriageError):
             raise exc
+
+    # ---- submit ---------------------------------------------------------------------------------------
+    def submit(self) -> None:
+        if self.is_submitted:
+            return
+        problems = self.all_problems()
+        if problems:
+            self.revalidate()
+            self.message.show_error(f"{len(problems)} thing{'s' if len(problems) != 1 else ''} still block"
+                                    f"{'s' if len(problems) == 1 else ''} submission: see the list on the right.")
+            self.blocking.setFocus()
+            self.blocking.setCurrentRow(0)
+            return
+        if self._submitting:
+            return
+        self._submitting = True  # no autosave may follow the submission (it is no longer a draft)
+        self.submit_button.setEnabled(False)
+        ws, doc = self.ws, copy.deepcopy(self.doc)
+
+        def work():
+            with self._save_lock:
+                return intake.submit(ws, doc)
+
+        operations.change(work, operations.Changes.of(operations.CASE, referral_id=doc.get("id")),
+                          self._submitted, self._not_submitted, parent=self)
+
+    def _not_submitted(self, exc: BaseException) -> None:
+        self._submitting = False
+        self.submit_button.setEnabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.message.show_error(str(exc))
+
+    def _submitted(self, result: dict) -> None:
+        self._submitting = False
+        self.is_submitted = True
+        self.flow.doc = result
+        self.autosave_timer.stop()
+        review = next(i for i, s in enumerate(self.steps) if s.key == "review")
+        if review != self.current:
+            self.flow.go("review")  # its save point is skipped: the referral is no longer a draft
+            self._show_step(review, focus=False)
+        self.review.show_submitted(result)
+        for widget in (self.back_button, self.next_button, self.save_button, self.submit_button):
+            widget.setEnabled(False)
+        self.step_list.setEnabled(False)
+        count = (result.get("links") or {}).get("re_referrals_12m") or 0
+        self.status.setText(f"Submitted {result.get('reference')}" + (f" - re-referral ({count} in 12 months)"
+                                                                     if count else ""))
+        self.close_button.setFocus()
+        self.submitted.emit(result)
