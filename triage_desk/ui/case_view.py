@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk import intake
 from triage_desk.caselist import OPEN_STATUSES
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
@@ -224,16 +223,16 @@ class _Blank(dict):
 
 
 class CaseView(QWidget):
-    """A case opened from the list (audited "case.view")."""
+    """A case opened from the list: `doc` as `intake.open_case` returned it (that call audits "case.view")."""
 
     wizard_opened = Signal(object)  # the wizard window "Continue editing" opened (the area reloads after it)
 
-    def __init__(self, ws, reference: str, parent: QWidget | None = None):
+    def __init__(self, ws, doc: dict, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
-        self.doc = intake.open_case(ws, reference)  # audited; raises InputError for an unknown reference
-        self.referral_id: str = self.doc["id"]
-        self.reference: str = self.doc.get("reference") or reference
+        self.doc = doc
+        self.referral_id: str = doc["id"]
+        self.reference: str = doc.get("reference") or ""
         self.panels: dict[str, QWidget] = {}
         self._due: tuple = (None, "draft")
         self._build()

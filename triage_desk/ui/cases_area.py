@@ -230,27 +230,46 @@ class CasesArea(QWidget):
         if case is not None:
             self.open_case(case.reference)
 
-    def open_case(self, reference: str):
-        """Show a case in its own tab (audited); an already open case is brought forward."""
-        from triage_desk.ui.case_view import CaseView
-
+    def _open_view(self, reference: str):
         for i in range(1, self.tabs.count()):
             view = self.tabs.widget(i)
             if getattr(view, "reference", None) == reference.upper() or getattr(view, "referral_id", None) == reference:
-                self.tabs.setCurrentIndex(i)
-                return view
-        try:
-            view = CaseView(self.ws, reference, self)
-        except TriageError as exc:
-            QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
-            return None
-        view.wizard_opened.connect(self.watch_wizard)
-        index = self.tabs.addTab(view, view.reference)
-        self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
+                return i, view
+        return None, None
+
+    def open_case(self, reference: str):
+        """Show a case in its own tab: an open one is brought forward (and returned); otherwise it is read,
+        and its viewing audited, off the GUI thread, and shown when it arrives (`case_opened`)."""
+        from triage_desk import intake
+
+        index, view = self._open_view(reference)
+        if view is not None:
+            self.tabs.setCurrentIndex(index)
+            return view
+        ws = self.ws
+        operations.change(lambda: intake.open_case(ws, reference), operations.Changes.of(operations.AUDIT),
+                          lambda doc: self._show_case(reference, doc), self._open_failed, parent=self)
+        return None
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
+
+    def _show_case(self, reference: str, doc: dict) -> None:
+        from triage_desk.ui.case_view import CaseView
+
+        if self.locked:
+            return  # locked while the case was read: nothing is shown
+        index, view = self._open_view(doc.get("reference") or reference)
+        if view is None:
+            view = CaseView(self.ws, doc, self)
+            view.wizard_opened.connect(self.watch_wizard)
+            index = self.tabs.addTab(view, view.reference)
+            self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
         self.tabs.setCurrentIndex(index)
         view.document_view.setFocus()
         self.case_opened.emit(view.reference)
-        return view
 
     def watch_wizard(self, wizard) -> None:
         """Reload the list when a referral wizard closes (a draft saved or submitted changes rows)."""

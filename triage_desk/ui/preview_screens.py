@@ -124,9 +124,10 @@ def _cases(ctx: PreviewContext):
 
 @screen("case_view", "case_view.CaseView", user="officer")
 def _case_view(ctx: PreviewContext):
+    from triage_desk import intake
     from triage_desk.ui.case_view import CaseView
 
-    return CaseView(ctx.ws, ctx.case()[1])
+    return CaseView(ctx.ws, intake.open_case(ctx.ws, ctx.case()[1]))
 
 
 @screen("review_area", "review_area.ReviewArea", user="lead")
