@@ -6,8 +6,8 @@ A screen never opens a database session: it hands a service call (a function of 
 change, `workspace_changed(changes)` is emitted once, on the GUI thread, so every view that shows the
 changed data refreshes itself, whoever made the change:
 
-    operations.change(lambda: decisions.decide(ws, rid, engine, proposal), Changes.of("decision", rid),
-                      success=..., failure=..., parent=self)
+    operations.change(lambda: decisions.decide(ws, rid, engine, proposal),
+                      Changes.of(operations.DECISION, referral_id=rid), success=..., failure=..., parent=self)
     operations.events().workspace_changed.connect(self.on_workspace_changed)
 """
 
