@@ -201,6 +201,7 @@ class MatchPanel(QGroupBox):
         self._update_buttons()
         self._show_flag()
         self.page.changed.emit()
+        operations.announce(operations.Changes.of(operations.CASE, referral_id=self.page.doc.get("id")))
         (self.list if self.candidates else self.page.items).setFocus()
 
     def _show_flag(self) -> None:
