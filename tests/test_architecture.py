@@ -62,3 +62,90 @@ def test_first_window_shows_before_the_database_stack_loads(workspace, tmp_path)
         shown = [line for line in out.stdout.splitlines() if line.startswith("TRIAGE_DESK_SHOWN")]
         assert shown and shown[0].endswith("loaded=-"), out.stdout + out.stderr
     assert not (tmp_path / "fresh").exists()  # showing the wizard changes nothing on disk
+
+
+# ---- the UI layer: screens call services through ui/operations.py, never the store ------------------
+UI = PACKAGE / "ui"
+MODEL_NAMES_ALLOWED_IN_UI = {"Role"}  # an enum of words; ORM rows stay behind the services
+
+
+def ui_store_access(source: str) -> list[tuple[int, str]]:
+    """What a UI module must not do: import SQLAlchemy or ORM models, open a session, write the audit trail."""
+    tree = ast.parse(source)
+    found = [(line, f"imports {m}") for line, m in _imported_modules(tree) if m.split(".")[0] == "sqlalchemy"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("triage_desk.models"):
+            found += [(node.lineno, f"imports {node.module}.{a.name}") for a in node.names
+                      if a.name not in MODEL_NAMES_ALLOWED_IN_UI]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "session":
+                found.append((node.lineno, "opens a database session"))
+            elif node.func.attr == "record" and getattr(node.func.value, "id", None) == "audit":
+                found.append((node.lineno, "writes the audit trail"))
+    return found
+
+
+def test_ui_never_touches_the_store():
+    offenders = [f"triage_desk/ui/{path.name}:{line} {what}" for path in sorted(UI.rglob("*.py"))
+                 for line, what in ui_store_access(path.read_text("utf-8"))]
+    assert not offenders, "database work under triage_desk/ui/ (use a service through ui/operations.py):\n" + \
+        "\n".join(offenders)
+
+
+def test_store_checker_sees_each_kind_of_access():
+    source = ("from sqlalchemy import select\nfrom triage_desk.models import Role, Referral\n"
+              "with ws.session() as s:\n    audit.record(s, None, 'x')\n")
+    assert [what for _line, what in ui_store_access(source)] == [
+        "imports sqlalchemy", "imports triage_desk.models.Referral", "opens a database session",
+        "writes the audit trail"]
+
+
+def _ui_import_graph() -> dict[str, set[str]]:
+    """module -> the triage_desk.ui modules it imports (at top level or inside functions)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(UI.glob("*.py")):
+        name = f"triage_desk.ui.{path.stem}"
+        tree = ast.parse(path.read_text("utf-8"))
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "triage_desk.ui":
+                targets |= {f"triage_desk.ui.{a.name}" for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("triage_desk.ui."):
+                targets.add(node.module)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names if a.name.startswith("triage_desk.ui.")}
+        graph[name] = {t for t in targets if t != name and (UI / f"{t.rsplit('.', 1)[1]}.py").exists()}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as [a, b, ..., a], or None (depth-first search, colouring visited modules)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_ui_modules_import_one_way():
+    cycle = find_cycle(_ui_import_graph())
+    assert cycle is None, "import cycle under triage_desk/ui/: " + " -> ".join(cycle)
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None

@@ -15,6 +15,7 @@ from ui_helpers import audit_actions, user
 from triage_desk import intake
 from triage_desk.ui import bundle_actions
 from triage_desk.ui.main_window import MainWindow
+from triage_desk.ui.operations import settle
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
@@ -308,6 +309,7 @@ def test_good_bundle_from_another_workstation_trust_then_import_shows_difference
 
     on_next_modal(confirm, qtbot)
     shown.trust_button.click()
+    settle()  # the trust list is read again off the GUI thread
     assert "trusted signer" in shown.verdict.text() and shown.import_button.isEnabled()
 
     opened = []
@@ -325,6 +327,7 @@ def test_good_bundle_from_another_workstation_trust_then_import_shows_difference
 
     imp.table.item(row, 0).setCheckState(Qt.CheckState.Checked)
     imp.apply_button.click()
+    settle()  # imported off the GUI thread
     assert imp.result_info.status == "updated" and imp.result_info.kept == ("referrer.phone",)
     now = json.loads(referral_io.export_text(laptop, case[1]))
     assert now["concerns"]["whereabouts"] == "at home" and now["referrer"]["phone"] == "0100 111111"
@@ -342,6 +345,7 @@ def test_show_the_case_from_a_bundle_is_audited(qtbot, workspace, case, tmp_path
     pages = []
     monkeypatch.setattr(CaseViewDialog, "exec", lambda self: pages.append(len(self.page_labels)))
     shown.view_button.click()
+    settle()  # the view is on record before the case is shown
     assert pages and pages[0] >= 1
     assert ("officer", "bundle.view") in audit_actions(workspace)
 
@@ -363,12 +367,15 @@ def test_trust_dialog_adds_from_a_key_file_only_with_the_confirmed_fingerprint(q
     add.identity.setText("Test Officer, Northshire front door")
     add.confirm.setText("0" * 64)
     add.add_button.click()
+    settle()  # the trust list is written off the GUI thread
     assert "does not match" in add.error.text() and add.added is None
     add.confirm.setText(fingerprint(key))
     add.add_button.click()
+    settle()
     assert add.added is not None
     listing = TrustDialog(laptop)
     qtbot.addWidget(listing)
+    settle()
     names = [listing.table.item(r, 1).text() for r in range(listing.table.rowCount())]
     assert "Test Officer, Northshire front door" in names
     listing.table.selectRow(names.index("Test Officer, Northshire front door"))

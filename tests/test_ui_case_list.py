@@ -14,6 +14,7 @@ from triage_desk import demo
 from triage_desk.models import Referral
 from triage_desk.ui.case_list_model import DUE, REFERENCE, SUBJECT, CaseListModel, span, time_left
 from triage_desk.ui.main_window import MainWindow
+from triage_desk.ui.operations import settle
 
 N = 450  # more than two pages of 200
 
@@ -160,6 +161,7 @@ def test_enter_opens_the_case_and_the_opening_is_audited(qtbot, window, cases):
     assert opened.args == [expected.reference]
     assert window.current_case() == (expected.id, expected.reference)
     view = area.tabs.currentWidget()
+    settle()  # the header is read off the GUI thread
     assert view.fields["subjects"].text() == expected.subject_name
     assert "A. Contact" in view.document_view.toPlainText() and "D. Subjects" in view.document_view.toPlainText()
     assert ("officer", "case.view") in audit_actions(cases)
@@ -168,6 +170,7 @@ def test_enter_opens_the_case_and_the_opening_is_audited(qtbot, window, cases):
 def test_locking_clears_the_rows_and_unlocking_reloads(qtbot, window, cases):
     area = window.cases_area
     area.open_row(0)
+    settle()  # the case is read off the GUI thread
     assert area.model.rowCount() == 200 and area.tabs.count() == 2
     window.lock("manual")
     assert area.model.rowCount() == 0 and area.tabs.count() == 1
@@ -183,6 +186,7 @@ def test_open_case_by_unknown_reference_says_so(qtbot, window, monkeypatch):
     said = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: said.append(text)))
     assert window.cases_area.open_case("TD-1999-000001") is None
+    settle()
     assert said and "no referral" in said[0]
 
 
@@ -195,13 +199,17 @@ def test_a_draft_offers_continue_editing_and_panels_load(qtbot, window, cases):
     with cases.session() as s:
         decided = s.execute(select(Referral).where(Referral.status == "decided").limit(1)).scalar_one()
     area = window.cases_area
-    view = area.open_case(draft["reference"])
+    area.open_case(draft["reference"])
+    settle()  # read off the GUI thread, then shown in its own tab
+    view = area.tabs.currentWidget()
     assert not view.continue_button.isHidden()
     assert view.fields["due"].text() == "Not submitted"
     tabs = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     if importlib.util.find_spec("triage_desk.ui.checks_panel"):
         assert "Agency checks" in tabs
-    other = area.open_case(decided.reference)
+    area.open_case(decided.reference)
+    settle()
+    other = area.tabs.currentWidget()
     assert other.continue_button.isHidden() and other.fields["due"].text() == "Decision made"
     assert window.current_case() == (decided.id, decided.reference)
     area.tabs.setCurrentIndex(0)
@@ -218,7 +226,9 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
 
     draft = intake.new_draft(cases)
     area = window.cases_area
-    view = area.open_case(draft["reference"])
+    area.open_case(draft["reference"])
+    settle()
+    view = area.tabs.currentWidget()
     opened = []
     view.wizard_opened.connect(opened.append)
     qtbot.mouseClick(view.continue_button, Qt.MouseButton.LeftButton)
@@ -230,8 +240,8 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
 
 
 def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
+    from triage_desk.case_access import deadline_counts
     from triage_desk.forms.clock import london_now as local_now
-    from triage_desk.ui.cases_area import deadline_counts
 
     with cases.session() as s:
         s.execute(update(Referral).where(Referral.status.in_(("draft", "submitted"))).values(status="decided"))

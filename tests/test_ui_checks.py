@@ -8,6 +8,7 @@ from ui_helpers import audit_actions, on_next_modal
 
 from triage_desk import checks, sharing
 from triage_desk.ui.checks_panel import ChecksPanel
+from triage_desk.ui.operations import settle
 
 
 def _panel(qtbot, ws, doc):
@@ -15,6 +16,7 @@ def _panel(qtbot, ws, doc):
     qtbot.addWidget(panel)
     panel.resize(1100, 650)
     panel.show()
+    settle()
     return panel
 
 
@@ -34,6 +36,7 @@ def test_request_refused_for_unsigned_partner_then_request_and_respond(qtbot, wo
     panel.set_partner_checked("fire")
     panel.set_partner_checked("police")
     qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
+    settle()
     assert panel.error.isVisible()
     assert "Fire and rescue service: no signed information-sharing agreement" in panel.error.text()
     assert panel.table.rowCount() == 0
@@ -41,6 +44,7 @@ def test_request_refused_for_unsigned_partner_then_request_and_respond(qtbot, wo
     panel.set_partner_checked("fire", False)
     with qtbot.waitSignal(panel.changed, timeout=2000):
         qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
+        settle()
     assert not panel.error.isVisible()
     assert _cells(panel, 0) == ["Police (MASH desk)"]
     assert _cells(panel, 3)[0].startswith(("Awaiting answer", "OVERDUE"))
@@ -53,9 +57,11 @@ def test_request_refused_for_unsigned_partner_then_request_and_respond(qtbot, wo
     def answer(dialog):
         dialog.nothing_known.setChecked(True)
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle()
 
     on_next_modal(answer, qtbot)
     qtbot.mouseClick(panel.respond_button, Qt.MouseButton.LeftButton)
+    settle()
     assert _cells(panel, 4) == ["Nothing known"]
     assert _cells(panel, 3)[0].startswith("Answered")
     assert not panel.respond_button.isEnabled()
@@ -72,12 +78,15 @@ def test_summary_required_shown_in_the_response_dialog(qtbot, workspace):
 
     def empty_then_fill(dialog):
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle()
         seen["error"] = dialog.error.text()
         qtbot.keyClicks(dialog.summary, "Rent arrears; tenancy warning in 2025.")
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        settle()
 
     on_next_modal(empty_then_fill, qtbot)
     qtbot.mouseClick(panel.respond_button, Qt.MouseButton.LeftButton)
+    settle()
     assert "Summary" in seen["error"]
     assert _cells(panel, 4) == ["Rent arrears; tenancy warning in 2025."]
 
@@ -89,6 +98,7 @@ def test_lead_checks_without_consent(qtbot, workspace):
     assert "refused" in panel.consent.text()
     panel.set_partner_checked("police")
     qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
+    settle()
     assert "practice lead" in panel.error.text()
 
     act_as(workspace, "lead")
@@ -96,8 +106,10 @@ def test_lead_checks_without_consent(qtbot, workspace):
     assert panel.lead_decision.isVisible()
     panel.set_partner_checked("police")
     qtbot.mouseClick(panel.lead_decision, Qt.MouseButton.LeftButton)
+    settle()
     qtbot.keyClicks(panel.lead_reason, "Telling the father would put the child at risk.")
     qtbot.mouseClick(panel.request_button, Qt.MouseButton.LeftButton)
+    settle()
     assert not panel.error.isVisible(), panel.error.text()
     assert "lead decision, no consent" in _cells(panel, 1)[0]
 
@@ -117,12 +129,15 @@ def test_sharing_decision_dialog_requires_every_rule(qtbot, workspace):
         qtbot.keyClicks(dialog.reason, "Police already hold this; no need to share.")
         ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        settle()
         seen["error"] = dialog.error.text()
         dialog.set_rule(ids[-1], False)
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        settle()
 
     on_next_modal(decide, qtbot)
     qtbot.mouseClick(panel.share_button, Qt.MouseButton.LeftButton)
+    settle()
     assert "consider every rule" in seen["error"] and "keep_record" in seen["error"]
     assert "not shared with Police (MASH desk)" in panel.decisions.text()
     decision = checks.as_document(workspace, doc["id"])["sharing_decisions"][0]
@@ -139,6 +154,7 @@ def test_partner_directory_admin_signs_an_agreement(qtbot, workspace):
     dialog = PartnerDirectoryDialog(workspace)
     qtbot.addWidget(dialog)
     dialog.show()
+    settle()
     dialog.select_partner("fire")
     assert dialog.edit_button.isEnabled()
 
@@ -146,13 +162,16 @@ def test_partner_directory_admin_signs_an_agreement(qtbot, workspace):
         edit.isa_status.setCurrentIndex(edit.isa_status.findData("signed"))
         save = edit.buttons.button(edit.buttons.StandardButton.Save)
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no date yet: refused in the dialog
+        settle()
         seen["error"] = edit.error.text()
         qtbot.keyClicks(edit.isa_date, "2026-11-01")
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        settle()
 
     seen = {}
     next_modal(sign, qtbot)
     qtbot.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
+    settle()
     assert "date the agreement was signed" in seen["error"]
     row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "Fire and rescue service")
     assert dialog.table.item(row, 2).text() == "Signed" and dialog.table.item(row, 3).text() == "2026-11-01"

@@ -7,6 +7,7 @@ from intake_helpers import complete, subject
 
 from triage_desk import decisions, intake
 from triage_desk.ui.decision_panel import DecisionPanel
+from triage_desk.ui.operations import settle
 
 
 def submitted(ws) -> str:
@@ -20,18 +21,22 @@ def test_officer_records_then_re_decides_with_history(qtbot, workspace):
     referral_id = submitted(workspace)
     panel = DecisionPanel(workspace, referral_id)
     qtbot.addWidget(panel)
+    settle()  # the decisions are read off the GUI thread
     assert "No threshold decision" in panel.state.text() and panel.form.isVisibleTo(panel)
     panel.form.set_override(3, ["S17"], rationale="")
     panel.save.click()
+    settle()
     assert "rationale" in panel.message.text() and panel.decision is None
     panel.form.override.setChecked(False)
     panel.save.click()
+    settle()
     assert panel.decision is not None and panel.decision.approval == "not_needed"
     assert not panel.form.isVisibleTo(panel) and panel.redecide.isVisibleTo(panel)
     assert panel.cells[("Level", "engine")].text().startswith("Level 2")
     panel.redecide.click()
     panel.form.set_override(3, ["S17"], rationale="Two further incidents reported by the school nurse.")
     panel.save.click()
+    settle()
     assert "overridden UP" in panel.cells[("Level", "final")].text()
     assert "WAITING" in panel.cells[("Approval", "final")].text()
     assert "superseded" in panel.history.text()
@@ -44,4 +49,5 @@ def test_admin_sees_the_decision_but_cannot_record_one(qtbot, workspace):
     act_as(workspace, "admin")
     panel = DecisionPanel(workspace, referral_id)
     qtbot.addWidget(panel)
+    settle()  # the decisions are read off the GUI thread
     assert not panel.form.isVisibleTo(panel) and not panel.save.isVisibleTo(panel)

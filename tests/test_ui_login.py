@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from ui_helpers import audit_actions, close_workspace_keep_dir
 
 from triage_desk.ui.app import AppController
+from triage_desk.ui.operations import settle
 
 
 @pytest.fixture
@@ -38,6 +39,7 @@ def _type_enter(qtbot, widget, text):
     widget.clear()
     qtbot.keyClicks(widget, text)
     qtbot.keyClick(widget, Qt.Key.Key_Return)
+    settle()  # a password is checked off the GUI thread
 
 
 def test_unlock_dialog_then_login_appears(qtbot, workspace, no_keyring, controller_for):
@@ -96,10 +98,12 @@ def test_admin_resets_the_passphrase_after_a_recovery_unlock(qtbot, workspace, n
     qtbot.keyClicks(dialog.new, "fresh passphrase 2026")
     qtbot.keyClicks(dialog.repeat, "fresh passphrase 2026")
     qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    settle()  # the passphrase is changed off the GUI thread
     assert dialog.isVisible() and "not your password" in dialog.error.text()
     dialog.current.clear()
     qtbot.keyClicks(dialog.current, ADMIN_PASSWORD)
     qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    settle()  # the passphrase is changed off the GUI thread
     assert not dialog.isVisible() and len(shown) == 1
     kf = vault.KeyFile.load(data_dir)
     assert kf.unwrap(vault.SLOT_PASSPHRASE, "fresh passphrase 2026") == app.ws.key

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ui_helpers import audit_actions, on_next_modal, user
 
 from triage_desk.ui.main_window import MainWindow
+from triage_desk.ui.operations import settle
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def _unlock(qtbot, win, username, password):
     qtbot.keyClicks(win.lock_screen.username, username)
     qtbot.keyClicks(win.lock_screen.password, password)
     qtbot.keyClick(win.lock_screen.password, Qt.Key.Key_Return)
+    settle()  # the password is checked off the GUI thread
 
 
 def test_admin_menu_only_for_admins(window_as):

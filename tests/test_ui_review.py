@@ -11,6 +11,7 @@ from triage_desk import accounts, decisions, intake
 from triage_desk.decisions import Proposal
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import Referral, Role
+from triage_desk.ui.operations import settle
 from triage_desk.ui.review_area import OWN, ReviewArea
 
 RATIONALE = "New partner at home has a conviction for violence; bruising seen twice this term."
@@ -37,6 +38,7 @@ def build(qtbot, ws) -> ReviewArea:
     area = ReviewArea(ws)
     qtbot.addWidget(area)
     area.reload()
+    settle()  # the queue is read off the GUI thread
     return area
 
 
@@ -52,10 +54,13 @@ def test_lead_approves_another_officers_override(qtbot, ws):
     assert ("lead", "decision.view") not in audit_actions(ws)  # prepared while hidden: nobody has seen it
     area.show()
     area.reload()
+    settle()  # the queue is read off the GUI thread
     assert ("lead", "decision.view") in audit_actions(ws)
     area.reject_button.click()
+    settle()
     assert "note" in area.message.text().lower()  # rejecting needs a note
     area.approve_button.click()
+    settle()  # approved off the GUI thread, then the queue re-read on workspace_changed
     assert area.queue.topLevelItemCount() == 0 and "Nothing waiting" in area.count.text()
     with ws.session() as s:
         assert s.get(Referral, referral_id).approval == "approved"
@@ -70,6 +75,7 @@ def test_own_decision_shows_the_notice_and_disables_the_buttons(qtbot, ws):
     assert not area.approve_button.isEnabled() and not area.reject_button.isEnabled()
     act_as(ws, "lead2")
     area.reload()
+    settle()  # the queue is read off the GUI thread
     assert area.approve_button.isEnabled() and not area.own.isVisibleTo(area)
 
 

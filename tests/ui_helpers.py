@@ -35,6 +35,8 @@ def audit_actions(ws) -> list[tuple[str | None, str]]:
     from sqlalchemy import select
 
     from triage_desk.models import AuditEvent
+    from triage_desk.ui.operations import settle
 
+    settle()  # what the UI's operations wrote off the GUI thread is on record first
     with ws.session() as s:
         return [(e.actor, e.action) for e in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]

@@ -12,7 +12,6 @@ partners.py; sharing decisions and the golden rules are sharing.py.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from datetime import datetime
 
@@ -242,19 +241,3 @@ def as_document(ws, referral_id: str) -> dict:
         rid = find_referral(s, referral_id).id
         checks = [_check_dict(c) for c in _check_rows(s, rid, resolved=True)]
         return {"checks": checks, "sharing_decisions": sharing.decisions_of(s, rid)}
-
-
-# Moved to partners.py and sharing.py; still reachable here for the screens under ui/ until they import
-# the new modules (the UI half of issue 11 rewires those calls).
-_MOVED = {"ISA_STATUSES": "partners", "KINDS": "partners", "ensure_partners": "partners",
-          "list_partners": "partners", "save_partner": "partners", "set_isa_status": "partners",
-          "golden_rules": "sharing", "rule_ids": "sharing", "record_sharing_decision": "sharing",
-          "list_sharing_decisions": "sharing"}
-
-
-def __getattr__(name: str):
-    if name == "LAWFUL_BASES":
-        return sharing.lawful_bases()
-    if name in _MOVED:
-        return getattr(importlib.import_module(f"triage_desk.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

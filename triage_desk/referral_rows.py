@@ -20,7 +20,6 @@ from triage_desk.models import Referral, utcnow
 
 REFERENCE = re.compile(r"^TD-\d{4}-\d{6}$")
 SCHEMA = "triage-desk/referral"
-local_now = london_now  # the name modules under ui/ import (the UI half switches them over)
 
 
 def dump(doc: dict) -> str:

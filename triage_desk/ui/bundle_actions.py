@@ -15,72 +15,8 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from triage_desk.ui.tasks import run_in_background
-
-PRINT_DPI_CAP = 300  # plenty for text; a 1200 dpi A4 bitmap would be ~400 MB per page
-
-
-# ---- printing (the dialog is a seam tests replace with a PDF-file printer) ------------------------------
-def ask_printer(parent, reference: str):
-    """The system print dialog; a configured QPrinter, or None when the user cancels."""
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(f"{reference} summary")
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"Print summary {reference}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return None
-    return printer
-
-
-def rasterise(pdf: bytes, dpi: int) -> list[tuple[bytes, int, int, int]]:
-    """Each page as RGB bytes (data, width, height, stride). Plain bytes: safe to make off the GUI thread."""
-    import pypdfium2
-
-    doc = pypdfium2.PdfDocument(pdf)
-    try:
-        pages = []
-        for index in range(len(doc)):
-            bitmap = doc[index].render(scale=dpi / 72, rev_byteorder=True)  # RGB, not BGR
-            pages.append((bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride))
-        return pages
-    finally:
-        doc.close()
-
-
-def print_pdf(printer, pdf: bytes, dpi: int) -> int:
-    """Rasterise each page and draw it on `printer`, fitted to the paper, one page in memory at a time.
-    QPainter may paint on a QPrinter outside the GUI thread, so this runs in the worker. Returns pages printed."""
-    import pypdfium2
-    from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtPrintSupport import QPrinter
-
-    doc = pypdfium2.PdfDocument(pdf)
-    try:
-        total = len(doc)
-        first, last = printer.fromPage(), printer.toPage()  # 0, 0 means "all pages"
-        chosen = [n for n in range(total) if not first or first <= n + 1 <= (last or total)]
-        printer.setFullPage(True)  # the PDF carries its own margins
-        painter = QPainter()
-        if not chosen or not painter.begin(printer):
-            return 0
-        try:
-            for count, index in enumerate(chosen):
-                if count:
-                    printer.newPage()
-                bitmap = doc[index].render(scale=dpi / 72, rev_byteorder=True)  # RGB, not BGR
-                width, height = bitmap.width, bitmap.height
-                image = QImage(bytes(bitmap.buffer), width, height, bitmap.stride, QImage.Format.Format_RGB888)
-                paper = printer.paperRect(QPrinter.Unit.DevicePixel)
-                scale = min(paper.width() / width, paper.height() / height)
-                painter.drawImage(QRectF(paper.x(), paper.y(), width * scale, height * scale), image)
-        finally:
-            painter.end()
-        return len(chosen)
-    finally:
-        doc.close()
+from triage_desk.ui import operations
+from triage_desk.ui.pdf_pages import PRINT_DPI_CAP, ask_printer, print_pdf
 
 
 class BundleActions:
@@ -180,7 +116,8 @@ class BundleActions:
             self._status(f"Sent {count} page{'s' if count != 1 else ''} of the {reference} summary to the printer.")
 
         self._status(f"Preparing the {reference} summary for printing…")
-        run_in_background(work, done, lambda exc: self._error("Print summary", exc))
+        operations.change(work, operations.Changes.of(operations.AUDIT), done,
+                          lambda exc: self._error("Print summary", exc), parent=self.window)
 
     def save_pdf(self) -> None:
         reference = self._reference()
@@ -210,7 +147,8 @@ class BundleActions:
         def done(written: Path) -> None:
             self._status(f"Saved {written}. It is OFFICIAL-SENSITIVE: keep it somewhere secure.")
 
-        run_in_background(work, done, lambda exc: self._error("Save summary as PDF", exc))
+        operations.change(work, operations.Changes.of(operations.AUDIT), done,
+                          lambda exc: self._error("Save summary as PDF", exc), parent=self.window)
 
     # ---- bundles and trust --------------------------------------------------------------------------
     def export_bundle(self) -> None:

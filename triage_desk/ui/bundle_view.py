@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui import operations
+from triage_desk.ui.pdf_pages import CaseViewDialog
 from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
 
 OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
@@ -165,7 +164,7 @@ class OpenBundleDialog(QDialog):
         self.open_button.setEnabled(False)
         _busy(True)
         ws, path = self.ws, self.path
-        run_in_background(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed)
+        operations.query(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         _busy(False)
@@ -196,8 +195,6 @@ def verdict(bundle) -> tuple[str, str]:
 
 class BundleReportDialog(QDialog):
     def __init__(self, ws, bundle, parent: QWidget | None = None):
-        from triage_desk.bundle.signing import display_fingerprint
-
         super().__init__(parent)
         self.ws, self.bundle = ws, bundle
         self.setWindowTitle(f"Bundle check - {bundle.path.name}")
@@ -210,6 +207,20 @@ class BundleReportDialog(QDialog):
         self.verdict.setStyleSheet(style)
         self.verdict.setAccessibleName("Result")
         layout.addWidget(self.verdict)
+
+        layout.addLayout(self._facts(bundle))
+        self._build_members(bundle)
+        layout.addWidget(self.members, 1)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        row, close = self._button_row()
+        layout.addLayout(row)
+        self.refresh_buttons()
+        close.setFocus()
+
+    def _facts(self, bundle) -> QFormLayout:
+        """Signer, fingerprint, when, case, encryption, signature and trust, one line each."""
+        from triage_desk.bundle.signing import display_fingerprint
 
         form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
@@ -227,8 +238,10 @@ class BundleReportDialog(QDialog):
                 label.setStyleSheet("QLabel { font-family: monospace; }")
             self.fields[name] = label
             form.addRow(f"{name}:", label)
-        layout.addLayout(form)
+        return form
 
+    def _build_members(self, bundle) -> None:
+        """Each member file's check, then any problem with the bundle as a whole."""
         self.members = QTableWidget(0, 3)
         self.members.setHorizontalHeaderLabels(["Check", "File", "Result"])
         self.members.setAccessibleName("Checks of each file in the bundle")
@@ -247,10 +260,8 @@ class BundleReportDialog(QDialog):
             self.members.setItem(r, 0, mark)
             self.members.setItem(r, 1, QTableWidgetItem(path))
             self.members.setItem(r, 2, QTableWidgetItem(detail))
-        layout.addWidget(self.members, 1)
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
 
+    def _button_row(self) -> tuple[QHBoxLayout, QPushButton]:
         row = QHBoxLayout()
         self.trust_button = QPushButton("&Trust this signer…")
         self.view_button = QPushButton("&Show the case")
@@ -265,9 +276,7 @@ class BundleReportDialog(QDialog):
         self.view_button.clicked.connect(self.show_case)
         self.import_button.clicked.connect(self.import_case)
         close.clicked.connect(self.accept)
-        layout.addLayout(row)
-        self.refresh_buttons()
-        close.setFocus()
+        return row, close
 
     def can_trust(self) -> bool:
         role = getattr(self.ws.user, "role", None)
@@ -282,14 +291,16 @@ class BundleReportDialog(QDialog):
         self.import_button.setToolTip("" if b.ok else "Only bundles from a trusted signer can be imported")
 
     def trust_signer(self) -> None:
-        from triage_desk.bundle.verify import check_trust
+        from triage_desk import case_access
         from triage_desk.ui.trust_dialog import AddSignerDialog
 
         dialog = AddSignerDialog(self.ws, self.bundle.public_key, self.bundle.identity, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        with self.ws.session() as s:
-            self.bundle.trusted, self.bundle.trust_source = check_trust(s, self.bundle.public_key)
+        ws, bundle = self.ws, self.bundle
+        operations.query(lambda: case_access.refresh_bundle_trust(ws, bundle), self._trust_checked, parent=self)
+
+    def _trust_checked(self, _none) -> None:
         words, style = verdict(self.bundle)
         self.verdict.setText(words)
         self.verdict.setStyleSheet(style)
@@ -297,13 +308,18 @@ class BundleReportDialog(QDialog):
         self.refresh_buttons()
 
     def show_case(self) -> None:
-        from triage_desk import audit
+        from triage_desk import case_access
 
-        b = self.bundle
-        with self.ws.session() as s:  # reading a case from a bundle is a case view like any other
-            audit.record(s, self.ws.actor, "bundle.view", "referral", b.case_id, reference=b.case_ref,
-                         fingerprint=b.fingerprint, trusted=b.trusted)
-        CaseViewDialog(b.case_ref or "case", b.pdf, self).exec()
+        b, ws = self.bundle, self.ws
+        # Reading a case from a bundle is a case view like any other: on record before it is shown.
+        operations.change(lambda: case_access.view_bundle_case(ws, b), operations.Changes.of(operations.AUDIT),
+                          lambda _none: CaseViewDialog(b.case_ref or "case", b.pdf, self).exec(),
+                          self._view_failed, parent=self)
+
+    def _view_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
 
     def import_case(self) -> None:
         from triage_desk.bundle.importer import plan_import
@@ -327,7 +343,7 @@ class BundleReportDialog(QDialog):
             self.import_dialog = ImportDialog(ws, plan, self)
             self.import_dialog.exec()
 
-        run_in_background(lambda: plan_import(ws, bundle), planned, failed)
+        operations.query(lambda: plan_import(ws, bundle), planned, failed, parent=self)
 
 
 def _when(value: str | None) -> str:
@@ -351,38 +367,6 @@ def _encryption(kind: str) -> str:
 
 
 # ---- the case (summary PDF) -----------------------------------------------------------------------------
-class CaseViewDialog(QDialog):
-    """The bundle's summary PDF, page under page (rendered by PDFium; nothing written to disk)."""
-
-    def __init__(self, reference: str, pdf: bytes, parent: QWidget | None = None, dpi: int = 96):
-        from triage_desk.ui.bundle_actions import rasterise
-
-        super().__init__(parent)
-        self.setWindowTitle(f"{reference} - summary from the bundle (OFFICIAL-SENSITIVE)")
-        self.resize(860, 900)
-        layout = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setAccessibleName("Summary pages")
-        pages = QWidget()
-        column = QVBoxLayout(pages)
-        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.page_labels = []
-        for n, (data, width, height, stride) in enumerate(rasterise(pdf, dpi), 1):
-            label = QLabel()
-            label.setPixmap(QPixmap.fromImage(QImage(data, width, height, stride, QImage.Format.Format_RGB888).copy()))
-            label.setAccessibleName(f"Page {n}")
-            label.setStyleSheet("QLabel { border: 1px solid #bbb; background: white; }")
-            column.addWidget(label)
-            self.page_labels.append(label)
-        scroll.setWidget(pages)
-        layout.addWidget(scroll, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-
-# ---- 3. import with differences -----------------------------------------------------------------------
 # ---- the whole flow from the menu -----------------------------------------------------------------------
 def open_bundle_flow(ws, parent: QWidget | None = None, path: str | None = None) -> None:
     if path is None:

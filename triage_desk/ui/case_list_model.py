@@ -14,8 +14,10 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 
-from triage_desk.caselist import OPEN_STATUSES, CaseFilters, CaseRow, CaseSort, count_matching, fetch_page
+from triage_desk import case_access
+from triage_desk.caselist import OPEN_STATUSES, CaseFilters, CaseRow, CaseSort
 from triage_desk.errors import InputError
+from triage_desk.ui import operations
 
 PAGE_SIZE = 200
 COUNT_CAP = 10000
@@ -77,7 +79,7 @@ class CaseListModel(QAbstractTableModel):
 
     def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE,
                  clock: Callable[[], datetime] | None = None, background: bool = True):
-        from triage_desk.referral_rows import local_now
+        from triage_desk.forms.clock import london_now as local_now
 
         super().__init__(parent)
         self.ws = ws
@@ -149,8 +151,7 @@ class CaseListModel(QAbstractTableModel):
         ws, filters, sort, after, limit = self.ws, self.filters, self.sort_key, self._next, self.page_size
 
         def work():
-            with ws.session() as s:
-                return fetch_page(s, filters, sort, after, limit)
+            return case_access.case_page(ws, filters, sort, after, limit)
 
         generation = self._generation
         if not self.background:
@@ -161,12 +162,10 @@ class CaseListModel(QAbstractTableModel):
             return
         # Most pages take milliseconds, but some filter and sort pairs have no index to follow at a
         # million referrals: the page is read off the GUI thread so the window never freezes.
-        from triage_desk.ui.tasks import run_in_background
-
         me = weakref.ref(self)
         self._set_loading(True)
-        run_in_background(work, lambda result: me() and me()._deliver(generation, result),
-                          lambda exc: me() and me()._fail(generation, exc))
+        operations.query(work, lambda result: me() and me()._deliver(generation, result),
+                         lambda exc: me() and me()._fail(generation, exc), parent=self)
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:
@@ -195,14 +194,11 @@ class CaseListModel(QAbstractTableModel):
                          f"the case list could not be read ({exc.__class__.__name__}); press F5 to try again")
 
     def _count(self) -> None:
-        from triage_desk.ui.tasks import run_in_background
-
         generation, filters, ws = self._generation, self.filters, self.ws
         me = weakref.ref(self)  # the worker must never hold the last reference to a QObject
 
         def work():
-            with ws.session() as s:
-                return count_matching(s, filters, COUNT_CAP)
+            return case_access.case_count(ws, filters, COUNT_CAP)
 
         def done(result) -> None:
             model = me()
@@ -216,7 +212,7 @@ class CaseListModel(QAbstractTableModel):
                 if not isinstance(exc, InputError):
                     raise exc
 
-        run_in_background(work, done, error)
+        operations.query(work, done, error, parent=self)
 
     def tick(self) -> None:
         """Age the time-left texts (no query): repaint the Due and Checks columns."""

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk import intake
 from triage_desk.caselist import OPEN_STATUSES
+from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
 from triage_desk.ui.widgets import heading, make_plain
 
@@ -44,7 +44,7 @@ PANELS = (("Decision", "triage_desk.ui.decision_panel", "DecisionPanel"),
 
 def _form() -> dict | None:
     try:
-        from triage_desk.ui.form_page import load_form
+        from triage_desk.ui.field_editors import load_form
 
         return load_form()
     except (ImportError, OSError, ValueError, KeyError, AttributeError):
@@ -223,21 +223,21 @@ class _Blank(dict):
 
 
 class CaseView(QWidget):
-    """A case opened from the list (audited "case.view")."""
+    """A case opened from the list: `doc` as `intake.open_case` returned it (that call audits "case.view")."""
 
-    changed = Signal()  # a panel recorded something: the case list's copies changed too
     wizard_opened = Signal(object)  # the wizard window "Continue editing" opened (the area reloads after it)
 
-    def __init__(self, ws, reference: str, parent: QWidget | None = None):
+    def __init__(self, ws, doc: dict, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
-        self.doc = intake.open_case(ws, reference)  # audited; raises InputError for an unknown reference
-        self.referral_id: str = self.doc["id"]
-        self.reference: str = self.doc.get("reference") or reference
+        self.doc = doc
+        self.referral_id: str = doc["id"]
+        self.reference: str = doc.get("reference") or ""
         self.panels: dict[str, QWidget] = {}
         self._due: tuple = (None, "draft")
         self._build()
         self.refresh_header()
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
         self.ticker = QTimer(self)
         self.ticker.setInterval(60_000)
         self.ticker.timeout.connect(self.show_time_left)
@@ -282,7 +282,8 @@ class CaseView(QWidget):
         self.tabs.addTab(self.document_view, "&Referral")
         self.history_view = QTextBrowser()
         self.history_view.setAccessibleName("Referral history of the subjects")
-        self.history_view.setHtml(self._history_html())
+        self.history_view.setHtml("<p><i>Reading the subjects' other referrals…</i></p>")
+        self.load_history()
         self.tabs.addTab(self.history_view, "&History")
         for title, module_name, class_name in PANELS:
             try:
@@ -293,10 +294,6 @@ class CaseView(QWidget):
                 continue
             panel = getattr(module, class_name)(self.ws, self.referral_id, self)
             self.panels[title] = panel
-            for name in ("decided", "changed"):  # a decision or a check changes the header and the list
-                signal = getattr(panel, name, None)
-                if signal is not None:
-                    signal.connect(self._panel_changed)
             scroller = QScrollArea()  # a tall panel scrolls inside its tab, never stretches the window
             scroller.setWidgetResizable(True)
             scroller.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -311,18 +308,14 @@ class CaseView(QWidget):
             return None
 
     # ---- content -----------------------------------------------------------------------------------
-    def _row(self):
-        from triage_desk.models import Referral
-
-        with self.ws.session() as s:
-            row = s.get(Referral, self.referral_id)
-            if row is not None:
-                s.expunge(row)
-            return row
-
     def refresh_header(self) -> None:
-        """Re-read the referral's columns (a decision or check may have changed them)."""
-        row = self._row()
+        """Re-read the referral's columns (a decision or check may have changed them), off the GUI thread."""
+        from triage_desk import case_access
+
+        ws, referral_id = self.ws, self.referral_id
+        operations.query(lambda: case_access.referral_header(ws, referral_id), self._show_header, parent=self)
+
+    def _show_header(self, row) -> None:
         if row is None:
             return
         self.doc_status = row.status
@@ -343,7 +336,7 @@ class CaseView(QWidget):
 
     def show_time_left(self) -> None:
         """The deadline line, aged by the clock alone (the minute timer calls this without a query)."""
-        from triage_desk.referral_rows import local_now
+        from triage_desk.forms.clock import london_now as local_now
 
         due, status = self._due
         text, overdue = time_left(due, status, local_now())
@@ -354,37 +347,35 @@ class CaseView(QWidget):
         self.fields["due"].setText(("⚠ " if overdue else "") + text)
         self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 
-    def _history_html(self) -> str:
-        from sqlalchemy import select
+    def load_history(self) -> None:
+        from triage_desk import case_access
 
-        from triage_desk import matching
-        from triage_desk.models import ReferralSubject
+        ws, referral_id = self.ws, self.referral_id
+        operations.query(lambda: case_access.subject_history(ws, referral_id),
+                         lambda links: self.history_view.setHtml(self._history_html(links)), parent=self)
 
+    def _history_html(self, links: list[tuple[str, list[dict]]]) -> str:
+        names = {x.get("id"): " ".join(str(x.get(k) or "") for k in ("forenames", "surname")).strip()
+                 for x in self.doc.get("subjects") or [] if isinstance(x, dict)}
         parts = []
-        with self.ws.session() as s:
-            links = s.execute(select(ReferralSubject.person_id, ReferralSubject.subject_id)
-                              .where(ReferralSubject.referral_id == self.referral_id,
-                                     ReferralSubject.state == "linked")).all()
-            names = {x.get("id"): " ".join(str(x.get(k) or "") for k in ("forenames", "surname")).strip()
-                     for x in self.doc.get("subjects") or [] if isinstance(x, dict)}
-            for person_id, subject_id in links:
-                others = [r for r in matching.referrals_of(s, person_id) if r["id"] != self.referral_id]
-                who = names.get(subject_id) or "Subject"
-                parts.append(f"<h3>{html.escape(who)}</h3>")
-                if not others:
-                    parts.append("<p><i>No other referrals.</i></p>")
-                    continue
-                rows = "".join(f"<tr><td style='padding-right:16px'>{html.escape(r['reference'])}</td>"
-                               f"<td style='padding-right:16px'>{html.escape(readable(r['received_at']))}</td>"
-                               f"<td>{html.escape(STATUS_LABELS.get(r['status'], r['status']))}</td></tr>"
-                               for r in others)
-                parts.append("<table><tr><th align='left'>Reference</th><th align='left'>Received</th>"
-                             f"<th align='left'>Status</th></tr>{rows}</table>")
+        for subject_id, others in links:
+            who = names.get(subject_id) or "Subject"
+            parts.append(f"<h3>{html.escape(who)}</h3>")
+            if not others:
+                parts.append("<p><i>No other referrals.</i></p>")
+                continue
+            rows = "".join(f"<tr><td style='padding-right:16px'>{html.escape(r['reference'])}</td>"
+                           f"<td style='padding-right:16px'>{html.escape(readable(r['received_at']))}</td>"
+                           f"<td>{html.escape(STATUS_LABELS.get(r['status'], r['status']))}</td></tr>"
+                           for r in others)
+            parts.append("<table><tr><th align='left'>Reference</th><th align='left'>Received</th>"
+                         f"<th align='left'>Status</th></tr>{rows}</table>")
         return "".join(parts) or "<p><i>No subject is linked to a known person yet.</i></p>"
 
-    def _panel_changed(self, *_args) -> None:
-        self.refresh_header()
-        self.changed.emit()
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        """A decision or check on this case changes the header; the panels follow by themselves."""
+        if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and changes.about(self.referral_id):
+            self.refresh_header()
 
     def reload(self) -> None:
         self.refresh_header()

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import importlib
 import weakref
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
     QTableView,
@@ -28,22 +24,14 @@ from PySide6.QtWidgets import (
 
 from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
+from triage_desk.ui import deadline_label, operations
+from triage_desk.ui.case_filter_bar import CaseFilterBar
 from triage_desk.ui.case_list_model import (
     COLUMNS,
-    RAG_LABELS,
     SORT_KEYS,
-    STATUS_LABELS,
     CaseListModel,
 )
 from triage_desk.ui.widgets import ErrorLabel
-
-SEARCH_DEBOUNCE_MS = 300
-STATUS_CHOICES = (("Any status", ()), ("Open (draft or awaiting decision)", ("draft", "submitted")),
-                  *((label, (key,)) for key, label in STATUS_LABELS.items()))
-SORT_CHOICES = (("Newest first", "received", True), ("Oldest first", "received", False),
-                ("Decision due soonest", "decision_due", False), ("Decision due latest", "decision_due", True),
-                ("Reference A–Z", "reference", False), ("Reference Z–A", "reference", True),
-                ("Subject A–Z", "subject", False), ("Subject Z–A", "subject", True))
 
 
 def _wizard_module():
@@ -82,6 +70,12 @@ class CasesArea(QWidget):
         self.model.count_changed.connect(self.count_label.setText)
         self.model.loading_changed.connect(lambda busy: self.loading_label.setText("Loading…" if busy else ""))
         self.model.failed.connect(self.error.show_error)
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        """A decision, approval or check changes rows' status, approval and check counts."""
+        if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and not self.locked:
+            self.model.reload()
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -96,62 +90,22 @@ class CasesArea(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name or reference")
-        self.search.setAccessibleName("Search cases by subject name or reference")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(200)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.search.returnPressed.connect(self.apply_filters)
-
-        self.status = self._combo("Status filter", [(label, v) for label, v in STATUS_CHOICES])
-        self.rag = self._combo("RAG filter", [("Any RAG", ())] + [(label, (k,)) for k, label in RAG_LABELS.items()])
-        self.agency = self._combo("Referrer agency filter", [("Any agency", None)])
-        self.sort = self._combo("Sort order", [(label, (key, desc)) for label, key, desc in SORT_CHOICES])
-        self.overdue = QCheckBox("O&verdue only")
-        self.approval = QCheckBox("Awaiting a&pproval")
-        self.checks = QCheckBox("Checks o&utstanding")
-        for box, name in ((self.overdue, "Show only overdue decisions"),
-                          (self.approval, "Show only decisions awaiting a practice lead"),
-                          (self.checks, "Show only cases with agency checks outstanding")):
-            box.setAccessibleName(name)
-            box.toggled.connect(self.apply_filters)
-        for combo in (self.status, self.rag, self.agency):
-            combo.currentIndexChanged.connect(self.apply_filters)
-        self.sort.currentIndexChanged.connect(self._sort_chosen)
-
-        search_label = QLabel("&Search:")
-        search_label.setBuddy(self.search)
-        sort_label = QLabel("S&ort:")
-        sort_label.setBuddy(self.sort)
-        row1 = QHBoxLayout()
-        row1.addWidget(search_label)
-        row1.addWidget(self.search, 2)
-        for label_text, combo in (("S&tatus:", self.status), ("&RAG:", self.rag), ("A&gency:", self.agency)):
-            label = QLabel(label_text)
-            label.setBuddy(combo)
-            row1.addWidget(label)
-            row1.addWidget(combo, 1)
-        row2 = QHBoxLayout()
-        for box in (self.overdue, self.approval, self.checks):
-            row2.addWidget(box)
-        row2.addStretch(1)
-        row2.addWidget(sort_label)
-        row2.addWidget(self.sort)
-        self.count_label = QLabel("")
-        self.count_label.setAccessibleName("Number of cases")
-        self.count_label.setMinimumWidth(110)
-        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.loading_label = QLabel("")
-        self.loading_label.setAccessibleName("Loading state")
-        row2.addWidget(self.loading_label)
-        row2.addWidget(self.count_label)
-
+        self.filter_bar = bar = CaseFilterBar()
+        for name in ("search", "status", "rag", "agency", "sort", "overdue", "approval", "checks", "count_label",
+                     "loading_label"):
+            setattr(self, name, getattr(bar, name))  # the area's own names for its inputs (tests, shortcuts)
+        bar.filters_changed.connect(self.apply_filters)
+        bar.sort_chosen.connect(self._sort_chosen)
         self.error = ErrorLabel()
+        self._build_table()
+        layout = QVBoxLayout(self.list_page)
+        layout.addWidget(bar)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        for first, second in pairwise([*bar.tab_chain(), self.table]):
+            QWidget.setTabOrder(first, second)
+
+    def _build_table(self) -> None:
         self.table = CaseTable()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Cases")
@@ -176,36 +130,12 @@ class CasesArea(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.activated_row.connect(self.open_row)
 
-        layout = QVBoxLayout(self.list_page)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
-        layout.addWidget(self.error)
-        layout.addWidget(self.table, 1)
-        QWidget.setTabOrder(self.search, self.status)
-        QWidget.setTabOrder(self.status, self.rag)
-        QWidget.setTabOrder(self.rag, self.agency)
-        QWidget.setTabOrder(self.agency, self.overdue)
-        QWidget.setTabOrder(self.overdue, self.approval)
-        QWidget.setTabOrder(self.approval, self.checks)
-        QWidget.setTabOrder(self.checks, self.sort)
-        QWidget.setTabOrder(self.sort, self.table)
-
-    def _combo(self, name: str, items: list) -> QComboBox:
-        combo = QComboBox()
-        combo.setAccessibleName(name)
-        for label, value in items:
-            combo.addItem(label, value)
-        return combo
-
     # ---- filters and sorting -----------------------------------------------------------------------
     def filters(self) -> CaseFilters:
-        return CaseFilters(status=tuple(self.status.currentData() or ()), rag=tuple(self.rag.currentData() or ()),
-                           text=self.search.text().strip(), agency=self.agency.currentData(),
-                           overdue=self.overdue.isChecked(), awaiting_approval=self.approval.isChecked(),
-                           checks_outstanding=self.checks.isChecked())
+        return self.filter_bar.filters()
 
     def apply_filters(self) -> None:
-        self._debounce.stop()
+        self.filter_bar.debounce.stop()
         self.error.clear_error()
         self.model.filters = self.filters()
         if not self.locked:
@@ -237,21 +167,12 @@ class CasesArea(QWidget):
             descending = column == 2  # "Received" starts newest first, the others A→Z / soonest
         self.model.set_sort(key, descending)
         self._show_sort_indicator()
-        self._match_sort_combo()
+        self.filter_bar.show_sort(key, descending)
 
-    def _sort_chosen(self) -> None:
-        key, descending = self.sort.currentData()
+    def _sort_chosen(self, key: str, descending: bool) -> None:
         if (self.model.sort_key.key, self.model.sort_key.desc) != (key, descending):
             self.model.set_sort(key, descending)
         self._show_sort_indicator()
-
-    def _match_sort_combo(self) -> None:
-        wanted = (self.model.sort_key.key, self.model.sort_key.desc)
-        for i in range(self.sort.count()):
-            if tuple(self.sort.itemData(i)) == wanted:
-                self.sort.blockSignals(True)
-                self.sort.setCurrentIndex(i)
-                self.sort.blockSignals(False)
 
     def _show_sort_indicator(self) -> None:
         order = Qt.SortOrder.DescendingOrder if self.model.sort_key.desc else Qt.SortOrder.AscendingOrder
@@ -260,39 +181,24 @@ class CasesArea(QWidget):
     def _load_agencies(self) -> None:
         if self._agencies_loading:
             return
-        from triage_desk.ui.tasks import run_in_background
+        from triage_desk import case_access
 
         self._agencies_loading = True
-        ws, me = self.ws, weakref.ref(self)  # the worker must never hold the last reference to a widget
-
-        def work() -> list[str]:
-            from sqlalchemy import select
-
-            from triage_desk.models import Referral
-
-            with ws.session() as s:  # the agency index makes this a walk over distinct keys
-                return [a for a in s.execute(select(Referral.referrer_agency).distinct()
-                                             .order_by(Referral.referrer_agency)).scalars() if a]
+        ws = self.ws
 
         def done(names: list[str]) -> None:
             area = me()
             if area is None:
                 return
             area._agencies_loading = False
-            combo = area.agency
-            current = combo.currentData()
-            combo.blockSignals(True)
-            for name in names:
-                if combo.findData(name) < 0:
-                    combo.addItem(name, name)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+            area.filter_bar.add_agencies(names)
 
         def failed(_exc: BaseException) -> None:
             if me() is not None:
                 me()._agencies_loading = False
 
-        run_in_background(work, done, failed)
+        me = weakref.ref(self)
+        operations.query(lambda: case_access.referrer_agencies(ws), done, failed, parent=self)
 
     # ---- locking -----------------------------------------------------------------------------------
     def set_locked(self, locked: bool) -> None:
@@ -324,28 +230,46 @@ class CasesArea(QWidget):
         if case is not None:
             self.open_case(case.reference)
 
-    def open_case(self, reference: str):
-        """Show a case in its own tab (audited); an already open case is brought forward."""
-        from triage_desk.ui.case_view import CaseView
-
+    def _open_view(self, reference: str):
         for i in range(1, self.tabs.count()):
             view = self.tabs.widget(i)
             if getattr(view, "reference", None) == reference.upper() or getattr(view, "referral_id", None) == reference:
-                self.tabs.setCurrentIndex(i)
-                return view
-        try:
-            view = CaseView(self.ws, reference, self)
-        except TriageError as exc:
-            QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
-            return None
-        view.wizard_opened.connect(self.watch_wizard)
-        view.changed.connect(lambda: self.locked or self.model.reload())  # status, approval, checks follow
-        index = self.tabs.addTab(view, view.reference)
-        self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
+                return i, view
+        return None, None
+
+    def open_case(self, reference: str):
+        """Show a case in its own tab: an open one is brought forward (and returned); otherwise it is read,
+        and its viewing audited, off the GUI thread, and shown when it arrives (`case_opened`)."""
+        from triage_desk import intake
+
+        index, view = self._open_view(reference)
+        if view is not None:
+            self.tabs.setCurrentIndex(index)
+            return view
+        ws = self.ws
+        operations.change(lambda: intake.open_case(ws, reference), operations.Changes.of(operations.AUDIT),
+                          lambda doc: self._show_case(reference, doc), self._open_failed, parent=self)
+        return None
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        QMessageBox.warning(self, "Open case", str(exc)[:1].upper() + str(exc)[1:])
+
+    def _show_case(self, reference: str, doc: dict) -> None:
+        from triage_desk.ui.case_view import CaseView
+
+        if self.locked:
+            return  # locked while the case was read: nothing is shown
+        index, view = self._open_view(doc.get("reference") or reference)
+        if view is None:
+            view = CaseView(self.ws, doc, self)
+            view.wizard_opened.connect(self.watch_wizard)
+            index = self.tabs.addTab(view, view.reference)
+            self.tabs.setTabToolTip(index, f"{view.reference} (Ctrl+W closes)")
         self.tabs.setCurrentIndex(index)
         view.document_view.setFocus()
         self.case_opened.emit(view.reference)
-        return view
 
     def watch_wizard(self, wizard) -> None:
         """Reload the list when a referral wizard closes (a draft saved or submitted changes rows)."""
@@ -363,79 +287,27 @@ class CasesArea(QWidget):
         self.close_tab(self.tabs.currentIndex())
 
 
-# ---- the deadline summary in the status bar ---------------------------------------------------------
-class DeadlineLabel(QLabel):
-    """ "2 decisions overdue · 3 due within 1 h" over the open referrals, refreshed every minute."""
-
-    def __init__(self, ws, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ws = ws
-        self.setAccessibleName("Decision deadlines")
-        self.setContentsMargins(6, 0, 6, 0)
-        self.timer = QTimer(self)
-        self.timer.setInterval(60_000)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
-        self._busy = False
-
-    def refresh(self) -> None:
-        if self._busy:
-            return
-        from triage_desk.ui.tasks import run_in_background
-
-        self._busy = True
-        ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: deadline_counts(ws), lambda counts: me() and me()._show(counts),
-                          lambda exc: me() and me()._failed(exc))
-
-    def _show(self, counts: tuple[int, int]) -> None:
-        self._busy = False
-        overdue, soon = counts
-        parts = []
-        if overdue:
-            parts.append(f"⚠ {overdue} decision{'s' if overdue != 1 else ''} OVERDUE")
-        if soon:
-            parts.append(f"{soon} due within 1 h")
-        self.setText(" · ".join(parts) or "No decisions overdue")
-        self.setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
-
-    def _failed(self, _exc: BaseException) -> None:
-        self._busy = False
-        self.setText("")
-
-
-def deadline_counts(ws) -> tuple[int, int]:
-    """(overdue, due within the next hour) among referrals still awaiting a decision."""
-    from datetime import timedelta
-
-    from sqlalchemy import text
-
-    from triage_desk.caselist import OPEN_STATUSES
-    from triage_desk.matching import sql_datetime
-    from triage_desk.referral_rows import local_now
-
-    now = local_now()
-    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
-    # which would walk every past deadline of a million decided cases.
-    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
-                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
-                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
-    with ws.session() as s:
-        overdue, soon = s.execute(statement, {"now": sql_datetime(now), "soon": sql_datetime(now + timedelta(hours=1)),
-                                              "s0": OPEN_STATUSES[0], "s1": OPEN_STATUSES[1]}).one()
-    return int(overdue), int(soon)
-
-
 # ---- installing into the main window ----------------------------------------------------------------
 def install(window) -> CasesArea:
     area = CasesArea(window.ws, window)
     window.add_area("&Cases", area)
     window.cases_area = area
     window.current_case = area.current_case  # File-menu actions (Print, Export bundle) ask the window
+    wizard = _wizard_module()
+    _install_referral_menu(window, area, wizard)
+    window.deadline_label = deadline_label.install(window)
+    window.lock_changed.connect(area.set_locked)
+    area.reloaded.connect(window.deadline_label.refresh)
+    area.reload()
+    if wizard is not None:
+        # After sign-in, once the window is on screen: offer drafts left unfinished (e.g. after a crash).
+        QTimer.singleShot(0, lambda: _offer_drafts_once(window, wizard))
+    return area
 
+
+def _install_referral_menu(window, area: CasesArea, wizard) -> None:
     referral_menu = window.referral_menu = QMenu("&Referral", window)
     window.menuBar().insertMenu(window.admin_menu.menuAction(), referral_menu)
-    wizard = _wizard_module()
 
     def add(text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, window)
@@ -478,26 +350,6 @@ def install(window) -> CasesArea:
     referral_menu.addSeparator()
     window.refresh_action = add("&Refresh", area.reload, "F5", "refresh_cases")
     window.close_case_action = add("&Close case tab", area.close_current, "Ctrl+W", "close_case")
-
-    deadlines = window.deadline_label = DeadlineLabel(window.ws, window)
-    window.statusBar().addPermanentWidget(deadlines)
-
-    def lock_changed(locked: bool) -> None:
-        area.set_locked(locked)
-        if locked:
-            deadlines.timer.stop()
-            deadlines.setText("")
-        else:
-            deadlines.timer.start()
-            deadlines.refresh()
-
-    window.lock_changed.connect(lock_changed)
-    area.reloaded.connect(deadlines.refresh)
-    area.reload()
-    if wizard is not None:
-        # After sign-in, once the window is on screen: offer drafts left unfinished (e.g. after a crash).
-        QTimer.singleShot(0, lambda: _offer_drafts_once(window, wizard))
-    return area
 
 
 def _has_drafts(ws) -> bool:

@@ -3,6 +3,8 @@ made against the seven golden rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -19,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, chain_tab_order, heading, make_plain, note
+from triage_desk.ui import operations
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, make_plain, note
 
 
 def when_text(iso: str | None) -> str:
@@ -40,7 +43,8 @@ def _requested_line(check: dict) -> QLabel:
 
 
 class _Dialog(QDialog):
-    """A small modal form; `action()` calls the service and may raise; errors stay in the dialog."""
+    """A small modal form; `prepare()` reads it and returns the service call, run through ui/operations;
+    errors stay in the dialog."""
 
     def __init__(self, title: str, parent=None):
         super().__init__(parent)
@@ -57,12 +61,11 @@ class _Dialog(QDialog):
         self.body.addWidget(self.error)
         self.body.addWidget(self.buttons)
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         raise NotImplementedError
 
     def _submit(self) -> None:
-        if attempt(self.error, self.action):
-            self.accept()
+        operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.CHECK))
 
 
 class ResponseDialog(_Dialog):
@@ -88,11 +91,12 @@ class ResponseDialog(_Dialog):
         self.setMinimumWidth(460)
         chain_tab_order(self.nothing_known, self.information, self.summary, ok)
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        checks.record_response(self.ws, self.check["id"], nothing_known=self.nothing_known.isChecked(),
-                               summary=self.summary.toPlainText())
+        ws, check_id = self.ws, self.check["id"]
+        nothing_known, summary = self.nothing_known.isChecked(), self.summary.toPlainText()
+        return lambda: checks.record_response(ws, check_id, nothing_known=nothing_known, summary=summary)
 
 
 class CancelDialog(_Dialog):
@@ -109,17 +113,18 @@ class CancelDialog(_Dialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Keep it")
         self.finish()
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        checks.cancel_check(self.ws, self.check["id"], self.reason.toPlainText())
+        ws, check_id, reason = self.ws, self.check["id"], self.reason.toPlainText()
+        return lambda: checks.cancel_check(ws, check_id, reason)
 
 
 class SharingDecisionDialog(_Dialog):
     """The seven golden rules as a checklist (each answered yes or no), shared yes/no, reason, lawful basis."""
 
     def __init__(self, ws, referral_id: str, partners: list, parent=None, partner_id: str | None = None):
-        from triage_desk import checks
+        from triage_desk import sharing
 
         super().__init__("Record sharing decision", parent)
         self.ws, self.referral_id = ws, referral_id
@@ -134,13 +139,26 @@ class SharingDecisionDialog(_Dialog):
         add_row(form, "&Partner:", self.partner)
         self.body.addLayout(form)
 
+        rules_box, order = self._rules_box(sharing.golden_rules())
+        self.body.addWidget(rules_box)
+        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
+                                 "(HM Government, Information sharing, 2018)."))
+        self.body.addLayout(self._decision_form(sharing.lawful_bases()))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Save &decision")
+        self.finish()
+        chain_tab_order(self.partner, *order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
+        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
+
+    def _rules_box(self, rules) -> tuple[QGroupBox, list[QWidget]]:
+        """Each golden rule with Yes / No, neither chosen: the officer answers every one."""
         rules_box = QGroupBox("The seven golden rules of information sharing: answer each one")
         grid = QGridLayout(rules_box)
         grid.setColumnStretch(0, 1)
         self.rule_groups: dict[str, QButtonGroup] = {}
         self.rule_buttons: dict[str, tuple[QRadioButton, QRadioButton]] = {}
-        order: list[QWidget] = [self.partner]
-        for row, rule in enumerate(checks.golden_rules()):
+        order: list[QWidget] = []
+        for row, rule in enumerate(rules):
             label = QLabel(f"{row + 1}. {rule.text}")
             label.setWordWrap(True)
             label.setToolTip(rule.help)
@@ -160,10 +178,9 @@ class SharingDecisionDialog(_Dialog):
             grid.addWidget(yes, row, 1)
             grid.addWidget(no, row, 2)
             order += [yes, no]
-        self.body.addWidget(rules_box)
-        self.body.addWidget(note("Hover over a rule, or select it and press Shift+F1, for the full guidance "
-                                 "(HM Government, Information sharing, 2018)."))
+        return rules_box, order
 
+    def _decision_form(self, lawful_bases: dict) -> QFormLayout:
         form2 = QFormLayout()
         shared_row = QWidget()
         lay = QHBoxLayout(shared_row)
@@ -187,15 +204,10 @@ class SharingDecisionDialog(_Dialog):
         self.lawful_basis = QComboBox()
         self.lawful_basis.setAccessibleName("Lawful basis")
         self.lawful_basis.addItem("Not given (information not shared)", "")
-        for code, label in checks.LAWFUL_BASES.items():
+        for code, label in lawful_bases.items():
             self.lawful_basis.addItem(label, code)
         add_row(form2, "&Lawful basis:", self.lawful_basis)
-        self.body.addLayout(form2)
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Save &decision")
-        self.finish()
-        chain_tab_order(*order, self.shared_yes, self.shared_no, self.reason, self.lawful_basis, ok)
-        self.resize(max(self.sizeHint().width(), 720), self.sizeHint().height())
+        return form2
 
     def set_rule(self, rule_id: str, value: bool) -> None:
         self.rule_buttons[rule_id][0 if value else 1].setChecked(True)
@@ -207,14 +219,14 @@ class SharingDecisionDialog(_Dialog):
                 out[rid] = yes.isChecked()
         return out
 
-    def action(self) -> None:
-        from triage_desk import checks
+    def prepare(self) -> Callable[[], object]:
+        from triage_desk import sharing
         from triage_desk.errors import InputError
 
         if self.partner.currentData() is None:
             raise InputError("partner: choose the partner the decision is about")
         if not (self.shared_yes.isChecked() or self.shared_no.isChecked()):
             raise InputError("decision: choose Share or Do not share")
-        checks.record_sharing_decision(self.ws, self.referral_id, self.partner.currentData(),
-                                       self.shared_yes.isChecked(), self.reason.toPlainText(), self.answers(),
-                                       self.lawful_basis.currentData() or None)
+        args = (self.ws, self.referral_id, self.partner.currentData(), self.shared_yes.isChecked(),
+                self.reason.toPlainText(), self.answers(), self.lawful_basis.currentData() or None)
+        return lambda: sharing.record_sharing_decision(*args)

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, busy_cursor, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -60,8 +61,14 @@ class ChecksPanel(QWidget):
         self.error = ErrorLabel()
         self.status = note("")
         self.status.setAccessibleName("Last action")
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
 
-        # -- request
+        self._lay_out(self._request_box(), self._checks_box())
+        chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
+                        self.respond_button, self.cancel_button, self.share_button)
+        self.reload()
+
+    def _request_box(self) -> QGroupBox:
         request_box = QGroupBox("Request checks")
         rlay = QVBoxLayout(request_box)
         partners_label = QLabel("&Partners to ask (h: working hours to answer; only partners with a signed "
@@ -88,29 +95,14 @@ class ChecksPanel(QWidget):
         rlay.addWidget(self.lead_decision)
         rlay.addWidget(self.lead_reason)
         rlay.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return request_box
 
-        # -- checks
+    def _checks_box(self) -> QGroupBox:
         checks_box = QGroupBox("Checks on this referral")
         clay = QVBoxLayout(checks_box)
         self.summary = note("")
         self.summary.setAccessibleName("Checks summary")
-        self.table = QTableWidget(0, len(CHECK_COLUMNS))
-        self.table.setAccessibleName("Agency checks")
-        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
-        for col in (1, 2, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text fits
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self._build_table()
         self.respond_button = QPushButton("Record r&esponse…")
         self.respond_button.clicked.connect(self.respond_selected)
         self.cancel_button = QPushButton("Ca&ncel check…")
@@ -130,7 +122,28 @@ class ChecksPanel(QWidget):
         clay.addLayout(buttons)
         clay.addWidget(QLabel("Sharing decisions:"))
         clay.addWidget(self.decisions)
+        return checks_box
 
+    def _build_table(self) -> None:
+        self.table = QTableWidget(0, len(CHECK_COLUMNS))
+        self.table.setAccessibleName("Agency checks")
+        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped text fits
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+    def _lay_out(self, request_box: QGroupBox, checks_box: QGroupBox) -> None:
         top = QHBoxLayout()
         top.addWidget(request_box, 0)
         top.addWidget(checks_box, 1)
@@ -148,9 +161,6 @@ class ChecksPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        chain_tab_order(self.partner_list, self.lead_decision, self.lead_reason, self.request_button, self.table,
-                        self.respond_button, self.cancel_button, self.share_button)
-        self.reload()
 
     # ------------------------------------------------------------ state
 
@@ -161,31 +171,45 @@ class ChecksPanel(QWidget):
         return getattr(self.ws.user, "role", None) in ("officer", "lead")
 
     def reload(self) -> None:
-        from triage_desk import checks
+        """Re-read partners, checks, sharing decisions and consent off the GUI thread; shown on arrival."""
+        from triage_desk import case_access
 
-        try:
-            self._partners = checks.list_partners(self.ws)
-            self._checks = checks.list_checks(self.ws, self.referral_id)
-            decisions = checks.list_sharing_decisions(self.ws, self.referral_id)
-            consent = checks.consent_state(self.ws, self.referral_id)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws, referral_id = self.ws, self.referral_id
+        operations.query(lambda: case_access.agency_checks(ws, referral_id), self._show, self._failed, parent=self)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        if changes.touches(operations.CHECK) and changes.about(self.referral_id):
+            self.reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.status.setText("")
+        self.error.show_error(str(exc))
+
+    def _show(self, state) -> None:
+        from triage_desk import sharing
+
+        bases = sharing.lawful_bases()
+        self._partners, self._checks = state.partners, state.checks
+        decisions, consent = state.sharing_decisions, state.consent
         self.consent.setText(CONSENT_TEXT.get(consent, CONSENT_TEXT["unknown"]))
         lead = self._is_lead()
         self.lead_decision.setVisible(lead)
         self.lead_reason.setVisible(lead)
-        self._fill_partners(checks)
-        self._fill_checks(checks)
+        self._fill_partners()
+        self._fill_checks()
         names = {p.id: p.name for p in self._partners}
         self.decisions.setText("\n".join(
             f"{when_text(d['decided_at'])} {d['decided_by']}: {'shared with' if d['shared'] else 'not shared with'} "
             f"{names.get(d['partner_id'], d['partner_id'] or 'no partner')}"
-            f"{' (' + checks.LAWFUL_BASES.get(d['lawful_basis'], '') + ')' if d['lawful_basis'] else ''}: {d['reason']}"
+            f"{' (' + bases.get(d['lawful_basis'], '') + ')' if d['lawful_basis'] else ''}: {d['reason']}"
             for d in decisions) or "None recorded.")
         self._update_buttons()
 
-    def _fill_partners(self, checks) -> None:
+    def _fill_partners(self) -> None:
+        from triage_desk import partners
+
         chosen = set(self.chosen_partners())
         self.partner_list.clear()
         for p in self._partners:
@@ -194,7 +218,7 @@ class ChecksPanel(QWidget):
                 tip = f"Signed agreement; answer due within {p.check_due_hours} working hours"
             else:
                 text = f"{p.name} · NOT SIGNED"
-                tip = f"No signed information-sharing agreement ({checks.ISA_STATUSES[p.isa_status].lower()})"
+                tip = f"No signed information-sharing agreement ({partners.ISA_STATUSES[p.isa_status].lower()})"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -204,15 +228,16 @@ class ChecksPanel(QWidget):
             item.setToolTip(f"{tip}. Contact: {p.contact_route}" if p.contact_route else tip)
             self.partner_list.addItem(item)
 
-    def _fill_checks(self, checks) -> None:
-        from triage_desk.referral_rows import local_now
+    def _fill_checks(self) -> None:
+        from datetime import datetime
 
-        now = local_now()
+        from triage_desk import checks
+        from triage_desk.forms.clock import london_now
+
+        now = london_now()
         self.table.setRowCount(len(self._checks))
         open_count = overdue_count = 0
         for row, c in enumerate(self._checks):
-            from datetime import datetime
-
             late = False
             if c["status"] == "requested":
                 open_count += 1
@@ -294,29 +319,26 @@ class ChecksPanel(QWidget):
         self.error.clear_error()
         ids = self.chosen_partners()
         lead = self.lead_decision.isVisible() and self.lead_decision.isChecked()
-        try:
-            with busy_cursor():
-                made = checks.request_checks(self.ws, self.referral_id, ids,
-                                             basis="lead_decision" if lead else "consent",
-                                             basis_note=self.lead_reason.toPlainText() if lead else None)
-        except TriageError as exc:
-            self.status.setText("")
-            self.error.show_error(str(exc))
-            return
+        ws, referral_id = self.ws, self.referral_id
+        basis, note_text = ("lead_decision", self.lead_reason.toPlainText()) if lead else ("consent", None)
+        operations.change(lambda: checks.request_checks(ws, referral_id, ids, basis=basis, basis_note=note_text),
+                          operations.Changes.of(operations.CHECK, operations.CASE, referral_id=referral_id),
+                          lambda made: self._requested(ids, made), self._failed, parent=self)
+
+    def _requested(self, ids: list[str], made: list) -> None:
         for pid in ids:
             self.set_partner_checked(pid, False)
         self.lead_decision.setChecked(False)
         self.lead_reason.clear()
         self.status.setText(f"Requested {len(made)} check{'s' if len(made) != 1 else ''}.")
-        self.reload()
-        self.changed.emit()
+        self.changed.emit()  # the panel itself re-reads on workspace_changed
 
     def _run_dialog(self, dialog: QDialog, done: str) -> bool:
+        """The dialog saves through ui/operations, which announces the change (this panel re-reads then)."""
         self.error.clear_error()
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.status.setText(done)
-        self.reload()
         self.changed.emit()
         return True
 

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.form_page import FIELD_ERROR_STYLE, FieldGroup, RepeatPage, chain, choices
+from triage_desk.ui.field_editors import FIELD_ERROR_STYLE, choices
+from triage_desk.ui.section_page import FieldGroup, RepeatPage, chain
 from triage_desk.ui.widgets import ErrorLabel
 
 YES_NO_BOOL = [(True, "Yes"), (False, "No")]
@@ -194,6 +195,11 @@ class ConsentEditor(QWidget):
         self.informed_layout.addWidget(self.informed_note)
         layout.addWidget(self.informed_box)
 
+        layout.addWidget(self._records_box())
+        layout.addWidget(self._other_box(ws, section, form))
+        layout.addStretch(1)
+
+    def _records_box(self) -> QGroupBox:
         records_box = QGroupBox("Consent records (the history is kept: a change adds a record)")
         records_layout = QVBoxLayout(records_box)
         self.records = QListWidget()
@@ -223,8 +229,10 @@ class ConsentEditor(QWidget):
         records_layout.addWidget(self.records)
         records_layout.addLayout(row)
         records_layout.addWidget(self.records_message)
-        layout.addWidget(records_box)
+        return records_box
 
+    def _other_box(self, ws, section: dict, form: dict) -> QGroupBox:
+        """The form's own consent fields (lawful basis...) and the list of what to withhold from the family."""
         other = QGroupBox("Lawful basis, and what the family must not be told")
         other_layout = QVBoxLayout(other)
         self.section_group = FieldGroup(section.get("fields") or [], form)  # the form's own consent fields
@@ -241,8 +249,7 @@ class ConsentEditor(QWidget):
         self.withhold.changed.connect(self._withhold_edited)
         other_layout.addWidget(self.section_group)
         other_layout.addWidget(self.withhold)
-        layout.addWidget(other)
-        layout.addStretch(1)
+        return other
 
     # ---- page contract ----------------------------------------------------------------------------
     def consent(self) -> dict:

@@ -54,6 +54,23 @@ class DashStep(QWidget):
         self.summary = make_plain(heading("", 2), selectable=True)
         self.summary.setAccessibleName("DASH score and risk")
         layout.addWidget(self.summary)
+        layout.addLayout(self._question_grid())
+        jrow, mrow = self._judgement_rows(cfg)
+        self.repeat = make_plain(QLabel(""))
+        self.repeat.setWordWrap(True)
+        self.message = ErrorLabel()
+        layout.addLayout(jrow)
+        layout.addLayout(mrow)
+        layout.addWidget(self.repeat)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self._inputs += [self.judgement, self.reason, self.marac_known, self.marac_date]
+        for first, second in zip(self._inputs, self._inputs[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self._update()
+
+    def _question_grid(self) -> QGridLayout:
+        """One row per question with Yes / No / Not asked; "not asked" until answered."""
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
@@ -78,8 +95,9 @@ class DashStep(QWidget):
             grid.addWidget(label, row, 0)
             grid.addWidget(box, row, 1)
         grid.setColumnStretch(0, 1)
-        layout.addLayout(grid)
+        return grid
 
+    def _judgement_rows(self, cfg: dict) -> tuple[QHBoxLayout, QHBoxLayout]:
         self.judgement = QCheckBox("&Professional judgement: treat the risk as high")
         self.judgement.setAccessibleName("Professional judgement high risk")
         self.judgement.toggled.connect(self._edited)
@@ -108,18 +126,7 @@ class DashStep(QWidget):
         mrow.addWidget(self.marac_known)
         mrow.addWidget(self.marac_date)
         mrow.addStretch(1)
-        self.repeat = make_plain(QLabel(""))
-        self.repeat.setWordWrap(True)
-        self.message = ErrorLabel()
-        layout.addLayout(jrow)
-        layout.addLayout(mrow)
-        layout.addWidget(self.repeat)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        self._inputs += [self.judgement, self.reason, self.marac_known, self.marac_date]
-        for first, second in zip(self._inputs, self._inputs[1:], strict=False):
-            QWidget.setTabOrder(first, second)
-        self._update()
+        return jrow, mrow
 
     # ---- contract --------------------------------------------------------------------------------
     def first_input(self) -> QWidget:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from triage_desk import decisions
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.models import Role
-from triage_desk.models.referral import Referral
+from triage_desk.ui import operations
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
@@ -41,14 +40,14 @@ def outcomes_text(codes: list[str]) -> str:
 
 
 class DecisionPanel(QWidget):
-    decided = Signal(str)  # the referral id, after a decision is recorded here
-
     def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
         self.referral_id = referral_id
         self.decision = None
+        self.status: str | None = None
         self.document: dict = {}
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(make_plain(heading("Threshold decision", 2)))
@@ -57,24 +56,7 @@ class DecisionPanel(QWidget):
         self.state.setAccessibleName("Decision state")
         layout.addWidget(self.state)
 
-        box = QGroupBox("Engine and final decision side by side")
-        self.grid = QGridLayout(box)
-        self.cells: dict[tuple[str, str], QLabel] = {}
-        for col, title in ((1, "Threshold engine"), (2, "Final decision")):
-            label = QLabel(f"<b>{title}</b>")
-            self.grid.addWidget(label, 0, col)
-        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
-        for r, name in enumerate(rows, 1):
-            self.grid.addWidget(QLabel(f"{name}:"), r, 0)
-            for col, side in ((1, "engine"), (2, "final")):
-                cell = make_plain(QLabel(""), selectable=True)
-                cell.setWordWrap(True)
-                cell.setAccessibleName(f"{name} ({side})")
-                self.grid.addWidget(cell, r, col)
-                self.cells[(name, side)] = cell
-        self.grid.setColumnStretch(1, 1)
-        self.grid.setColumnStretch(2, 1)
-        layout.addWidget(box)
+        layout.addWidget(self._side_by_side())
         self.reasons = QListWidget()
         self.reasons.setAccessibleName("Engine reasons")
         self.reasons.setWordWrap(True)
@@ -106,16 +88,44 @@ class DecisionPanel(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        self._show_form(False)  # nothing to decide on until the decisions have been read
         self.reload()
+
+    def _side_by_side(self) -> QGroupBox:
+        box = QGroupBox("Engine and final decision side by side")
+        self.grid = QGridLayout(box)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for col, title in ((1, "Threshold engine"), (2, "Final decision")):
+            label = QLabel(f"<b>{title}</b>")
+            self.grid.addWidget(label, 0, col)
+        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
+        for r, name in enumerate(rows, 1):
+            self.grid.addWidget(QLabel(f"{name}:"), r, 0)
+            for col, side in ((1, "engine"), (2, "final")):
+                cell = make_plain(QLabel(""), selectable=True)
+                cell.setWordWrap(True)
+                cell.setAccessibleName(f"{name} ({side})")
+                self.grid.addWidget(cell, r, col)
+                self.cells[(name, side)] = cell
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
+        return box
 
     # ---- reading ---------------------------------------------------------------------------------
     def reload(self) -> None:
-        with self.ws.session() as s:
-            row = s.get(Referral, self.referral_id)
-            self.status = row.status if row else None
-            self.document = json.loads(row.document) if row else {}
-            self.decision = decisions.current(s, self.referral_id)
-            older = [d for d in decisions.history(s, self.referral_id) if d.superseded]
+        """Re-read the referral's decisions off the GUI thread; shown when they arrive."""
+        from triage_desk import case_access
+
+        ws, referral_id = self.ws, self.referral_id
+        operations.query(lambda: case_access.decision_state(ws, referral_id), self._show_state, parent=self)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        if changes.touches(operations.DECISION, operations.CASE) and changes.about(self.referral_id):
+            self.reload()
+
+    def _show_state(self, state) -> None:
+        self.status, self.document = state.status, state.document
+        self.decision, older = state.current, state.older
         self._show_decision()
         self.history.setText("" if not older else "Earlier decisions (superseded): " + "; ".join(
             f"level {d.final_level} by {d.decided_by} on {when_text(d.decided_at)} ({d.approval.replace('_', ' ')})"
@@ -178,10 +188,13 @@ class DecisionPanel(QWidget):
         if engine is None:
             self.message.show_error(f"Cannot decide yet: {self.form.error}")
             return
-        try:
-            decisions.decide(self.ws, self.referral_id, engine, self.form.proposal())
-        except (InputError, PermissionDenied) as exc:
-            self.message.show_error(f"Decision not saved: {exc}")
-            return
-        self.reload()
-        self.decided.emit(self.referral_id)
+        ws, referral_id, proposal = self.ws, self.referral_id, self.form.proposal()
+        # On success workspace_changed reloads this panel, the case header and the case list.
+        operations.change(lambda: decisions.decide(ws, referral_id, engine, proposal),
+                          operations.Changes.of(operations.DECISION, operations.CASE, referral_id=referral_id),
+                          failure=self._not_saved, parent=self)
+
+    def _not_saved(self, exc: BaseException) -> None:
+        if not isinstance(exc, (InputError, PermissionDenied)):
+            raise exc
+        self.message.show_error(f"Decision not saved: {exc}")

@@ -7,6 +7,7 @@ The export itself (`bundle.export.export_case`) runs off the GUI thread.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     WARNING_STYLE,
     ErrorLabel,
@@ -64,7 +65,27 @@ class ExportDialog(QDialog):
                               "with your key, so the receiver can prove nobody changed it, and encrypted, so only "
                               "the holder of the passphrase or the matching age key can read it."))
 
-        # ---- encryption choice
+        layout.addWidget(self._encryption_box())
+        self.modes.idToggled.connect(self._mode_toggled)
+        layout.addLayout(self._signing_form(reference))
+        layout.addWidget(make_plain(note("Signing uses your password to unlock your own key; it is not stored.")))
+
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setDefault(True)
+        self.buttons.accepted.connect(self.start_export)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        for first, second in pairwise([self.mode_none, self.passphrase, self.repeat, self.recipient, self.understood,
+                                       self.password, self.out, self.browse]):
+            QWidget.setTabOrder(first, second)
+        self.passphrase.setFocus()
+
+
+    def _encryption_box(self) -> QGroupBox:
+        """To a passphrase, to an age public key, or (not recommended) unencrypted; one page each."""
         box = QGroupBox("Encryption")
         box_layout = QVBoxLayout(box)
         self.mode_passphrase = QRadioButton("To a &passphrase (tell it to the receiver by another route)")
@@ -82,10 +103,9 @@ class ExportDialog(QDialog):
         self.pages.addWidget(self._unencrypted_page())
         box_layout.addWidget(self.pages)
         self._show_page(0)
-        layout.addWidget(box)
-        self.modes.idToggled.connect(self._mode_toggled)
+        return box
 
-        # ---- signing and output
+    def _signing_form(self, reference: str) -> QFormLayout:
         form = QFormLayout()
         self.password = PasswordField("Your password")
         add_row(form, "Your pass&word:", self.password).setToolTip("Unlocks your signing key")
@@ -102,25 +122,7 @@ class ExportDialog(QDialog):
         out_row.setContentsMargins(0, 0, 0, 0)
         label = add_row(form, "Save &to:", out_holder)
         label.setBuddy(self.out)
-        layout.addLayout(form)
-        layout.addWidget(make_plain(note("Signing uses your password to unlock your own key; it is not stored.")))
-
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = self.buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
-        self.buttons.accepted.connect(self.start_export)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        QWidget.setTabOrder(self.mode_none, self.passphrase)
-        QWidget.setTabOrder(self.passphrase, self.repeat)
-        QWidget.setTabOrder(self.repeat, self.recipient)
-        QWidget.setTabOrder(self.recipient, self.understood)
-        QWidget.setTabOrder(self.understood, self.password)
-        QWidget.setTabOrder(self.password, self.out)
-        QWidget.setTabOrder(self.out, self.browse)
-        self.passphrase.setFocus()
+        return form
 
     # ---- pages --------------------------------------------------------------------------------------
     def _passphrase_page(self) -> QWidget:
@@ -260,7 +262,7 @@ class ExportDialog(QDialog):
             return export_case(ws, reference, password=password, out=out, **kwargs)
 
         self._set_busy(True)
-        run_in_background(work, self._done, self._failed)
+        operations.change(work, operations.Changes.of(operations.AUDIT), self._done, self._failed, parent=self)
 
     def _set_busy(self, busy: bool) -> None:
         from PySide6.QtCore import Qt

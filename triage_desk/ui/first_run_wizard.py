@@ -180,15 +180,16 @@ class FirstRunWizard(QWizard):
 
     def create(self, passphrase: str) -> None:
         """Create the database and the administrator (the one irreversible step)."""
-        from triage_desk import audit
+        from triage_desk import session_events
+        from triage_desk.ui import operations
         from triage_desk.workspace import init_workspace
 
         username = self.admin.username.text().strip()
         ws, code = init_workspace(self.data_dir, admin_username=username,
                                   admin_display_name=self.admin.display_name.text().strip(),
                                   admin_password=self.admin.password.text(), passphrase=passphrase)
-        with ws.session() as s:
-            audit.record(s, username, "login", "user", username, via="first_run")
+        operations.change(lambda: session_events.record_first_run_sign_in(ws),
+                          operations.Changes.of(operations.SESSION))
         self.admin.password.clear()
         self.admin.password2.clear()
         self.workspace = ws

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from triage_desk.ui.form_page import RepeatPage
+from triage_desk.ui.section_page import RepeatPage
 
 
 class HouseholdEditor(RepeatPage):

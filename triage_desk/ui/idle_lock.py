@@ -8,11 +8,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFormLayout, QFrame, QVBoxLayout, QWidget
 
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
     add_row,
-    busy_cursor,
     chain_tab_order,
     heading,
     line_edit,
@@ -87,6 +87,7 @@ class LockScreen(QWidget):
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
+        self._checking = False  # a password check is running off the GUI thread
         self.locked_user = None
         panel = QFrame()
         panel.setObjectName("lockPanel")
@@ -133,38 +134,30 @@ class LockScreen(QWidget):
         self.password.setFocus()
 
     def submit(self) -> None:
-        from sqlalchemy import select
+        from triage_desk import session_events
 
-        from triage_desk import accounts, audit
-        from triage_desk.models import Role, User
-
+        if self._checking:
+            return
         name, password = self.username.text().strip().lower(), self.password.text()
         if not password:
             self.error.show_error("Enter the password.")
             self.password.setFocus()
             return
-        locked = self.locked_user.username
-        try:
-            with busy_cursor():
-                if name != locked:
-                    # Someone else: only an administrator may take over. Checked before the password
-                    # so a refused attempt never shows up as a successful "unlock" in the audit trail.
-                    with self.ws.session() as s:
-                        other = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
-                        if other is None or other.role != Role.ADMIN.value:
-                            audit.record(s, None, "unlock.refused", "user", locked, attempted_by=name[:64])
-                            refused = True
-                        else:
-                            refused = False
-                    if refused:
-                        raise TriageError("only the signed-in user or an administrator can unlock this session")
-                with self.ws.session() as s:
-                    user = accounts.authenticate(s, name, password, action="unlock")
-        except TriageError as exc:
-            self.password.clear()
-            self.error.show_error(str(exc))
-            self.password.setFocus()
-            return
+        ws, locked = self.ws, self.locked_user.username
+        self._checking = True
+        operations.change(lambda: session_events.unlock(ws, locked, name, password),
+                          operations.Changes.of(operations.SESSION), self._unlocked, self._refused, parent=self)
+
+    def _unlocked(self, user) -> None:
+        self._checking = False
         self.password.clear()
         self.error.clear_error()
         self.unlocked.emit(user)
+
+    def _refused(self, exc: BaseException) -> None:
+        self._checking = False
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.password.clear()
+        self.error.show_error(str(exc))
+        self.password.setFocus()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
 
 
@@ -55,6 +55,21 @@ def _item_name(item: dict) -> str:
     return str(item.get("name") or item.get("agency") or item.get("partner") or "")
 
 
+def _summary_text(plan) -> str:
+    known = len(plan.people_known)
+    people = (f"{known} of its people {'is' if known == 1 else 'are'} already known here and will not be "
+              "duplicated. " if known else "")
+    if plan.status == "new":
+        text = f"This case is not on this workstation yet. {people}Import it?"
+    elif plan.status == "unchanged":
+        text = "This case is already here and identical to the bundle: there is nothing to import."
+    else:
+        text = (f"This case is already here and differs in {len(plan.differences)} "
+                f"place{'s' if len(plan.differences) != 1 else ''}. Tick each change from the bundle you accept; "
+                "anything left unticked keeps this workstation's value.")
+    return text
+
+
 class ImportDialog(QDialog):
     """New case: import it. Known case: each difference with a tick; unticked rows keep this copy's value."""
 
@@ -66,23 +81,21 @@ class ImportDialog(QDialog):
         self.resize(900, 520)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(f"Import {plan.reference}", 2))
-        known = len(plan.people_known)
-        people = (f"{known} of its people {'is' if known == 1 else 'are'} already known here and will not be "
-                  "duplicated. " if known else "")
-        if plan.status == "new":
-            text = f"This case is not on this workstation yet. {people}Import it?"
-        elif plan.status == "unchanged":
-            text = "This case is already here and identical to the bundle: there is nothing to import."
-        else:
-            text = (f"This case is already here and differs in {len(plan.differences)} "
-                    f"place{'s' if len(plan.differences) != 1 else ''}. Tick each change from the bundle you accept; "
-                    "anything left unticked keeps this workstation's value.")
-        self.summary = make_plain(note(text))
+        self.summary = make_plain(note(_summary_text(plan)))
         self.summary.setAccessibleName("What importing will do")
         layout.addWidget(self.summary)
         for line in plan.notes:
             layout.addWidget(make_plain(note(f"Note: {line}.")))
+        self._build_table(plan)
+        layout.addWidget(self.table, 1)
+        if not plan.differences:
+            layout.addStretch(1)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        layout.addLayout(self._button_row(plan))
 
+    def _build_table(self, plan) -> None:
+        """One row per difference: a tick (never ticked to start with), the field in words, both values."""
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Accept", "Field", "This workstation", "Bundle"])
         self.table.setAccessibleName("Differences between this workstation and the bundle")
@@ -112,11 +125,8 @@ class ImportDialog(QDialog):
                 self.table.setItem(r, c, item)
         self.table.resizeRowsToContents()
         self.table.setVisible(bool(plan.differences))
-        layout.addWidget(self.table, 1)
-        if not plan.differences:
-            layout.addStretch(1)
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
+
+    def _button_row(self, plan) -> QHBoxLayout:
         buttons = QDialogButtonBox()
         row_buttons = QHBoxLayout()
         self.all_button = QPushButton("Tick &all")
@@ -138,7 +148,7 @@ class ImportDialog(QDialog):
         buttons.accepted.connect(self.apply)
         buttons.rejected.connect(self.reject)
         row_buttons.addWidget(buttons)
-        layout.addLayout(row_buttons)
+        return row_buttons
 
     def set_all(self, on: bool) -> None:
         state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
@@ -157,18 +167,17 @@ class ImportDialog(QDialog):
             self.error.show_error("No change is ticked: tick the rows to take from the bundle, or Cancel to keep "
                                   "everything as it is here.")
             return
-        try:
-            result = apply_import(self.ws, self.plan, accept)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws, plan = self.ws, self.plan
+        operations.submit(self, self.error, lambda: lambda: apply_import(ws, plan, accept),
+                          operations.Changes.of(operations.CASE), self._applied)
+
+    def _applied(self, result) -> None:
         self.result_info = result
         kept = f" {len(result.kept)} difference{'s' if len(result.kept) != 1 else ''} kept as here." \
             if result.kept else ""
         words = {"imported": "imported", "updated": f"updated ({len(result.accepted)} change"
                  f"{'s' if len(result.accepted) != 1 else ''} from the bundle).", "unchanged": "left unchanged"}
         QMessageBox.information(self, "Import", f"{result.reference} {words[result.status]}{kept}")
-        self.accept()
 
 
 def _plain(text: str) -> str:

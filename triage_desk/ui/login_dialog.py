@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QHBoxLayou
 
 from triage_desk import APP_NAME
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
     add_row,
-    busy_cursor,
     chain_tab_order,
     heading,
     line_edit,
@@ -119,20 +119,27 @@ class LoginDialog(QDialog):
             self._set_enabled(False)
             self.status.setText("Opening the database…")
             return
-        from triage_desk import accounts
+        from triage_desk import session_events
 
         self.error.clear_error()
-        try:
-            with busy_cursor(), self.ws.session() as s:
-                user = accounts.authenticate(s, name, password, action="login")
-        except TriageError as exc:
-            self._set_enabled(True)
-            self.password.clear()
-            self.error.show_error(str(exc))
-            self.password.setFocus()
-            return
-        self.ws.user = user
+        self._pending = True  # a second Enter while the password is checked does nothing
+        self._set_enabled(False)
+        ws = self.ws
+        operations.change(lambda: session_events.sign_in(ws, name, password),
+                          operations.Changes.of(operations.SESSION), self._signed_in, self._refused, parent=self)
+
+    def _signed_in(self, user) -> None:
+        self._pending = False
         self._set_enabled(True)
         self.password.clear()
         self.signed_in.emit(user)
         self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._pending = False
+        self._set_enabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.password.clear()
+        self.error.show_error(str(exc))
+        self.password.setFocus()

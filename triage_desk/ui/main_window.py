@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import APP_NAME, __version__
+from triage_desk.ui import operations
 from triage_desk.ui.idle_lock import IdleLock, LockScreen
 from triage_desk.ui.widgets import heading, make_plain, note
 
@@ -208,7 +209,7 @@ class MainWindow(QMainWindow):
         """Hide everything that may show data: the content, and any open dialog."""
         if self._locked or self.user is None:
             return
-        from triage_desk import audit
+        from triage_desk import session_events
 
         self._locked = True
         self.idle.stop()
@@ -223,8 +224,8 @@ class MainWindow(QMainWindow):
         for action in self._data_actions:
             action.setEnabled(False)
         self.lock_label.setText("Locked")
-        with self.ws.session() as s:
-            audit.record(s, self.user.username, "lock", "user", self.user.username, reason=reason)
+        ws = self.ws
+        operations.change(lambda: session_events.lock(ws, reason), operations.Changes.of(operations.SESSION))
         self.lock_changed.emit(True)
 
     def _on_unlocked(self, user) -> None:
@@ -247,14 +248,13 @@ class MainWindow(QMainWindow):
 
     # ---- dialogs ----------------------------------------------------------------------------------
     def open_users(self) -> None:
-        from triage_desk.models import User
+        from triage_desk import session_events
         from triage_desk.ui.users_dialog import UsersDialog
 
         UsersDialog(self.ws, self).exec()
         if self.user is not None:  # the admin may have changed their own role or name
-            with self.ws.session() as s:
-                self.ws.user = s.get(User, self.user.id)
-            self.refresh_user()
+            ws = self.ws
+            operations.query(lambda: session_events.reload_user(ws), lambda _user: self.refresh_user(), parent=self)
 
     def open_settings(self) -> None:
         from triage_desk.ui.settings_dialog import SettingsDialog
@@ -296,11 +296,11 @@ class MainWindow(QMainWindow):
     def _record_logout(self) -> None:
         if self.user is None:
             return
-        from triage_desk import audit
+        from triage_desk import session_events
 
-        with self.ws.session() as s:
-            audit.record(s, self.user.username, "logout", "user", self.user.username)
-        self.ws.user = None
+        ws = self.ws
+        operations.change(lambda: session_events.sign_out(ws), operations.Changes.of(operations.SESSION))
+        operations.settle()  # leaving: the sign-out is on record before the workspace can close
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing_quietly:

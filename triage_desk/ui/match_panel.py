@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from triage_desk import intake, matching
 from triage_desk.errors import TriageError
 from triage_desk.referral_rows import parse_local
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import WARNING_STYLE
 
 DEBOUNCE_MS = 300
@@ -146,8 +146,9 @@ class MatchPanel(QGroupBox):
                     if s.get(key) in ("not_known", "not_applicable"):
                         s.pop(key)
         self.status.setText("Looking for existing records…")
-        run_in_background(lambda: intake.find_matches(self.ws, doc, subject_id),
-                          lambda found: self._show(found, request), lambda exc: self._failed(exc, request))
+        ws = self.ws
+        operations.query(lambda: intake.find_matches(ws, doc, subject_id),
+                         lambda found: self._show(found, request), lambda exc: self._failed(exc, request), parent=self)
 
     def _show(self, found: list, request: int) -> None:
         if not shiboken6.isValid(self) or request != self._request:
@@ -200,6 +201,7 @@ class MatchPanel(QGroupBox):
         self._update_buttons()
         self._show_flag()
         self.page.changed.emit()
+        operations.announce(operations.Changes.of(operations.CASE, referral_id=self.page.doc.get("id")))
         (self.list if self.candidates else self.page.items).setFocus()
 
     def _show_flag(self) -> None:

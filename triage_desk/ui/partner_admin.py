@@ -1,6 +1,6 @@
 """Admin › Partner directory…: the partner agencies, their information-sharing agreement status and date,
 contact route and the working hours each has to answer a check. Every change goes through
-`checks.save_partner` (administrators only, audited with before and after)."""
+`partners.save_partner` (administrators only, audited with before and after)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
-from triage_desk.ui.widgets import ErrorLabel, add_row, attempt, chain_tab_order, heading, line_edit, note
+from triage_desk.ui import operations
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
 
@@ -32,7 +33,7 @@ class PartnerEditDialog(QDialog):
     """Add a partner (`partner` None) or change one."""
 
     def __init__(self, ws, partner=None, parent=None):
-        from triage_desk import checks
+        from triage_desk import partners
 
         super().__init__(parent)
         self.ws, self.partner = ws, partner
@@ -48,12 +49,12 @@ class PartnerEditDialog(QDialog):
         add_row(form, "&Name:", self.name)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of agency")
-        for kind in checks.KINDS:
+        for kind in partners.KINDS:
             self.kind.addItem(kind.replace("_", " "), kind)
         add_row(form, "&Kind:", self.kind)
         self.isa_status = QComboBox()
         self.isa_status.setAccessibleName("Information-sharing agreement status")
-        for code, label in checks.ISA_STATUSES.items():
+        for code, label in partners.ISA_STATUSES.items():
             self.isa_status.addItem(label, code)
         add_row(form, "&Agreement:", self.isa_status)
         self.isa_date = line_edit("Date the agreement was signed", "YYYY-MM-DD (needed when signed)")
@@ -71,13 +72,7 @@ class PartnerEditDialog(QDialog):
         self.active.setChecked(True)
         form.addRow("", self.active)
         if partner is not None:
-            self.name.setText(partner.name)
-            self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
-            self.isa_status.setCurrentIndex(max(0, self.isa_status.findData(partner.isa_status)))
-            self.isa_date.setText(partner.isa_date.date().isoformat() if partner.isa_date else "")
-            self.due_hours.setValue(partner.check_due_hours)
-            self.contact.setText(partner.contact_route or "")
-            self.active.setChecked(bool(partner.active))
+            self._show_partner(partner)
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._submit)
@@ -93,16 +88,26 @@ class PartnerEditDialog(QDialog):
         chain_tab_order(*first, self.kind, self.isa_status, self.isa_date, self.due_hours, self.contact, self.active,
                         self.buttons.button(QDialogButtonBox.StandardButton.Save))
 
+    def _show_partner(self, partner) -> None:
+        self.name.setText(partner.name)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
+        self.isa_status.setCurrentIndex(max(0, self.isa_status.findData(partner.isa_status)))
+        self.isa_date.setText(partner.isa_date.date().isoformat() if partner.isa_date else "")
+        self.due_hours.setValue(partner.check_due_hours)
+        self.contact.setText(partner.contact_route or "")
+        self.active.setChecked(bool(partner.active))
+
     def values(self) -> dict:
         return {"name": self.name.text(), "kind": self.kind.currentData(), "isa_status": self.isa_status.currentData(),
                 "isa_date": self.isa_date.text().strip() or None, "check_due_hours": self.due_hours.value(),
                 "contact_route": self.contact.text(), "active": self.active.isChecked()}
 
     def _submit(self) -> None:
-        from triage_desk import checks
+        from triage_desk import partners
 
-        if attempt(self.error, lambda: checks.save_partner(self.ws, self.pid.text().strip(), **self.values())):
-            self.accept()
+        ws, partner_id, values = self.ws, self.pid.text().strip(), self.values()
+        operations.submit(self, self.error, lambda: lambda: partners.save_partner(ws, partner_id, **values),
+                          operations.Changes.of(operations.CHECK))
 
 
 class PartnerDirectoryDialog(QDialog):
@@ -148,16 +153,25 @@ class PartnerDirectoryDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        from triage_desk import checks
+        """Re-read the directory off the GUI thread; the table is filled when it arrives."""
+        from triage_desk import partners
 
-        try:
-            self._partners = checks.list_partners(self.ws, include_inactive=True)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws = self.ws
+        operations.query(lambda: partners.list_partners(ws, include_inactive=True), self._show, self._failed,
+                         parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
+
+    def _show(self, found: list) -> None:
+        from triage_desk import partners
+
+        self._partners = found
         self.table.setRowCount(len(self._partners))
         for row, p in enumerate(self._partners):
-            cells = (p.name, p.kind.replace("_", " "), checks.ISA_STATUSES.get(p.isa_status, p.isa_status),
+            cells = (p.name, p.kind.replace("_", " "), partners.ISA_STATUSES.get(p.isa_status, p.isa_status),
                      p.isa_date.date().isoformat() if p.isa_date else "", str(p.check_due_hours),
                      p.contact_route or "", "Yes" if p.active else "No")
             for col, text in enumerate(cells):

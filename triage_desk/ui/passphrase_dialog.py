@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QMessageBox, QVBoxLayout, QWidget
 
 from triage_desk.errors import InputError, TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
     RecoveryCodePanel,
     StrengthMeter,
     add_row,
-    busy_cursor,
     chain_tab_order,
     heading,
     note,
@@ -56,22 +58,20 @@ class _SecretChangeDialog(QDialog):
         chain_tab_order(self.current, self.new, self.repeat, self.ok)
         self.setMinimumWidth(520)
 
-    def change(self) -> None:
+    def change(self) -> Callable[[], object]:
+        """The service call that makes the change (run off the GUI thread)."""
         raise NotImplementedError
 
-    def submit(self) -> None:
-        try:
-            if self.new.text() != self.repeat.text():
-                raise InputError(f"repeat new {self.what}: the two entries differ")
-            with busy_cursor():
-                self.change()
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.done_message()
-        self.accept()
+    def _prepare(self) -> Callable[[], object]:
+        if self.new.text() != self.repeat.text():
+            raise InputError(f"repeat new {self.what}: the two entries differ")
+        return self.change()
 
-    def done_message(self) -> None:
+    def submit(self) -> None:
+        operations.submit(self, self.error, self._prepare, operations.Changes.of(operations.SESSION),
+                          lambda result: self.done_message(result))
+
+    def done_message(self, _result=None) -> None:
         QMessageBox.information(self, "Triage Desk", f"Your {self.what} has been changed.")
 
 
@@ -83,10 +83,11 @@ class PassphraseDialog(_SecretChangeDialog):
                          "The database key is re-wrapped under the new passphrase; the data itself is not "
                          "re-encrypted. The recovery code keeps working.", parent)
 
-    def change(self) -> None:
+    def change(self) -> Callable[[], object]:
         from triage_desk import keys
 
-        keys.change_passphrase(self.ws, self.current.text(), self.new.text())
+        ws, current, new = self.ws, self.current.text(), self.new.text()
+        return lambda: keys.change_passphrase(ws, current, new)
 
 
 class ResetPassphraseDialog(_SecretChangeDialog):
@@ -102,13 +103,15 @@ class ResetPassphraseDialog(_SecretChangeDialog):
                          "recovery code you used is replaced by a new one, shown once.", parent)
         self.new_code: str | None = None
 
-    def change(self) -> None:
+    def change(self) -> Callable[[], object]:
         from triage_desk import keys
 
-        self.new_code = keys.reset_passphrase(self.ws, self.current.text(), self.new.text())
+        ws, current, new = self.ws, self.current.text(), self.new.text()
+        return lambda: keys.reset_passphrase(ws, current, new)
 
-    def done_message(self) -> None:
-        RecoveryCodeDialog(self.new_code, self).exec()
+    def done_message(self, new_code=None) -> None:
+        self.new_code = new_code
+        RecoveryCodeDialog(new_code, self).exec()
 
 
 def after_recovery_unlock(ws, parent: QWidget) -> QDialog | None:
@@ -132,11 +135,11 @@ class ChangePasswordDialog(_SecretChangeDialog):
         super().__init__(ws, "Change my password", "Choose a password of at least 10 characters that you do "
                                                    "not use anywhere else.", parent)
 
-    def change(self) -> None:
-        from triage_desk import accounts
+    def change(self) -> Callable[[], object]:
+        from triage_desk import session_events
 
-        with self.ws.session() as s:
-            accounts.change_own_password(s, self.ws.user, self.current.text(), self.new.text())
+        ws, current, new = self.ws, self.current.text(), self.new.text()
+        return lambda: session_events.change_own_password(ws, current, new)
 
 
 class RecoveryCodeDialog(QDialog):

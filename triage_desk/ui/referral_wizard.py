@@ -8,18 +8,14 @@ and on close. Keyboard: Alt+N next, Alt+B back, Ctrl+S save, Ctrl+Enter submit.
 
 from __future__ import annotations
 
-import copy
-import re
 import threading
-from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -34,64 +30,20 @@ from PySide6.QtWidgets import (
 
 from triage_desk import intake
 from triage_desk.errors import TriageError
-from triage_desk.ui.form_page import page_for
-from triage_desk.ui.tasks import run_in_background
+from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
+from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
+from triage_desk.ui.wizard_problems import ProblemList
+from triage_desk.ui.wizard_saving import DraftSaving
+from triage_desk.ui.wizard_steps import FitScrollArea, Step, relative_path
 
 TICK_MS = 2_000  # the flow decides when a save is due (every 30 s while there are unsaved edits)
 REVALIDATE_MS = 150
 _open_wizards: set[ReferralWizard] = set()  # non-modal windows: kept alive until closed
 
 
-@dataclass
-class Step:
-    key: str  # step id of the flow: section id, extra page key, or "review"
-    title: str
-    page: QWidget
-    path: str | None  # the document key the step edits ("concerns" for the threshold step's indicators)
-    section: dict | None = None
-    visited: bool = False
-    problems: int = 0
-
-
-def relative_path(path: str, section_path: str | None) -> str:
-    """'subjects[0].dob' -> '0.dob' below the section 'subjects' (the page's own field paths)."""
-    dotted = re.sub(r"\[(\d+)\]", r".\1", path.strip().removeprefix("$").lstrip("."))
-    if section_path and (dotted == section_path or dotted.startswith(section_path + ".")):
-        return dotted[len(section_path) + 1:]
-    return dotted
-
-
-class FitScrollArea(QScrollArea):
-    """A scroll area whose page grows to the height its wrapped text needs at the current width
-    (QScrollArea alone squeezes rows, clipping wrapped help and messages)."""
-
-    def __init__(self, page: QWidget):
-        super().__init__()
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setWidget(page)
-        page.installEventFilter(self)
-
-    def fit(self) -> None:
-        page = self.widget()
-        if page is not None and page.layout() is not None and page.layout().hasHeightForWidth():
-            page.setMinimumHeight(page.layout().totalHeightForWidth(self.viewport().width()))
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self.fit)
-        return False
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self.fit()
-
-
-class ReferralWizard(QDialog):
+class ReferralWizard(ProblemList, DraftSaving, QDialog):
     submitted = Signal(dict)  # the submitted document (with reference and re-referral count)
 
     def __init__(self, ws, doc: dict, step: str | None = None, parent: QWidget | None = None):
@@ -109,6 +61,7 @@ class ReferralWizard(QDialog):
         self._save_lock = threading.Lock()
         self._saving = False
         self._save_again = False
+        self._submitting = False
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.resize(1180, 760)
@@ -152,6 +105,19 @@ class ReferralWizard(QDialog):
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.step_list)
+        splitter.addWidget(centre)
+        splitter.addWidget(self._blocking_pane())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 680, 260])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(self._button_bar())
+
+    def _blocking_pane(self) -> QWidget:
+        """The right-hand list of what still blocks submission (Enter on a line goes to the field)."""
         self.blocking = QListWidget()
         self.blocking.setAccessibleName("What blocks submission")
         self.blocking.setWordWrap(True)
@@ -170,14 +136,9 @@ class ReferralWizard(QDialog):
         right_layout.addWidget(self.blocking, 1)
         right_layout.addWidget(self.blocking_hint)
         right.setMinimumWidth(240)
-        splitter = QSplitter()
-        splitter.addWidget(self.step_list)
-        splitter.addWidget(centre)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 680, 260])
-        splitter.setChildrenCollapsible(False)
+        return right
 
+    def _button_bar(self) -> QHBoxLayout:
         self.status = QLabel("")
         self.status.setAccessibleName("Draft status")
         self.back_button = QPushButton("&Back")
@@ -203,9 +164,7 @@ class ReferralWizard(QDialog):
         bottom.addWidget(self.status, 1)
         for button in (self.back_button, self.next_button, self.save_button, self.submit_button, self.close_button):
             bottom.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        return bottom
 
     def _make_steps(self) -> list[Step]:
         extras = {key: (title, cls) for key, title, cls in extra_pages()}
@@ -352,178 +311,7 @@ class ReferralWizard(QDialog):
         self.status.setText("Unsaved changes")
         self.revalidate_timer.start()
 
-    def _extra_problems(self) -> list[tuple[str, str]]:
-        """(step, message) from extra pages that report their own problems."""
-        out = []
-        for step in self.steps:
-            if step.section is None and step.key != "review":
-                out += [(step.key, str(p)) for p in step.page.problems()]
-        return out
-
-    def all_problems(self) -> list[str]:
-        """Everything that blocks submission, in words that name the field."""
-        self.step().page.store(self.doc)
-        messages = [p.message for p in self.flow.submit_problems()]
-        return messages + [m for _k, m in self._extra_problems() if m not in messages]
-
-    def revalidate(self) -> None:
-        self.step().page.store(self.doc)
-        blocking = self.flow.submit_problems()
-        extra = [(k, m) for k, m in self._extra_problems() if m not in {p.message for p in blocking}]
-        titles = {s.key: s.title for s in self.steps}
-        counts = {s.key: 0 for s in self.steps}
-        self.blocking.clear()
-        for p in blocking:
-            key = p.section if p.section in counts else "review"
-            counts[key] += 1
-            item = QListWidgetItem(f"{titles.get(key, '')}: {p.message}")
-            item.setData(Qt.ItemDataRole.UserRole, (key, p.path))
-            self.blocking.addItem(item)
-        for key, message in extra:
-            counts[key] += 1
-            item = QListWidgetItem(f"{titles.get(key, '')}: {message}")
-            item.setData(Qt.ItemDataRole.UserRole, (key, ""))
-            self.blocking.addItem(item)
-        if not blocking and not extra:
-            self.blocking.addItem("Nothing: the referral can be submitted.")
-        for n, step in enumerate(self.steps):
-            step.problems = counts[step.key]
-            if step.key == "review":
-                mark, words = "", ""
-            elif step.problems:
-                mark, words = f"! {step.problems}  ", f", {step.problems} to do"
-            elif step.visited:
-                mark, words = "✓  ", ", complete"
-            else:
-                mark, words = "    ", ""
-            item = self.step_list.item(n)
-            item.setText(f"{mark}{step.title}")
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{step.title}{words}")
-        step = self.step()
-        if hasattr(step.page, "show_problems"):
-            inline: dict[str, str] = {}
-            if step.visited and step.section is not None:
-                for p in self.flow.page_problems(step.key):
-                    inline.setdefault(relative_path(p.path, step.path), p.message)
-            step.page.show_problems(inline)
-        self.review.set_blocking([(self.blocking.item(i).text(), self.blocking.item(i).data(Qt.ItemDataRole.UserRole))
-                                  for i in range(self.blocking.count())] if blocking or extra else [])
-        self.submit_button.setEnabled(not self.is_submitted)
-
-    def _jump_to_problem(self, item: QListWidgetItem) -> None:
-        target = item.data(Qt.ItemDataRole.UserRole)
-        if not target:
-            return
-        key, path = target
-        index = next(i for i, s in enumerate(self.steps) if s.key == key)
-        self.steps[index].visited = True  # show the inline messages there
-        if index == self.current:
-            self.revalidate()
-        elif not self.go_to(index, focus=False):
-            return  # this page has a wrong value: go_to said so and put the cursor on it
-        page = self.step().page
-        if not (path and hasattr(page, "focus_path") and page.focus_path(relative_path(path, self.step().path))):
-            first = getattr(page, "first_input", lambda: None)()
-            (first or self.next_button).setFocus()
-
-    # ---- saving -----------------------------------------------------------------------------------
-    def _flow_saver(self, doc: dict, step_id: str) -> None:
-        """The flow's save points (every page change; 30 s after an unsaved edit): written off the GUI thread."""
-        self.save_draft_async(step_id, force=True)
-
-    def _save(self, snapshot: dict, generation: int, step: str | None) -> int:
-        """Runs in a worker thread (or the GUI thread on close): a newer save is never overwritten."""
-        with self._save_lock:
-            if generation < self._saved_generation or self.is_submitted:
-                return self._saved_generation
-            intake.save_draft(self.ws, snapshot, step)
-            self._saved_generation = generation
-            return generation
-
-    def _snapshot(self, step_id: str | None = None) -> tuple[dict, int, str]:
-        self.step().page.store(self.doc)
-        return copy.deepcopy(self.doc), self._generation, step_id or self.flow.current.id
-
-    def is_dirty(self) -> bool:
-        return self._generation > self._saved_generation
-
-    def save_draft_async(self, step_id: str | None = None, force: bool = False) -> None:
-        if self.is_submitted or not (force or self.is_dirty()):
-            return
-        if self._saving:
-            self._save_again = True
-            return
-        self._saving = True
-        self.status.setText("Saving draft…")
-        snapshot, generation, step = self._snapshot(step_id)
-        run_in_background(lambda: self._save(snapshot, generation, step), self._saved, self._save_failed)
-
-    def save_now(self) -> None:
-        """Save at once in this thread (on close, before linking a person)."""
-        if self.is_submitted:
-            return
-        snapshot, generation, step = self._snapshot()
-        self._save(snapshot, max(generation, self._saved_generation), step)
-        self.flow.dirty = False
-        self._show_saved()
-
-    def _saved(self, _generation: int) -> None:
-        self._saving = False
-        self._show_saved()
-        if self._save_again:
-            self._save_again = False
-            self.save_draft_async(force=True)
-
-    def _show_saved(self) -> None:
-        if not self.is_submitted:
-            self.status.setText(f"Draft saved {QTime.currentTime().toString('HH:mm')}"
-                                + (" (unsaved changes since)" if self.is_dirty() else ""))
-
-    def _save_failed(self, exc: BaseException) -> None:
-        self._saving = False
-        if self.is_submitted:
-            return
-        self.status.setText("Draft NOT saved")
-        self.message.show_error(f"The draft could not be saved: {exc if isinstance(exc, TriageError) else 'error'}"
-                                ". Your changes are still here; try Save draft (Ctrl+S) again.")
-        if not isinstance(exc, TriageError):
-            raise exc
-
     # ---- submit and close -------------------------------------------------------------------------
-    def submit(self) -> None:
-        if self.is_submitted:
-            return
-        problems = self.all_problems()
-        if problems:
-            self.revalidate()
-            self.message.show_error(f"{len(problems)} thing{'s' if len(problems) != 1 else ''} still block"
-                                    f"{'s' if len(problems) == 1 else ''} submission: see the list on the right.")
-            self.blocking.setFocus()
-            self.blocking.setCurrentRow(0)
-            return
-        try:
-            with self._save_lock:
-                result = intake.submit(self.ws, self.doc)
-        except TriageError as exc:
-            self.message.show_error(str(exc))
-            return
-        self.is_submitted = True
-        self.flow.doc = result
-        self.autosave_timer.stop()
-        review = next(i for i, s in enumerate(self.steps) if s.key == "review")
-        if review != self.current:
-            self.flow.go("review")  # its save point is skipped: the referral is no longer a draft
-            self._show_step(review, focus=False)
-        self.review.show_submitted(result)
-        for widget in (self.back_button, self.next_button, self.save_button, self.submit_button):
-            widget.setEnabled(False)
-        self.step_list.setEnabled(False)
-        count = (result.get("links") or {}).get("re_referrals_12m") or 0
-        self.status.setText(f"Submitted {result.get('reference')}" + (f" - re-referral ({count} in 12 months)"
-                                                                     if count else ""))
-        self.close_button.setFocus()
-        self.submitted.emit(result)
-
     def done(self, result: int) -> None:
         """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first."""
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):
@@ -574,57 +362,6 @@ def resume(ws, referral_id: str, parent: QWidget | None = None) -> ReferralWizar
     """A saved draft, opened at the step it was left on."""
     doc, step = intake.resume_draft(ws, referral_id)
     return _open(ReferralWizard(ws, doc, step, parent))
-
-
-def _local(moment) -> str:
-    """A stored UTC time as the officer's local (Europe/London) time."""
-    from datetime import UTC
-
-    from triage_desk.referral_rows import LONDON
-
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
-
-
-class DraftOfferDialog(QDialog):
-    """After sign-in: "You have unfinished referrals" with Resume / Later."""
-
-    def __init__(self, drafts: list, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Unfinished referrals - Triage Desk")
-        self.drafts = drafts
-        self.list = QListWidget()
-        self.list.setAccessibleName("Unfinished referrals")
-        for d in drafts:
-            when = _local(d.updated_at)
-            item = QListWidgetItem(f"{d.reference}  {d.subject_name or '(no subject yet)'}  - last saved {when}")
-            item.setData(Qt.ItemDataRole.UserRole, d.id)
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        self.list.itemActivated.connect(lambda _item: self.accept())
-        text = QLabel(f"You have {len(drafts)} unfinished referral{'s' if len(drafts) != 1 else ''} (for example "
-                      "after Triage Desk closed unexpectedly). Nothing was lost: choose one to carry on.")
-        text.setWordWrap(True)
-        text.setBuddy(self.list)
-        buttons = QDialogButtonBox()
-        self.resume_button = buttons.addButton("&Resume", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.later_button = buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
-        self.resume_button.setAccessibleName("Resume the chosen referral")
-        self.later_button.setAccessibleName("Later")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading("Unfinished referrals", 3))
-        layout.addWidget(text)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(buttons)
-        self.resize(620, 320)
-        self.list.setFocus()
-
-    def chosen_id(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
 
 def offer_drafts(ws, parent: QWidget | None = None) -> ReferralWizard | None:

@@ -7,6 +7,7 @@ bundle import. Hidden for officers and administrators.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk import audit, decisions
-from triage_desk.errors import InputError, PermissionDenied
+from triage_desk import decisions
+from triage_desk.errors import InputError, PermissionDenied, TriageError
 from triage_desk.models import Role
-from triage_desk.models.referral import Referral
+from triage_desk.ui import operations
 from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
 from triage_desk.ui.routing_step import due_text, time_left_text
 from triage_desk.ui.threshold_step import level_text
@@ -50,6 +51,23 @@ class ReviewArea(QWidget):
         super().__init__(parent)
         self.ws = ws
         self.rows: list[dict] = []
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
+        split = QSplitter()
+        split.addWidget(self._queue_pane())
+        split.addWidget(self._detail_pane())
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
+                              "here for a practice lead. Nobody approves their own decision."))
+        layout.addWidget(split, 1)
+        for first, second in pairwise([self.queue, self.refresh_button, self.detail, self.note, self.reject_button,
+                                       self.approve_button]):
+            QWidget.setTabOrder(first, second)
+        self._show_detail()
+
+    def _queue_pane(self) -> QWidget:
         self.queue = QTreeWidget()
         self.queue.setAccessibleName("Decisions waiting for approval, oldest first")
         self.queue.setHeaderLabels(["Reference", "Time left", "Decision due", "Engine → final", "Decided by",
@@ -63,7 +81,18 @@ class ReviewArea(QWidget):
         self.count = make_plain(QLabel(""))
         self.refresh_button = QPushButton("Reloa&d")
         self.refresh_button.clicked.connect(self.reload)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(queue_label)
+        top.addWidget(self.count, 1)
+        top.addWidget(self.refresh_button)
+        lv.addLayout(top)
+        lv.addWidget(self.queue, 1)
+        return left
 
+    def _detail_pane(self) -> QWidget:
         self.title = make_plain(heading("", 2), selectable=True)
         self.own = make_plain(QLabel(""))
         self.own.setWordWrap(True)
@@ -84,16 +113,6 @@ class ReviewArea(QWidget):
         self.reject_button = QPushButton("Re&ject")
         self.reject_button.clicked.connect(lambda: self.act(False))
         self.message = ErrorLabel()
-
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(queue_label)
-        top.addWidget(self.count, 1)
-        top.addWidget(self.refresh_button)
-        lv.addLayout(top)
-        lv.addWidget(self.queue, 1)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -108,33 +127,23 @@ class ReviewArea(QWidget):
         buttons.addWidget(self.reject_button)
         buttons.addWidget(self.approve_button)
         rv.addLayout(buttons)
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
-                              "here for a practice lead. Nobody approves their own decision."))
-        layout.addWidget(split, 1)
-        for first, second in zip([self.queue, self.refresh_button, self.detail, self.note, self.reject_button],
-                                 [self.refresh_button, self.detail, self.note, self.reject_button,
-                                  self.approve_button], strict=True):
-            QWidget.setTabOrder(first, second)
-        self._show_detail()
+        return right
 
     # ---- data ------------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Re-read the queue (one query, off the GUI thread); the list is redrawn when it arrives."""
+        from triage_desk import review_queue
+
+        ws = self.ws
+        operations.query(lambda: review_queue.pending_reviews(ws), self._show_rows, self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.message.show_error(str(exc))
+
+    def _show_rows(self, rows: list[dict]) -> None:
         keep = self.current_id()
-        with self.ws.session() as s:
-            rows = []
-            for d in decisions.pending(s):
-                ref = s.get(Referral, d.referral_id)
-                rows.append({"decision": d, "engine": json.loads(d.engine_json),
-                             "reference": ref.reference if ref else "?",
-                             "subject": ref.subject_name if ref else "",
-                             "doc": json.loads(ref.document) if ref else {}})
         self.rows = rows
         self.queue.clear()
         for n, r in enumerate(rows):
@@ -206,22 +215,33 @@ class ReviewArea(QWidget):
         self.detail.setPlainText("\n".join(lines))
         if not self.isVisible():
             return  # prepared in a hidden tab: not yet seen by anyone
-        with self.ws.session() as s:  # a lead reading a case's decision is a case view
-            audit.record(s, getattr(self.ws.user, "username", None), "decision.view", "referral", d.referral_id,
-                         decision=d.id)
+        from triage_desk import review_queue
+
+        ws, decision_id, referral_id = self.ws, d.id, d.referral_id  # a lead reading a decision is a case view
+        operations.change(lambda: review_queue.record_decision_view(ws, decision_id, referral_id),
+                          operations.Changes.of(operations.AUDIT, referral_id=referral_id), parent=self)
 
     # ---- acting ----------------------------------------------------------------------------------
     def act(self, approved: bool) -> None:
         row = self.current_row()
         if row is None:
             return
-        try:
-            decisions.approve(self.ws, row["decision"].id, approved, self.note.toPlainText())
-        except (InputError, PermissionDenied) as exc:
-            self.message.show_error(str(exc))
-            return
-        self.note.clear()
-        self.reload()
+        ws, decision, note_text = self.ws, row["decision"], self.note.toPlainText()
+        operations.change(lambda: decisions.approve(ws, decision.id, approved, note_text),
+                          operations.Changes.of(operations.DECISION, operations.CASE, referral_id=decision.referral_id),
+                          self._acted, self._refused, parent=self)
+
+    def _acted(self, _decision) -> None:
+        self.note.clear()  # the queue reloads on workspace_changed
+
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, (InputError, PermissionDenied)):
+            raise exc
+        self.message.show_error(str(exc))
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        if changes.touches(operations.DECISION):
+            self.reload()
 
 
 def is_reviewer(user) -> bool:

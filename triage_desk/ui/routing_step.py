@@ -84,9 +84,9 @@ class RoutingStep(QWidget):
         self.engine: dict | None = None
         self.error: str | None = None
         self._loading = False
-        rules = default_context().rules
+        self._lay_out(self._engine_box(), self._final_box(default_context().rules))
 
-        # engine side
+    def _engine_box(self) -> QGroupBox:
         self.engine_level = make_plain(heading("", 2), selectable=True)
         self.engine_level.setAccessibleName("Suggested level")
         self.engine_outcomes = make_plain(QLabel(""), selectable=True)
@@ -103,8 +103,9 @@ class RoutingStep(QWidget):
         ef.addRow("Priority:", self.rag)
         ef.addRow("Decision due:", self.due)
         ef.addRow("Still needed:", self.requires)
+        return engine_box
 
-        # final side
+    def _final_inputs(self, rules: dict) -> None:
         self.override = QCheckBox("&Override: make a different decision")
         self.override.setAccessibleName("Override the suggested decision")
         self.override.toggled.connect(self._override_toggled)
@@ -141,6 +142,9 @@ class RoutingStep(QWidget):
         self.evidence.setTabChangesFocus(True)
         self.evidence.setMaximumHeight(60)
         self.evidence.textChanged.connect(self._edited)
+
+    def _final_box(self, rules: dict) -> QGroupBox:
+        self._final_inputs(rules)
         final_box = QGroupBox("Final decision")
         ff = QFormLayout(final_box)
         ff.addRow(self.override)
@@ -154,7 +158,9 @@ class RoutingStep(QWidget):
         self.approval = make_plain(QLabel(""))
         self.approval.setWordWrap(True)
         ff.addRow(self.approval)
+        return final_box
 
+    def _lay_out(self, engine_box: QGroupBox, final_box: QGroupBox) -> None:
         self.message = ErrorLabel()
         # engine above final (the wizard's centre column is narrow); the case view shows them side by side
         sides = QVBoxLayout()

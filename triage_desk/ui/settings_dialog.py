@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QVBoxLayout
 
-from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, note
 
 
@@ -44,9 +44,6 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         from triage_desk import preferences
 
-        try:
-            preferences.set_idle_lock_minutes(self.ws, self.ws.user, self.minutes())
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.accept()
+        ws, minutes = self.ws, self.minutes()
+        operations.submit(self, self.error, lambda: lambda: preferences.set_idle_lock_minutes(ws, ws.user, minutes),
+                          operations.Changes.of(operations.SETTINGS))

@@ -79,6 +79,22 @@ class ThresholdStep(QWidget):
         self._loading = False
         self.catalogue = default_context().catalogue
 
+        # One column (the wizard's centre is narrow): the result on top, where it is seen as boxes are
+        # ticked; the tree; the reasons below it, the split between them adjustable.
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self._indicator_pane())
+        split.addWidget(self._reasons_pane())
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._summary())
+        layout.addWidget(split, 1)
+        self.setMinimumHeight(620)
+        QWidget.setTabOrder(self.search, self.tree)
+        QWidget.setTabOrder(self.tree, self.reasons)
+
+    def _indicator_pane(self) -> QWidget:
         self.search = QLineEdit()
         self.search.setPlaceholderText("Type words from an indicator, or its id")
         self.search.setAccessibleName("Search indicators")
@@ -104,29 +120,6 @@ class ThresholdStep(QWidget):
         self.help.setWordWrap(True)
         self.help.setAccessibleName("Help for the selected indicator")
         self.help.setMinimumHeight(48)
-
-        self.level = make_plain(heading("", 3), selectable=True)
-        self.level.setWordWrap(True)
-        self.level.setAccessibleName("Suggested level")
-        self.triggers = make_plain(QLabel(""))
-        self.triggers.setWordWrap(True)
-        self.domains = make_plain(QLabel(""), selectable=True)
-        self.domains.setWordWrap(True)
-        self.domains.setAccessibleName("Domain levels")
-        self.reasons = QListWidget()
-        self.reasons.setAccessibleName("Reasons for the suggested level")
-        self.reasons.setWordWrap(True)
-        reasons_label = QLabel("&Reasons:")
-        reasons_label.setBuddy(self.reasons)
-
-        # One column (the wizard's centre is narrow): the result on top, where it is seen as boxes are
-        # ticked; the tree; the reasons below it, the split between them adjustable.
-        summary = QWidget()
-        sv = QVBoxLayout(summary)
-        sv.setContentsMargins(0, 0, 0, 0)
-        sv.addWidget(self.level)
-        sv.addWidget(self.domains)
-        sv.addWidget(self.triggers)
         top = QWidget()
         tv = QVBoxLayout(top)
         tv.setContentsMargins(0, 0, 0, 0)
@@ -137,24 +130,38 @@ class ThresholdStep(QWidget):
         tv.addWidget(tree_label)
         tv.addWidget(self.tree, 1)
         tv.addWidget(self.help)
+        return top
+
+    def _summary(self) -> QWidget:
+        self.level = make_plain(heading("", 3), selectable=True)
+        self.level.setWordWrap(True)
+        self.level.setAccessibleName("Suggested level")
+        self.triggers = make_plain(QLabel(""))
+        self.triggers.setWordWrap(True)
+        self.domains = make_plain(QLabel(""), selectable=True)
+        self.domains.setWordWrap(True)
+        self.domains.setAccessibleName("Domain levels")
+        summary = QWidget()
+        sv = QVBoxLayout(summary)
+        sv.setContentsMargins(0, 0, 0, 0)
+        sv.addWidget(self.level)
+        sv.addWidget(self.domains)
+        sv.addWidget(self.triggers)
+        return summary
+
+    def _reasons_pane(self) -> QWidget:
+        self.reasons = QListWidget()
+        self.reasons.setAccessibleName("Reasons for the suggested level")
+        self.reasons.setWordWrap(True)
+        reasons_label = QLabel("&Reasons:")
+        reasons_label.setBuddy(self.reasons)
         bottom = QWidget()
         bv = QVBoxLayout(bottom)
         bv.setContentsMargins(0, 0, 0, 0)
         bv.addWidget(reasons_label)
         bv.addWidget(self.reasons, 1)
         bv.addWidget(note("The officer's final decision, and any override, is made on the outcome step."))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(top)
-        split.addWidget(bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(summary)
-        layout.addWidget(split, 1)
-        self.setMinimumHeight(620)
-        QWidget.setTabOrder(self.search, self.tree)
-        QWidget.setTabOrder(self.tree, self.reasons)
+        return bottom
 
     # ---- contract --------------------------------------------------------------------------------
     def first_input(self) -> QWidget:

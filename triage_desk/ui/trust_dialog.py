@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, add_row, heading, line_edit, make_plain, note
 
 
@@ -140,13 +141,13 @@ class AddSignerDialog(QDialog):
             self.error.show_error("Fingerprint: type the fingerprint the signer read to you, to confirm the key.")
             self.confirm.setFocus()
             return
-        try:
-            self.added = trust.add_signer(self.ws, self.public_key, self.identity.text(),
-                                          confirm_fingerprint=self.confirm.text())
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
-        self.accept()
+        ws, key, identity, confirm = self.ws, self.public_key, self.identity.text(), self.confirm.text()
+        operations.submit(self, self.error,
+                          lambda: lambda: trust.add_signer(ws, key, identity, confirm_fingerprint=confirm),
+                          operations.Changes.of(operations.TRUST), self._added)
+
+    def _added(self, signer) -> None:
+        self.added = signer
 
 
 class TrustDialog(QDialog):
@@ -190,13 +191,26 @@ class TrustDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
+        self.signers: list = []
+        self._selection_changed()
         self.reload()
 
     def reload(self) -> None:
+        """Re-read the trusted signers off the GUI thread; the table is filled when they arrive."""
         from triage_desk.bundle import trust
+
+        ws = self.ws
+        operations.query(lambda: trust.list_signers(ws), self._show, self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
+
+    def _show(self, signers: list) -> None:
         from triage_desk.bundle.signing import display_fingerprint
 
-        self.signers = trust.list_signers(self.ws)
+        self.signers = signers
         self.table.setRowCount(len(self.signers))
         for r, info in enumerate(self.signers):
             source = "trust list" if info.source == "trust list" else "user of this database"
@@ -234,13 +248,10 @@ class TrustDialog(QDialog):
                                       QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            trust.remove_signer(self.ws, info.fingerprint)
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+        ws = self.ws
         self.error.clear_error()
-        self.reload()
+        operations.change(lambda: trust.remove_signer(ws, info.fingerprint), operations.Changes.of(operations.TRUST),
+                          lambda _none: self.reload(), self._failed, parent=self)
 
     def save_own_key(self) -> None:
         from triage_desk.bundle import trust

@@ -3,6 +3,7 @@ Every action goes through `accounts.*` (which checks the role and audits); error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 from PySide6.QtCore import Qt
@@ -21,12 +22,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from triage_desk.errors import InputError, TriageError
+from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
     add_row,
-    attempt,
     chain_tab_order,
     heading,
     line_edit,
@@ -52,7 +53,8 @@ def _role_combo(current: str = "officer") -> QComboBox:
 
 
 class _FormDialog(QDialog):
-    """Small modal form with an in-dialog error label; `action()` does the work and may raise."""
+    """Small modal form with an in-dialog error label; `prepare()` reads it and returns the service call,
+    which runs through ui/operations."""
 
     def __init__(self, title: str, parent=None):
         super().__init__(parent)
@@ -69,12 +71,11 @@ class _FormDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-    def action(self) -> None:
+    def prepare(self) -> Callable[[], object]:
         raise NotImplementedError
 
     def _submit(self) -> None:
-        if attempt(self.error, self.action):
-            self.accept()
+        operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.USER))
 
 
 class AddUserDialog(_FormDialog):
@@ -95,15 +96,12 @@ class AddUserDialog(_FormDialog):
         ok.setText("&Add user")
         chain_tab_order(self.username, self.display_name, self.role, self.password, self.password2, ok)
 
-    def action(self) -> None:
-        from triage_desk import accounts
-        from triage_desk.models import Role
+    def prepare(self) -> Callable[[], object]:
+        from triage_desk import user_admin
 
-        if self.password.text() != self.password2.text():
-            raise InputError("repeat password: the two passwords differ")
-        with self.ws.session() as s:
-            accounts.create_user(s, self.ws.user, self.username.text().strip(), self.display_name.text(),
-                                 Role(self.role.currentData()), self.password.text())
+        args = (self.ws, self.username.text(), self.display_name.text(), self.role.currentData(),
+                self.password.text(), self.password2.text())
+        return lambda: user_admin.create_user(*args)
 
 
 class ResetPasswordDialog(_FormDialog):
@@ -116,13 +114,11 @@ class ResetPasswordDialog(_FormDialog):
         self.password2 = PasswordField("Repeat new password")
         add_row(self.form, "R&epeat password:", self.password2)
 
-    def action(self) -> None:
-        from triage_desk import accounts
+    def prepare(self) -> Callable[[], object]:
+        from triage_desk import user_admin
 
-        if self.password.text() != self.password2.text():
-            raise InputError("repeat password: the two passwords differ")
-        with self.ws.session() as s:
-            accounts.reset_password(s, self.ws.user, self.target, self.password.text())
+        args = (self.ws, self.target, self.password.text(), self.password2.text())
+        return lambda: user_admin.reset_password(*args)
 
 
 class ChangeRoleDialog(_FormDialog):
@@ -133,12 +129,11 @@ class ChangeRoleDialog(_FormDialog):
         self.role = _role_combo(current)
         add_row(self.form, "&Role:", self.role)
 
-    def action(self) -> None:
-        from triage_desk import accounts
-        from triage_desk.models import Role
+    def prepare(self) -> Callable[[], object]:
+        from triage_desk import user_admin
 
-        with self.ws.session() as s:
-            accounts.set_role(s, self.ws.user, self.target, Role(self.role.currentData()))
+        ws, target, role = self.ws, self.target, self.role.currentData()
+        return lambda: user_admin.set_role(ws, target, role)
 
 
 class UsersDialog(QDialog):
@@ -193,11 +188,22 @@ class UsersDialog(QDialog):
         self.reload()
 
     def reload(self, select: str | None = None) -> None:
-        from triage_desk import accounts
+        """Re-read the accounts off the GUI thread; `select` is chosen once they are shown."""
+        from triage_desk import user_admin
+
+        ws = self.ws
+        operations.query(lambda: user_admin.list_users(ws), lambda users: self._show(users, select),
+                         lambda exc: self._failed(exc), parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.info.clear()
+        self.error.show_error(str(exc))
+
+    def _show(self, users: list, select: str | None) -> None:
         from triage_desk.models import Role
 
-        with self.ws.session() as s:
-            users = [(u.username, u.display_name, u.role, u.active) for u in accounts.list_users(s)]
         self.table.setRowCount(len(users))
         for row, (username, name, role, active) in enumerate(users):
             values = {Column.USERNAME: username, Column.NAME: name, Column.ROLE: Role(role).label,
@@ -241,20 +247,17 @@ class UsersDialog(QDialog):
             self._done(f"User {name} added.", name)
 
     def toggle_active(self) -> None:
-        from triage_desk import accounts
+        from triage_desk import user_admin
 
         sel = self.selected()
         if sel is None:
             return
         username, _role, active = sel
-        try:
-            with self.ws.session() as s:
-                accounts.set_active(s, self.ws.user, username, not active)
-        except TriageError as exc:
-            self.info.clear()
-            self.error.show_error(str(exc))
-            return
-        self._done(f"User {username} {'disabled' if active else 'enabled'}.", username)
+        ws = self.ws
+        operations.change(lambda: user_admin.set_active(ws, username, not active),
+                          operations.Changes.of(operations.USER),
+                          lambda _user: self._done(f"User {username} {'disabled' if active else 'enabled'}.", username),
+                          self._failed, parent=self)
 
     def reset_password(self) -> None:
         sel = self.selected()

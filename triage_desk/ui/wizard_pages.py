@@ -23,7 +23,8 @@ import importlib
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from triage_desk.ui.form_page import NOT_KNOWN, choices, get_path, is_visible
+from triage_desk.forms.form import get_path, is_visible
+from triage_desk.ui.field_editors import NOT_KNOWN, choices
 from triage_desk.ui.widgets import WARNING_STYLE
 
 EXTRA_PAGES = {
@@ -68,7 +69,7 @@ def _show(value, field: dict, form: dict) -> str:
     if field.get("type") == "yesno":
         return {"yes": "Yes", "no": "No"}.get(value, str(value))
     if field.get("type") in ("date", "datetime") and isinstance(value, str):
-        from triage_desk.ui.form_page import parse_date, parse_datetime
+        from triage_desk.ui.field_editors import parse_date, parse_datetime
 
         if field["type"] == "date" and parse_date(value) == value:
             return f"{value[8:10]}/{value[5:7]}/{value[:4]}"

@@ -1,0 +1,121 @@
+"""What the case screens read, as services: the case list's pages and counts, one referral's header, its
+subjects' other referrals, its decision and history, the deadline counts, and the bundle case view
+(audited). Each opens its own unit of work so the GUI can run it off its thread."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from triage_desk import caselist, decisions, matching
+from triage_desk.models import Referral, ReferralSubject
+
+
+def case_page(ws, filters, sort, after_key, limit: int):
+    """One page of the case list: (rows, next key or None)."""
+    with ws.session() as s:
+        return caselist.fetch_page(s, filters, sort, after_key, limit)
+
+
+def case_count(ws, filters, cap: int) -> tuple[int, bool]:
+    with ws.session() as s:
+        return caselist.count_matching(s, filters, cap)
+
+
+def referrer_agencies(ws) -> list[str]:
+    """Every referring agency on record, A to Z (the agency index makes this a walk over distinct keys)."""
+    with ws.session() as s:
+        return [a for a in s.execute(select(Referral.referrer_agency).distinct()
+                                     .order_by(Referral.referrer_agency)).scalars() if a]
+
+
+def deadline_counts(ws) -> tuple[int, int]:
+    """(overdue, due within the next hour) among referrals still awaiting a decision."""
+    from triage_desk.forms.clock import london_now as local_now
+
+    now = local_now()
+    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
+    # which would walk every past deadline of a million decided cases.
+    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
+                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
+                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
+    with ws.session() as s:
+        overdue, soon = s.execute(statement, {
+            "now": matching.sql_datetime(now), "soon": matching.sql_datetime(now + timedelta(hours=1)),
+            "s0": caselist.OPEN_STATUSES[0], "s1": caselist.OPEN_STATUSES[1]}).one()
+    return int(overdue), int(soon)
+
+
+def referral_header(ws, referral_id: str):
+    """The referral's row (detached, columns loaded) or None."""
+    with ws.session() as s:
+        row = s.get(Referral, referral_id)
+        if row is not None:
+            s.expunge(row)
+        return row
+
+
+def subject_history(ws, referral_id: str) -> list[tuple[str, list[dict]]]:
+    """(subject id, the person's other referrals) for each subject linked to a known person."""
+    with ws.session() as s:
+        links = s.execute(select(ReferralSubject.person_id, ReferralSubject.subject_id)
+                          .where(ReferralSubject.referral_id == referral_id,
+                                 ReferralSubject.state == "linked")).all()
+        return [(subject_id, [r for r in matching.referrals_of(s, person_id) if r["id"] != referral_id])
+                for person_id, subject_id in links]
+
+
+@dataclass
+class DecisionState:
+    """What the decision panel shows: the referral's status and document, the decision in force and the
+    superseded ones."""
+
+    status: str | None = None
+    document: dict = field(default_factory=dict)
+    current: object | None = None
+    older: list = field(default_factory=list)
+
+
+def decision_state(ws, referral_id: str) -> DecisionState:
+    with ws.session() as s:
+        row = s.get(Referral, referral_id)
+        return DecisionState(status=row.status if row else None,
+                             document=json.loads(row.document) if row else {},
+                             current=decisions.current(s, referral_id),
+                             older=[d for d in decisions.history(s, referral_id) if d.superseded])
+
+
+@dataclass
+class AgencyChecks:
+    """What the Agency checks tab shows for one referral."""
+
+    partners: list
+    checks: list[dict]
+    sharing_decisions: list[dict]
+    consent: str
+
+
+def agency_checks(ws, referral_id: str) -> AgencyChecks:
+    from triage_desk import checks, partners, sharing
+
+    return AgencyChecks(partners=partners.list_partners(ws), checks=checks.list_checks(ws, referral_id),
+                        sharing_decisions=sharing.list_sharing_decisions(ws, referral_id),
+                        consent=checks.consent_state(ws, referral_id))
+
+
+def refresh_bundle_trust(ws, vb) -> None:
+    """Look the bundle's signer up again (after the user added it to the trust list)."""
+    from triage_desk.bundle.verify import check_trust
+
+    with ws.session() as s:
+        vb.trusted, vb.trust_source = check_trust(s, vb.public_key)
+
+
+def view_bundle_case(ws, vb) -> None:
+    """Reading a case from a bundle is a case view like any other: audited before it is shown."""
+    from triage_desk.bundle.verify import record_view
+
+    record_view(ws, vb)

@@ -1,0 +1,215 @@
+"""The screens `python -m triage_desk.ui.preview` can show, each built on the preview's synthetic
+workspace. A new dialog, wizard, window, area, panel, view or step gets its entry here the day it is
+added (tests/test_ui_previews.py fails until it has one)."""
+
+from __future__ import annotations
+
+from triage_desk.ui.preview_registry import PreviewContext, screen
+
+RECOVERY_CODE = "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2"  # looks like a code; unlocks nothing
+
+
+# ---- start-up and accounts ---------------------------------------------------------------------------
+@screen("first_run_wizard", "first_run_wizard.FirstRunWizard")
+def _first_run(ctx: PreviewContext):
+    from triage_desk.ui.first_run_wizard import FirstRunWizard
+
+    return FirstRunWizard(ctx.root / "fresh")
+
+
+@screen("unlock_dialog", "unlock_dialog.UnlockDialog")
+def _unlock(ctx: PreviewContext):
+    from triage_desk.ui.unlock_dialog import UnlockDialog
+
+    return UnlockDialog(ctx.root / "elsewhere", lambda **_kw: None)
+
+
+@screen("login_dialog", "login_dialog.LoginDialog")
+def _login(ctx: PreviewContext):
+    from triage_desk.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(ctx.ws.data_dir)
+    dialog.set_workspace(ctx.ws)
+    return dialog
+
+
+@screen("main_window", "main_window.MainWindow", user="lead")
+def _main(ctx: PreviewContext):
+    from triage_desk.ui.main_window import MainWindow
+
+    ctx.case()
+    return MainWindow(ctx.ws)
+
+
+@screen("backups_dialog", "backups_dialog.BackupsDialog")
+def _backups(ctx: PreviewContext):
+    from triage_desk.ui.backups_dialog import BackupsDialog
+
+    return BackupsDialog(ctx.ws, is_admin=True)
+
+
+@screen("users_dialog", "users_dialog.UsersDialog")
+def _users(ctx: PreviewContext):
+    from triage_desk.ui.users_dialog import UsersDialog
+
+    return UsersDialog(ctx.ws)
+
+
+@screen("add_user", "users_dialog.AddUserDialog")
+def _add_user(ctx: PreviewContext):
+    from triage_desk.ui.users_dialog import AddUserDialog
+
+    return AddUserDialog(ctx.ws)
+
+
+@screen("reset_password", "users_dialog.ResetPasswordDialog")
+def _reset_password(ctx: PreviewContext):
+    from triage_desk.ui.users_dialog import ResetPasswordDialog
+
+    return ResetPasswordDialog(ctx.ws, "officer")
+
+
+@screen("change_role", "users_dialog.ChangeRoleDialog")
+def _change_role(ctx: PreviewContext):
+    from triage_desk.ui.users_dialog import ChangeRoleDialog
+
+    return ChangeRoleDialog(ctx.ws, "officer", "officer")
+
+
+@screen("settings_dialog", "settings_dialog.SettingsDialog")
+def _settings(ctx: PreviewContext):
+    from triage_desk.ui.settings_dialog import SettingsDialog
+
+    return SettingsDialog(ctx.ws)
+
+
+@screen("passphrase_dialog", "passphrase_dialog.PassphraseDialog")
+def _passphrase(ctx: PreviewContext):
+    from triage_desk.ui.passphrase_dialog import PassphraseDialog
+
+    return PassphraseDialog(ctx.ws)
+
+
+@screen("reset_passphrase", "passphrase_dialog.ResetPassphraseDialog")
+def _reset_passphrase(ctx: PreviewContext):
+    from triage_desk.ui.passphrase_dialog import ResetPassphraseDialog
+
+    return ResetPassphraseDialog(ctx.ws)
+
+
+@screen("change_password", "passphrase_dialog.ChangePasswordDialog", user="officer")
+def _change_password(ctx: PreviewContext):
+    from triage_desk.ui.passphrase_dialog import ChangePasswordDialog
+
+    return ChangePasswordDialog(ctx.ws)
+
+
+@screen("recovery_code", "passphrase_dialog.RecoveryCodeDialog")
+def _recovery(ctx: PreviewContext):
+    from triage_desk.ui.passphrase_dialog import RecoveryCodeDialog
+
+    return RecoveryCodeDialog(RECOVERY_CODE)
+
+
+@screen("recovery_code_panel", "widgets.RecoveryCodePanel")
+def _recovery_panel(ctx: PreviewContext):
+    from triage_desk.ui.widgets import RecoveryCodePanel
+
+    return RecoveryCodePanel(RECOVERY_CODE)
+
+
+# ---- cases, review and decisions ---------------------------------------------------------------------
+@screen("cases_area", "cases_area.CasesArea", user="officer")
+def _cases(ctx: PreviewContext):
+    from triage_desk.ui.cases_area import CasesArea
+
+    ctx.case()
+    area = CasesArea(ctx.ws)
+    area.reload()
+    return area
+
+
+@screen("case_view", "case_view.CaseView", user="officer")
+def _case_view(ctx: PreviewContext):
+    from triage_desk import intake
+    from triage_desk.ui.case_view import CaseView
+
+    return CaseView(ctx.ws, intake.open_case(ctx.ws, ctx.case()[1]))
+
+
+@screen("review_area", "review_area.ReviewArea", user="lead")
+def _review(ctx: PreviewContext):
+    from triage_desk.ui.review_area import ReviewArea
+
+    ctx.case()
+    area = ReviewArea(ctx.ws)
+    area.reload()
+    return area
+
+
+@screen("decision_panel", "decision_panel.DecisionPanel", user="officer")
+def _decision(ctx: PreviewContext):
+    from triage_desk.ui.decision_panel import DecisionPanel
+
+    return DecisionPanel(ctx.ws, ctx.case()[0])
+
+
+@screen("checks_panel", "checks_panel.ChecksPanel", user="lead")
+def _checks(ctx: PreviewContext):
+    from triage_desk.ui.checks_panel import ChecksPanel
+
+    return ChecksPanel(ctx.ws, ctx.case()[0])
+
+
+def _a_check(ctx: PreviewContext) -> dict:
+    """A check to the police on the synthetic case, asked for on a practice lead's decision."""
+    def make() -> dict:
+        from triage_desk import checks, partners
+
+        ctx.sign_in("lead")
+        partners.ensure_partners(ctx.ws)
+        partner = next(p for p in partners.list_partners(ctx.ws) if p.isa_status == "signed")
+        checks.request_checks(ctx.ws, ctx.case()[0], [partner.id], basis="lead_decision",
+                              basis_note="Preview: synthetic lead decision")
+        return checks.list_checks(ctx.ws, ctx.case()[0])[0]
+
+    return ctx.once("check", make)
+
+
+@screen("response_dialog", "check_dialogs.ResponseDialog", user="lead")
+def _response(ctx: PreviewContext):
+    from triage_desk.ui.check_dialogs import ResponseDialog
+
+    return ResponseDialog(ctx.ws, _a_check(ctx))
+
+
+@screen("cancel_check_dialog", "check_dialogs.CancelDialog", user="lead")
+def _cancel(ctx: PreviewContext):
+    from triage_desk.ui.check_dialogs import CancelDialog
+
+    return CancelDialog(ctx.ws, _a_check(ctx))
+
+
+@screen("sharing_decision_dialog", "check_dialogs.SharingDecisionDialog", user="lead")
+def _sharing(ctx: PreviewContext):
+    from triage_desk import partners
+    from triage_desk.ui.check_dialogs import SharingDecisionDialog
+
+    partners.ensure_partners(ctx.ws)
+    return SharingDecisionDialog(ctx.ws, ctx.case()[0], partners.list_partners(ctx.ws))
+
+
+@screen("partner_directory", "partner_admin.PartnerDirectoryDialog")
+def _partners(ctx: PreviewContext):
+    from triage_desk.ui.partner_admin import PartnerDirectoryDialog
+
+    return PartnerDirectoryDialog(ctx.ws)
+
+
+@screen("partner_edit", "partner_admin.PartnerEditDialog")
+def _partner_edit(ctx: PreviewContext):
+    from triage_desk import partners
+    from triage_desk.ui.partner_admin import PartnerEditDialog
+
+    partners.ensure_partners(ctx.ws)
+    return PartnerEditDialog(ctx.ws, partners.list_partners(ctx.ws)[0])
