@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
 
@@ -72,3 +78,15 @@ PARAMS = {
     "submit": {},
     "decide": {"level": 3, "outcomes": ["S17"]},
 }
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        print("skipping: pdftotext is not installed (apt-get install -y poppler-utils)")
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / f"{uuid.uuid4()}.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True)
+    return " ".join(out.stdout.split())

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 
 import pytest
-from casework_helpers import PARAMS, draft
+from casework_helpers import PARAMS, draft, pdf_text
 from checks_helpers import act_as
 from sqlalchemy import select
 
@@ -24,18 +21,6 @@ SCHOOL_TEXT = "Attendance is 82 percent this term with lateness on Mondays."
 WITHHELD_WHAT = "12 Quillon Row"
 SOCIAL_TEXT = f"Mother has moved to {WITHHELD_WHAT} with the children."
 GOLDEN = {r: True for r in checks.rule_ids()}
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftotext (poppler-utils) is required in CI")
-        print("skipping: pdftotext is not installed (apt-get install -y poppler-utils)")
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / f"{uuid.uuid4()}.pdf"
-    path.write_bytes(data)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True)
-    return " ".join(out.stdout.split())
 
 
 def minutes(decision: str = "s47", **extra) -> dict:
