@@ -101,3 +101,14 @@ def test_a_dispute_needs_a_decision_and_grounds(workspace):
         disputes.raise_dispute(workspace, doc["reference"], "GP", "Testford Surgery", "Disagree with this one.")
     with pytest.raises(InputError, match="grounds"):
         disputes.raise_dispute(workspace, doc["reference"], "GP", "Testford Surgery", "no")
+
+
+def test_disputes_and_deadlines_show_in_the_summary_pdf(workspace, tmp_path):
+    from triage_desk.reports.case_summary import summary_for
+
+    doc = _decided_with_secret(workspace)
+    disputes.raise_dispute(workspace, doc["reference"], "Headteacher", "Testford Primary",
+                           "The school believes the threshold for assessment is met.")
+    text = pdf_text(summary_for(workspace, doc["reference"]), tmp_path)
+    assert "After the decision" in text and "Dispute: MASH manager review" in text
+    assert "The school believes" in text and "With the MASH" in text

@@ -119,3 +119,37 @@ def render_letter(reference: str, letter: dict, *, generated_by: str, generated_
         story += [para(heading, "h2"), para(text, "body")]
     story += [para(letter["sign_off"], "body")]
     return _document("Outcome of your referral", reference, story, generated_by, generated_at)
+
+
+DEADLINE_STATES = {"open": "Open", "met": "Met", "missed": "Missed", "cancelled": "Cancelled"}
+DISPUTE_STAGES = {"manager": "With the MASH manager", "head_of_service": "With the head of service",
+                  "resolved": "Resolved"}
+
+
+def after_decision(ctx) -> list:
+    """Summary PDF section: deadlines, strategy discussions, feedback and disputes (when recorded)."""
+    from triage_desk.deadlines import KINDS
+
+    section = ctx.doc.get("after_decision")
+    if not isinstance(section, dict):
+        return []
+    w, out = ctx.width, [para("After the decision", "h1")]
+    rows = [[KINDS.get(d["kind"], d["kind"]), fmt_when(d["due_at"]), DEADLINE_STATES.get(d["state"], d["state"])
+             + (" (overdue)" if d.get("overdue") else ""), d.get("reason")] for d in section.get("deadlines") or []]
+    if rows:
+        out += [para("Deadlines", "h2"), data_table(["Deadline", "Due", "State", "Note"], rows, [34, 20, 16, 30], w)]
+    talks = [[fmt_when(t["held_at"]), DECISIONS.get(t["decision"], t["decision"]),
+              fmt_when(t["icpc_date"]) if t.get("icpc_date") else "none"] for t in section.get("strategy_discussions")
+             or []]
+    if talks:
+        out += [para("Strategy discussions", "h2"), data_table(["Held", "Decision", "ICPC"], talks, [30, 45, 25], w)]
+    told = [[fmt_when(f["sent_at"]), f["method"].capitalize(), f["sent_by"]] for f in section.get("feedback") or []]
+    out += [para("Referrer told the outcome", "h2"),
+            data_table(["When", "How", "By"], told, [40, 30, 30], w) if told else para("not yet")]
+    disputes = section.get("disputes") or []
+    rows = [[f"{d['raised_by']}, {d['agency']}", d["grounds"], DISPUTE_STAGES.get(d["stage"], d["stage"]),
+             (f"{d['outcome'].capitalize()}: {d['outcome_reason']}" if d.get("outcome") else None)] for d in disputes]
+    out += [para("Disputes", "h2"),
+            data_table(["Raised by", "Grounds", "Stage", "Outcome"], rows, [22, 38, 15, 25], w) if rows
+            else para("none raised")]
+    return out
