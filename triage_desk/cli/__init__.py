@@ -32,6 +32,9 @@ COMMAND_MODULES = (
     "triage_desk.cli.verify_cmd",
     "triage_desk.cli.trust_cmd",
     "triage_desk.cli.partner_cmd",
+    "triage_desk.cli.case_cmd",
+    "triage_desk.cli.strategy_cmd",
+    "triage_desk.cli.feedback_cmd",
 )
 
 
