@@ -39,7 +39,7 @@ def test_case_show_transition_and_refusals(cases, data_dir, secret_files, capsys
     err = capsys.readouterr().err
     assert "allowed from here" in err and "start_strategy" in err
     assert main(["case", "transition", ref, "start_strategy", *args]) == 2  # no receiving team
-    assert "receiving_team" in capsys.readouterr().err
+    assert "receiving team: required" in capsys.readouterr().err
     assert main(["case", "transition", ref, "start_strategy", "--receiving-team", "Assessment Team", *args]) == 0
     assert "in progress: strategy discussion" in capsys.readouterr().out
     assert main(["case", "transition", ref, "approve", *args]) == 2

@@ -135,7 +135,7 @@ def _text(params: dict, key: str, label: str, minimum: int = 1) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if len(value) < minimum:
         more = f" (at least {minimum} characters)" if minimum > 1 else ""
-        raise InputError(f"{key}: {label} is required{more}")
+        raise InputError(f"{label}: required{more}")
     return value
 
 
@@ -169,7 +169,7 @@ def _delegate(ws, referral_id: str, action: str, params: dict) -> None:
         outcomes = params.get("outcomes") or ()
         level = params.get("level")
         if not isinstance(level, int) or isinstance(level, bool):
-            raise InputError("level: give the final level 1-4")
+            raise InputError("final level: give the final level 1-4")
         proposal = decisions.Proposal(level, tuple(outcomes), params.get("reason") or "",
                                       params.get("evidence") or "", params.get("reason_code"))
         decisions.decide(ws, referral_id, decisions.engine_for(ws, referral_id), proposal)
@@ -184,10 +184,10 @@ def _apply(ws, referral_id: str, action: str, now: datetime, params: dict) -> Ca
     t = BY_ACTION[action]
     user = ws.user
     reason = (params.get("reason") or "").strip() or None
-    team = _text(params, "receiving_team", "the receiving team") if "receiving_team" in t.needs else None
+    team = _text(params, "receiving_team", "receiving team") if "receiving_team" in t.needs else None
     if "reason" in t.needs:
-        reason = _text(params, "reason", "the reason", MIN_REASON)
-    lead = _text(params, "lead_professional", "the lead professional") if "lead_professional" in t.needs else None
+        reason = _text(params, "reason", "reason (why)", MIN_REASON)
+    lead = _text(params, "lead_professional", "lead professional") if "lead_professional" in t.needs else None
     outcome = code = None
     if action == "close":
         outcome, code = _closure(params)
@@ -219,7 +219,8 @@ def _target(action: str, params: dict) -> str:
     if action == "step_up":
         to = params.get("to")
         if to not in SOCIAL_CARE:
-            raise InputError("to: step up to 'assessment' or 'strategy_discussion'")
+            raise InputError("step up to: a child and family assessment (assessment) or a strategy discussion "
+                             "(strategy_discussion)")
         return to
     return {"start_strategy": "strategy_discussion", "start_assessment": "assessment",
             "start_early_help": "early_help", "step_down": "early_help", "close": "closed",
@@ -236,10 +237,10 @@ def _closure(params: dict) -> tuple[str, str | None]:
         raise InputError(f"outcome: closing needs an outcome, one of {', '.join(rules['outcomes'])}")
     code = params.get("reason_code") or None
     if outcome == "NFA" and code not in rules["nfa_reasons"]:
-        raise InputError("reason_code: no further action needs a reason code, one of "
+        raise InputError("NFA reason code: no further action needs a reason code, one of "
                          + ", ".join(rules["nfa_reasons"]))
     if outcome != "NFA" and code is not None and code not in rules["nfa_reasons"]:
-        raise InputError(f"reason_code: unknown reason code {code}")
+        raise InputError(f"NFA reason code: unknown reason code {code}")
     return outcome, code
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 
@@ -152,13 +151,8 @@ def run_dispute(args) -> int:
 
 
 def write_private(path: str, data: bytes) -> None:
-    """A new file readable by its owner only (PDFs here are not encrypted)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InputError(f"--out: {path} already exists; choose a new file name") from None
-    except OSError as exc:
-        raise InputError(f"--out: cannot create {path} ({exc.strerror})") from None
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    """A new owner-only file (PDFs here are not encrypted)."""
+    from triage_desk.private_files import write_new
+
+    write_new(path, data, "--out")
     print(f"Saved {path} (not encrypted: keep it safe and delete it when done)", file=sys.stderr)

@@ -1,0 +1,56 @@
+"""The case view's Progress tab: only allowed transitions as buttons, a refusal stays in the dialog,
+deadlines listed, a dispute recorded."""
+
+from __future__ import annotations
+
+from casework_helpers import at_state
+from checks_helpers import act_as
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from triage_desk import lifecycle
+from triage_desk.ui.progress_panel import ProgressPanel
+
+
+def _panel(qtbot, ws, rid) -> ProgressPanel:
+    panel = ProgressPanel(ws, rid)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: bool(panel.view))
+    return panel
+
+
+def test_buttons_show_only_what_is_allowed_and_a_transition_runs(qtbot, workspace):
+    doc = at_state(workspace, "decided")
+    panel = _panel(qtbot, workspace, doc["id"])
+    texts = {b.text() for b in panel.actions_box.findChildren(QPushButton)}
+    assert {"Hold a strategy discussion…", "Start a child and family assessment…", "Close the case…"} <= texts
+    assert "Reopen the case…" not in texts and "Step down to early help…" not in texts
+    assert panel.deadlines.topLevelItemCount() >= 2  # decision and RAG clocks (met)
+    button = next(b for b in panel.actions_box.findChildren(QPushButton) if b.text().startswith("Start a child"))
+    button.click()
+    dialog = panel.dialog
+    dialog.ok_button.click()  # no receiving team: refused inside the dialog
+    qtbot.waitUntil(lambda: dialog.error.isVisibleTo(dialog))
+    assert "receiving team: required" in dialog.error.text().lower() and dialog.isVisible()
+    dialog.fields["receiving_team"].setText("Assessment Team North")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: panel.view.get("state") == "assessment")
+    assert lifecycle.current_state(workspace, doc["id"]).state == "assessment"
+    assert "Child and family assessment" in [panel.deadlines.topLevelItem(i).text(0)
+                                             for i in range(panel.deadlines.topLevelItemCount())]
+    assert "Assessment Team North" in panel.history.text()
+
+
+def test_admin_sees_progress_without_buttons_and_a_dispute_is_recorded(qtbot, workspace):
+    doc = at_state(workspace, "decided")
+    panel = _panel(qtbot, workspace, doc["id"])
+    panel.dispute_button.click()
+    dialog = panel.dialog
+    dialog.fields["raised_by"].setText("Headteacher")
+    dialog.fields["agency"].setText("Testford Primary")
+    dialog.fields["grounds"].setPlainText("The school thinks the threshold for assessment is met.")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: bool(panel.view.get("disputes")))
+    assert panel.review_button.isEnabled() and "Headteacher" in panel.history.text()
+    act_as(workspace, "admin")
+    admin = _panel(qtbot, workspace, doc["id"])
+    assert "Nothing for your role" in " ".join(x.text() for x in admin.actions_box.findChildren(QLabel))
