@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit, deadlines, disputes, lifecycle
+from triage_desk import accounts, deadlines, disputes, lifecycle
 from triage_desk.errors import InputError
 from triage_desk.models import ReferrerFeedback, Role, StrategyDiscussion
 from triage_desk.referral_rows import local_now
@@ -39,7 +39,8 @@ def section(session, referral_id: str, now: datetime | None = None) -> dict:
 
 
 def overview(ws, ref: str, *, now: datetime | None = None) -> dict:
-    """The case's state, allowed actions for the signed-in role, history and `section`; audited as a view."""
+    """The case's state, allowed actions for the signed-in role, history and `section`. Not audited
+    here: the case view audits opening the case ("case.view"); `case show` audits its own view."""
     from triage_desk import confirmation
     from triage_desk.models import Referral
 
@@ -56,5 +57,4 @@ def overview(ws, ref: str, *, now: datetime | None = None) -> dict:
                                            for t in lifecycle.allowed(state, user.role)],
                "phone_confirmation_outstanding": confirmation.outstanding(doc) and row.status != "draft",
                "history": history} | section(s, row.id, now)
-        audit.record(s, user.username, "case.view_progress", "referral", row.id, reference=row.reference)
     return out

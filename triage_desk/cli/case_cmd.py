@@ -66,10 +66,13 @@ def _when(value: str, option: str) -> datetime:
 
 
 def run_show(args) -> int:
+    from triage_desk import audit
     from triage_desk.case_overview import overview
 
     with opened(args, user=True) as ws:
         view = overview(ws, args.ref)
+        with ws.session() as s:
+            audit.record(s, ws.actor, "case.view_progress", "referral", view["id"], reference=view["reference"])
     if args.json:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return 0
