@@ -54,3 +54,23 @@ def test_admin_sees_progress_without_buttons_and_a_dispute_is_recorded(qtbot, wo
     act_as(workspace, "admin")
     admin = _panel(qtbot, workspace, doc["id"])
     assert "Nothing for your role" in " ".join(x.text() for x in admin.actions_box.findChildren(QLabel))
+
+
+def test_the_review_queue_lists_the_same_overdue_rows_as_the_case_list(qtbot, workspace):
+    from datetime import datetime
+
+    from casework_helpers import submitted
+
+    from triage_desk import caselist
+    from triage_desk.ui.overdue_queue import OverdueQueue
+
+    doc = submitted(workspace, received_at="2026-01-05T10:00", urgent=True)  # long past its red RAG time
+    queue = OverdueQueue(workspace)
+    qtbot.addWidget(queue)
+    qtbot.waitUntil(lambda: queue.tree.topLevelItemCount() > 0)
+    shown = {(queue.tree.topLevelItem(i).text(0), queue.tree.topLevelItem(i).text(1))
+             for i in range(queue.tree.topLevelItemCount())}
+    assert shown == {(doc["reference"], "RAG priority response"), (doc["reference"], "Decision on the referral")}
+    with workspace.session() as s:
+        listed, _ = caselist.fetch_page(s, caselist.CaseFilters(overdue=True, now=datetime.now()))
+    assert {r.reference for r in listed} == {ref for ref, _ in shown}

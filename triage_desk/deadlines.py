@@ -95,7 +95,7 @@ def complete(s: Session, referral_id: str, kinds, at: datetime, by: str | None, 
         row.state = "met" if at <= row.due_at else "missed"
         row.closed_at, row.closed_by = at, by
         if row.state == "missed":
-            row.reason = note or f"done {_late_by(row.due_at, at)} late"
+            row.reason = note or f"done {late_by(row.due_at, at)} late"
     s.flush()
     return rows
 
@@ -112,7 +112,7 @@ def cancel(s: Session, referral_id: str, kinds, at: datetime, by: str | None, re
     return rows
 
 
-def _late_by(due: datetime, at: datetime) -> str:
+def late_by(due: datetime, at: datetime) -> str:
     minutes = int((at - due).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -212,3 +212,15 @@ def on_submit(s: Session, row: Referral, result: dict, doc: dict) -> None:
     if contact.get("channel") == "phone" and not contact.get("confirmed_at"):
         open_deadline(s, row.id, "phone_confirmation", received,
                       due=parse_local(result.get("confirmation_due")) or None)
+
+
+def status_counts(session: Session, now: datetime, soon_minutes: int = 60) -> tuple[int, int]:
+    """The status bar: (cases with a deadline overdue, open deadlines falling due within `soon_minutes`)."""
+    from datetime import timedelta
+
+    overdue, _ = count_overdue(session, now)
+    soon = open_select().where(Deadline.due_at >= bindparam("dl_now", type_=DateTime()),
+                               Deadline.due_at < bindparam("dl_soon", type_=DateTime())).subquery()
+    n = session.execute(select(func.count()).select_from(soon),
+                        {"dl_now": now, "dl_soon": now + timedelta(minutes=soon_minutes)}).scalar_one()
+    return overdue, n

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk import deadlines
 from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
 from triage_desk.ui.case_list_model import (
@@ -115,12 +116,14 @@ class CasesArea(QWidget):
         self.overdue = QCheckBox("O&verdue only")
         self.approval = QCheckBox("Awaiting a&pproval")
         self.checks = QCheckBox("Checks o&utstanding")
-        for box, name in ((self.overdue, "Show only overdue decisions"),
+        self.deadline_kind = self._combo("Deadline kind filter", [("Any deadline", None)] + [
+            (label, kind) for kind, label in deadlines.KINDS.items()])  # cases with an open deadline of this kind
+        for box, name in ((self.overdue, "Show only cases with a deadline overdue"),
                           (self.approval, "Show only decisions awaiting a practice lead"),
                           (self.checks, "Show only cases with agency checks outstanding")):
             box.setAccessibleName(name)
             box.toggled.connect(self.apply_filters)
-        for combo in (self.status, self.rag, self.agency):
+        for combo in (self.status, self.rag, self.agency, self.deadline_kind):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.sort.currentIndexChanged.connect(self._sort_chosen)
 
@@ -137,6 +140,10 @@ class CasesArea(QWidget):
             row1.addWidget(label)
             row1.addWidget(combo, 1)
         row2 = QHBoxLayout()
+        deadline_label = QLabel("&Deadline:")
+        deadline_label.setBuddy(self.deadline_kind)
+        row2.addWidget(deadline_label)
+        row2.addWidget(self.deadline_kind)
         for box in (self.overdue, self.approval, self.checks):
             row2.addWidget(box)
         row2.addStretch(1)
@@ -184,7 +191,8 @@ class CasesArea(QWidget):
         QWidget.setTabOrder(self.search, self.status)
         QWidget.setTabOrder(self.status, self.rag)
         QWidget.setTabOrder(self.rag, self.agency)
-        QWidget.setTabOrder(self.agency, self.overdue)
+        QWidget.setTabOrder(self.agency, self.deadline_kind)
+        QWidget.setTabOrder(self.deadline_kind, self.overdue)
         QWidget.setTabOrder(self.overdue, self.approval)
         QWidget.setTabOrder(self.approval, self.checks)
         QWidget.setTabOrder(self.checks, self.sort)
@@ -201,7 +209,8 @@ class CasesArea(QWidget):
     def filters(self) -> CaseFilters:
         return CaseFilters(status=tuple(self.status.currentData() or ()), rag=tuple(self.rag.currentData() or ()),
                            text=self.search.text().strip(), agency=self.agency.currentData(),
-                           overdue=self.overdue.isChecked(), awaiting_approval=self.approval.isChecked(),
+                           overdue=self.overdue.isChecked(), deadline_kind=self.deadline_kind.currentData(),
+                           awaiting_approval=self.approval.isChecked(),
                            checks_outstanding=self.checks.isChecked())
 
     def apply_filters(self) -> None:
@@ -393,10 +402,10 @@ class DeadlineLabel(QLabel):
         overdue, soon = counts
         parts = []
         if overdue:
-            parts.append(f"⚠ {overdue} decision{'s' if overdue != 1 else ''} OVERDUE")
+            parts.append(f"⚠ {overdue} case{'s' if overdue != 1 else ''} with a deadline OVERDUE")
         if soon:
             parts.append(f"{soon} due within 1 h")
-        self.setText(" · ".join(parts) or "No decisions overdue")
+        self.setText(" · ".join(parts) or "No deadlines overdue")
         self.setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 
     def _failed(self, _exc: BaseException) -> None:
@@ -405,25 +414,13 @@ class DeadlineLabel(QLabel):
 
 
 def deadline_counts(ws) -> tuple[int, int]:
-    """(overdue, due within the next hour) among referrals still awaiting a decision."""
-    from datetime import timedelta
-
-    from sqlalchemy import text
-
-    from triage_desk.caselist import OPEN_STATUSES
-    from triage_desk.matching import sql_datetime
+    """(cases with a deadline overdue, deadlines due within the next hour): the same deadline rows as
+    the case list's "Overdue only" filter and the review area's overdue queue (deadlines.py)."""
+    from triage_desk import deadlines
     from triage_desk.referral_rows import local_now
 
-    now = local_now()
-    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
-    # which would walk every past deadline of a million decided cases.
-    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
-                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
-                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
     with ws.session() as s:
-        overdue, soon = s.execute(statement, {"now": sql_datetime(now), "soon": sql_datetime(now + timedelta(hours=1)),
-                                              "s0": OPEN_STATUSES[0], "s1": OPEN_STATUSES[1]}).one()
-    return int(overdue), int(soon)
+        return deadlines.status_counts(s, local_now())
 
 
 # ---- installing into the main window ----------------------------------------------------------------
