@@ -74,3 +74,27 @@ def test_the_review_queue_lists_the_same_overdue_rows_as_the_case_list(qtbot, wo
     with workspace.session() as s:
         listed, _ = caselist.fetch_page(s, caselist.CaseFilters(overdue=True, now=datetime.now()))
     assert {r.reference for r in listed} == {ref for ref, _ in shown}
+
+
+def test_the_strategy_form_records_the_discussion_and_names_a_bad_field(qtbot, workspace):
+    from triage_desk import checks
+
+    checks.ensure_partners(workspace)
+    doc = at_state(workspace, "strategy_discussion")
+    panel = _panel(qtbot, workspace, doc["id"])
+    assert panel.strategy_button.isEnabled() and not panel.minutes_button.isEnabled()
+    panel.strategy_button.click()
+    qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
+    form = panel.dialog
+    form.attendees.item(0, 1).setText("Team manager")
+    form.information.add(["social_care", "Two bruises seen by the school nurse."])
+    form.actions.add(["Joint visit", "Social worker", "social_care", "tomorrow"])
+    form.ok_button.click()
+    qtbot.waitUntil(lambda: form.error.isVisibleTo(form))
+    assert "actions[0].due" in form.error.text()
+    form.actions.item(0, 3).setText("2026-12-01")
+    form.icpc.setText("2026-12-10")
+    form.ok_button.click()
+    qtbot.waitUntil(lambda: bool(panel.view.get("strategy_discussions")))
+    qtbot.waitUntil(lambda: panel.agency.count() == 1)  # the attending agencies, read in the background
+    assert panel.minutes_button.isEnabled() and panel.agency.currentData() == "social_care"

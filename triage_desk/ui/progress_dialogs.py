@@ -32,7 +32,7 @@ def _rules() -> dict:
     return default_context().rules.data
 
 
-class _Dialog(QDialog):
+class FormDialog(QDialog):
     """A form, an error line and OK / Cancel; `submit` is called with the values on OK."""
 
     def __init__(self, title: str, parent: QWidget | None):
@@ -78,7 +78,7 @@ def _value(widget: QWidget) -> str:
     return widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
 
 
-class TransitionDialog(_Dialog):
+class TransitionDialog(FormDialog):
     """Asks for exactly what a lifecycle action needs (lifecycle.Transition.needs)."""
 
     def __init__(self, label: str, action: str, needs: list[str], parent: QWidget | None = None):
@@ -125,7 +125,7 @@ class TransitionDialog(_Dialog):
         return out
 
 
-class ConfirmationDialog(_Dialog):
+class ConfirmationDialog(FormDialog):
     """When and how a phone referral's written confirmation arrived."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -148,7 +148,7 @@ class ConfirmationDialog(_Dialog):
                 "how": self.how.currentData()}
 
 
-class DisputeDialog(_Dialog):
+class DisputeDialog(FormDialog):
     """A professional disagrees with the decision: who, their agency and their grounds."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -163,7 +163,7 @@ class DisputeDialog(_Dialog):
         return {k: _value(v).strip() for k, v in self.fields.items()}
 
 
-class DisputeReviewDialog(_Dialog):
+class DisputeReviewDialog(FormDialog):
     """The MASH manager's review (resolve or escalate) or the head of service's outcome."""
 
     def __init__(self, head_of_service: bool, parent: QWidget | None = None):

@@ -84,8 +84,8 @@ class ProgressPanel(QWidget):
         row1 = QHBoxLayout()
         self.confirm_button = self._button("Record written &confirmation…", "Record the phone referral's written "
                                            "confirmation", self.record_confirmation)
-        self.strategy_button = self._button("Record strategy &discussion…", "Record the strategy discussion from a "
-                                            "minutes file", self.record_strategy)
+        self.strategy_button = self._button("Record strategy &discussion…", "Record the strategy discussion",
+                                            self.record_strategy)
         self.minutes_button = self._button("Save &minutes PDF…", "Save the strategy discussion minutes as PDF",
                                            self.save_minutes)
         self.agency = QComboBox()
@@ -244,13 +244,23 @@ class ProgressPanel(QWidget):
         self._open(dialog)
 
     def record_strategy(self) -> None:
-        from triage_desk import strategy
+        """Open the strategy discussion form once the partner directory is read (for the agency lists)."""
+        from triage_desk import checks
+        from triage_desk.ui.tasks import run_in_background
 
-        path, _ = QFileDialog.getOpenFileName(self, "Strategy discussion minutes", str(Path.home()),
-                                              "Minutes (*.json)")
-        if path:
-            ws, rid = self.ws, self.referral_id
-            self._run(lambda: strategy.record(ws, rid, strategy.load_file(path)))
+        ws, me = self.ws, weakref.ref(self)
+        run_in_background(lambda: [(p.name, p.id) for p in checks.list_partners(ws)],
+                          lambda agencies: me() and me()._strategy_form(agencies),
+                          lambda exc: me() and me()._failed(exc))
+
+    def _strategy_form(self, agencies: list[tuple[str, str]]) -> None:
+        from triage_desk import strategy
+        from triage_desk.ui.strategy_form import StrategyForm
+
+        dialog = StrategyForm(agencies, self)
+        ws, rid = self.ws, self.referral_id
+        dialog.on_submit = lambda m: self._run(lambda: strategy.record(ws, rid, m), dialog=dialog)
+        self._open(dialog)
 
     def _save(self, title: str, name: str, make: Callable[[], bytes]) -> None:
         from triage_desk.private_files import write_new
