@@ -224,3 +224,17 @@ def status_counts(session: Session, now: datetime, soon_minutes: int = 60) -> tu
     n = session.execute(select(func.count()).select_from(soon),
                         {"dl_now": now, "dl_soon": now + timedelta(minutes=soon_minutes)}).scalar_one()
     return overdue, n
+
+
+def overdue_list(ws, limit: int = 200) -> list[dict]:
+    """The review area's overdue queue (a service call: role-checked, plain dicts for display)."""
+    from triage_desk import accounts
+    from triage_desk.models import Role
+    from triage_desk.referral_rows import local_now
+
+    accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
+    now = local_now()
+    with ws.session() as s:
+        items = overdue_page(s, now, limit=limit)
+    return [{"reference": i.reference, "kind": KINDS.get(i.kind, i.kind), "rag": i.rag,
+             "due": i.due_at.strftime("%d/%m/%Y %H:%M"), "late_by": late_by(i.due_at, now)} for i in items]

@@ -12,20 +12,6 @@ from triage_desk.ui.widgets import ErrorLabel, make_plain
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
 
-def overdue_rows(ws) -> list[dict]:
-    """Service call for the queue (run in the background): the first page of overdue deadlines."""
-    from triage_desk import accounts, deadlines
-    from triage_desk.intake import CASE_ROLES
-    from triage_desk.referral_rows import local_now
-
-    accounts.require(ws.user, *CASE_ROLES)
-    now = local_now()
-    with ws.session() as s:
-        items = deadlines.overdue_page(s, now)
-    return [{"reference": i.reference, "kind": deadlines.KINDS.get(i.kind, i.kind), "rag": i.rag,
-             "due": i.due_at.strftime("%d/%m/%Y %H:%M"), "late_by": deadlines.late_by(i.due_at, now)} for i in items]
-
-
 class OverdueQueue(QWidget):
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
@@ -53,10 +39,11 @@ class OverdueQueue(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        from triage_desk import deadlines
         from triage_desk.ui.tasks import run_in_background
 
         ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: overdue_rows(ws), lambda rows: me() and me()._show(rows),
+        run_in_background(lambda: deadlines.overdue_list(ws), lambda rows: me() and me()._show(rows),
                           lambda exc: me() and me().error.show_error(str(exc)))
 
     def _show(self, rows: list[dict]) -> None:
