@@ -77,6 +77,10 @@ def test_deadlines_overdue_and_phone_confirmation(cases, data_dir, secret_files,
     items = json.loads(capsys.readouterr().out)
     assert {"decision", "rag", "phone_confirmation"} <= {i["kind"] for i in items if i["reference"] == phone}
     assert main(["case", "deadlines", "--kind", "nonsense", *args]) == 2
+    rag = next(i for i in items if i["reference"] == phone and i["kind"] == "rag")
+    assert main(["case", "cancel-deadline", str(rag["id"]), "--reason", "x", *args]) == 2
+    assert main(["case", "cancel-deadline", str(rag["id"]), "--reason", "Decided by phone with the lead.", *args]) == 0
+    assert "RAG priority response: cancelled" in capsys.readouterr().out
     assert main(["case", "confirm", phone, "--received-at", "2026-11-20T12:00", "--how", "email", *args]) == 0
     assert "written confirmation recorded" in capsys.readouterr().out
     assert main(["case", "deadlines", "--overdue", "--kind", "phone_confirmation", "--json", *args]) == 0

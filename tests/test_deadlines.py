@@ -138,3 +138,46 @@ def test_holding_a_strategy_discussion_starts_its_clock_and_kind_filters_the_lis
         with pytest.raises(InputError, match="deadline kind"):
             caselist.fetch_page(s, caselist.CaseFilters(deadline_kind="nonsense"))
     assert lifecycle.current_state(workspace, doc["id"]).state == "strategy_discussion"
+
+
+def test_a_deadline_is_cancelled_only_with_a_reason_and_leaves_the_overdue_view(workspace):
+    act_as(workspace, "officer")
+    doc = submitted(workspace, channel="phone", received_at="2026-11-20T10:00")
+    clock = _clocks(workspace, doc["id"])["phone_confirmation"]
+    with pytest.raises(InputError, match="reason"):
+        deadlines.cancel_one(workspace, clock.id, "no")
+    done = deadlines.cancel_one(workspace, clock.id, "The referrer is the family's own GP: confirmed in person.")
+    assert done["state"] == "cancelled" and done["reason"].startswith("The referrer")
+    with pytest.raises(InputError, match="already cancelled"):
+        deadlines.cancel_one(workspace, clock.id, "The referrer is the family's own GP: confirmed in person.")
+    with workspace.session() as s:
+        kinds = {q.kind for q in deadlines.overdue_page(s, datetime(2026, 12, 1))}
+    assert "phone_confirmation" not in kinds and "decision" in kinds
+
+
+def test_upgrading_an_existing_database_starts_clocks_for_waiting_referrals(tmp_path):
+    import os as _os
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from triage_desk.db import MIGRATIONS_DIR, make_engine
+
+    engine = make_engine(tmp_path / "old.db", _os.urandom(32))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.execute(text("INSERT INTO referral (id, reference, status, variant, received_at, subject_name, "
+                          "subject_sort, urgent, re_referrals_12m, document, created_at, updated_at, checks_open, "
+                          "decision_due) VALUES ('r1', 'TD-2026-000001', 'submitted', 'child', "
+                          "'2026-11-20 10:00:00.000000', '', '', 0, 0, '{}', '2026-11-20 10:00:00.000000', "
+                          "'2026-11-20 10:00:00.000000', 0, '2026-11-23 10:00:00.000000')"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        rows = conn.execute(text("SELECT kind, state, due_at FROM deadline WHERE referral_id = 'r1'")).all()
+    engine.dispose()
+    assert [(k, st, due[:16]) for k, st, due in rows] == [("decision", "open", "2026-11-23 10:00")]

@@ -98,3 +98,20 @@ def test_the_strategy_form_records_the_discussion_and_names_a_bad_field(qtbot, w
     qtbot.waitUntil(lambda: bool(panel.view.get("strategy_discussions")))
     qtbot.waitUntil(lambda: panel.agency.count() == 1)  # the attending agencies, read in the background
     assert panel.minutes_button.isEnabled() and panel.agency.currentData() == "social_care"
+
+
+def test_an_open_deadline_is_cancelled_with_a_reason_from_the_panel(qtbot, workspace):
+    doc = at_state(workspace, "assessment")
+    panel = _panel(qtbot, workspace, doc["id"])
+    items = [panel.deadlines.topLevelItem(i) for i in range(panel.deadlines.topLevelItemCount())]
+    assessment = next(i for i in items if i.text(0) == "Child and family assessment")
+    panel.deadlines.setCurrentItem(assessment)
+    assert panel.cancel_button.isEnabled()
+    panel.cancel_button.click()
+    dialog = panel.dialog
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisibleTo(dialog))
+    dialog.reason.setPlainText("The family moved out of the area; the new council assesses.")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: any(d["kind"] == "assessment" and d["state"] == "cancelled"
+                                for d in panel.view.get("deadlines", [])))

@@ -238,3 +238,25 @@ def overdue_list(ws, limit: int = 200) -> list[dict]:
         items = overdue_page(s, now, limit=limit)
     return [{"reference": i.reference, "kind": KINDS.get(i.kind, i.kind), "rag": i.rag,
              "due": i.due_at.strftime("%d/%m/%Y %H:%M"), "late_by": late_by(i.due_at, now)} for i in items]
+
+
+def cancel_one(ws, deadline_id: int, reason: str, *, now: datetime | None = None) -> dict:
+    """A person cancels one open deadline that no longer applies; the reason is required and audited."""
+    from triage_desk import accounts, audit
+    from triage_desk.models import Role
+    from triage_desk.referral_rows import local_now
+
+    user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+    if len((reason or "").strip()) < 10:
+        raise InputError("reason: say why the deadline no longer applies (at least 10 characters)")
+    with ws.session() as s:
+        row = s.get(Deadline, deadline_id)
+        if row is None:
+            raise InputError(f"deadline: no deadline {deadline_id}")
+        if row.state != "open":
+            raise InputError(f"deadline: it is already {row.state}")
+        row.state, row.closed_at, row.closed_by, row.reason = "cancelled", now or local_now(), user.username, \
+            reason.strip()
+        audit.record(s, user.username, "deadline.cancel", "referral", row.referral_id, deadline=row.id,
+                     kind=row.kind)
+        return as_dict(row)

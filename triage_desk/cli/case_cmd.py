@@ -43,6 +43,11 @@ def register(sub, common) -> None:
     dl.add_argument("--limit", type=int, default=200, metavar="N", help="at most N (default 200)")
     dl.add_argument("--json", action="store_true", help="one JSON array")
     dl.set_defaults(func=run_deadlines)
+    cd = csub.add_parser("cancel-deadline", parents=[common], help="cancel one open deadline that no longer applies")
+    add_user_options(cd)
+    cd.add_argument("deadline_id", metavar="ID", type=int, help="the deadline's id (case deadlines --json)")
+    cd.add_argument("--reason", required=True, help="why it no longer applies")
+    cd.set_defaults(func=run_cancel_deadline)
     cf = csub.add_parser("confirm", parents=[common], help="record a phone referral's written confirmation")
     add_user_options(cf)
     cf.add_argument("ref", metavar="REF")
@@ -122,7 +127,7 @@ def run_deadlines(args) -> int:
             refs = dict(s.execute(Referral.__table__.select().with_only_columns(Referral.id, Referral.reference)
                                   .where(Referral.id.in_({r.referral_id for r in rows}))).all())
             audit.record(s, ws.actor, "deadlines.list", "deadline", None, rows=len(rows), overdue=args.overdue)
-    items = [{"reference": refs.get(r.referral_id), "kind": r.kind, "label": deadlines.KINDS[r.kind],
+    items = [{"id": r.id, "reference": refs.get(r.referral_id), "kind": r.kind, "label": deadlines.KINDS[r.kind],
               "due_at": r.due_at.strftime("%Y-%m-%dT%H:%M"), "overdue": r.due_at < now} for r in rows]
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=2))
@@ -131,6 +136,15 @@ def run_deadlines(args) -> int:
         print(f"{it['reference']}  {it['due_at'].replace('T', ' ')}  {it['label']}" + ("  OVERDUE" * it["overdue"]))
     if not items:
         print("no overdue deadlines" if args.overdue else "no open deadlines")
+    return 0
+
+
+def run_cancel_deadline(args) -> int:
+    from triage_desk import deadlines
+
+    with opened(args, user=True) as ws:
+        done = deadlines.cancel_one(ws, args.deadline_id, args.reason)
+    print(f"{done['label']}: cancelled")
     return 0
 
 

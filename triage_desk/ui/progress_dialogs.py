@@ -148,6 +148,18 @@ class ConfirmationDialog(FormDialog):
                 "how": self.how.currentData()}
 
 
+class CancelDeadlineDialog(FormDialog):
+    """Why an open deadline no longer applies (the reason is kept with it and audited)."""
+
+    def __init__(self, label: str, parent: QWidget | None = None):
+        super().__init__(f"Cancel: {label}", parent)
+        self.reason = _text("Why it no longer applies", multiline=True)
+        add_row(self.form, "&Why it no longer applies:", self.reason)
+
+    def values(self) -> dict:
+        return {"reason": _value(self.reason).strip()}
+
+
 class DisputeDialog(FormDialog):
     """A professional disagrees with the decision: who, their agency and their grounds."""
 

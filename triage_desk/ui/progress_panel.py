@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,13 +24,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_desk.ui.progress_dialogs import ConfirmationDialog, DisputeDialog, DisputeReviewDialog, TransitionDialog
+from triage_desk.ui.progress_dialogs import (
+    CancelDeadlineDialog,
+    ConfirmationDialog,
+    DisputeDialog,
+    DisputeReviewDialog,
+    TransitionDialog,
+)
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
 
 # submit / decide / approve / reject live in the referral wizard and the Decision tab
 OWN_ACTIONS = ("start_strategy", "start_assessment", "start_early_help", "step_up", "step_down", "close", "reopen")
 STATE_WORDS = {"open": "Open", "met": "Met", "missed": "Missed", "cancelled": "Cancelled"}
 METHODS = (("Email", "email"), ("Letter", "letter"), ("Phone call", "phone"))
+ROLE = Qt.ItemDataRole.UserRole
 
 
 def _when(text: str | None) -> str:
@@ -62,7 +69,16 @@ class ProgressPanel(QWidget):
         self.deadlines.setHeaderLabels(["Deadline", "Due", "State", "Note"])
         self.deadlines.setRootIsDecorated(False)
         self.deadlines.setMinimumHeight(140)
-        layout.addWidget(QLabel("Deadlines:"))
+        deadlines_label = QLabel("Dead&lines:")
+        deadlines_label.setBuddy(self.deadlines)
+        self.cancel_button = self._button("Cancel the chosen deadline…", "Cancel the chosen deadline with a reason",
+                                          self.cancel_deadline)
+        self.deadlines.currentItemChanged.connect(lambda *_: self._deadline_chosen())
+        head = QHBoxLayout()
+        head.addWidget(deadlines_label)
+        head.addStretch(1)
+        head.addWidget(self.cancel_button)
+        layout.addLayout(head)
         layout.addWidget(self.deadlines)
         layout.addWidget(self._record_box())
         self.history = make_plain(QLabel(""), selectable=True)
@@ -147,9 +163,11 @@ class ProgressPanel(QWidget):
         self.deadlines.clear()
         for d in view["deadlines"]:
             state = STATE_WORDS.get(d["state"], d["state"]) + (" – OVERDUE" if d["overdue"] else "")
-            QTreeWidgetItem(self.deadlines, [d["label"], _when(d["due_at"]), state, d.get("reason") or ""])
+            item = QTreeWidgetItem(self.deadlines, [d["label"], _when(d["due_at"]), state, d.get("reason") or ""])
+            item.setData(0, ROLE, d)
         for col in range(3):
             self.deadlines.resizeColumnToContents(col)
+        self._deadline_chosen()
         self.confirm_button.setEnabled(view["phone_confirmation_outstanding"])
         holding = view["state"] == "strategy_discussion"
         self.strategy_button.setEnabled(holding)
@@ -173,6 +191,27 @@ class ProgressPanel(QWidget):
         lines += [f"Dispute by {d['raised_by']} ({d['agency']}): {d['stage'].replace('_', ' ')}"
                   + (f", {d['outcome']}: {d['outcome_reason']}" if d["outcome"] else "") for d in view["disputes"]]
         return "<br>".join(html.escape(x) for x in lines) or "<i>Nothing recorded after the decision yet.</i>"
+
+    def _chosen_deadline(self) -> dict | None:
+        item = self.deadlines.currentItem()
+        return item.data(0, ROLE) if item is not None else None
+
+    def _deadline_chosen(self) -> None:
+        chosen = self._chosen_deadline()
+        self.cancel_button.setEnabled(bool(chosen) and chosen["state"] == "open"
+                                      and any(a["action"] in OWN_ACTIONS for a in self.view.get("allowed", [])))
+
+    def cancel_deadline(self) -> None:
+        from triage_desk import deadlines
+
+        chosen = self._chosen_deadline()
+        if not chosen:
+            return
+        dialog = CancelDeadlineDialog(chosen["label"], self)
+        ws = self.ws
+        dialog.on_submit = lambda v: self._run(lambda: deadlines.cancel_one(ws, chosen["id"], v["reason"]),
+                                               dialog=dialog)
+        self._open(dialog)
 
     def _load_agencies(self, talks: bool) -> None:
         from triage_desk import redaction
