@@ -70,7 +70,7 @@ PARAMS = {
     "step_up": {"to": "assessment", "reason": "Needs rose to level 3 after a new incident.",
                 "receiving_team": "Assessment Team North"},
     "step_down": {"reason": "Assessment closed with needs at level 2.", "receiving_team": "Early Help Hub East",
-                  "lead_professional": "School family worker"},
+                  "lead_professional": "School family worker", "family_told": True},
     "close": {"outcome": "S17"},
     "reopen": {"reason": "A new concern arrived from the school nurse."},
     "reject": {"reason": "The evidence does not support level 4."},

@@ -90,11 +90,19 @@ def test_step_up_and_step_down_record_who_when_why_and_the_receiving_team(worksp
         assert (up.action, up.from_state, up.to_state, up.actor) == ("step_up", "early_help", "assessment", "officer")
         assert up.reason.startswith("Needs rose") and up.receiving_team == "Assessment Team North"
         assert down.lead_professional == "School family worker" and down.receiving_team == "Early Help Hub East"
+        assert down.family_told is True
         assessment = s.execute(select(Deadline).where(Deadline.referral_id == doc["id"],
                                                       Deadline.kind == "assessment")).scalar_one()
         assert assessment.state == "cancelled" and "early help" in assessment.reason
         audited = list(s.execute(select(AuditEvent.action).where(AuditEvent.target_id == doc["id"])).scalars())
     assert "case.step_up" in audited and "case.step_down" in audited
+
+
+def test_step_down_says_whether_the_family_was_told(workspace):
+    doc = at_state(workspace, "assessment")
+    params = {k: v for k, v in PARAMS["step_down"].items() if k != "family_told"}
+    with pytest.raises(InputError, match="family told"):
+        lifecycle.transition(workspace, doc["id"], "step_down", **params)
 
 
 def test_step_up_and_step_down_need_their_reason_and_team(workspace):

@@ -67,7 +67,7 @@ TRANSITIONS = (
     Transition("step_up", "Step up to social care", ("early_help",), WORK, ("to", "reason", "receiving_team"),
                SOCIAL_CARE),
     Transition("step_down", "Step down to early help", SOCIAL_CARE, WORK,
-               ("reason", "receiving_team", "lead_professional"), ("early_help",)),
+               ("reason", "receiving_team", "lead_professional", "family_told"), ("early_help",)),
     Transition("close", "Close the case", ("decided", *IN_PROGRESS), WORK, ("outcome",), ("closed",)),
     Transition("reopen", "Reopen the case", ("closed",), (Role.LEAD,), ("reason",), ("submitted",)),
 )
@@ -188,6 +188,9 @@ def _apply(ws, referral_id: str, action: str, now: datetime, params: dict) -> Ca
     if "reason" in t.needs:
         reason = _text(params, "reason", "reason (why)", MIN_REASON)
     lead = _text(params, "lead_professional", "lead professional") if "lead_professional" in t.needs else None
+    told = params.get("family_told") if "family_told" in t.needs else None
+    if "family_told" in t.needs and not isinstance(told, bool):
+        raise InputError("family told: say whether the family has been told of the step-down (yes or no)")
     outcome = code = None
     if action == "close":
         outcome, code = _closure(params)
@@ -207,7 +210,7 @@ def _apply(ws, referral_id: str, action: str, now: datetime, params: dict) -> Ca
         _sync_document(row)
         event = CaseEvent(referral_id=row.id, action=action, from_state=before, to_state=after,
                           actor=user.username, role=user.role, at=now, reason=reason, receiving_team=team,
-                          lead_professional=lead, outcome=outcome, reason_code=code)
+                          lead_professional=lead, outcome=outcome, reason_code=code, family_told=told)
         s.add(event)
         s.flush()
         audit.record(s, user.username, f"case.{action}", "referral", row.id, reference=row.reference,
@@ -302,5 +305,6 @@ def history(ws, ref: str) -> list[dict]:
         return [{"action": e.action, "label": BY_ACTION[e.action].label if e.action in BY_ACTION else e.action,
                  "from": e.from_state, "to": e.to_state, "by": e.actor, "role": e.role,
                  "at": e.at.strftime("%Y-%m-%dT%H:%M"), "reason": e.reason, "receiving_team": e.receiving_team,
-                 "lead_professional": e.lead_professional, "outcome": e.outcome, "reason_code": e.reason_code}
+                 "lead_professional": e.lead_professional, "outcome": e.outcome, "reason_code": e.reason_code,
+                 "family_told": e.family_told}
                 for e in events]

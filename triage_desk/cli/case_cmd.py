@@ -30,6 +30,7 @@ def register(sub, common) -> None:
     tr.add_argument("--reason", help="why (reject, step_up, step_down, reopen; optional otherwise)")
     tr.add_argument("--receiving-team", help="the team taking the case on")
     tr.add_argument("--lead-professional", help="the lead professional (step_down)")
+    tr.add_argument("--family-told", choices=("yes", "no"), help="step_down: has the family been told?")
     tr.add_argument("--to", choices=("assessment", "strategy_discussion"), help="step_up: where to")
     tr.add_argument("--outcome", help="close: the outcome code from the rules file (e.g. S17, EH, NFA)")
     tr.add_argument("--reason-code", help="close with NFA / decide NFA: the reason code from the rules file")
@@ -101,7 +102,7 @@ def run_transition(args) -> int:
 
     params = {"reason": args.reason, "receiving_team": args.receiving_team, "lead_professional":
               args.lead_professional, "to": args.to, "outcome": args.outcome, "reason_code": args.reason_code,
-              "level": args.level,
+              "level": args.level, "family_told": None if args.family_told is None else args.family_told == "yes",
               "outcomes": [c.strip() for c in args.outcomes.split(",") if c.strip()] if args.outcomes else None}
     with opened(args, user=True) as ws:
         state = lifecycle.transition(ws, args.ref, args.action, **{k: v for k, v in params.items() if v is not None})

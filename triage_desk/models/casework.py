@@ -10,7 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, case, event, insert, null, text, update
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    case,
+    event,
+    insert,
+    null,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from triage_desk.models.base import Base
@@ -63,6 +77,7 @@ class CaseEvent(Base):
     lead_professional: Mapped[str | None] = mapped_column(String(200), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)  # closure outcome code
     reason_code: Mapped[str | None] = mapped_column(String(64), nullable=True)  # NFA reason code
+    family_told: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # step-down: the family was told
 
 
 class StrategyDiscussion(Base):

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from triage_desk.ui.widgets import ErrorLabel, add_row, note
 
 FIELD_LABELS = {"receiving_team": "&Receiving team", "reason": "&Why", "lead_professional": "&Lead professional",
-                "to": "Step up &to", "outcome": "&Outcome", "reason_code": "No further action &reason"}
+                "to": "Step up &to", "outcome": "&Outcome", "reason_code": "No further action &reason",
+                "family_told": "&Family told"}
 
 
 def _rules() -> dict:
@@ -99,6 +100,11 @@ class TransitionDialog(FormDialog):
                 for code, words in rules["outcomes"].items():
                     field.addItem(f"{code} – {words}", code)
                 field.currentIndexChanged.connect(self._outcome_changed)
+            elif key == "family_told":
+                field = QComboBox()
+                field.addItem("(choose)", None)
+                field.addItem("Yes, the family has been told", True)
+                field.addItem("No, not yet", False)
             elif key == "reason_code":
                 field = QComboBox()
                 field.addItem("(not needed)", None)
@@ -120,7 +126,9 @@ class TransitionDialog(FormDialog):
         out = {}
         for key, field in self.fields.items():
             value = field.currentData() if isinstance(field, QComboBox) else _value(field).strip()
-            if value and (key != "reason_code" or field.isEnabled()):
+            if key == "family_told" and value is not None:
+                out[key] = value
+            elif value and (key != "reason_code" or field.isEnabled()):
                 out[key] = value
         return out
 

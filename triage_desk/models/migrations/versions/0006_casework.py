@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("lead_professional", sa.String(length=200), nullable=True),
         sa.Column("outcome", sa.String(length=32), nullable=True),
         sa.Column("reason_code", sa.String(length=64), nullable=True),
+        sa.Column("family_told", sa.Boolean(), nullable=True),
         _referral_fk("case_event"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_event")))
     op.create_index(op.f("ix_case_event_referral_id"), "case_event", ["referral_id"])
