@@ -80,12 +80,17 @@ def test_filters_combine(cases):
         assert got  # the synthetic spread leaves something to find
 
 
-def test_overdue_lists_undecided_referrals_past_their_due_time(cases):
+def test_overdue_lists_cases_with_any_deadline_past_due(cases):
+    from triage_desk.models import Deadline
+
     ws, rows = cases
+    now = max(r.received_at for r in rows)
     with ws.session() as s:
-        got = {r.id for r in _all_pages(s, CaseFilters(overdue=True, now=NOW), CaseSort("decision_due"), 50)}
-    assert got == {r.id for r in rows if r.decision_due and r.decision_due < NOW
-                   and r.status in ("draft", "submitted")}
+        got = {r.id for r in _all_pages(s, CaseFilters(overdue=True, now=now), CaseSort("decision_due"), 50)}
+        late = list(s.execute(select(Deadline).where(Deadline.state == "open", Deadline.due_at < now)).scalars())
+        red = {r.id for r in _all_pages(s, CaseFilters(overdue=True, deadline_kind="rag", now=now), CaseSort(), 50)}
+    assert got == {d.referral_id for d in late} and got  # every case past any deadline, and only those
+    assert red == {d.referral_id for d in late if d.kind == "rag"} and red < got
 
 
 def test_search_by_subject_name_and_reference(cases):

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from ui_helpers import audit_actions, user
 
 from triage_desk import demo
-from triage_desk.models import Referral
+from triage_desk.models import Deadline, Referral
 from triage_desk.ui.case_list_model import DUE, REFERENCE, SUBJECT, CaseListModel, span, time_left
 from triage_desk.ui.main_window import MainWindow
 from triage_desk.ui.operations import settle
@@ -129,8 +129,9 @@ def test_filters_narrow_and_search_finds_a_synthetic_subject(qtbot, window, case
 def test_overdue_rows_say_so_in_words_and_bold(qtbot, window, cases):
     with cases.session() as s:
         row = s.execute(select(Referral).order_by(Referral.received_at.desc()).limit(1)).scalar_one()
-        s.execute(update(Referral).where(Referral.id == row.id).values(
-            status="submitted", decision_due=datetime.now() - timedelta(hours=30)))
+        due = datetime.now() - timedelta(hours=30)
+        s.execute(update(Referral).where(Referral.id == row.id).values(status="submitted", decision_due=due))
+        s.add(Deadline(referral_id=row.id, kind="decision", started_at=due - timedelta(hours=8), due_at=due))
     area = window.cases_area
     area.overdue.setChecked(True)
     rows = _all_loaded(area.model)
@@ -244,16 +245,15 @@ def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
     from triage_desk.forms.clock import london_now as local_now
 
     with cases.session() as s:
-        s.execute(update(Referral).where(Referral.status.in_(("draft", "submitted"))).values(status="decided"))
+        s.execute(update(Deadline).values(state="met"))  # the generated clocks are all done
         ids = list(s.execute(select(Referral.id).limit(3)).scalars())
         now = local_now()
-        s.execute(update(Referral).where(Referral.id == ids[0]).values(status="submitted",
-                                                                      decision_due=now - timedelta(minutes=5)))
-        s.execute(update(Referral).where(Referral.id == ids[1]).values(status="submitted",
-                                                                      decision_due=now + timedelta(minutes=40)))
-        s.execute(update(Referral).where(Referral.id == ids[2]).values(status="decided",
-                                                                      decision_due=now - timedelta(hours=5)))
-    assert deadline_counts(cases) == (1, 1)
+        for rid, kind, due, state in ((ids[0], "rag", now - timedelta(minutes=5), "open"),
+                                      (ids[0], "decision", now - timedelta(minutes=1), "open"),
+                                      (ids[1], "assessment", now + timedelta(minutes=40), "open"),
+                                      (ids[2], "decision", now - timedelta(hours=5), "met")):
+            s.add(Deadline(referral_id=rid, kind=kind, started_at=now - timedelta(hours=6), due_at=due, state=state))
+    assert deadline_counts(cases) == (1, 1)  # one case overdue (two of its clocks), one clock due within the hour
 
 
 def test_search_without_letters_or_digits_explains_itself(qtbot, window):

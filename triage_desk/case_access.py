@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from triage_desk import caselist, decisions, matching
 from triage_desk.models import Referral, ReferralSubject
@@ -33,20 +32,13 @@ def referrer_agencies(ws) -> list[str]:
 
 
 def deadline_counts(ws) -> tuple[int, int]:
-    """(overdue, due within the next hour) among referrals still awaiting a decision."""
-    from triage_desk.forms.clock import london_now as local_now
+    """(cases with a deadline overdue, deadlines due within the next hour): the same deadline rows as
+    the case list's "Overdue only" filter and the review area's overdue queue (deadlines.py)."""
+    from triage_desk import deadlines
+    from triage_desk.forms.clock import london_now
 
-    now = local_now()
-    # Driven by the status index (few open referrals); "+decision_due" keeps SQLite off the due index,
-    # which would walk every past deadline of a million decided cases.
-    statement = text("SELECT coalesce(sum(+decision_due < :now), 0), "
-                     "coalesce(sum(+decision_due >= :now AND +decision_due < :soon), 0) FROM referral "
-                     "WHERE status IN (:s0, :s1) AND +decision_due IS NOT NULL")
     with ws.session() as s:
-        overdue, soon = s.execute(statement, {
-            "now": matching.sql_datetime(now), "soon": matching.sql_datetime(now + timedelta(hours=1)),
-            "s0": caselist.OPEN_STATUSES[0], "s1": caselist.OPEN_STATUSES[1]}).one()
-    return int(overdue), int(soon)
+        return deadlines.status_counts(s, london_now())
 
 
 def referral_header(ws, referral_id: str):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, bindparam, func, literal_column, select, text, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from triage_desk import deadlines
 from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
 from triage_desk.forms.clock import london_now
@@ -39,7 +40,8 @@ class CaseFilters:
     agency: str | None = None
     received_from: date | None = None
     received_to: date | None = None  # inclusive
-    overdue: bool = False  # decision due before `now` and not yet decided
+    overdue: bool = False  # any deadline (decision, RAG, checks, assessment...) open past `now`
+    deadline_kind: str | None = None  # has an open deadline of this kind (overdue, with `overdue`)
     awaiting_approval: bool = False  # the current decision waits for a practice lead
     checks_outstanding: bool = False  # agency checks asked for and not yet answered
     now: datetime | None = None  # local Europe/London (default: now)
@@ -121,8 +123,11 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
         params["rfrom"] = datetime.combine(filters.received_from, datetime.min.time())
     if filters.received_to:
         params["rto"] = datetime.combine(filters.received_to + timedelta(days=1), datetime.min.time())
-    if filters.overdue:
-        params["now"], params["open"] = filters.now or london_now(), OPEN_STATUSES
+    if filters.overdue or filters.deadline_kind:
+        deadlines.check_kind(filters.deadline_kind)
+        params["dl_now" if filters.overdue else "dl_open"] = filters.now or london_now()
+        if filters.deadline_kind:
+            params["dl_kind"] = filters.deadline_kind
     if filters.awaiting_approval:
         params["approval"] = APPROVAL_PENDING
     if filters.checks_outstanding:
@@ -154,9 +159,11 @@ def _conditions(shape: tuple) -> list:
         conds.append(c(Referral.received_at) >= bindparam("rfrom", type_=Referral.received_at.type))
     if "rto" in names:
         conds.append(c(Referral.received_at) < bindparam("rto", type_=Referral.received_at.type))
-    if "now" in names:
-        conds.append(c(Referral.decision_due) < bindparam("now", type_=Referral.decision_due.type))
-        conds.append(c(Referral.status).in_(bindparam("open", expanding=True)))
+    if "dl_now" in names or "dl_open" in names:
+        # THE overdue query (deadlines.py), shared with the status bar and the review queue.
+        kind = "dl_kind" if "dl_kind" in names else None
+        rows = deadlines.overdue_select(kind) if "dl_now" in names else deadlines.open_select(kind)
+        conds.append(Referral.id.in_(rows.with_only_columns(rows.selected_columns.referral_id).order_by(None)))
     if "approval" in names:
         conds.append(text(_PENDING_APPROVAL))
         conds.append(c(Referral.approval) == bindparam("approval"))

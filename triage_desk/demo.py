@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
-from triage_desk import accounts, audit, decisions, matching
+from triage_desk import accounts, audit, deadlines, decisions, matching
 from triage_desk.forms import consent_rules, threshold
 from triage_desk.forms.clock import LONDON, london_now
 from triage_desk.models import Decision, Referral, Role, User, utcnow
@@ -194,10 +194,11 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
         cur.execute("PRAGMA cache_size = -262144")
         producer.start()
         while (item := batches.get()) is not None:
-            done, person_rows, ref_rows, link_rows = item
+            done, person_rows, ref_rows, link_rows, deadline_rows = item
             cur.executemany(_INSERT_PERSON, person_rows)
             cur.executemany(_INSERT_REFERRAL, ref_rows)
             cur.executemany(_INSERT_LINK, link_rows)
+            cur.executemany(_INSERT_DEADLINE, deadline_rows)
             raw.commit()
             if progress:
                 progress(done, n)
@@ -222,6 +223,7 @@ _INSERT_REFERRAL = ("INSERT INTO referral (id, reference, status, variant, recei
                     "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_id, state, decided_by, decided_at) "
                 "VALUES (?,?,?,?,?,?)")
+_INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
 
 
@@ -242,7 +244,7 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
     step = (end - start) / max(n, 1)
     households: list[_Household] = []
     history: dict[str, list[datetime]] = {}
-    ref_rows, person_rows, link_rows = [], [], []
+    ref_rows, person_rows, link_rows, deadline_rows = [], [], [], []
     now_s = matching.sql_datetime(utcnow())
     for i in range(n):
         when = (start + step * i + timedelta(minutes=rng.randrange(0, 30))).replace(second=0, microsecond=0)
@@ -283,14 +285,18 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
                          doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
                          level if status in ("decided", "closed") else None, rr, "marf-default", "1",
                          store_text(doc), None, "demo", now_s, now_s))
+        if status == "submitted":  # undecided: the decision and RAG clocks run (deadlines.py)
+            deadline_rows += [(rid, "decision", matching.sql_datetime(when), due),
+                              (rid, "rag", matching.sql_datetime(when),
+                               matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
         for pid, *_ in subjects:
             link_rows.append((rid, pid, pid, "linked", "demo", now_s))
             if status != "draft":
                 history.setdefault(pid, []).append(when)
             totals["links"] += 1
         if len(ref_rows) >= batch or i == n - 1:
-            yield i + 1, person_rows, ref_rows, link_rows
-            ref_rows, person_rows, link_rows = [], [], []
+            yield i + 1, person_rows, ref_rows, link_rows, deadline_rows
+            ref_rows, person_rows, link_rows, deadline_rows = [], [], [], []
 
 
 def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:

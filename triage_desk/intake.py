@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from triage_desk import accounts, audit, decisions, matching
+from triage_desk import accounts, audit, deadlines, decisions, matching
 from triage_desk.errors import InputError
 from triage_desk.forms import validation
 from triage_desk.forms.clock import london_now
@@ -143,12 +143,14 @@ def _person_from_subject(s, subject: dict) -> Person:
     return person
 
 
-def _store_scores(row: Referral, doc: dict) -> None:
+def _store_scores(row: Referral, doc: dict) -> dict:
     from triage_desk.forms.threshold import evaluate
+
     result = evaluate(doc)
     row.rag = result.get("rag")
     row.decision_due = parse_local(result.get("decision_due"))
     row.suggested_level = result.get("suggested_level")
+    return result
 
 
 def submit(ws, doc: dict) -> dict:
@@ -185,7 +187,9 @@ def submit(ws, doc: dict) -> dict:
         doc.setdefault("links", {})["re_referrals_12m"] = count
         for key, value in columns(doc).items():
             setattr(row, key, value)
-        _store_scores(row, doc)
+        result = _store_scores(row, doc)
+        s.flush()
+        deadlines.on_submit(s, row, result, doc)  # decision, RAG (red: 4 clock hours), phone clocks
         row.document, row.updated_at, row.wizard_step = store_text(doc), utcnow(), None
         audit.record(s, ws.actor, "referral.submit", "referral", row.id, reference=row.reference, rag=row.rag,
                      level=row.suggested_level, re_referrals_12m=count)

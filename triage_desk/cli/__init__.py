@@ -33,6 +33,9 @@ COMMAND_MODULES = (
     "triage_desk.cli.trust_cmd",
     "triage_desk.cli.partner_cmd",
     "triage_desk.cli.store_cmd",
+    "triage_desk.cli.case_cmd",
+    "triage_desk.cli.strategy_cmd",
+    "triage_desk.cli.feedback_cmd",
 )
 
 

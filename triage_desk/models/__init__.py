@@ -2,6 +2,7 @@
 
 from triage_desk.models.audit_event import AuditEvent
 from triage_desk.models.base import Base, utcnow
+from triage_desk.models.casework import CaseEvent, Deadline, Dispute, ReferrerFeedback, StrategyDiscussion
 from triage_desk.models.decision import Decision
 from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 from triage_desk.models.person import Person, ReferralSubject
@@ -11,6 +12,7 @@ from triage_desk.models.trust import TrustedSigner
 from triage_desk.models.user import Role, User
 
 __all__ = [
-    "AgencyCheck", "AuditEvent", "Base", "Decision", "Partner", "Person", "Referral", "ReferralSubject", "Role",
+    "AgencyCheck", "AuditEvent", "Base", "CaseEvent", "Deadline", "Decision", "Dispute", "ReferrerFeedback",
+    "StrategyDiscussion", "Partner", "Person", "Referral", "ReferralSubject", "Role",
     "Setting", "SharingDecision", "TrustedSigner", "User", "utcnow",
 ]

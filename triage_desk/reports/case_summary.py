@@ -90,5 +90,8 @@ def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
     extra = checks_section(ws, rid)  # opens its own session
     with ws.session() as s:
         row = find_referral(s, rid)
+        from triage_desk.case_overview import section
+
+        extra["after_decision"] = section(s, row.id)  # deadlines, strategy, feedback, disputes
         audit.record(s, user.username, PURPOSES[purpose], "referral", row.id, reference=row.reference)
         return render_case(ws, s, row, extra)

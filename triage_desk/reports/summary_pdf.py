@@ -21,6 +21,7 @@ from reportlab.platypus import SimpleDocTemplate
 from triage_desk.errors import InputError
 from triage_desk.reports import pdf_decision as dec
 from triage_desk.reports import pdf_sections as sec
+from triage_desk.reports.pdf_casework import after_decision
 from triage_desk.reports.pdf_context import Ctx
 from triage_desk.reports.pdf_styles import (
     ACCENT,
@@ -98,6 +99,7 @@ def _story(ctx: Ctx, audit_head: str) -> list:
     for build in (sec.subjects, sec.household, sec.contact_and_referrer, sec.agencies, sec.concerns, sec.voice,
                   sec.adult_needs, sec.consent, dec.checks, dec.decision, dec.dash, dec.outcomes, dec.history):
         story += build(ctx)
+    story += after_decision(ctx)
     story += dec.audit(ctx, audit_head)
     return story
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from triage_desk import deadlines
 from triage_desk.caselist import CaseFilters
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS
 
@@ -56,10 +57,12 @@ class CaseFilterBar(QWidget):
         self.rag = combo("RAG filter", [("Any RAG", ())] + [(label, (k,)) for k, label in RAG_LABELS.items()])
         self.agency = combo("Referrer agency filter", [("Any agency", None)])
         self.sort = combo("Sort order", [(label, (key, desc)) for label, key, desc in SORT_CHOICES])
+        self.deadline_kind = combo("Deadline kind filter", [("Any deadline", None)] + [
+            (label, kind) for kind, label in deadlines.KINDS.items()])  # cases with an open deadline of this kind
         self.overdue = QCheckBox("O&verdue only")
         self.approval = QCheckBox("Awaiting a&pproval")
         self.checks = QCheckBox("Checks o&utstanding")
-        for box, name in ((self.overdue, "Show only overdue decisions"),
+        for box, name in ((self.overdue, "Show only cases with a deadline overdue"),
                           (self.approval, "Show only decisions awaiting a practice lead"),
                           (self.checks, "Show only cases with agency checks outstanding")):
             box.setAccessibleName(name)
@@ -79,7 +82,7 @@ class CaseFilterBar(QWidget):
         self.search.returnPressed.connect(self.filters_changed)
         for box in (self.overdue, self.approval, self.checks):
             box.toggled.connect(self.filters_changed)
-        for box in (self.status, self.rag, self.agency):
+        for box in (self.status, self.rag, self.agency, self.deadline_kind):
             box.currentIndexChanged.connect(self.filters_changed)
         self.sort.currentIndexChanged.connect(lambda _i: self.sort_chosen.emit(*self.sort.currentData()))
 
@@ -94,6 +97,8 @@ class CaseFilterBar(QWidget):
 
     def _second_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        row.addWidget(buddy("&Deadline:", self.deadline_kind))
+        row.addWidget(self.deadline_kind)
         for box in (self.overdue, self.approval, self.checks):
             row.addWidget(box)
         row.addStretch(1)
@@ -104,12 +109,14 @@ class CaseFilterBar(QWidget):
         return row
 
     def tab_chain(self) -> list[QWidget]:
-        return [self.search, self.status, self.rag, self.agency, self.overdue, self.approval, self.checks, self.sort]
+        return [self.search, self.status, self.rag, self.agency, self.deadline_kind, self.overdue, self.approval,
+                self.checks, self.sort]
 
     def filters(self) -> CaseFilters:
         return CaseFilters(status=tuple(self.status.currentData() or ()), rag=tuple(self.rag.currentData() or ()),
                            text=self.search.text().strip(), agency=self.agency.currentData(),
-                           overdue=self.overdue.isChecked(), awaiting_approval=self.approval.isChecked(),
+                           overdue=self.overdue.isChecked(), deadline_kind=self.deadline_kind.currentData(),
+                           awaiting_approval=self.approval.isChecked(),
                            checks_outstanding=self.checks.isChecked())
 
     def add_agencies(self, names: list[str]) -> None:

@@ -39,7 +39,8 @@ _CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 PANELS = (("Decision", "triage_desk.ui.decision_panel", "DecisionPanel"),
-          ("Agency checks", "triage_desk.ui.checks_panel", "ChecksPanel"))
+          ("Agency checks", "triage_desk.ui.checks_panel", "ChecksPanel"),
+          ("Progress", "triage_desk.ui.progress_panel", "ProgressPanel"))
 
 
 def _form() -> dict | None:

@@ -9,7 +9,7 @@ from triage_desk.ui import operations
 
 
 class DeadlineLabel(QLabel):
-    """ "2 decisions overdue · 3 due within 1 h" over the open referrals, refreshed every minute."""
+    """ "2 cases with a deadline overdue · 3 due within 1 h" (deadline rows), refreshed every minute."""
 
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,10 +43,10 @@ class DeadlineLabel(QLabel):
         overdue, soon = counts
         parts = []
         if overdue:
-            parts.append(f"⚠ {overdue} decision{'s' if overdue != 1 else ''} OVERDUE")
+            parts.append(f"⚠ {overdue} case{'s' if overdue != 1 else ''} with a deadline OVERDUE")
         if soon:
             parts.append(f"{soon} due within 1 h")
-        self.setText(" · ".join(parts) or "No decisions overdue")
+        self.setText(" · ".join(parts) or "No deadlines overdue")
         self.setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 
     def _failed(self, _exc: BaseException) -> None:

@@ -62,6 +62,10 @@ class ReviewArea(QWidget):
         layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
                               "here for a practice lead. Nobody approves their own decision."))
         layout.addWidget(split, 1)
+        from triage_desk.ui.overdue_queue import OverdueQueue
+
+        self.overdue = OverdueQueue(ws)  # the same overdue rows as the case list and the status bar
+        layout.addWidget(self.overdue)
         for first, second in pairwise([self.queue, self.refresh_button, self.detail, self.note, self.reject_button,
                                        self.approve_button]):
             QWidget.setTabOrder(first, second)
@@ -162,6 +166,7 @@ class ReviewArea(QWidget):
         if rows:
             self.queue.setCurrentItem(self.queue.topLevelItem(index))
         self._show_detail()
+        self.overdue.reload()
 
     def current_id(self) -> int | None:
         row = self.current_row()

@@ -1,0 +1,92 @@
+"""Synthetic cases at each point of the lifecycle for the casework tests (invented people only)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+from checks_helpers import act_as
+from intake_helpers import complete, subject
+
+from triage_desk import decisions, intake, lifecycle
+from triage_desk.forms.threshold import evaluate
+
+LEVEL3 = "health.chronic_condition_untreated"
+LEVEL2 = "health.missed_checks"
+LEVEL4 = "health.faltering_growth"
+
+
+def draft(ws, indicators=(LEVEL3,), received_at="2026-11-20T10:00", channel="email", surname="Lifecyle",
+          urgent=False) -> dict:
+    doc = complete(intake.new_draft(ws), subject(surname=surname), received_at=received_at)
+    doc["concerns"]["indicators"] = list(indicators)
+    doc["contact"]["channel"] = channel
+    doc["contact"]["urgent"] = urgent
+    return doc
+
+
+def submitted(ws, **kw) -> dict:
+    return intake.submit(ws, draft(ws, **kw))
+
+
+def decided(ws, **kw) -> dict:
+    """Submitted and decided as the engine suggests (no approval needed)."""
+    doc = submitted(ws, **kw)
+    engine = evaluate(doc)
+    decisions.decide(ws, doc["id"], engine, decisions.Proposal(engine["suggested_level"], tuple(engine["outcomes"])))
+    return doc
+
+
+def at_state(ws, state: str, **kw) -> dict:
+    """A case in `state` (every lifecycle state), acting as the officer afterwards."""
+    act_as(ws, "officer")
+    if state == "received":
+        doc = draft(ws, **kw)
+        intake.save_draft(ws, doc)
+        return doc
+    if state == "submitted":
+        return submitted(ws, **kw)
+    if state == "awaiting_approval":
+        doc = submitted(ws, **kw)
+        engine = evaluate(doc)
+        decisions.decide(ws, doc["id"], engine, decisions.Proposal(
+            4, ("STRAT",), "The officer judges the risk higher than the indicators show."))
+        return doc
+    doc = decided(ws, **kw)
+    go = {"strategy_discussion": ["start_strategy"], "assessment": ["start_assessment"],
+          "early_help": ["start_early_help"], "closed": ["close"]}
+    for action in go.get(state, []):
+        lifecycle.transition(ws, doc["id"], action, **PARAMS[action])
+    return doc
+
+
+PARAMS = {
+    "start_strategy": {"receiving_team": "Assessment Team North"},
+    "start_assessment": {"receiving_team": "Assessment Team North"},
+    "start_early_help": {"receiving_team": "Early Help Hub East"},
+    "step_up": {"to": "assessment", "reason": "Needs rose to level 3 after a new incident.",
+                "receiving_team": "Assessment Team North"},
+    "step_down": {"reason": "Assessment closed with needs at level 2.", "receiving_team": "Early Help Hub East",
+                  "lead_professional": "School family worker", "family_told": True},
+    "close": {"outcome": "S17"},
+    "reopen": {"reason": "A new concern arrived from the school nurse."},
+    "reject": {"reason": "The evidence does not support level 4."},
+    "approve": {},
+    "submit": {},
+    "decide": {"level": 3, "outcomes": ["S17"]},
+}
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        print("skipping: pdftotext is not installed (apt-get install -y poppler-utils)")
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / f"{uuid.uuid4()}.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True)
+    return " ".join(out.stdout.split())

@@ -1,0 +1,370 @@
+"""The Progress tab of a case: lifecycle state, the transitions allowed from here as buttons, every
+deadline, the phone referral's written confirmation, the strategy discussion, feedback to the
+referrer and disputes. Self-contained: every service call runs through ui/tasks.run_in_background
+and every read comes from case_overview.overview (no session here).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_desk.ui.progress_dialogs import (
+    CancelDeadlineDialog,
+    ConfirmationDialog,
+    DisputeDialog,
+    DisputeReviewDialog,
+    TransitionDialog,
+)
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+
+# submit / decide / approve / reject live in the referral wizard and the Decision tab
+OWN_ACTIONS = ("start_strategy", "start_assessment", "start_early_help", "step_up", "step_down", "close", "reopen")
+STATE_WORDS = {"open": "Open", "met": "Met", "missed": "Missed", "cancelled": "Cancelled"}
+METHODS = (("Email", "email"), ("Letter", "letter"), ("Phone call", "phone"))
+ROLE = Qt.ItemDataRole.UserRole
+
+
+def _when(text: str | None) -> str:
+    return text.replace("T", " ") if text else ""
+
+
+class ProgressPanel(QWidget):
+    changed = Signal(str)  # the referral id, after anything is recorded here
+
+    def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws, self.referral_id = ws, referral_id
+        self.view: dict = {}
+        self.dialog = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(make_plain(heading("Progress after the decision", 2)))
+        self.state = make_plain(QLabel("Loading…"), selectable=True)
+        self.state.setAccessibleName("Case state")
+        self.state.setWordWrap(True)
+        layout.addWidget(self.state)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.actions_box = QGroupBox("What can happen next")
+        self.actions_row = QHBoxLayout(self.actions_box)
+        layout.addWidget(self.actions_box)
+        self.deadlines = QTreeWidget()
+        self.deadlines.setAccessibleName("Deadlines")
+        self.deadlines.setHeaderLabels(["Deadline", "Due", "State", "Note"])
+        self.deadlines.setRootIsDecorated(False)
+        self.deadlines.setMinimumHeight(140)
+        deadlines_label = QLabel("Dead&lines:")
+        deadlines_label.setBuddy(self.deadlines)
+        self.cancel_button = self._button("Cancel the chosen deadline…", "Cancel the chosen deadline with a reason",
+                                          self.cancel_deadline)
+        self.deadlines.currentItemChanged.connect(lambda *_: self._deadline_chosen())
+        head = QHBoxLayout()
+        head.addWidget(deadlines_label)
+        head.addStretch(1)
+        head.addWidget(self.cancel_button)
+        layout.addLayout(head)
+        layout.addWidget(self.deadlines)
+        layout.addWidget(self._record_box())
+        self.history = make_plain(QLabel(""), selectable=True)
+        self.history.setAccessibleName("Progress history")
+        self.history.setWordWrap(True)
+        layout.addWidget(self.history)
+        layout.addStretch(1)
+        self.reload()
+
+    def _button(self, text: str, name: str, slot: Callable) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _record_box(self) -> QGroupBox:
+        box = QGroupBox("Record")
+        grid = QVBoxLayout(box)
+        row1 = QHBoxLayout()
+        self.confirm_button = self._button("Record written &confirmation…", "Record the phone referral's written "
+                                           "confirmation", self.record_confirmation)
+        self.strategy_button = self._button("Record strategy &discussion…", "Record the strategy discussion",
+                                            self.record_strategy)
+        self.minutes_button = self._button("Save &minutes PDF…", "Save the strategy discussion minutes as PDF",
+                                           self.save_minutes)
+        self.agency = QComboBox()
+        self.agency.setAccessibleName("Attending agency for a redacted pack")
+        self.pack_button = self._button("Save agency &pack…", "Save the redacted pack for the chosen agency",
+                                        self.save_pack)
+        for w in (self.confirm_button, self.strategy_button, self.minutes_button, self.agency, self.pack_button):
+            row1.addWidget(w)
+        row1.addStretch(1)
+        row2 = QHBoxLayout()
+        self.method = QComboBox()
+        self.method.setAccessibleName("How the referrer was told")
+        for label, code in METHODS:
+            self.method.addItem(label, code)
+        self.feedback_button = self._button("Referrer &told the outcome…", "Record that the referrer was told the "
+                                            "outcome and save the letter", self.send_feedback)
+        self.dispute_button = self._button("Record a dis&pute…", "Record a dispute about the decision",
+                                           self.record_dispute)
+        self.review_button = self._button("Re&view dispute…", "Review the open dispute", self.review_dispute)
+        for w in (self.method, self.feedback_button, self.dispute_button, self.review_button):
+            row2.addWidget(w)
+        row2.addStretch(1)
+        grid.addLayout(row1)
+        grid.addLayout(row2)
+        return box
+
+    # ---- reading -----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        from triage_desk.case_overview import overview
+        from triage_desk.ui.tasks import run_in_background
+
+        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
+        run_in_background(lambda: overview(ws, rid), lambda view: me() and me()._show(view),
+                          lambda exc: me() and me()._failed(exc))
+
+    def _failed(self, exc: BaseException) -> None:
+        from triage_desk.errors import TriageError
+
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
+
+    def _show(self, view: dict) -> None:
+        self.view = view
+        self.state.setText(f"<b>{view['state_label'].capitalize()}</b>"
+                           + (" · written confirmation of the phone referral OUTSTANDING"
+                              if view["phone_confirmation_outstanding"] else ""))
+        while self.actions_row.count():
+            item = self.actions_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        allowed = [a for a in view["allowed"] if a["action"] in OWN_ACTIONS]
+        for a in allowed:
+            self.actions_row.addWidget(self._button(a["label"] + "…", a["label"],
+                                                    lambda _c=False, a=a: self.start_transition(a)))
+        if not allowed:
+            self.actions_row.addWidget(QLabel("Nothing for your role from here."))
+        self.actions_row.addStretch(1)
+        self.deadlines.clear()
+        for d in view["deadlines"]:
+            state = STATE_WORDS.get(d["state"], d["state"]) + (" – OVERDUE" if d["overdue"] else "")
+            item = QTreeWidgetItem(self.deadlines, [d["label"], _when(d["due_at"]), state, d.get("reason") or ""])
+            item.setData(0, ROLE, d)
+        for col in range(3):
+            self.deadlines.resizeColumnToContents(col)
+        self._deadline_chosen()
+        self.confirm_button.setEnabled(view["phone_confirmation_outstanding"])
+        holding = view["state"] == "strategy_discussion"
+        self.strategy_button.setEnabled(holding)
+        talks = bool(view["strategy_discussions"])
+        self.minutes_button.setEnabled(talks)
+        self.pack_button.setEnabled(talks)
+        self._load_agencies(talks)
+        decided = view["state"] not in ("received", "submitted", "awaiting_approval")
+        self.feedback_button.setEnabled(decided)
+        self.dispute_button.setEnabled(decided)
+        self.review_button.setEnabled(any(d["stage"] != "resolved" for d in view["disputes"]))
+        self.history.setText(self._history_text(view))
+
+    def _history_text(self, view: dict) -> str:
+        import html
+
+        lines = [f"{_when(e['at'])} – {e['label']} by {e['by']}" + (f" (to {e['receiving_team']})"
+                                                                    if e["receiving_team"] else "")
+                 + (f": {e['reason']}" if e["reason"] else "") for e in view["history"]]
+        lines += [f"{_when(f['sent_at'])} – referrer told by {f['method']} ({f['sent_by']})" for f in view["feedback"]]
+        lines += [f"Dispute by {d['raised_by']} ({d['agency']}): {d['stage'].replace('_', ' ')}"
+                  + (f", {d['outcome']}: {d['outcome_reason']}" if d["outcome"] else "") for d in view["disputes"]]
+        return "<br>".join(html.escape(x) for x in lines) or "<i>Nothing recorded after the decision yet.</i>"
+
+    def _chosen_deadline(self) -> dict | None:
+        item = self.deadlines.currentItem()
+        return item.data(0, ROLE) if item is not None else None
+
+    def _deadline_chosen(self) -> None:
+        chosen = self._chosen_deadline()
+        self.cancel_button.setEnabled(bool(chosen) and chosen["state"] == "open"
+                                      and any(a["action"] in OWN_ACTIONS for a in self.view.get("allowed", [])))
+
+    def cancel_deadline(self) -> None:
+        from triage_desk import deadlines
+
+        chosen = self._chosen_deadline()
+        if not chosen:
+            return
+        dialog = CancelDeadlineDialog(chosen["label"], self)
+        ws = self.ws
+        dialog.on_submit = lambda v: self._run(lambda: deadlines.cancel_one(ws, chosen["id"], v["reason"]),
+                                               dialog=dialog)
+        self._open(dialog)
+
+    def _load_agencies(self, talks: bool) -> None:
+        from triage_desk import redaction
+        from triage_desk.ui.tasks import run_in_background
+
+        if not talks:
+            self.agency.clear()
+            return
+        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
+        run_in_background(lambda: redaction.attending_agencies(ws, rid),
+                          lambda ids: me() and me()._agencies(ids), lambda exc: me() and me()._failed(exc))
+
+    def _agencies(self, ids: list[str]) -> None:
+        self.agency.clear()
+        for agency in ids:
+            self.agency.addItem(agency.replace("_", " ").replace("-", " ").capitalize(), agency)
+
+    # ---- doing -------------------------------------------------------------------------------------
+    def _run(self, work: Callable[[], object], done: Callable[[object], None] | None = None, dialog=None) -> None:
+        """Run a service call; on success close the dialog, reload and tell the case view."""
+        from triage_desk.ui.tasks import run_in_background
+
+        me = weakref.ref(self)
+
+        def ok(result) -> None:
+            panel = me()
+            if panel is None:
+                return
+            if dialog is not None:
+                dialog.accept()
+            if done is not None:
+                done(result)
+            panel.reload()
+            panel.changed.emit(panel.referral_id)
+
+        def refused(exc: BaseException) -> None:
+            from triage_desk.errors import TriageError
+
+            if not isinstance(exc, TriageError):
+                raise exc
+            if dialog is not None:
+                dialog.refused(str(exc))
+            elif me() is not None:
+                me().error.show_error(str(exc))
+
+        self.error.clear_error()
+        run_in_background(work, ok, refused)
+
+    def _open(self, dialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+    def start_transition(self, allowed: dict) -> None:
+        from triage_desk import lifecycle
+
+        dialog = TransitionDialog(allowed["label"], allowed["action"], allowed["needs"], self)
+        ws, rid = self.ws, self.referral_id
+        dialog.on_submit = lambda values: self._run(
+            lambda: lifecycle.transition(ws, rid, allowed["action"], **values), dialog=dialog)
+        self._open(dialog)
+
+    def record_confirmation(self) -> None:
+        from triage_desk import confirmation
+
+        dialog = ConfirmationDialog(self)
+        ws, rid = self.ws, self.referral_id
+        dialog.on_submit = lambda v: self._run(lambda: confirmation.record(ws, rid, v["received_at"], v["how"]),
+                                               dialog=dialog)
+        self._open(dialog)
+
+    def record_strategy(self) -> None:
+        """Open the strategy discussion form once the partner directory is read (for the agency lists)."""
+        from triage_desk import checks
+        from triage_desk.ui.tasks import run_in_background
+
+        ws, me = self.ws, weakref.ref(self)
+        run_in_background(lambda: [(p.name, p.id) for p in checks.list_partners(ws)],
+                          lambda agencies: me() and me()._strategy_form(agencies),
+                          lambda exc: me() and me()._failed(exc))
+
+    def _strategy_form(self, agencies: list[tuple[str, str]]) -> None:
+        from triage_desk import strategy
+        from triage_desk.ui.strategy_form import StrategyForm
+
+        dialog = StrategyForm(agencies, self)
+        ws, rid = self.ws, self.referral_id
+        dialog.on_submit = lambda m: self._run(lambda: strategy.record(ws, rid, m), dialog=dialog)
+        self._open(dialog)
+
+    def _save(self, title: str, name: str, make: Callable[[], bytes]) -> None:
+        from triage_desk.private_files import write_new
+
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), "PDF files (*.pdf)")
+        if path:
+            out = path if path.lower().endswith(".pdf") else path + ".pdf"
+            self._run(lambda: write_new(out, make()))
+
+    def save_minutes(self) -> None:
+        from triage_desk import strategy
+
+        ws, rid, ref = self.ws, self.referral_id, self.view.get("reference", "case")
+        self._save("Save strategy discussion minutes", f"{ref}-minutes.pdf", lambda: strategy.minutes_pdf(ws, rid))
+
+    def save_pack(self) -> None:
+        from triage_desk import redaction
+
+        agency = self.agency.currentData()
+        if agency:
+            ws, rid, ref = self.ws, self.referral_id, self.view.get("reference", "case")
+            self._save(f"Save the pack for {self.agency.currentText()}", f"{ref}-{agency}-pack.pdf",
+                       lambda: redaction.pack_pdf(ws, rid, agency))
+
+    def send_feedback(self) -> None:
+        from triage_desk import feedback
+        from triage_desk.private_files import write_new
+
+        path, _ = QFileDialog.getSaveFileName(self, "Save the outcome letter", str(
+            Path.home() / f"{self.view.get('reference', 'case')}-outcome-letter.pdf"), "PDF files (*.pdf)")
+        if not path:
+            return
+        ws, rid, method = self.ws, self.referral_id, self.method.currentData()
+
+        def work() -> None:
+            _told, pdf = feedback.send(ws, rid, method)
+            write_new(path if path.lower().endswith(".pdf") else path + ".pdf", pdf)
+
+        self._run(work)
+
+    def record_dispute(self) -> None:
+        from triage_desk import disputes
+
+        dialog = DisputeDialog(self)
+        ws, rid = self.ws, self.referral_id
+        dialog.on_submit = lambda v: self._run(
+            lambda: disputes.raise_dispute(ws, rid, v["raised_by"], v["agency"], v["grounds"]), dialog=dialog)
+        self._open(dialog)
+
+    def review_dispute(self) -> None:
+        from triage_desk import disputes
+
+        open_ones = [d for d in self.view.get("disputes", []) if d["stage"] != "resolved"]
+        if not open_ones:
+            return
+        d = open_ones[0]
+        head = d["stage"] == "head_of_service"
+        dialog = DisputeReviewDialog(head, self)
+        ws = self.ws
+
+        def work(v: dict):
+            if head:
+                return disputes.head_of_service_outcome(ws, d["id"], v["outcome"], v["reason"])
+            return disputes.manager_review(ws, d["id"], v["note"], resolved=v["outcome"] is not None,
+                                           outcome=v["outcome"], reason=v["reason"] or None)
+
+        dialog.on_submit = lambda v: self._run(lambda: work(v), dialog=dialog)
+        self._open(dialog)
