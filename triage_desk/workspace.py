@@ -59,6 +59,12 @@ class Workspace:
 
     def close(self) -> None:
         try:
+            from triage_desk import audit_anchor
+
+            audit_anchor.checkpoint(self, "close")  # a signed head at every close (issue 9 point 3)
+        except Exception:  # noqa: BLE001 - never block closing; `audit verify` names an unsigned tail
+            pass
+        try:
             self.engine.dispose()
         finally:
             self.lock.release()

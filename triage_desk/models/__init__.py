@@ -7,10 +7,11 @@ from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 from triage_desk.models.person import Person, ReferralSubject
 from triage_desk.models.referral import Referral
 from triage_desk.models.setting import Setting
+from triage_desk.models.signed import AuditCheckpoint, RoleGrant
 from triage_desk.models.trust import TrustedSigner
 from triage_desk.models.user import Role, User
 
 __all__ = [
-    "AgencyCheck", "AuditEvent", "Base", "Decision", "Partner", "Person", "Referral", "ReferralSubject", "Role",
-    "Setting", "SharingDecision", "TrustedSigner", "User", "utcnow",
+    "AgencyCheck", "AuditCheckpoint", "AuditEvent", "Base", "Decision", "Partner", "Person", "Referral",
+    "ReferralSubject", "Role", "RoleGrant", "Setting", "SharingDecision", "TrustedSigner", "User", "utcnow",
 ]

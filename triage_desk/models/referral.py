@@ -46,6 +46,7 @@ class Referral(Base):
     checks_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # agency checks awaiting an answer
     checks_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # earliest open check's due
     approval: Mapped[str | None] = mapped_column(String(12), nullable=True)  # current decision: pending|...
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # +1 per decision/approval
     re_referrals_12m: Mapped[int] = mapped_column(Integer, default=0)
     form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     form_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
