@@ -142,6 +142,10 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
                      fingerprint=fp, encryption=encryption)
         head = audit.head(s)
         doc = case_document(s, row, extra)
+        if isinstance(doc.get("decision"), dict):  # every signed statement of the case: no replay (issue 9)
+            from triage_desk import decisions
+
+            doc["decision"]["history"] = decisions.signed_history(s, row.id)
         events = audit.events_for(s, "referral", row.id)
         pdf = render_case(ws, s, row, extra)
         created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -161,7 +165,8 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
         people = dict(s.execute(select(ReferralSubject.subject_id, ReferralSubject.person_id).where(
             ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked",
             ReferralSubject.subject_id.is_not(None))).all())
-        manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people},
+        manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people,
+                                  "revision": row.revision or 0},
                             created_at=created_at, created_by=who,
                             app_version=__version__, catalogue=_catalogue(doc), audit_head=head,
                             signer_fingerprint=fp, members=members)
