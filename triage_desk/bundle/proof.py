@@ -83,6 +83,7 @@ class Proof:
     claim: str | None = None  # why the claimed approval (or the decision) is not proven, in words
     signer: str = ""  # who signed the decision, in words
     history: set[str] = field(default_factory=set)  # digests of every statement the bundle carries
+    claimed: str | None = None  # the approval state the bundle claims
 
     @property
     def digest(self) -> str | None:
@@ -131,7 +132,8 @@ def examine(session, section) -> Proof | None:
     """The proof state of a case.json `decision` section (None when the bundle has no decision)."""
     if not isinstance(section, dict) or not section.get("engine"):
         return None
-    proof = Proof(unpack(section.get("signed")), unpack(section.get("approval_signed")))
+    proof = Proof(unpack(section.get("signed")), unpack(section.get("approval_signed")),
+                  claimed=section.get("approval"))
     for part in section.get("history") or []:
         signed = unpack(part)
         if signed is not None and signed.valid():
@@ -156,9 +158,10 @@ def compare(local: Decision | None, local_digests: set[str], proof: Proof | None
     if local is None:
         return "newer"
     here = statements.digest(local.statement) if local.statement else None
-    if here is not None and here == proof.digest:
-        has_here, has_there = bool(local.approval_signature), proof.approval_signed is not None
-        return "newer" if has_there and not has_here else "older" if has_here and not has_there else "same"
+    if here is not None and here == proof.digest:  # the same decision: is the bundle's approval further on?
+        if proof.claimed == local.approval or local.approval_signature:
+            return "same" if proof.claimed == local.approval else "older"
+        return "newer" if proof.claimed in ("approved", "rejected") else "older"
     if proof.digest in local_digests or proof.revision <= (local.revision or 0):
         return "older"
     if here is None or here in proof.history:

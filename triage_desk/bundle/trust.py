@@ -31,9 +31,13 @@ class SignerInfo:
 
 
 def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str,
-               note: str | None = None) -> SignerInfo:
-    """Trust a key. `confirm_fingerprint` is what the person confirmed with the signer; it must match."""
+               note: str | None = None, role: str | None = None) -> SignerInfo:
+    """Trust a key. `confirm_fingerprint` is what the person confirmed with the signer; it must match.
+    `role="lead"`: the signer is a practice lead (confirmed with their organisation), so approvals they
+    countersign are accepted on import; any other signer's approvals stay "not proven"."""
     user = accounts.require(ws.user, *TRUST_ROLES)
+    if role not in (None, Role.LEAD.value):
+        raise InputError("role: a trusted signer is either a practice lead or has no role here")
     if not isinstance(public_key, bytes) or len(public_key) != 32:
         raise InputError("public key: must be 32 raw Ed25519 bytes")
     fp = signing.fingerprint(public_key)
@@ -44,9 +48,12 @@ def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str
         row = s.get(TrustedSigner, fp)
         if row is None:
             row = TrustedSigner(fingerprint=fp, public_key=public_key, identity=identity, note=note,
-                                added_by=user.username, added_at=utcnow())
+                                added_by=user.username, added_at=utcnow(), role=role)
             s.add(row)
-            audit.record(s, user.username, "trust.add", "signer", fp)
+            audit.record(s, user.username, "trust.add", "signer", fp, role=role)
+        elif row.role != role:
+            row.role = role
+            audit.record(s, user.username, "trust.role", "signer", fp, role=role)
         return SignerInfo(fp, row.identity, "trust list", row.added_by, row.added_at, row.note)
 
 

@@ -29,6 +29,9 @@ def register(sub, common) -> None:
     add.add_argument("--fingerprint", metavar="FP", required=True, help="sha256 of the key, as the signer read it")
     add.add_argument("--name", metavar="TEXT", help="who the signer is (default: as the bundle states it)")
     add.add_argument("--note", metavar="TEXT", help="why this signer is trusted")
+    add.add_argument("--practice-lead", action="store_true",
+                     help="the signer is a practice lead (confirmed with their organisation): approvals they "
+                          "countersign are accepted on import")
     add.add_argument("--bundle-passphrase-file", metavar="F", help="with --bundle: its passphrase")
     add.add_argument("--identity", metavar="AGE_KEYFILE", help="with --bundle: an age identity file")
     add_user_options(add)
@@ -81,8 +84,9 @@ def run_add(args) -> int:
             public, name = public_key_from_pem(data, "--pem"), args.name
             if not name:
                 raise InputError("--name: say who the signer is")
-        info = trust.add_signer(ws, public, name, confirm_fingerprint=args.fingerprint, note=args.note)
-    print(f"trusted {info.identity} ({info.fingerprint})")
+        info = trust.add_signer(ws, public, name, confirm_fingerprint=args.fingerprint, note=args.note,
+                                role="lead" if args.practice_lead else None)
+    print(f"trusted {info.identity} ({info.fingerprint})" + (" as a practice lead" if args.practice_lead else ""))
     return 0
 
 
