@@ -318,19 +318,4 @@ def signed_history(session, referral_id: str) -> list[dict[str, Any]]:
 
 def signatures(decision: Decision) -> list[str]:
     """Who signed what, in words (case view, summary PDF): name, role and key fingerprint."""
-    lines = []
-    if decision.signature and statements.verify(decision.statement, decision.signature, decision.signer_key):
-        lines.append("Decision signed by " + statements.describe(json.loads(decision.statement), decision.signer_key))
-    elif decision.signature:
-        lines.append("Decision signature DOES NOT MATCH the recorded decision")
-    else:
-        lines.append("Decision not signed (recorded before signed decisions, or imported without a signature)")
-    if decision.approval_signature:
-        ok = statements.verify(decision.approval_statement, decision.approval_signature, decision.approver_key)
-        body = json.loads(decision.approval_statement)
-        what = "Approval" if body.get("outcome") == "approved" else "Rejection"
-        lines.append(f"{what} countersigned by {statements.describe(body, decision.approver_key)}" if ok
-                     else f"{what} countersignature DOES NOT MATCH")
-    if decision.approval_claim:
-        lines.append(f"Approval not proven: {decision.approval_claim}")
-    return lines
+    return statements.signature_lines(signed_part(decision))

@@ -153,3 +153,10 @@ def problems(session: Session) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def admin_fingerprint(ws) -> str | None:
+    """The pinned first administrator's key fingerprint, grouped for reading aloud (Help -> About)."""
+    with ws.session() as s:
+        pin = pinned(s)
+    return signing.display_fingerprint(pin) if pin else None

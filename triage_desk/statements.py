@@ -8,6 +8,8 @@ held only in memory on the signed-in user object, never written anywhere in clea
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -115,3 +117,38 @@ def describe(body: dict | None, public_key: bytes | None) -> str:
     fp = signing.fingerprint(public_key) if public_key else by.get("fingerprint") or ""
     name = by.get("display_name") or by.get("username") or "unknown"
     return f"{name} ({role}), key {signing.display_fingerprint(fp[:16])}"
+
+
+def unpack(part) -> Signed | None:
+    """A {"statement", "signature", "public_key"} object (case.json, base64), or None when absent/damaged."""
+    if not isinstance(part, dict):
+        return None
+    try:
+        text, sig, key = part["statement"], base64.b64decode(part["signature"]), base64.b64decode(part["public_key"])
+        if not isinstance(text, str) or len(key) != 32 or len(sig) != 64:
+            return None
+        json.loads(text)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    return Signed(text, sig, key)
+
+
+def signature_lines(section: dict) -> list[str]:
+    """Who signed what, in words, from a `decision` section (case view, summary PDF, bundle report).
+    These lines check the signatures only; whether a signer is trusted here is the importer's call."""
+    decision, approval = unpack(section.get("signed")), unpack(section.get("approval_signed"))
+    if decision is None:
+        lines = ["Decision not signed (recorded before signed decisions existed)"]
+    elif decision.valid():
+        lines = ["Decision signed by " + describe(decision.body, decision.public_key)]
+    else:
+        lines = ["Decision signature DOES NOT MATCH the decision"]
+    if approval is not None:
+        body = approval.body
+        what = "Approval" if body.get("outcome") == "approved" else "Rejection"
+        ok = approval.valid() and decision is not None and body.get("decision_sha256") == digest(decision.text)
+        lines.append(f"{what} countersigned by {describe(body, approval.public_key)}" if ok
+                     else f"{what} countersignature DOES NOT MATCH the decision")
+    if section.get("approval_claim"):
+        lines.append(f"Approval not proven: {section['approval_claim']}")
+    return lines

@@ -11,9 +11,6 @@ goes to the review queue. A decision older than (or diverging from) the one here
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,20 +22,6 @@ from triage_desk.models import Role, TrustedSigner, User
 from triage_desk.models.decision import Decision
 
 DECIDER_ROLES = (Role.OFFICER.value, Role.LEAD.value)
-
-
-def unpack(part) -> statements.Signed | None:
-    """A {"statement", "signature", "public_key"} object from case.json, or None when absent/damaged."""
-    if not isinstance(part, dict):
-        return None
-    try:
-        text, sig, key = part["statement"], base64.b64decode(part["signature"]), base64.b64decode(part["public_key"])
-        if not isinstance(text, str) or len(key) != 32 or len(sig) != 64:
-            return None
-        json.loads(text)
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        return None
-    return statements.Signed(text, sig, key)
 
 
 def _when(body: dict) -> datetime | None:
@@ -132,10 +115,10 @@ def examine(session, section) -> Proof | None:
     """The proof state of a case.json `decision` section (None when the bundle has no decision)."""
     if not isinstance(section, dict) or not section.get("engine"):
         return None
-    proof = Proof(unpack(section.get("signed")), unpack(section.get("approval_signed")),
+    proof = Proof(statements.unpack(section.get("signed")), statements.unpack(section.get("approval_signed")),
                   claimed=section.get("approval"))
     for part in section.get("history") or []:
-        signed = unpack(part)
+        signed = statements.unpack(part)
         if signed is not None and signed.valid():
             proof.history.add(statements.digest(signed.text))
     problem = _check_decision(session, section, proof)

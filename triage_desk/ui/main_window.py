@@ -224,6 +224,9 @@ class MainWindow(QMainWindow):
         self.lock_label.setText("Locked")
         with self.ws.session() as s:
             audit.record(s, self.user.username, "lock", "user", self.user.username, reason=reason)
+        from triage_desk import audit_anchor
+
+        audit_anchor.checkpoint(self.ws, "lock")  # a signed chain head at every lock (issue 9)
         self.lock_changed.emit(True)
 
     def _on_unlocked(self, user) -> None:
@@ -278,12 +281,17 @@ class MainWindow(QMainWindow):
         ChangePasswordDialog(self.ws, self).exec()
 
     def open_about(self) -> None:
+        from triage_desk.grants import admin_fingerprint
+
+        pin = admin_fingerprint(self.ws)
+        pinned = (f"<p>Administrator key fingerprint (pinned at set-up; compare with the one printed then):<br>"
+                  f"<tt>{pin}</tt></p>" if pin else "<p>No administrator key is pinned yet.</p>")
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<h3>{APP_NAME} {__version__}</h3>"
                           "<p>Desktop triage workstation for safeguarding front doors.</p>"
                           f"<p>Database: {self.ws.db_path}</p>"
                           "<p>The database is encrypted (SQLCipher, AES-256); every action is recorded in a "
-                          "tamper-evident audit trail.</p>")
+                          "tamper-evident audit trail.</p>" + pinned)
 
     # ---- leaving ----------------------------------------------------------------------------------
     def sign_out(self) -> None:
@@ -299,6 +307,9 @@ class MainWindow(QMainWindow):
 
         with self.ws.session() as s:
             audit.record(s, self.user.username, "logout", "user", self.user.username)
+        from triage_desk import audit_anchor
+
+        audit_anchor.sign_out(self.ws)  # signed checkpoint; the unsealed key leaves memory
         self.ws.user = None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
