@@ -43,7 +43,7 @@ def standing(session, public_key: bytes, when: datetime | None) -> tuple[str | N
             role = session.execute(select(User.role).where(User.username == name)).scalar()
             return role, f"this database's user {name}"
     for name in owners:
-        at = state.at(name, when) if when else None
+        at = state.at(name, when) if when else state.current.get(name)
         if at and at[1] and at[2] == fp:
             return at[0], f"this database's user {name}"
     if owners:
