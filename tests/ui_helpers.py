@@ -12,11 +12,11 @@ def close_workspace_keep_dir(ws):
     return ws.data_dir
 
 
-def user(ws, username: str):
+def user(ws, username: str, password: str | None = None):
     """The user signed in (so their signing key is unsealed, as after the sign-in dialog)."""
     from triage_desk import accounts
 
-    password = "admin-password-1" if username == "admin" else "user-password-1"
+    password = password or ("admin-password-1" if username == "admin" else "user-password-1")
     with ws.session() as s:
         return accounts.authenticate(s, username, password)
 
