@@ -120,8 +120,8 @@ def test_age_decrypts_a_passphrase_bundle_made_by_the_app(workspace, tmp_path):
 STATEMENT_RECIPE = r"""
 jq -j .decision.signed.statement case.json > decision.txt
 jq -r .decision.signed.signature case.json | base64 -d > decision.sig
-{ printf '\060\052\060\005\006\003\053\145\160\003\041\000'; jq -r .decision.signed.public_key case.json | base64 -d; } \
-  | openssl pkey -pubin -inform DER -out decider.pem
+{ printf '\060\052\060\005\006\003\053\145\160\003\041\000'
+  jq -r .decision.signed.public_key case.json | base64 -d; } | openssl pkey -pubin -inform DER -out decider.pem
 openssl pkeyutl -verify -pubin -inkey decider.pem -rawin -in decision.txt -sigfile decision.sig
 """
 
