@@ -92,6 +92,7 @@ class ChainReport:
     problem: str | None = None
     problems: list[str] = field(default_factory=list)  # anchors, checkpoints, roles (audit_anchor.verify)
     warnings: list[str] = field(default_factory=list)
+    checkpoints: int = 0  # valid signed checkpoints the chain was checked against
 
     @property
     def intact(self) -> bool:

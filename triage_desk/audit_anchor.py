@@ -160,6 +160,7 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None) ->
         if not c.valid:
             report.problems.append(f"the checkpoint dated {_when(c.row)} is not signed by any user's key: forged")
     valid = [c.row for c in checked if c.valid]
+    report.checkpoints = len(valid)
     if valid:
         last = max(valid, key=lambda r: r.events)
         if last.events > report.events:

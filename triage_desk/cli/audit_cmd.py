@@ -20,8 +20,9 @@ def verify(args) -> int:
     for warning in report.warnings:
         print(f"note: {warning}")
     if report.intact:
-        print(f"audit chain intact: {report.events} events from its genesis event, head {report.head}, "
-              "matching its signed checkpoints and anchor file")
+        anchored = (f", matching {report.checkpoints} signed checkpoint{'s' if report.checkpoints != 1 else ''} "
+                    "and the anchor file" if report.checkpoints else "")
+        print(f"audit chain intact: {report.events} events from its genesis event{anchored}, head {report.head}")
         return 0
     if report.first_break is not None:
         print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
