@@ -140,6 +140,8 @@ def reset_password(session: Session, acting: User, username: str, new_password: 
     require(acting, Role.ADMIN)
     check_password_strength(new_password, "new password")
     user = get_user(session, username)
+    if user.username == acting.username:  # a reset replaces the key this session is signing with
+        raise InputError("user: change your own password with 'Change password' (it keeps your signing key)")
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
