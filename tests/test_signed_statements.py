@@ -112,3 +112,20 @@ def test_the_summary_pdf_shows_who_signed_and_the_chain_head(workspace):
     assert "Approval countersigned by Test Lead (Practice lead), key" in text
     with workspace.session() as s:
         assert audit.head(s)[:32] in text.replace(" ", "")  # the chain head witnesses this copy
+
+
+def test_an_opened_bundle_shows_who_signed_the_decision_and_its_approval(qtbot, workspace, tmp_path):
+    from bundle_helpers import export_to
+
+    from triage_desk.bundle.verify import open_bundle
+    from triage_desk.ui.bundle_view import BundleReportDialog
+
+    doc, _engine, d = overridden(workspace)
+    act_as(workspace, "lead")
+    decisions.approve(workspace, d.id, True)
+    path = export_to(workspace, doc["reference"], tmp_path / "c.tdcase", unencrypted=True).path
+    dialog = BundleReportDialog(workspace, open_bundle(path, ws=workspace))
+    qtbot.addWidget(dialog)
+    shown = dialog.fields["Decision signatures"].text()
+    assert "Decision signed by Test Officer (Front-door officer), key" in shown
+    assert "Approval countersigned by Test Lead (Practice lead), key" in shown
