@@ -215,3 +215,16 @@ def test_an_older_bundle_never_rolls_a_decided_case_back(workspace, tmp_path):
         assert current(laptop, doc["id"]).final_level == before.final_level
     finally:
         laptop.close()
+
+
+@pytest.mark.parametrize("junk", [
+    {"history": 5, "signed": "x", "approval_signed": []},
+    {"signed": {"statement": "[1]", "signature": "AAAA", "public_key": "AAAA"}, "approval": "approved"},
+    {"approval": "approved", "approval_signed": {"statement": 7}, "history": [{"statement": "{}", "signature": 1}]},
+])
+def test_a_damaged_decision_section_is_refused_as_not_proven_never_a_crash(officer_case, junk):
+    ws, doc, path = officer_case
+    forge(path, officer_key(ws), lambda case: case["decision"].update(junk))
+    plan = plan_import(ws, open_bundle(path, ws=ws))
+    apply_import(ws, plan, "all")
+    assert current(ws, doc["id"]).approval == "pending"

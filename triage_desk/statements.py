@@ -109,7 +109,7 @@ def describe(body: dict | None, public_key: bytes | None) -> str:
     """"Name (Role), key 1a2b 3c4d ..." in words for screens and PDFs (no ids)."""
     from triage_desk.models import Role
 
-    by = (body or {}).get("by") or {}
+    by = body.get("by") if isinstance(body, dict) and isinstance(body.get("by"), dict) else {}
     try:
         role = Role(by.get("role")).label
     except ValueError:
@@ -125,9 +125,8 @@ def unpack(part) -> Signed | None:
         return None
     try:
         text, sig, key = part["statement"], base64.b64decode(part["signature"]), base64.b64decode(part["public_key"])
-        if not isinstance(text, str) or len(key) != 32 or len(sig) != 64:
+        if not isinstance(text, str) or len(key) != 32 or len(sig) != 64 or not isinstance(json.loads(text), dict):
             return None
-        json.loads(text)
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
     return Signed(text, sig, key)

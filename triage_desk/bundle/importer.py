@@ -265,7 +265,7 @@ def _apply_approval(target: Decision, section: dict, proof: proofs.Proof) -> Non
     if claimed in (decisions.APPROVED, decisions.REJECTED) and proof.approval_proven:
         a = proof.approval_signed
         target.approval, target.approval_claim = claimed, None
-        target.approved_by = (a.body.get("by") or {}).get("username")
+        target.approved_by = proofs._by(a.body).get("username")
         target.approved_at = proofs._when(a.body)
         target.approval_note = section.get("approval_note")
         target.approval_statement, target.approval_signature, target.approver_key = a.text, a.signature, a.public_key

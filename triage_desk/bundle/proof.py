@@ -24,6 +24,14 @@ from triage_desk.models.decision import Decision
 DECIDER_ROLES = (Role.OFFICER.value, Role.LEAD.value)
 
 
+def _number(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _by(body: dict) -> dict:
+    return body["by"] if isinstance(body.get("by"), dict) else {}
+
+
 def _when(body: dict) -> datetime | None:
     try:
         return datetime.fromisoformat(str(body.get("at")).rstrip("Z"))
@@ -75,10 +83,17 @@ class Proof:
 
 def _matches(body: dict, section: dict) -> bool:
     """The signed statement says what case.json says (level, outcomes, engine result, decider)."""
+    try:
+        return _same(body, section)
+    except TypeError:  # outcomes that cannot even be sorted: not what anyone signed
+        return False
+
+
+def _same(body: dict, section: dict) -> bool:
     return (body.get("type") == statements.DECISION and body.get("final_level") == section.get("final_level")
             and body.get("final_outcomes") == sorted(section.get("final_outcomes") or [])
             and body.get("engine_sha256") == statements.engine_hash(section.get("engine") or {})
-            and (body.get("by") or {}).get("username") == section.get("decided_by"))
+            and _by(body).get("username") == section.get("decided_by"))
 
 
 def _check_decision(session, section: dict, proof: Proof) -> str | None:
@@ -117,16 +132,17 @@ def examine(session, section) -> Proof | None:
         return None
     proof = Proof(statements.unpack(section.get("signed")), statements.unpack(section.get("approval_signed")),
                   claimed=section.get("approval"))
-    for part in section.get("history") or []:
+    history = section.get("history")
+    for part in history if isinstance(history, list) else []:
         signed = statements.unpack(part)
         if signed is not None and signed.valid():
             proof.history.add(statements.digest(signed.text))
     problem = _check_decision(session, section, proof)
     proof.decision_proven = problem is None
     if proof.signed is not None and proof.decision_proven:
-        proof.revision = int(proof.signed.body.get("revision") or 0)
+        proof.revision = _number(proof.signed.body.get("revision"))
         if proof.approval_signed is not None and proof.approval_signed.valid():
-            proof.revision = max(proof.revision, int(proof.approval_signed.body.get("revision") or 0))
+            proof.revision = max(proof.revision, _number(proof.approval_signed.body.get("revision")))
     if section.get("approval") in ("approved", "rejected"):
         problem = problem or _check_approval(session, section, proof)
         proof.approval_proven = problem is None
