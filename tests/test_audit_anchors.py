@@ -163,3 +163,14 @@ def test_init_prints_the_pinned_administrator_fingerprint(tmp_path, secret_files
     from triage_desk.bundle.signing import display_fingerprint
 
     assert display_fingerprint(pin) in out
+
+
+def test_a_failed_sign_in_leaves_the_chain_verifiable(closed, data_dir, secret_files, tmp_path, capsys):
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the password\n")
+    assert main(["user", "list", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"],
+                 "--user", "officer", "--password-file", str(wrong)]) == 6
+    capsys.readouterr()
+    rc, out = _verify(closed, capsys)
+    assert rc == 0, out
+    assert "failed sign-in attempts" in out

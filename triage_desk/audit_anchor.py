@@ -149,6 +149,14 @@ def _when(row: AuditCheckpoint) -> str:
     return row.signed_at.strftime("%d %b %Y %H:%M") + " UTC"
 
 
+def _only_failed_sign_ins(session: Session, after: int) -> bool:
+    """Events nobody could sign: refused sign-ins (no key is unsealed until a sign-in succeeds)."""
+    rows = session.execute(select(AuditEvent.actor, AuditEvent.action).order_by(AuditEvent.id)
+                           .offset(after).limit(1000)).all()
+    return bool(rows) and len(rows) < 1000 and all(
+        actor is None and action.endswith((".failed", ".throttled")) for actor, action in rows)
+
+
 def _hash_at(session: Session, count: int) -> str | None:
     return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id).offset(count - 1).limit(1)).scalar()
 
@@ -169,6 +177,9 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None) ->
         elif last.events < report.events and audit.signer_for(session.get_bind()) is not None:
             report.warnings.append(f"the {report.events - last.events} newest events belong to the session open "
                                    "in this program; they are signed at sign-out, lock or close")
+        elif last.events < report.events and report.first_break is None and _only_failed_sign_ins(session, last.events):
+            report.warnings.append(f"the {report.events - last.events} newest events are failed sign-in attempts "
+                                   "(nobody was signed in to sign them)")
         elif last.events < report.events and report.first_break is None:
             report.problems.append(f"the {report.events - last.events} newest events (after the last signed "
                                    "checkpoint) are not signed by any user's key: forged, or the app is still "

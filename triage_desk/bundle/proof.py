@@ -33,10 +33,18 @@ def _by(body: dict) -> dict:
 
 
 def _when(body: dict) -> datetime | None:
+    return naive_utc(body.get("at"))
+
+
+def naive_utc(text) -> datetime | None:
+    """An ISO time as naive UTC (how this database stores times); None when it is not a time."""
+    from datetime import UTC
+
     try:
-        return datetime.fromisoformat(str(body.get("at")).rstrip("Z"))
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def standing(session, public_key: bytes, when: datetime | None) -> tuple[str | None, str]:

@@ -320,14 +320,13 @@ def _check_case(contents: dict[str, bytes], vb: VerifiedBundle) -> None:
 def check_trust(session, public_key: bytes, signed_at: str | None = None) -> tuple[bool, str | None]:
     """Trusted when, at `signed_at` (the manifest's time), the key was an enabled user's here (by the signed
     role grants: a disabled user's key is not trusted for what it signed afterwards) or is on the trust list."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
-    from triage_desk.bundle.proof import standing
+    from triage_desk.bundle.proof import naive_utc, standing
 
-    try:  # the manifest's time is cut to whole seconds: the end of that second
-        when = datetime.fromisoformat(str(signed_at).rstrip("Z")) + timedelta(seconds=1) if signed_at else None
-    except ValueError:
-        when = None
+    when = naive_utc(signed_at) if signed_at else None
+    if when is not None:
+        when += timedelta(seconds=1)  # the manifest's time is cut to whole seconds: the end of that second
     role, whose = standing(session, public_key, when)
     if role is None:
         return False, None
