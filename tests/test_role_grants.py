@@ -87,7 +87,7 @@ def test_events_left_unsigned_by_a_crash_are_noted_at_the_next_sign_in(workspace
     workspace.close()
     ws = open_workspace(data_dir)
     with ws.session() as s:  # written without anyone signed in, and the app "crashes" before closing
-        audit.record(s, None, "login.failed", "user", "nobody")
+        audit.record(s, "officer", "case.view", "referral", "a-case")
     with ws.session() as s:
         assert not audit.verify(s).intact
     sign_in(ws, "officer")
