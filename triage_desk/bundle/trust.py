@@ -28,6 +28,7 @@ class SignerInfo:
     added_by: str | None = None
     added_at: datetime | None = None
     note: str | None = None
+    role: str | None = None  # "lead": approvals this signer countersigns are accepted on import
 
 
 def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str,
@@ -54,7 +55,7 @@ def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str
         elif row.role != role:
             row.role = role
             audit.record(s, user.username, "trust.role", "signer", fp, role=role)
-        return SignerInfo(fp, row.identity, "trust list", row.added_by, row.added_at, row.note)
+        return SignerInfo(fp, row.identity, "trust list", row.added_by, row.added_at, row.note, row.role)
 
 
 def remove_signer(ws, fingerprint: str) -> None:
@@ -71,7 +72,7 @@ def remove_signer(ws, fingerprint: str) -> None:
 def list_signers(ws, *, include_own: bool = True) -> list[SignerInfo]:
     """The trust list, then (implicitly trusted) this database's users with a signing key."""
     with ws.session() as s:
-        out = [SignerInfo(r.fingerprint, r.identity, "trust list", r.added_by, r.added_at, r.note)
+        out = [SignerInfo(r.fingerprint, r.identity, "trust list", r.added_by, r.added_at, r.note, r.role)
                for r in s.execute(select(TrustedSigner).order_by(TrustedSigner.added_at)).scalars()]
         if include_own:
             for u in s.execute(select(User).where(User.signing_public_key.is_not(None))

@@ -55,11 +55,12 @@ def run_list(args) -> int:
     if args.json:
         print(json.dumps([{"fingerprint": s.fingerprint, "identity": s.identity, "source": s.source,
                            "added_by": s.added_by, "added_at": s.added_at.isoformat() if s.added_at else None,
-                           "note": s.note} for s in signers], ensure_ascii=False, indent=2))
+                           "note": s.note, "role": s.role} for s in signers], ensure_ascii=False, indent=2))
         return 0
     for s in signers:
         extra = f" (added by {s.added_by} {s.added_at:%Y-%m-%d})" if s.added_by and s.added_at else ""
-        print(f"{display_fingerprint(s.fingerprint)}  {s.source:<10}  {s.identity}{extra}")
+        lead = " [practice lead: approvals accepted]" if s.role == "lead" else ""
+        print(f"{display_fingerprint(s.fingerprint)}  {s.source:<10}  {s.identity}{lead}{extra}")
     return 0
 
 
