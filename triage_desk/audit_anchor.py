@@ -105,7 +105,7 @@ def note_unsigned_tail(session: Session, user) -> None:
     appended them) are recorded, so the next checkpoint never silently vouches for them."""
     last = _last_checkpoint_events(session)
     events, _ = _chain_end(session)
-    if last is not None and events > last:
+    if last is not None and events > last and not _only_failed_sign_ins(session, last):
         audit.record(session, user.username, "audit.unsigned_tail", "workspace", None, first=last + 1, last=events)
 
 
