@@ -116,3 +116,20 @@ def test_help_about_shows_the_pinned_administrator_fingerprint(qtbot, workspace,
     with workspace.session() as s:
         pin = grants.pinned(s)
     assert shown and display_fingerprint(pin) in shown[0]
+
+
+def test_locking_and_signing_out_of_the_window_write_signed_checkpoints(qtbot, workspace):
+    from triage_desk.ui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    with workspace.session() as s:
+        audit.record(s, "admin", "test.event", "workspace", None)
+    window.lock()
+    with workspace.session() as s:
+        last = s.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).scalars().first()
+        assert last.reason == "lock" and last.signed_by == "admin"
+    window.sign_out()
+    with workspace.session() as s:
+        reasons = s.execute(select(AuditCheckpoint.reason)).scalars().all()
+    assert reasons[-1] == "sign-out"
