@@ -228,3 +228,20 @@ def test_a_damaged_decision_section_is_refused_as_not_proven_never_a_crash(offic
     plan = plan_import(ws, open_bundle(path, ws=ws))
     apply_import(ws, plan, "all")
     assert current(ws, doc["id"]).approval == "pending"
+
+
+def test_the_import_dialog_shows_an_older_decision_but_never_ticks_it(qtbot, workspace, tmp_path):
+    from triage_desk.ui.import_dialog import ImportDialog
+
+    sign_in(workspace)
+    doc = submitted_case(workspace)
+    older = export_to(workspace, doc["reference"], tmp_path / "older.tdcase", unencrypted=True).path
+    override(workspace, doc, level=4)
+    plan = plan_import(workspace, open_bundle(older, ws=workspace))
+    dialog = ImportDialog(workspace, plan)
+    qtbot.addWidget(dialog)
+    rows = {dialog.table.item(r, 0).data(0x0100): r for r in range(dialog.table.rowCount())}  # UserRole
+    assert "decision" in rows
+    assert "older" in dialog.table.item(rows["decision"], 1).text()
+    dialog.set_all(True)
+    assert "decision" not in dialog.accepted_paths()
