@@ -8,15 +8,17 @@ from __future__ import annotations
 import uuid
 
 from intake_helpers import subject
-from sqlalchemy import select
 
-from triage_desk.models import User
 from triage_desk.referral_rows import new_row, next_reference, store_text
 
 
 def act_as(ws, username: str) -> None:
+    """Sign in as `username` (the fixture's passwords): decisions and approvals need the unsealed key."""
+    from triage_desk import accounts
+
+    password = "admin-password-1" if username == "admin" else "user-password-1"
     with ws.session() as s:
-        ws.user = s.execute(select(User).where(User.username == username)).scalar_one()
+        ws.user = accounts.authenticate(s, username, password)
 
 
 def referral(ws, checks_consent: str | None = "given", surname: str = "Checkwell") -> dict:

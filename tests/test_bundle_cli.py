@@ -104,6 +104,13 @@ def test_trust_add_list_remove(case, data_dir, secret_files, keys, laptop, tmp_p
     assert main(["trust", "list", "--json", *laptop_db]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [s["source"] for s in listed if s["fingerprint"] == fp.replace(" ", "")] == ["trust list"]
+    assert [s["role"] for s in listed if s["fingerprint"] == fp.replace(" ", "")] == [None]
+    # Marked as a practice lead (confirmed with their organisation): their countersigned approvals count here.
+    assert main(["trust", "add", "--bundle", str(out), "--identity", keyfile, "--fingerprint", fp, "--practice-lead",
+                 *admin, *laptop_db]) == 0
+    assert "as a practice lead" in capsys.readouterr().out
+    assert main(["trust", "list", *laptop_db]) == 0
+    assert "[practice lead: approvals accepted]" in capsys.readouterr().out
     assert main(["trust", "remove", fp, *admin, *laptop_db]) == 0
     assert main(["verify", str(out), "--identity", keyfile, *laptop_db]) == 1
 

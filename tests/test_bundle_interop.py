@@ -115,3 +115,31 @@ def test_age_decrypts_a_passphrase_bundle_made_by_the_app(workspace, tmp_path):
     assert _age_with_passphrase(["-d", "-o", str(tmp_path / "p.zip"), str(path)], "bundle passphrase 456") == 0
     with zipfile.ZipFile(tmp_path / "p.zip") as zf:
         assert json.loads(zf.read("manifest.json"))["case"]["reference"] == doc["reference"]
+
+
+STATEMENT_RECIPE = r"""
+jq -j .decision.signed.statement case.json > decision.txt
+jq -r .decision.signed.signature case.json | base64 -d > decision.sig
+{ printf '\060\052\060\005\006\003\053\145\160\003\041\000'
+  jq -r .decision.signed.public_key case.json | base64 -d; } | openssl pkey -pubin -inform DER -out decider.pem
+openssl pkeyutl -verify -pubin -inkey decider.pem -rawin -in decision.txt -sigfile decision.sig
+"""
+
+
+@pytest.mark.skipif(not shutil.which("jq"), reason="needs jq")
+def test_the_decision_statement_recipe_verifies_with_openssl(workspace, tmp_path):
+    """docs/bundle-format.md, "Checking the signed decision": the decider's signature with jq and openssl."""
+    sign_in(workspace)
+    doc = decided_case(workspace)
+    result = export_to(workspace, doc["reference"], tmp_path / "case.tdcase", unencrypted=True)
+    out = tmp_path / "case"
+    with zipfile.ZipFile(result.path) as zf:
+        zf.extractall(out)
+    done = _run("sh", "-c", STATEMENT_RECIPE, cwd=out)
+    assert done.returncode == 0 and b"Signature Verified Successfully" in done.stdout, done.stderr
+    body = json.loads((out / "decision.txt").read_text("utf-8"))
+    assert body["type"] == "triage-desk/decision/v1" and body["by"]["username"] == "officer"
+    case = json.loads((out / "case.json").read_text("utf-8"))
+    (out / "case.json").write_text(json.dumps(case).replace('\\"final_level\\":', '\\"final_level\\":9'))
+    done = _run("sh", "-c", STATEMENT_RECIPE, cwd=out)
+    assert b"Signature Verified Successfully" not in done.stdout

@@ -359,7 +359,7 @@ def test_trust_dialog_adds_from_a_key_file_only_with_the_confirmed_fingerprint(q
     key = trust.own_public_key(workspace, "officer")
     pem = tmp_path / "officer.pem"
     pem.write_bytes(public_key_pem(key))
-    laptop.user = user(laptop, "admin")
+    laptop.user = user(laptop, "admin", "laptop-admin-1")
     add = AddSignerDialog(laptop)
     qtbot.addWidget(add)
     add.key_file.setText(str(pem))

@@ -54,6 +54,7 @@ def test_wizard_creates_database_and_shows_recovery_code_once(qtbot, wizard, dat
 
     assert wizard.currentPage() is wizard.recovery
     code = wizard.recovery.panel.code()
+    assert "Administrator key fingerprint" in wizard.recovery.pin.text()  # pinned, shown with the code
     assert len(code) == 29 and code.count("-") == 4
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     assert not finish.isEnabled()  # waits for "I have stored it"

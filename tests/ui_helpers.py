@@ -12,11 +12,13 @@ def close_workspace_keep_dir(ws):
     return ws.data_dir
 
 
-def user(ws, username: str):
+def user(ws, username: str, password: str | None = None):
+    """The user signed in (so their signing key is unsealed, as after the sign-in dialog)."""
     from triage_desk import accounts
 
+    password = password or ("admin-password-1" if username == "admin" else "user-password-1")
     with ws.session() as s:
-        return accounts.get_user(s, username)
+        return accounts.authenticate(s, username, password)
 
 
 def on_next_modal(callback, qtbot, timeout_ms: int = 5000) -> None:

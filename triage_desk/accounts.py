@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage_desk import audit
+from triage_desk import audit, grants
 from triage_desk.errors import AuthError, InputError, PermissionDenied
 from triage_desk.models import Role, User, utcnow
 from triage_desk.secretbox import KdfParams, check_password, hash_password
@@ -47,15 +47,34 @@ def require(user: User | None, *roles: Role) -> User:
 
 
 def _issue_signing_key(user: User, password: str) -> None:
-    # Each account signs the bundles it exports; the private half is sealed under its password.
+    # Each account signs its decisions, approvals and bundles; the private half is sealed under its
+    # password. The fresh private key stays on this in-memory object only (the signed-in session's).
     from triage_desk.bundle import signing  # loaded on first use: cryptography is slow to import
-    record = signing.generate_signing_key(password)
+
+    private, record = signing.new_signing_key(password)
     user.signing_public_key = record.public_key
     user.signing_key_blob = record.blob
+    user.signing_key = private
+
+
+def _unseal_for_session(session: Session, user: User, password: str) -> None:
+    """Sign-in: unseal the user's key into memory (never to disk) for signing statements and checkpoints."""
+    from triage_desk.bundle import signing
+
+    if user.signing_key_blob:
+        user.signing_key = signing.unwrap_signing_key(user.signing_key_blob, password)
+
+
+def _granted(session: Session, acting: User | None, target: User) -> None:
+    """Record the target's role/state/key as signed by the acting administrator (grants.py)."""
+    if acting is not None and grants.pinned(session) is not None:
+        grants.grant(session, acting, target)
 
 
 def create_user_unchecked(session: Session, username: str, display_name: str, role: Role, password: str,
-                          *, actor: str | None) -> User:
+                          *, actor: str | None, acting: User | None = None) -> User:
+    """Create an account. With no administrator pinned yet and no other user (init), this first
+    administrator's key is pinned and signs its own grant; otherwise `acting` signs the new grant."""
     check_username(username)
     if not display_name.strip():
         raise InputError("display name: required")
@@ -68,13 +87,25 @@ def create_user_unchecked(session: Session, username: str, display_name: str, ro
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.create", "user", username, role=Role(role).value)
+    first = session.execute(select(func.count()).select_from(User)).scalar_one() == 1
+    if first and user.role == Role.ADMIN.value and grants.pinned(session) is None:
+        from triage_desk import audit_anchor
+
+        fp = grants.pin_first_admin(session, user)
+        audit.record(session, actor, "roles.pin", "user", username, pinned=fp)
+        audit.use_signer(session, user)
+        audit_anchor.write(session, user, "init")
+    else:
+        user.signing_key = None  # the creator never keeps the new user's key
+        _granted(session, acting, user)
     return user
 
 
 def create_user(session: Session, acting: User, username: str, display_name: str, role: Role,
                 password: str) -> User:
     require(acting, Role.ADMIN)
-    return create_user_unchecked(session, username, display_name, role, password, actor=acting.username)
+    return create_user_unchecked(session, username, display_name, role, password, actor=acting.username,
+                                 acting=acting)
 
 
 def get_user(session: Session, username: str) -> User:
@@ -101,6 +132,7 @@ def set_active(session: Session, acting: User, username: str, active: bool) -> U
     if not active and user.username == acting.username:
         raise InputError("user: you cannot disable your own account")
     user.active = active
+    _granted(session, acting, user)
     audit.record(session, acting.username, "user.enable" if active else "user.disable", "user", username)
     return user
 
@@ -111,10 +143,14 @@ def reset_password(session: Session, acting: User, username: str, new_password: 
     require(acting, Role.ADMIN)
     check_password_strength(new_password, "new password")
     user = get_user(session, username)
+    if user.username == acting.username:  # a reset replaces the key this session is signing with
+        raise InputError("user: change your own password with 'Change password' (it keeps your signing key)")
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
     _issue_signing_key(user, new_password)
+    user.signing_key = None  # the administrator never keeps another user's key
+    _granted(session, acting, user)
     audit.record(session, acting.username, "user.password_reset", "user", username)
     return user
 
@@ -125,6 +161,7 @@ def set_role(session: Session, acting: User, username: str, role: Role) -> User:
     if user.role == Role.ADMIN.value and Role(role) != Role.ADMIN and count_admins(session) <= 1:
         raise InputError("role: cannot remove the last active administrator")
     user.role = Role(role).value
+    _granted(session, acting, user)
     audit.record(session, acting.username, "user.role", "user", username, role=user.role)
     return user
 
@@ -189,9 +226,20 @@ def authenticate(session: Session, username: str, password: str, *, action: str 
         audit.record(session, None, f"{action}.failed", "user", user.username, reason="disabled")
         session.commit()
         raise AuthError("this account is disabled: ask an administrator")
+    refused = grants.problem(user, grants.replay(session))
+    if refused:
+        audit.record(session, None, f"{action}.failed", "user", user.username, reason="role not signed")
+        session.commit()
+        raise AuthError(f"{refused}: this account cannot sign in until an administrator sets its role again "
+                        "in the app")
     user.failed_logins = 0
     user.locked_until = None
     if not user.signing_key_blob:  # accounts made before signing keys existed get one at next sign-in
         _issue_signing_key(user, password)
+    else:
+        _unseal_for_session(session, user, password)
+    audit.use_signer(session, user)
     audit.record(session, user.username, action, "user", user.username)
+    if user.role == Role.ADMIN.value:
+        grants.adopt(session, user)  # an older database: pin this administrator, sign the table's roles
     return user

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,6 +21,29 @@ from sqlalchemy.orm import Session
 from triage_desk.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+GENESIS_ACTION = "workspace.init"  # the chain must start here
+GENESIS_PRELUDE = ("partner.seed",)  # written while the new database is opened, just before its set-up event
+CHECKPOINT_EVERY = 100
+# The signed-in user whose in-memory key signs checkpoints, per open database (engine).
+_SIGNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def use_signer(session: Session, user) -> None:
+    """From sign-in on, checkpoints on this database are signed with `user`'s unsealed key."""
+    if getattr(user, "signing_key", None) is None:
+        return
+    from triage_desk import audit_anchor
+
+    audit_anchor.note_unsigned_tail(session, user)
+    _SIGNERS[session.get_bind()] = user
+
+
+def forget_signer(engine) -> None:
+    _SIGNERS.pop(engine, None)
+
+
+def signer_for(engine):
+    return _SIGNERS.get(engine)
 
 
 def _canonical(event_id: int, at: datetime, actor: str | None, action: str, target_type: str | None,
@@ -51,6 +75,12 @@ def record(session: Session, actor: str | None, action: str, target_type: str | 
                                              event.target_id, event.detail))
     session.add(event)
     session.flush()
+    if event.id % CHECKPOINT_EVERY == 0:
+        signer = _SIGNERS.get(session.get_bind())
+        if signer is not None:
+            from triage_desk import audit_anchor
+
+            audit_anchor.write(session, signer, "interval")
     return event
 
 
@@ -60,15 +90,30 @@ class ChainReport:
     head: str
     first_break: int | None = None
     problem: str | None = None
+    problems: list[str] = field(default_factory=list)  # anchors, checkpoints, roles (audit_anchor.verify)
+    warnings: list[str] = field(default_factory=list)
+    checkpoints: int = 0  # valid signed checkpoints the chain was checked against
 
     @property
     def intact(self) -> bool:
-        return self.first_break is None
+        return self.first_break is None and not self.problems
 
 
-def verify(session: Session) -> ChainReport:
-    """Walk the chain in id order and name the first broken event."""
-    prev_id, prev_hash, count = 0, GENESIS, 0
+def verify(session: Session, data_dir=None) -> ChainReport:
+    """The chain (from its genesis event), its signed checkpoints, the anchor file beside the database
+    (`data_dir`, default: the database's folder) and the signed role grants; names the first break."""
+    from triage_desk import audit_anchor
+
+    report = walk(session, audit_anchor.checkpoint_heads(session))
+    audit_anchor.check(session, report, data_dir)
+    return report
+
+
+def walk(session: Session, vouched: dict[int, str] | None = None) -> ChainReport:
+    """Walk the chain in id order and name the first broken event. `expected`: {event count: head hash}
+    that signed checkpoints vouch for."""
+    vouched = vouched or {}
+    prev_id, prev_hash, count, seen_genesis = 0, GENESIS, 0, False
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
     for ev in rows:
         count += 1
@@ -85,7 +130,18 @@ def verify(session: Session) -> ChainReport:
         if expected != ev.hash:
             return ChainReport(count, prev_hash, ev.id, f"event {ev.id} ({ev.action}) was altered: "
                                                          "its content does not match its hash")
+        if not seen_genesis and (ev.id != count or ev.action not in (GENESIS_ACTION, *GENESIS_PRELUDE)):
+            return ChainReport(count, prev_hash, 1, "the chain does not start at its genesis event (workspace "
+                                                   "set-up): the first events were deleted or replaced")
+        seen_genesis = seen_genesis or ev.action == GENESIS_ACTION
+        if count in vouched and vouched[count] != ev.hash:
+            return ChainReport(count, prev_hash, ev.id, f"event {ev.id} ({ev.action}) is not the event a signed "
+                                                         "checkpoint vouches for: the chain was rewritten")
         prev_id, prev_hash = ev.id, ev.hash
+    if not seen_genesis:
+        return ChainReport(count, prev_hash, 1, "the audit chain is empty: its genesis event (workspace set-up) "
+                                                "and every later event are missing" if count == 0 else
+                           "the chain has no genesis event (workspace set-up): its start was deleted")
     return ChainReport(count, prev_hash)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit
+from triage_desk import accounts, audit, statements
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms.catalogue import Rules, default_rules
 from triage_desk.models import Role, utcnow
@@ -117,13 +117,38 @@ def _sync_referral(referral, decision: Decision) -> None:
         referral.document = store_text(doc)
 
 
-def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
-    """Save the decision beside the engine result; route it for approval when needed.
+def sign_decision(decision: Decision, reference: str, engine: dict, user, key, previous: str | None) -> None:
+    """The decider's signed statement on `decision` (what was decided, the engine result's hash, the
+    catalogue, who, role, when). `previous`: the case's previous decision statement text, if any.
+    Bulk writers (the demo) call this with their user's unsealed key too."""
+    body = statements.decision_statement(
+        referral_id=decision.referral_id, reference=reference, revision=decision.revision,
+        previous=statements.digest(previous) if previous else None, engine=engine,
+        final_level=decision.final_level, final_outcomes=json.loads(decision.final_outcomes),
+        overridden=bool(decision.overridden), direction=decision.direction, rationale=decision.rationale,
+        nfa_reason=decision.nfa_reason, requires=json.loads(decision.requires), approval=decision.approval,
+        by=statements.signer(user, key), at=_iso_us(decision.decided_at))
+    signed = statements.sign(key, body)
+    decision.statement, decision.signature, decision.signer_key = signed.text, signed.signature, signed.public_key
 
-    A new decision supersedes the referral's current one (history is kept)."""
+
+def _iso_us(value) -> str:
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+def latest(session, referral_id: str) -> Decision | None:
+    """The newest decision recorded for the case (superseded or not)."""
+    return session.execute(select(Decision).where(Decision.referral_id == referral_id)
+                           .order_by(Decision.revision.desc(), Decision.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
+    """Save the decision beside the engine result, signed with the decider's key; route it for approval
+    when needed. A new decision supersedes the referral's current one (history is kept)."""
     from triage_desk.models.referral import Referral
 
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+    key = statements.signing_key(user)
     problems = check_proposal(engine, proposal)
     if problems:
         raise InputError("; ".join(problems))
@@ -141,9 +166,11 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             raise InputError("referral: submit the referral before recording a decision")
         if referral.status == "closed":
             raise InputError("referral: the case is closed; reopen it before recording a new decision")
+        before = latest(s, referral_id)
         for old in s.execute(select(Decision).where(Decision.referral_id == referral_id,
                                                     Decision.superseded.is_(False))).scalars():
             old.superseded = True
+        referral.revision = (referral.revision or 0) + 1
         decision = Decision(
             referral_id=referral_id, engine_json=json.dumps(engine, sort_keys=True),
             engine_level=engine["suggested_level"], engine_outcomes=json.dumps(sorted(engine["outcomes"])),
@@ -151,14 +178,16 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             direction=level_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
             rationale=proposal.rationale.strip() or None, evidence=proposal.evidence.strip() or None,
             nfa_reason=proposal.nfa_reason, requires=json.dumps(requires), decided_by=user.username,
-            decided_role=user.role, decided_at=utcnow(), superseded=False,
+            decided_role=user.role, decided_at=utcnow(), superseded=False, revision=referral.revision,
             approval=APPROVAL_PENDING if requires else APPROVAL_NOT_NEEDED)
+        sign_decision(decision, referral.reference, engine, user, key, before.statement if before else None)
         s.add(decision)
         s.flush()
         _sync_referral(referral, decision)
         audit.record(s, user.username, "decision.record", "referral", referral_id, decision=decision.id,
                      engine_level=decision.engine_level, final_level=decision.final_level,
-                     overridden=overridden, approval=decision.approval)
+                     overridden=overridden, approval=decision.approval, revision=decision.revision,
+                     statement=statements.digest(decision.statement))
     return decision
 
 
@@ -181,6 +210,7 @@ def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
     from triage_desk.models.referral import Referral
 
     user = accounts.require(ws.user, Role.LEAD)
+    key = statements.signing_key(user)
     with ws.session() as s:
         decision = s.get(Decision, decision_id)
         if decision is None:
@@ -197,13 +227,38 @@ def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
         decision.approved_by = user.username
         decision.approved_at = utcnow()
         decision.approval_note = note.strip() or None
-        s.flush()
+        decision.approval_claim = None
         referral = s.get(Referral, decision.referral_id)
+        revision = (referral.revision or 0) + 1 if referral is not None else decision.revision
+        countersign(decision, user, key, revision)
+        s.flush()
         if referral is not None:
+            referral.revision = revision
             _sync_referral(referral, decision)
         audit.record(s, user.username, "decision.approve" if approved else "decision.reject", "referral",
-                     decision.referral_id, decision=decision.id)
+                     decision.referral_id, decision=decision.id, revision=revision,
+                     statement=statements.digest(decision.approval_statement))
     return decision
+
+
+def countersign(decision: Decision, user, key, revision: int) -> None:
+    """The practice lead's own signature over the decision statement (approval or rejection).
+    A decision recorded before signing existed gets its unsigned statement written now, so the
+    countersignature names exactly what was approved."""
+    if not decision.statement:
+        decision.statement = statements.canonical({
+            "type": statements.DECISION, "unsigned": True, "referral_id": decision.referral_id,
+            "revision": decision.revision, "engine_level": decision.engine_level,
+            "final_level": decision.final_level, "final_outcomes": json.loads(decision.final_outcomes),
+            "by": {"username": decision.decided_by, "role": decision.decided_role},
+            "at": _iso_us(decision.decided_at)})
+    body = statements.approval_statement(
+        decision_text=decision.statement, referral_id=decision.referral_id, revision=revision,
+        approved=decision.approval == APPROVED, note=decision.approval_note, by=statements.signer(user, key),
+        at=_iso_us(decision.approved_at))
+    signed = statements.sign(key, body)
+    decision.approval_statement, decision.approval_signature = signed.text, signed.signature
+    decision.approver_key = signed.public_key
 
 
 def pending(session) -> list[Decision]:
@@ -245,4 +300,36 @@ def as_document(decision: Decision) -> dict[str, Any]:
             "decided_role": decision.decided_role, "decided_at": _iso(decision.decided_at),
             "overridden": bool(decision.overridden), "override": override,
             "approval": decision.approval, "approved_by": decision.approved_by,
-            "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note}
+            "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note,
+            **signed_part(decision)}
+
+
+def _b64(value: bytes | None) -> str | None:
+    import base64
+
+    return base64.b64encode(value).decode("ascii") if value else None
+
+
+def signed_part(decision: Decision) -> dict[str, Any]:
+    """The signed statements as they travel in case.json (see docs/bundle-format.md)."""
+    def pack(text, signature, key):
+        return {"statement": text, "signature": _b64(signature), "public_key": _b64(key)} if signature else None
+
+    return {"revision": decision.revision,
+            "signed": pack(decision.statement, decision.signature, decision.signer_key),
+            "approval_signed": pack(decision.approval_statement, decision.approval_signature, decision.approver_key),
+            "approval_claim": decision.approval_claim}
+
+
+def signed_history(session, referral_id: str) -> list[dict[str, Any]]:
+    """Every signed statement of the case, oldest first (decisions and their countersignatures)."""
+    out = []
+    for d in history(session, referral_id):
+        part = signed_part(d)
+        out += [p for p in (part["signed"], part["approval_signed"]) if p]
+    return out
+
+
+def signatures(decision: Decision) -> list[str]:
+    """Who signed what, in words (case view, summary PDF): name, role and key fingerprint."""
+    return statements.signature_lines(signed_part(decision))

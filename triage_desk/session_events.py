@@ -3,7 +3,7 @@ event in the same transaction. The GUI calls these through ui/operations.py; not
 
 from __future__ import annotations
 
-from triage_desk import accounts, audit
+from triage_desk import accounts, audit, audit_anchor
 from triage_desk.errors import TriageError
 from triage_desk.models import Role, User
 
@@ -28,6 +28,7 @@ def lock(ws, reason: str) -> None:
     user = accounts.require(ws.user, *Role)
     with ws.session() as s:
         audit.record(s, user.username, "lock", "user", user.username, reason=reason)
+    audit_anchor.checkpoint(ws, "lock")  # a signed chain head at every lock (issue 9)
 
 
 def unlock(ws, locked_username: str, username: str, password: str):
@@ -55,6 +56,7 @@ def sign_out(ws) -> None:
         return
     with ws.session() as s:
         audit.record(s, user.username, "logout", "user", user.username)
+    audit_anchor.sign_out(ws)  # signed checkpoint; the unsealed key leaves memory
     ws.user = None
 
 

@@ -69,6 +69,13 @@ class Workspace:
         return getattr(self.user, "username", None)
 
     def close(self) -> None:
+        if self.exclusive:  # readers beside the app never write
+            try:
+                from triage_desk import audit_anchor
+
+                audit_anchor.checkpoint(self, "close")  # a signed head at every close (issue 9 point 3)
+            except Exception:  # noqa: BLE001 - never block closing; `audit verify` names an unsigned tail
+                pass
         try:
             if self.backup_on_close and self.exclusive:
                 from triage_desk import backup

@@ -56,6 +56,17 @@ def _catalogue(doc: dict) -> dict | None:
         return None
 
 
+def _bundle_document(s, row, extra: dict) -> dict:
+    """case.json: the case document, its decision carrying every signed statement of the case so the
+    importing workstation can tell a newer decision from an older one (no replay)."""
+    from triage_desk import decisions
+
+    doc = case_document(s, row, extra)
+    if isinstance(doc.get("decision"), dict):
+        doc["decision"]["history"] = decisions.signed_history(s, row.id)
+    return doc
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -141,7 +152,7 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
         audit.record(s, user.username, "bundle.export", "referral", row.id, reference=row.reference,
                      fingerprint=fp, encryption=encryption)
         head = audit.head(s)
-        doc = case_document(s, row, extra)
+        doc = _bundle_document(s, row, extra)
         events = audit.events_for(s, "referral", row.id)
         pdf = render_case(ws, s, row, extra)
         created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -161,7 +172,8 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
         people = dict(s.execute(select(ReferralSubject.subject_id, ReferralSubject.person_id).where(
             ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked",
             ReferralSubject.subject_id.is_not(None))).all())
-        manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people},
+        manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people,
+                                  "revision": row.revision or 0},
                             created_at=created_at, created_by=who,
                             app_version=__version__, catalogue=_catalogue(doc), audit_head=head,
                             signer_fingerprint=fp, members=members)

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit, matching
+from triage_desk import accounts, audit, decisions, matching, statements
+from triage_desk.bundle import proof as proofs
 from triage_desk.bundle.verify import VerifiedBundle
 from triage_desk.errors import InputError
 from triage_desk.intake import CASE_ROLES, _person_from_subject, _store_scores
@@ -37,6 +38,8 @@ class Difference:
     here: Any  # this workstation's value (MISSING when absent)
     bundle: Any  # the bundle's value (MISSING when absent)
     tokens: tuple = field(repr=False, default=())
+    older: bool = False  # the bundle's side is older than (or diverges from) this workstation's: never applied
+    note: str = ""  # what the user must know about this difference, in words
 
     def shown(self, side: str) -> str:
         value = self.here if side == "here" else self.bundle
@@ -56,6 +59,7 @@ class ImportPlan:
     bundle_doc: dict = field(default_factory=dict, repr=False)
     local_doc: dict | None = field(default=None, repr=False)
     subject_people: dict = field(default_factory=dict, repr=False)
+    proof: proofs.Proof | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class ImportResult:
     status: str  # "imported" | "updated" | "unchanged"
     accepted: tuple[str, ...]
     kept: tuple[str, ...]  # differences left as they are here
+    refused: tuple[str, ...] = ()  # asked for, but older than this workstation's: not applied
 
 
 def _id_list(value: Any) -> bool:
@@ -167,8 +172,12 @@ def plan_import(ws, bundle: VerifiedBundle) -> ImportPlan:
             raise InputError(f"reference: {plan.reference} already belongs to a different referral here; "
                              "nothing was imported")
         plan.local_doc = local
+        plan.proof = proofs.examine(s, doc.get("decision"))
+        if plan.proof is not None and plan.proof.claim:
+            plan.notes.append(f"approval not proven: {plan.proof.claim}; an imported decision goes to the "
+                              "review queue")
         if local is not None:
-            plan.differences = diff(local, doc)
+            plan.differences = _case_differences(s, row, local, doc, plan.proof)
         for subject in doc.get("subjects") or []:
             if not isinstance(subject, dict) or not isinstance(subject.get("id"), str):
                 continue
@@ -186,6 +195,42 @@ def plan_import(ws, bundle: VerifiedBundle) -> ImportPlan:
     if local is not None:
         plan.status = "differs" if plan.differences else "unchanged"
     return plan
+
+
+def _without_decision(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "decision"}
+
+
+def _summary(level, revision, approval, signer: str) -> str:
+    return f"level {level}, revision {revision}, approval {str(approval).replace('_', ' ')}" + (
+        f"; signed by {signer}" if signer else "")
+
+
+def _case_differences(s, row: Referral, local: dict, doc: dict, proof: proofs.Proof | None) -> list[Difference]:
+    """Field differences, plus the decision as one difference that is marked older when it would roll
+    the case back (or diverges from the history here)."""
+    out = diff(_without_decision(local), _without_decision(doc))
+    latest = decisions.latest(s, row.id)
+    digests = {statements.digest(t) for d in decisions.history(s, row.id)
+               for t in (d.statement, d.approval_statement) if t}
+    relation = proofs.compare(latest, digests, proof)
+    older = relation in ("older", "diverging")
+    if older:  # the status follows the decision: an older bundle never turns "decided" back into "submitted"
+        out = [Difference(d.path, d.here, d.bundle, d.tokens, older=True,
+                          note="older than this workstation's case") if d.path == "status" else d for d in out]
+    if relation == "same":
+        return out
+    section = doc.get("decision") if isinstance(doc.get("decision"), dict) else None
+    here = (_summary(latest.final_level, row.revision, latest.approval, "") if latest is not None else "no decision")
+    there = (_summary(section.get("final_level"), proof.revision, section.get("approval"), proof.signer)
+             if section and proof else "no decision")
+    note = {"older": f"the bundle's decision is older than this workstation's (revision {row.revision} here): "
+                     "it cannot be accepted",
+            "diverging": "the bundle's decision does not follow from the decisions here (a different history): "
+                         "it cannot be accepted",
+            "newer": "a newer decision" + (f"; approval not proven: {proof.claim}" if proof and proof.claim
+                                          else "")}[relation]
+    return [Difference("decision", here, there, ("decision",), older=older, note=note), *out]
 
 
 def _decision_row(referral_id: str, section: dict) -> Decision:
@@ -214,15 +259,53 @@ def _decision_row(referral_id: str, section: dict) -> Decision:
         approval_note=section.get("approval_note") or override.get("approval_note"))
 
 
-def _store_decision(s, row: Referral, section: Any) -> None:
-    if not isinstance(section, dict) or not section.get("engine"):
+def _apply_approval(target: Decision, section: dict, proof: proofs.Proof) -> None:
+    """Approval state comes in only when proven; otherwise the decision waits for a lead here."""
+    claimed = section.get("approval")
+    if claimed in (decisions.APPROVED, decisions.REJECTED) and proof.approval_proven:
+        a = proof.approval_signed
+        target.approval, target.approval_claim = claimed, None
+        target.approved_by = proofs._by(a.body).get("username")
+        target.approved_at = proofs._when(a.body)
+        target.approval_note = section.get("approval_note")
+        target.approval_statement, target.approval_signature, target.approver_key = a.text, a.signature, a.public_key
+    elif proof.claim:
+        target.approval, target.approval_claim = decisions.APPROVAL_PENDING, proof.claim
+        target.approved_by = target.approved_at = target.approval_note = None
+    elif target.approval not in (decisions.APPROVAL_PENDING, decisions.APPROVAL_NOT_NEEDED):
+        target.approval = decisions.APPROVAL_PENDING
+
+
+def _store_decision(s, row: Referral, section: Any, proof: proofs.Proof | None) -> Decision | None:
+    if proof is None or not isinstance(section, dict):
+        return None
+    latest = decisions.latest(s, row.id)
+    if latest is not None and latest.statement and statements.digest(latest.statement) == proof.digest:
+        target = latest  # the same decision: only its approval arrives
+    else:
+        for old in s.execute(select(Decision).where(Decision.referral_id == row.id,
+                                                    Decision.superseded.is_(False))).scalars():
+            old.superseded = True
+        target = _decision_row(row.id, section)
+        target.revision = proof.revision if proof.decision_proven else (row.revision or 0) + 1
+        if proof.signed is not None:
+            target.statement, target.signature, target.signer_key = (proof.signed.text, proof.signed.signature,
+                                                                     proof.signed.public_key)
+        s.add(target)
+    _apply_approval(target, section, proof)
+    s.flush()
+    row.revision = max(row.revision or 0, proof.revision, target.revision)
+    decisions._sync_referral(row, target)
+    return target
+
+
+def _record_decision(s, user, row: Referral, decision: Decision | None, proof: proofs.Proof | None) -> None:
+    if decision is None or proof is None:
         return
-    for old in s.execute(select(Decision).where(Decision.referral_id == row.id,
-                                                Decision.superseded.is_(False))).scalars():
-        old.superseded = True
-    decision = _decision_row(row.id, section)
-    s.add(decision)
-    row.final_level, row.approval = decision.final_level, decision.approval
+    audit.record(s, user.username, "decision.import", "referral", row.id, decision=decision.id,
+                 revision=decision.revision, decision_proven=proof.decision_proven, approval=decision.approval,
+                 approval_proven=proof.approval_proven, approved_by=decision.approved_by,
+                 statement=proof.digest)
 
 
 def _link_subjects(s, ws, row: Referral, doc: dict, plan: ImportPlan) -> None:
@@ -247,10 +330,13 @@ def apply_import(ws, plan: ImportPlan, accept_paths=()) -> ImportResult:
     or "all"). Refused when this workstation's copy changed since the plan was made."""
     user = accounts.require(ws.user, *CASE_ROLES)
     by_path = {d.path: d for d in plan.differences}
-    accept = list(by_path) if accept_paths == "all" else list(accept_paths)
+    accept = [p for p, d in by_path.items() if not d.older] if accept_paths == "all" else list(accept_paths)
     unknown = [p for p in accept if p not in by_path]
     if unknown:
         raise InputError(f"accept: {unknown[0]} is not one of the differences; nothing was imported")
+    refused = tuple(p for p in accept if by_path[p].older)  # never roll a case back, even when asked
+    accept = [p for p in accept if not by_path[p].older]
+    stored = None
     with ws.session() as s:
         row, local = _local_state(s, plan)
         if local != plan.local_doc:
@@ -266,7 +352,7 @@ def apply_import(ws, plan: ImportPlan, accept_paths=()) -> ImportResult:
                                 ).scalars()
                 row.re_referrals_12m = matching.re_referrals_12m(s, list(ids), row.received_at, row.id)
                 _store_scores(row, plan.bundle_doc)
-            _store_decision(s, row, plan.bundle_doc.get("decision"))
+            stored = _store_decision(s, row, plan.bundle_doc.get("decision"), plan.proof)
             status, accept = "imported", []
         elif not accept:
             status = "unchanged"
@@ -274,6 +360,8 @@ def apply_import(ws, plan: ImportPlan, accept_paths=()) -> ImportResult:
             merged = copy.deepcopy(local)
             for path in accept:
                 d = by_path[path]
+                if path == "decision":
+                    continue
                 if d.tokens[0] == "people":
                     person = s.get(Person, d.tokens[1][1])
                     _apply_person(person, d.tokens[2], d.bundle)
@@ -285,13 +373,14 @@ def apply_import(ws, plan: ImportPlan, accept_paths=()) -> ImportResult:
                 row.document, row.updated_at = store_text(_stored(merged)), utcnow()
                 if row.status != "draft":
                     _link_subjects(s, ws, row, merged, plan)
-            if merged.get("decision") != local.get("decision"):
-                _store_decision(s, row, merged.get("decision"))
+            if "decision" in accept:
+                stored = _store_decision(s, row, plan.bundle_doc.get("decision"), plan.proof)
             status = "updated"
         kept = tuple(p for p in by_path if p not in accept)
+        _record_decision(s, user, row, stored, plan.proof)
         audit.record(s, user.username, "bundle.import", "referral", row.id, reference=row.reference,
                      fingerprint=plan.fingerprint, result=status, accepted=len(accept), kept=len(kept))
-        return ImportResult(row.reference, status, tuple(accept), kept)
+        return ImportResult(row.reference, status, tuple(accept), kept, refused)
 
 
 def _apply_person(person: Person, name: str, value: Any) -> None:

@@ -46,7 +46,13 @@ def _seal(private: Ed25519PrivateKey, password: str) -> SigningKeyRecord:
 
 def generate_signing_key(password: str) -> SigningKeyRecord:
     """A new key pair; the private half sealed under `password`."""
-    return _seal(Ed25519PrivateKey.generate(), password)
+    return new_signing_key(password)[1]
+
+
+def new_signing_key(password: str) -> tuple[Ed25519PrivateKey, SigningKeyRecord]:
+    """A new key pair: the private key (for this session's memory only) and its sealed record."""
+    private = Ed25519PrivateKey.generate()
+    return private, _seal(private, password)
 
 
 def unwrap_signing_key(blob: str, password: str) -> Ed25519PrivateKey:

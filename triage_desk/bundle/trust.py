@@ -28,12 +28,17 @@ class SignerInfo:
     added_by: str | None = None
     added_at: datetime | None = None
     note: str | None = None
+    role: str | None = None  # "lead": approvals this signer countersigns are accepted on import
 
 
 def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str,
-               note: str | None = None) -> SignerInfo:
-    """Trust a key. `confirm_fingerprint` is what the person confirmed with the signer; it must match."""
+               note: str | None = None, role: str | None = None) -> SignerInfo:
+    """Trust a key. `confirm_fingerprint` is what the person confirmed with the signer; it must match.
+    `role="lead"`: the signer is a practice lead (confirmed with their organisation), so approvals they
+    countersign are accepted on import; any other signer's approvals stay "not proven"."""
     user = accounts.require(ws.user, *TRUST_ROLES)
+    if role not in (None, Role.LEAD.value):
+        raise InputError("role: a trusted signer is either a practice lead or has no role here")
     if not isinstance(public_key, bytes) or len(public_key) != 32:
         raise InputError("public key: must be 32 raw Ed25519 bytes")
     fp = signing.fingerprint(public_key)
@@ -44,10 +49,13 @@ def add_signer(ws, public_key: bytes, identity: str, *, confirm_fingerprint: str
         row = s.get(TrustedSigner, fp)
         if row is None:
             row = TrustedSigner(fingerprint=fp, public_key=public_key, identity=identity, note=note,
-                                added_by=user.username, added_at=utcnow())
+                                added_by=user.username, added_at=utcnow(), role=role)
             s.add(row)
-            audit.record(s, user.username, "trust.add", "signer", fp)
-        return SignerInfo(fp, row.identity, "trust list", row.added_by, row.added_at, row.note)
+            audit.record(s, user.username, "trust.add", "signer", fp, role=role)
+        elif row.role != role:
+            row.role = role
+            audit.record(s, user.username, "trust.role", "signer", fp, role=role)
+        return SignerInfo(fp, row.identity, "trust list", row.added_by, row.added_at, row.note, row.role)
 
 
 def remove_signer(ws, fingerprint: str) -> None:
@@ -64,7 +72,7 @@ def remove_signer(ws, fingerprint: str) -> None:
 def list_signers(ws, *, include_own: bool = True) -> list[SignerInfo]:
     """The trust list, then (implicitly trusted) this database's users with a signing key."""
     with ws.session() as s:
-        out = [SignerInfo(r.fingerprint, r.identity, "trust list", r.added_by, r.added_at, r.note)
+        out = [SignerInfo(r.fingerprint, r.identity, "trust list", r.added_by, r.added_at, r.note, r.role)
                for r in s.execute(select(TrustedSigner).order_by(TrustedSigner.added_at)).scalars()]
         if include_own:
             for u in s.execute(select(User).where(User.signing_public_key.is_not(None))

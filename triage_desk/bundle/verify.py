@@ -85,6 +85,18 @@ class VerifiedBundle:
     def events(self) -> list[dict]:
         return [json.loads(line) for line in self._member(mf.AUDIT).decode("utf-8").splitlines() if line.strip()]
 
+    def signature_lines(self) -> list[str]:
+        """Who signed the case's decision and approval, in words (only once the bundle is intact)."""
+        from triage_desk.statements import signature_lines
+
+        if not self.intact:
+            return []
+        try:
+            section = self.document.get("decision")
+        except InputError:
+            return []
+        return signature_lines(section) if isinstance(section, dict) else ["no threshold decision in the bundle"]
+
     def summary_lines(self) -> list[str]:
         """The report the CLI prints and the GUI shows (no case content: ids and checks only)."""
         lines = [f"bundle:       {self.path}",
@@ -96,6 +108,7 @@ class VerifiedBundle:
                  f"signature:    {'valid' if self.signature_ok else 'NOT VALID'}"]
         lines += [f"  {'ok  ' if m.ok else 'FAIL'} {m.path}: {m.detail}" for m in self.members]
         lines += [f"problem:      {p}" for p in self.problems]
+        lines += [f"statement:    {line}" for line in self.signature_lines()]
         trust = f"yes ({self.trust_source})" if self.trusted else "NO - the signer is not trusted here"
         lines.append(f"trusted:      {trust}")
         lines.append("result:       " + ("intact and trusted" if self.ok else "intact but the signer is not trusted"
@@ -304,19 +317,20 @@ def _check_case(contents: dict[str, bytes], vb: VerifiedBundle) -> None:
         vb.problems.append(f"{mf.AUDIT}: not JSON lines")
 
 
-def check_trust(session, public_key: bytes) -> tuple[bool, str | None]:
-    """Trusted when the key belongs to one of this database's users or is on its trust list."""
-    from sqlalchemy import select
+def check_trust(session, public_key: bytes, signed_at: str | None = None) -> tuple[bool, str | None]:
+    """Trusted when, at `signed_at` (the manifest's time), the key was an enabled user's here (by the signed
+    role grants: a disabled user's key is not trusted for what it signed afterwards) or is on the trust list."""
+    from datetime import timedelta
 
-    from triage_desk.models import TrustedSigner, User
+    from triage_desk.bundle.proof import naive_utc, standing
 
-    own = session.execute(select(User.username).where(User.signing_public_key == public_key)).scalar()
-    if own:
-        return True, f"this database's user {own}"
-    listed = session.get(TrustedSigner, signing.fingerprint(public_key))
-    if listed is not None and listed.public_key == public_key:
-        return True, "trust list"
-    return False, None
+    when = naive_utc(signed_at) if signed_at else None
+    if when is not None:
+        when += timedelta(seconds=1)  # the manifest's time is cut to whole seconds: the end of that second
+    role, whose = standing(session, public_key, when)
+    if role is None:
+        return False, None
+    return True, "trust list" if whose.startswith("a signer") else whose
 
 
 def open_bundle(path: str | Path, *, passphrase: str | None = None, identity=None, ws=None) -> VerifiedBundle:
@@ -344,7 +358,7 @@ def open_bundle(path: str | Path, *, passphrase: str | None = None, identity=Non
         _check_case(contents, vb)
     if vb.public_key is not None and ws is not None:
         with ws.session() as s:
-            vb.trusted, vb.trust_source = check_trust(s, vb.public_key)
+            vb.trusted, vb.trust_source = check_trust(s, vb.public_key, vb.signed_at)
     if vb.intact:
         vb._contents = contents
     return vb

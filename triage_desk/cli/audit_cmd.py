@@ -16,10 +16,17 @@ def verify(args) -> int:
     from triage_desk import audit
 
     with opened(args, shared=True) as ws, ws.session() as s:
-        report = audit.verify(s)
+        report = audit.verify(s, ws.data_dir)
+    for warning in report.warnings:
+        print(f"note: {warning}")
     if report.intact:
-        print(f"audit chain intact: {report.events} events, head {report.head} (the audit trail only: "
-              "`triage-desk check` checks the whole database)")
+        anchored = (f", matching {report.checkpoints} signed checkpoint{'s' if report.checkpoints != 1 else ''} "
+                    "and the anchor file" if report.checkpoints else "")
+        print(f"audit chain intact: {report.events} events from its genesis event{anchored}, head {report.head} "
+              "(the audit trail only: `triage-desk check` checks the whole database)")
         return 0
-    print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
+    if report.first_break is not None:
+        print(f"audit chain BROKEN at event {report.first_break}: {report.problem}")
+    for problem in report.problems:
+        print(f"audit chain NOT PROVEN: {problem}")
     return 1

@@ -28,7 +28,12 @@ def run(args) -> int:
     ws, code = init_workspace(data_dir, admin_username=args.admin,
                               admin_display_name=args.admin_display_name or args.admin,
                               admin_password=password, passphrase=passphrase)
+    from triage_desk import grants
+    from triage_desk.bundle.signing import display_fingerprint
+
     stored = ws.key_file.key_from_keyring() is not None
+    with ws.session() as s:
+        pin = grants.pinned(s)
     ws.close()
     print(f"Created database in {data_dir}")
     print("Data key stored in the system keyring." if stored
@@ -37,4 +42,7 @@ def run(args) -> int:
     print("RECOVERY CODE (shown once - write it down and store it in a safe place, away from this PC):")
     print(f"    {code}")
     print("Anyone with this code and the database can read it; without it or the passphrase, nobody can.")
+    print()
+    print("ADMINISTRATOR KEY FINGERPRINT (keep with the recovery code; Help > About shows it, so IT can compare):")
+    print(f"    {display_fingerprint(pin)}")
     return 0

@@ -29,6 +29,9 @@ def register(sub, common) -> None:
     add.add_argument("--fingerprint", metavar="FP", required=True, help="sha256 of the key, as the signer read it")
     add.add_argument("--name", metavar="TEXT", help="who the signer is (default: as the bundle states it)")
     add.add_argument("--note", metavar="TEXT", help="why this signer is trusted")
+    add.add_argument("--practice-lead", action="store_true",
+                     help="the signer is a practice lead (confirmed with their organisation): approvals they "
+                          "countersign are accepted on import")
     add.add_argument("--bundle-passphrase-file", metavar="F", help="with --bundle: its passphrase")
     add.add_argument("--identity", metavar="AGE_KEYFILE", help="with --bundle: an age identity file")
     add_user_options(add)
@@ -52,11 +55,12 @@ def run_list(args) -> int:
     if args.json:
         print(json.dumps([{"fingerprint": s.fingerprint, "identity": s.identity, "source": s.source,
                            "added_by": s.added_by, "added_at": s.added_at.isoformat() if s.added_at else None,
-                           "note": s.note} for s in signers], ensure_ascii=False, indent=2))
+                           "note": s.note, "role": s.role} for s in signers], ensure_ascii=False, indent=2))
         return 0
     for s in signers:
         extra = f" (added by {s.added_by} {s.added_at:%Y-%m-%d})" if s.added_by and s.added_at else ""
-        print(f"{display_fingerprint(s.fingerprint)}  {s.source:<10}  {s.identity}{extra}")
+        lead = " [practice lead: approvals accepted]" if s.role == "lead" else ""
+        print(f"{display_fingerprint(s.fingerprint)}  {s.source:<10}  {s.identity}{lead}{extra}")
     return 0
 
 
@@ -81,8 +85,9 @@ def run_add(args) -> int:
             public, name = public_key_from_pem(data, "--pem"), args.name
             if not name:
                 raise InputError("--name: say who the signer is")
-        info = trust.add_signer(ws, public, name, confirm_fingerprint=args.fingerprint, note=args.note)
-    print(f"trusted {info.identity} ({info.fingerprint})")
+        info = trust.add_signer(ws, public, name, confirm_fingerprint=args.fingerprint, note=args.note,
+                                role="lead" if args.practice_lead else None)
+    print(f"trusted {info.identity} ({info.fingerprint})" + (" as a practice lead" if args.practice_lead else ""))
     return 0
 
 

@@ -95,7 +95,8 @@ def run_import(args) -> int:
         plan = plan_import(ws, vb)
         accept = "all" if args.accept == "all" else list(args.accept_path)
         for d in plan.differences:
-            print(f"differs  {d.path}\n    here:   {d.shown('here')}\n    bundle: {d.shown('bundle')}")
+            print(f"differs  {d.path}\n    here:   {d.shown('here')}\n    bundle: {d.shown('bundle')}"
+                  + (f"\n    note:   {d.note}" if d.note else ""))
         for note in plan.notes:
             print(f"note: {note}")
         result = apply_import(ws, plan, accept)
@@ -103,6 +104,8 @@ def run_import(args) -> int:
           f"new: {len(plan.people_new) if result.status == 'imported' else 0}")
     if result.accepted:
         print(f"took {len(result.accepted)} difference(s) from the bundle")
+    for path in result.refused:
+        print(f"not taken: {path} in the bundle is older than this workstation's (a case is never rolled back)")
     if result.kept:
         print(f"kept this workstation's value for {len(result.kept)} difference(s); take them with --accept all "
               "or --accept-path PATH")

@@ -8,11 +8,12 @@ from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 from triage_desk.models.person import Person, ReferralSubject
 from triage_desk.models.referral import Referral
 from triage_desk.models.setting import Setting
+from triage_desk.models.signed import AuditCheckpoint, RoleGrant
 from triage_desk.models.trust import TrustedSigner
 from triage_desk.models.user import Role, User
 
 __all__ = [
-    "AgencyCheck", "AuditEvent", "Base", "CaseEvent", "Deadline", "Decision", "Dispute", "ReferrerFeedback",
-    "StrategyDiscussion", "Partner", "Person", "Referral", "ReferralSubject", "Role",
-    "Setting", "SharingDecision", "TrustedSigner", "User", "utcnow",
+    "AgencyCheck", "AuditCheckpoint", "AuditEvent", "Base", "CaseEvent", "Deadline", "Decision", "Dispute",
+    "Partner", "Person", "Referral", "ReferralSubject", "ReferrerFeedback", "Role", "RoleGrant", "Setting",
+    "SharingDecision", "StrategyDiscussion", "TrustedSigner", "User", "utcnow",
 ]

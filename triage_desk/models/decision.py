@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage_desk.models.base import Base
@@ -36,3 +36,15 @@ class Decision(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     approval_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     superseded: Mapped[bool] = mapped_column(default=False)  # a later decision replaced this one
+    # The case's revision this decision made (1, 2, ...): a bundle never rolls a case back past it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Signed statements (triage_desk/statements.py): the decider's, and the approver's countersignature
+    # over it. Canonical JSON text exactly as signed; keys are raw 32-byte Ed25519 public keys.
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signer_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    approval_statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    approval_signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    approver_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # An imported approval this database could not prove (why, in words): kept for review, never in force.
+    approval_claim: Mapped[str | None] = mapped_column(Text, nullable=True)

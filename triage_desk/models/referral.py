@@ -48,6 +48,7 @@ class Referral(Base):
     approval: Mapped[str | None] = mapped_column(String(12), nullable=True)  # current decision: pending|...
     # after the decision (lifecycle.py): strategy_discussion | assessment | early_help; None before
     stage: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # +1 per decision/approval
     re_referrals_12m: Mapped[int] = mapped_column(Integer, default=0)
     form_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     form_version: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -20,5 +20,7 @@ class TrustedSigner(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)  # 32 raw Ed25519 bytes
     identity: Mapped[str] = mapped_column(String(300))  # "name (role) @ workstation", as the bundle states it
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # "lead": approvals this key countersigns are accepted (confirmed with the signer's organisation).
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -37,6 +37,8 @@ class User(Base):
     # user's password (only that user can sign as themself).
     signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     signing_key_blob: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Not a column: the signed-in user's unsealed private key, held in memory for this session only.
+    signing_key = None
 
     @property
     def role_enum(self) -> Role:

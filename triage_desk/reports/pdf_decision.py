@@ -206,6 +206,10 @@ def decision(ctx: Ctx) -> list[Flowable]:
     if requires:
         out.append(para("Still required", "h2", raw=True))
         out += [para(f"• {markup(ctx.code_label('requires', r) or r)}", "body", raw=True) for r in requires]
+    from triage_desk.statements import signature_lines
+
+    out.append(para("Signatures", "h2", raw=True))  # who signed what: name, role, key fingerprint (issue 9)
+    out += [para(f"• {markup(line)}", "body", raw=True) for line in signature_lines(d)]
     if not override:
         return out
     approval = humanise(override.get("approval") or d.get("approval"))

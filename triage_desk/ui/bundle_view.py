@@ -229,7 +229,8 @@ class BundleReportDialog(QDialog):
         rows = (("Signer", bundle.identity), ("Key fingerprint", fp), ("Signed at", _when(bundle.signed_at)),
                 ("Case", bundle.case_ref or "unknown"), ("Encryption", _encryption(bundle.encryption)),
                 ("Signature", f"{OK_MARK} valid" if bundle.signature_ok else f"{FAIL_MARK} NOT valid"),
-                ("Trusted signer", trust))
+                ("Trusted signer", trust),
+                ("Decision signatures", "\n".join(bundle.signature_lines()) or "not shown (the bundle is not intact)"))
         for name, value in rows:
             label = make_plain(QLabel(value), selectable=True)
             label.setWordWrap(True)

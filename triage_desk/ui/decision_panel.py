@@ -98,7 +98,7 @@ class DecisionPanel(QWidget):
         for col, title in ((1, "Threshold engine"), (2, "Final decision")):
             label = QLabel(f"<b>{title}</b>")
             self.grid.addWidget(label, 0, col)
-        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval")
+        rows = ("Level", "Outcomes", "By / when", "Rationale", "Approval", "Signed")
         for r, name in enumerate(rows, 1):
             self.grid.addWidget(QLabel(f"{name}:"), r, 0)
             for col, side in ((1, "engine"), (2, "final")):
@@ -168,6 +168,7 @@ class DecisionPanel(QWidget):
         if d.approval_note:
             approval += f"\nNote: {d.approval_note}"
         c[("Approval", "final")].setText(approval)
+        c[("Signed", "final")].setText("\n".join(decisions.signatures(d)))  # name, role, key fingerprint
         self.reasons.addItems(engine.get("reasons") or [])
         self.state.setText(f"Final: {level_text(pop, d.final_level)} · {approval.splitlines()[0]}")
 

@@ -150,8 +150,13 @@ class RecoveryPage(QWizardPage):
         self.setSubTitle("The database has been created. Store this code before you continue.")
         self.panel = RecoveryCodePanel()
         self.panel.confirmed_changed.connect(lambda _on: self.completeChanged.emit())
+        # The first administrator's key, pinned now: IT keeps it with the code and compares it in Help > About.
+        self.pin = QLabel("")
+        self.pin.setWordWrap(True)
+        self.pin.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel)
+        layout.addWidget(self.pin)
         layout.addStretch(1)
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
@@ -194,6 +199,10 @@ class FirstRunWizard(QWizard):
         self.admin.password2.clear()
         self.workspace = ws
         self.recovery.panel.set_code(code)
+        from triage_desk.grants import admin_fingerprint
+
+        self.recovery.pin.setText("Administrator key fingerprint (keep it with the code; Help › About shows it so "
+                                  f"IT can compare):\n{admin_fingerprint(ws)}")
 
     def reject(self) -> None:
         # Once the database exists, leaving is only allowed after the recovery code was stored.

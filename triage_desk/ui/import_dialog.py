@@ -114,8 +114,11 @@ class ImportDialog(QDialog):
             tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             tick.setCheckState(Qt.CheckState.Unchecked)  # never overwrite unless asked
             tick.setData(Qt.ItemDataRole.UserRole, d.path)
+            if d.older:  # never rolls the case back: shown, not offered
+                tick.setText("older")
+                tick.setFlags(Qt.ItemFlag.ItemIsSelectable)
             self.table.setItem(r, 0, tick)
-            field = QTableWidgetItem(_label_for(plan, d.tokens))
+            field = QTableWidgetItem(_label_for(plan, d.tokens) + (f" ({d.note})" if d.note else ""))
             field.setToolTip(d.path)
             self.table.setItem(r, 1, field)
             for c, side in ((2, "here"), (3, "bundle")):
@@ -153,7 +156,8 @@ class ImportDialog(QDialog):
     def set_all(self, on: bool) -> None:
         state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         for r in range(self.table.rowCount()):
-            self.table.item(r, 0).setCheckState(state)
+            if self.table.item(r, 0).flags() & Qt.ItemFlag.ItemIsUserCheckable:  # older rows are never ticked
+                self.table.item(r, 0).setCheckState(state)
 
     def accepted_paths(self) -> list[str]:
         return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())

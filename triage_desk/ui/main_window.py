@@ -279,12 +279,17 @@ class MainWindow(QMainWindow):
         ChangePasswordDialog(self.ws, self).exec()
 
     def open_about(self) -> None:
+        from triage_desk.grants import admin_fingerprint
+
+        pin = admin_fingerprint(self.ws)
+        pinned = (f"<p>Administrator key fingerprint (pinned at set-up; compare with the one printed then):<br>"
+                  f"<tt>{pin}</tt></p>" if pin else "<p>No administrator key is pinned yet.</p>")
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<h3>{APP_NAME} {__version__}</h3>"
                           "<p>Desktop triage workstation for safeguarding front doors.</p>"
                           f"<p>Database: {self.ws.db_path}</p>"
                           "<p>The database is encrypted (SQLCipher, AES-256); every action is recorded in a "
-                          "tamper-evident audit trail.</p>")
+                          "tamper-evident audit trail.</p>" + pinned)
 
     # ---- leaving ----------------------------------------------------------------------------------
     def sign_out(self) -> None:

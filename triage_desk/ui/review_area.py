@@ -211,6 +211,7 @@ class ReviewArea(QWidget):
         lines += ["", f"Decided by {d.decided_by} ({d.decided_role}) on {when_text(d.decided_at)}",
                   f"Decision due {due_text(engine.get('decision_due'))} · {time_left_text(engine.get('decision_due'))}",
                   f"Approval: {APPROVAL_WORDS.get(d.approval, d.approval)}",
+                  *decisions.signatures(d),  # who signed; an imported approval that was not proven
                   "", "Why it is here:"] + [f"• {x}" for x in json.loads(d.requires)]
         lines += ["", "Rationale:", d.rationale or "— (suggestion accepted)"]
         if d.evidence:

@@ -1,0 +1,222 @@
+"""Anchors for the audit chain: signed checkpoints and the anchor file (issue 9 point 3).
+
+A checkpoint is a signed tree head, as in certificate transparency: "the chain had N events ending in
+HEAD", signed with the acting user's Ed25519 key at sign-out, lock, close and every 100 events. The
+newest is also written to `audit-anchor.json` beside the database (0600). Someone holding only the
+database key can rewrite the chain and its hashes, but not these signatures; so deleting the tail,
+emptying the chain, re-hashing after an edit, or appending events nobody signed is named by `verify`.
+What the anchors cannot prove is written down in docs/threat-model.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from triage_desk import audit, grants, statements
+from triage_desk.bundle import signing
+from triage_desk.models import AuditCheckpoint, AuditEvent, User, utcnow
+
+ANCHOR_FILE = "audit-anchor.json"
+ANCHOR_FORMAT = "triage-desk/audit-anchor"
+
+
+def _data_dir(session: Session) -> Path:
+    return Path(session.get_bind().url.database).parent
+
+
+def _chain_end(session: Session) -> tuple[int, str]:
+    row = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, audit.GENESIS)
+
+
+def _last_checkpoint_events(session: Session) -> int | None:
+    return session.execute(select(func.max(AuditCheckpoint.events))).scalar()
+
+
+def write(session: Session, user, reason: str) -> AuditCheckpoint | None:
+    """Sign the chain's current length and head with `user`'s in-memory key; the anchor file follows
+    once the transaction commits (so it never claims events that were rolled back)."""
+    key = getattr(user, "signing_key", None)
+    if key is None:
+        return None
+    session.flush()
+    events, head = _chain_end(session)
+    if events == 0 or _last_checkpoint_events(session) == events:
+        return None
+    now = utcnow()
+    body = {"type": statements.CHECKPOINT, "events": events, "head": head, "reason": reason,
+            "admin_pin": grants.pinned(session), "by": statements.signer(user, key),
+            "at": now.isoformat(timespec="microseconds") + "Z"}
+    signed = statements.sign(key, body)
+    row = AuditCheckpoint(events=events, head=head, signed_by=user.username, signed_at=now, reason=reason,
+                          signer_key=signed.public_key, statement=signed.text, signature=signed.signature)
+    session.add(row)
+    session.flush()
+    folder = _data_dir(session)
+    event.listen(session, "after_commit", lambda _s: write_anchor_file(folder, signed), once=True)
+    return row
+
+
+def write_anchor_file(folder: Path, signed: statements.Signed) -> None:
+    """Atomic, owner-only: a crash mid-write leaves the previous anchor."""
+    doc = {"format": ANCHOR_FORMAT, "version": 1, "statement": signed.text,
+           "signature": base64.b64encode(signed.signature).decode("ascii"),
+           "public_key": base64.b64encode(signed.public_key).decode("ascii")}
+    path, tmp = folder / ANCHOR_FILE, folder / (ANCHOR_FILE + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # the database checkpoint stands; `audit verify` names a stale anchor
+
+
+def checkpoint(ws, reason: str) -> None:
+    """Sign-out, lock, close: checkpoint with the signed-in user's key, if one is unlocked on this database."""
+    user = audit.signer_for(ws.engine)
+    if user is None:
+        return
+    with ws.session() as s:
+        write(s, user, reason)
+
+
+def sign_out(ws) -> None:
+    """Checkpoint, then drop the unsealed key from memory."""
+    checkpoint(ws, "sign-out")
+    user = audit.signer_for(ws.engine)
+    audit.forget_signer(ws.engine)
+    for who in (user, ws.user):
+        if who is not None:
+            who.signing_key = None
+
+
+def note_unsigned_tail(session: Session, user) -> None:
+    """At sign-in: events written after the last checkpoint (the app did not close cleanly, or someone
+    appended them) are recorded, so the next checkpoint never silently vouches for them."""
+    last = _last_checkpoint_events(session)
+    events, _ = _chain_end(session)
+    if last is not None and events > last and not _only_failed_sign_ins(session, last):
+        audit.record(session, user.username, "audit.unsigned_tail", "workspace", None, first=last + 1, last=events)
+
+
+# ---- verifying ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Checked:
+    row: AuditCheckpoint
+    valid: bool
+
+
+def _known_keys(session: Session) -> set[str]:
+    """Fingerprints of keys that belong to users here (by their signed grants when roles are pinned)."""
+    state = grants.replay(session)
+    if state.pin is not None:
+        return {k for items in state.history.values() for _at, _r, _a, k in items if k} | {state.pin}
+    return {signing.fingerprint(k) for k in session.execute(
+        select(User.signing_public_key).where(User.signing_public_key.is_not(None))).scalars()}
+
+
+def _checked(session: Session) -> list[_Checked]:
+    cache = session.info.get("audit_checkpoints")
+    if cache is not None:
+        return cache
+    known, out = _known_keys(session), []
+    for row in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.events)).scalars():
+        ok = statements.verify(row.statement, row.signature, row.signer_key)
+        if ok:
+            body = json.loads(row.statement)
+            ok = (body.get("events") == row.events and body.get("head") == row.head
+                  and signing.fingerprint(row.signer_key) in known)
+        out.append(_Checked(row, ok))
+    session.info["audit_checkpoints"] = out
+    return out
+
+
+def checkpoint_heads(session: Session) -> dict[int, str]:
+    return {c.row.events: c.row.head for c in _checked(session) if c.valid}
+
+
+def _when(row: AuditCheckpoint) -> str:
+    return row.signed_at.strftime("%d %b %Y %H:%M") + " UTC"
+
+
+def _only_failed_sign_ins(session: Session, after: int) -> bool:
+    """Events nobody could sign: refused sign-ins (no key is unsealed until a sign-in succeeds)."""
+    rows = session.execute(select(AuditEvent.actor, AuditEvent.action).order_by(AuditEvent.id)
+                           .offset(after).limit(1000)).all()
+    return bool(rows) and len(rows) < 1000 and all(
+        actor is None and action.endswith((".failed", ".throttled")) for actor, action in rows)
+
+
+def _hash_at(session: Session, count: int) -> str | None:
+    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id).offset(count - 1).limit(1)).scalar()
+
+
+def check(session: Session, report: audit.ChainReport, data_dir: Path | None) -> None:
+    """Add what the checkpoints, the anchor file and the role grants show to `report`."""
+    checked = _checked(session)
+    for c in checked:
+        if not c.valid:
+            report.problems.append(f"the checkpoint dated {_when(c.row)} is not signed by any user's key: forged")
+    valid = [c.row for c in checked if c.valid]
+    report.checkpoints = len(valid)
+    if valid:
+        last = max(valid, key=lambda r: r.events)
+        if last.events > report.events:
+            report.problems.append(f"the chain holds {report.events} events but {last.signed_by}'s signed checkpoint "
+                                   f"of {_when(last)} vouches for {last.events}: events were deleted")
+        elif last.events < report.events and audit.signer_for(session.get_bind()) is not None:
+            report.warnings.append(f"the {report.events - last.events} newest events belong to the session open "
+                                   "in this program; they are signed at sign-out, lock or close")
+        elif last.events < report.events and report.first_break is None and _only_failed_sign_ins(session, last.events):
+            report.warnings.append(f"the {report.events - last.events} newest events are failed sign-in attempts "
+                                   "(nobody was signed in to sign them)")
+        elif last.events < report.events and report.first_break is None:
+            report.problems.append(f"the {report.events - last.events} newest events (after the last signed "
+                                   "checkpoint) are not signed by any user's key: forged, or the app is still "
+                                   "open or did not close cleanly")
+    elif report.events:
+        report.warnings.append("no signed checkpoint yet (a database from before checkpoints existed)")
+    _check_anchor_file(session, report, Path(data_dir) if data_dir else _data_dir(session), bool(valid))
+    for ev in session.execute(select(AuditEvent.detail).where(AuditEvent.action == "audit.unsigned_tail")).scalars():
+        d = json.loads(ev)
+        report.warnings.append(f"events {d.get('first')} to {d.get('last')} were not signed when written "
+                               "(noticed at the next sign-in): the app did not close cleanly, or they were added")
+    report.problems.extend(grants.problems(session))
+
+
+def _check_anchor_file(session: Session, report: audit.ChainReport, folder: Path, have_checkpoints: bool) -> None:
+    path = folder / ANCHOR_FILE
+    if not path.exists():
+        if have_checkpoints:
+            report.problems.append(f"the anchor file {ANCHOR_FILE} beside the database is missing")
+        return
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        signed = statements.Signed(doc["statement"], base64.b64decode(doc["signature"]),
+                                   base64.b64decode(doc["public_key"]))
+        body = signed.body
+        events, head = int(body["events"]), str(body["head"])
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        report.problems.append(f"the anchor file {ANCHOR_FILE} is damaged")
+        return
+    if not signed.valid() or signed.fingerprint not in _known_keys(session):
+        report.problems.append(f"the anchor file {ANCHOR_FILE} is not signed by any user's key")
+        return
+    if events > report.events:
+        report.problems.append(f"the chain ({report.events} events) is shorter than the anchor file "
+                               f"({events} events): events were deleted")
+    elif report.first_break is None and _hash_at(session, events) != head:
+        report.problems.append(f"event {events} differs from the one the anchor file vouches for: the chain "
+                               "was rewritten")
+    if body.get("admin_pin") != grants.pinned(session):
+        report.problems.append("the administrator key pinned in the database differs from the anchor file's")
