@@ -45,7 +45,9 @@ def resource_path(*parts: str) -> Path:
     """A file from resources/ (installed as the package triage_desk.resources, or the checkout's folder)."""
     try:
         base = resources.files("triage_desk.resources")
-        candidate = Path(str(base.joinpath(*parts)))
+        for part in parts:  # one at a time: a namespace package's MultiplexedPath joins a single name (3.11)
+            base = base.joinpath(part)
+        candidate = Path(str(base))
         if candidate.exists():
             return candidate
     except ModuleNotFoundError:
