@@ -1,4 +1,4 @@
-; Inno Setup 6 script: per-machine install of the PyInstaller one-folder build.
+; Inno Setup 6.3+ script: per-machine install of the PyInstaller one-folder build.
 ; Build on Windows (see installers/README.md and .github/workflows/installers.yml):
 ;   pyinstaller --noconfirm installers\triage_desk.spec
 ;   iscc /DAppVersion=0.1.0 /DSourceDir=dist\triage-desk installers\windows\triage-desk.iss
@@ -20,7 +20,6 @@ DefaultDirName={autopf}\Triage Desk
 DefaultGroupName=Triage Desk
 ; Per-machine: installed once by IT into Program Files (read-only for users), for every user of the PC.
 PrivilegesRequired=admin
-PrivilegesRequiredOverridesAllowed=
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 ChangesAssociations=yes
