@@ -49,6 +49,8 @@ class SettingsDialog(QDialog):
             self.idle_minutes.setToolTip(fixed.note(policy.IDLE_LOCK_MINUTES))
         lines = [f"{policy.LABELS[k][:1].upper()}{policy.LABELS[k][1:]}: set by your IT department."
                  for k in policy.KEYS if fixed.locked(k)]
+        prefix = f"policy file {fixed.path}: "
+        lines += [f"Problem in the policy file: {p.removeprefix(prefix)}" for p in fixed.problems]
         if not lines:
             return None
         label = note("\n".join(lines) + f"\n(Policy file {fixed.path}.)")
