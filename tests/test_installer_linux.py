@@ -30,11 +30,14 @@ PASSPHRASE, PASSWORD = "frozen test passphrase 1", "frozen-admin-password-1"
 
 
 def _say(config, line: str) -> None:
+    """Shown in the test run's output even when it passes (output capture is paused for it)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
+    if capture is None or reporter is None:
         print(line, file=sys.stderr)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
