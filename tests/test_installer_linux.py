@@ -167,6 +167,12 @@ def test_frozen_app_runs_from_a_read_only_install(package, tmp_path):
             *db, *admin)
         report = run("verify", str(bundle), "--bundle-passphrase-file", str(tmp_path / "bundle-pass.txt"), *db).stdout
         assert "signature:    valid" in report and "ok   summary.pdf" in report  # the PDF rendered with its fonts
+        policy = tmp_path / "policy.toml"
+        policy.write_text('allow_unencrypted_export = false\ncouncil_name = "Fairshire County Council"\n')
+        run.env["TRIAGE_DESK_POLICY_FILE"] = str(policy)  # the IT policy is read and enforced by the frozen app
+        refused = run("export", reference, "--out", str(tmp_path / "clear.tdcase"), "--unencrypted", *db, *admin,
+                      expect=5)
+        assert "IT department" in refused.stderr and not (tmp_path / "clear.tdcase").exists()
         shown = run("--self-test", "--data-dir", str(data)).stdout
         assert shown.startswith("triage-desk self-test: OK") and "Sign in" in shown
         after = _snapshot(package["root"] / "opt")
