@@ -2,7 +2,7 @@
 `dpkg-deb -x` unpacks it into a temporary root (nothing is installed on the machine), and the frozen app
 runs its main commands from a read-only install folder, writing only to its data directory.
 
-Built once per session (about a minute and a half on a loaded 2-core machine); the size and build time
+Built once per session (67-90 s measured on a loaded 2-core machine); the size and build time
 are printed in the test report."""
 
 from __future__ import annotations
