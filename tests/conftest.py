@@ -14,6 +14,9 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The developer's or CI machine's own IT policy file must not change what tests see: an empty policy.
+# Tests of the policy point this variable at their own file (monkeypatch).
+os.environ["TRIAGE_DESK_POLICY_FILE"] = os.devnull
 
 ADMIN_PASSWORD = "admin-password-1"
 PASSPHRASE = "test passphrase 123"

@@ -14,7 +14,13 @@ LOCK_FILE = "triage.lock"
 
 
 def default_data_dir() -> Path:
-    """The per-user data directory (platformdirs), overridable by TRIAGE_DESK_DATA_DIR."""
+    """The per-user data directory (platformdirs), overridable by TRIAGE_DESK_DATA_DIR; an IT policy's
+    `data_directory` wins over both."""
+    from triage_desk import policy
+
+    fixed = policy.current().get(policy.DATA_DIRECTORY)
+    if fixed:
+        return Path(str(fixed))
     env = os.environ.get("TRIAGE_DESK_DATA_DIR")
     if env:
         return Path(env).expanduser()
@@ -24,14 +30,25 @@ def default_data_dir() -> Path:
 
 
 def resolve_data_dir(arg: str | os.PathLike | None) -> Path:
-    """`--data-dir` when given, else the default; always absolute so messages and locks are unambiguous."""
+    """`--data-dir` when given, else the default; always absolute so messages and locks are unambiguous.
+    A data directory fixed by IT policy wins over `--data-dir` (said once on standard error)."""
+    from triage_desk import policy
+
+    fixed = policy.current()
+    if arg and fixed.locked(policy.DATA_DIRECTORY) and Path(arg).expanduser().resolve() != default_data_dir().resolve():
+        policy.log.warning("triage-desk: --data-dir %s is ignored: the data directory is set by your IT department "
+                           "(policy file %s)", arg, fixed.path)
+        arg = None
     return (Path(arg).expanduser() if arg else default_data_dir()).resolve()
 
 
 def resource_path(*parts: str) -> Path:
     """A file from resources/ (installed as the package triage_desk.resources, or the checkout's folder)."""
     if importlib.util.find_spec("triage_desk.resources") is not None:  # installed: shipped inside the package
-        candidate = Path(str(resources.files("triage_desk.resources").joinpath(*parts)))
+        base = resources.files("triage_desk.resources")
+        for part in parts:  # one at a time: a namespace package's MultiplexedPath joins a single name (3.11)
+            base = base.joinpath(part)
+        candidate = Path(str(base))
         if candidate.exists():
             return candidate
     return Path(__file__).resolve().parent.parent / "resources" / Path(*parts)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from triage_desk import __version__, accounts, audit
 from triage_desk.bundle import manifest as mf
 from triage_desk.bundle import signing
-from triage_desk.errors import InputError
+from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.models import ReferralSubject, Role
 from triage_desk.reports.case_summary import case_document, checks_section, find_referral, render_case
 
@@ -122,6 +122,15 @@ def _write(out: Path, data: bytes) -> None:
         raise InputError(f"--out: cannot write {out} ({exc.__class__.__name__})") from None
 
 
+def _check_unencrypted_allowed() -> None:
+    from triage_desk import policy
+
+    fixed = policy.current()
+    if not fixed.unencrypted_export_allowed:
+        raise PermissionDenied(f"unencrypted exports are turned off by your IT department (policy file {fixed.path}); "
+                               "encrypt the bundle to a passphrase or a recipient's key")
+
+
 def export_case(ws, reference: str, *, password: str, out: str | Path, passphrase: str | None = None,
                 recipient: str | None = None, unencrypted: bool = False) -> ExportResult:
     """Sign (as ws.user, unlocked with `password`) and encrypt one case to `out`.
@@ -134,6 +143,8 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
     user = accounts.require(ws.user, *EXPORT_ROLES)
     if not any((passphrase is not None, recipient is not None, unencrypted)):
         raise InputError("encryption: give a bundle passphrase or a recipient's age public key")
+    if unencrypted:
+        _check_unencrypted_allowed()
     if recipient is not None:
         parse_recipient(recipient)  # refuse a bad recipient before any work
     with ws.session() as s:

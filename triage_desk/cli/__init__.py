@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Triage Desk - safeguarding front-door triage workstation. "
                     "With no command, starts the desktop application.")
     parser.add_argument("--version", action="version", version=f"triage-desk {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="show the first window offscreen-safe, check the installation, print one line, exit "
+                             "(0 = healthy); nothing is written")
     parser.add_argument("--demo", action="store_true",
                         help="with no command: start the app and fill the database with synthetic demo data")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -72,12 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from triage_desk.cli.gui_cmd import bundle_shortcut
     from triage_desk.failures import private_files
 
     private_files()
+
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
+    args = parser.parse_args(bundle_shortcut(list(sys.argv[1:] if argv is None else argv)))
+    if args.command is None or args.self_test:
         from triage_desk.cli.gui_cmd import run_gui
         return run_gui(args)
     try:

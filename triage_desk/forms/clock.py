@@ -62,9 +62,12 @@ class WorkingCalendar:
     def from_rules(cls, rules: Rules) -> WorkingCalendar:
         wh = rules["working_hours"]
         hol = wh.get("holidays") or {}
+        from triage_desk import policy
+
+        region = policy.current().holiday_subdiv  # the IT policy's bank-holiday region wins over the rules file
         return cls(_hhmm(wh["start"], "working_hours.start"), _hhmm(wh["end"], "working_hours.end"),
                    tuple(wh.get("weekdays", (0, 1, 2, 3, 4))), wh.get("timezone", "Europe/London"),
-                   hol.get("country", "GB"), hol.get("subdiv", "ENG"))
+                   "GB" if region else hol.get("country", "GB"), region or hol.get("subdiv", "ENG"))
 
     def bank_holidays(self, year: int) -> frozenset[date]:
         days = self._years.get(year)

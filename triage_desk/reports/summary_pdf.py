@@ -15,6 +15,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
@@ -73,7 +74,7 @@ class _NumberedCanvas(Canvas):
         self.drawCentredString(w / 2, top, MARKING_TEXT)
         self.setFillColor(ACCENT)
         self.setFont(FONT_BOLD, 8.5)
-        self.drawString(left, top, "Referral summary")
+        self.drawString(self._draw_logo(left, top), top, f["title"])
         self.drawRightString(right, top, f["reference"])
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
@@ -91,6 +92,21 @@ class _NumberedCanvas(Canvas):
         self.drawCentredString(w / 2, base - 1 * mm, MARKING_TEXT)
         self.restoreState()
 
+    def _draw_logo(self, left: float, top: float) -> float:
+        """The council's logo (IT policy) at the header's left; returns where the header text starts."""
+        logo = self._furniture.get("logo")
+        if not logo:
+            return left
+        try:
+            image = ImageReader(logo)
+            width, height = image.getSize()
+            h = 7 * mm
+            w = min(h * width / max(height, 1), 35 * mm)
+            self.drawImage(image, left, top - 2 * mm, w, h, mask="auto", preserveAspectRatio=True, anchor="sw")
+        except Exception:  # noqa: BLE001 - a logo that will not draw must never stop the summary
+            return left
+        return left + w + 2 * mm
+
 
 def _story(ctx: Ctx, audit_head: str) -> list:
     story: list = []
@@ -102,6 +118,16 @@ def _story(ctx: Ctx, audit_head: str) -> list:
     story += after_decision(ctx)
     story += dec.audit(ctx, audit_head)
     return story
+
+
+def _branding() -> dict[str, str]:
+    """The council's name and logo when the IT policy sets them (header of every page)."""
+    from triage_desk import policy
+
+    fixed = policy.current()
+    name = fixed.get(policy.COUNCIL_NAME)
+    return {"title": f"{clean(str(name))} - Referral summary" if name else "Referral summary",
+            "logo": str(fixed.get(policy.COUNCIL_LOGO) or "")}
 
 
 def render_summary(document: dict, *, generated_by: str, generated_at: datetime, audit_head: str,
@@ -122,11 +148,11 @@ def render_summary(document: dict, *, generated_by: str, generated_at: datetime,
     when = generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=LONDON)
     reference = clean(str(document.get("reference") or "reference not recorded"))
     furniture = {"reference": reference, "generated_by": clean(str(generated_by or "unknown user")),
-                 "generated_at": fmt_when(when)}
+                 "generated_at": fmt_when(when), **_branding()}
     buf = io.BytesIO()
     template = SimpleDocTemplate(
         buf, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, title=f"Referral summary {reference} ({MARKING_TEXT})",
+        bottomMargin=MARGIN_BOTTOM, title=f"{furniture['title']} {reference} ({MARKING_TEXT})",
         author=furniture["generated_by"], subject=MARKING_TEXT, creator="Triage Desk", invariant=True)
     ctx = Ctx.build(document, template.width - 2 * FRAME_PAD, when, history, catalogue_labels)
     template.build(_story(ctx, audit_head), canvasmaker=partial(_NumberedCanvas, furniture=furniture))

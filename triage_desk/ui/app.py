@@ -58,13 +58,14 @@ class AppController(QObject):
     """Owns the workspace and moves between wizard, unlock, sign-in and the main window."""
 
     def __init__(self, data_dir: Path, *, demo: bool = False, background: bool = True, on_first_show=None,
-                 exit_app=None):
+                 exit_app=None, open_path: str | None = None):
         super().__init__()
         # Tests pass their own: QApplication.exit() outside exec() would stall pytest-qt's event processing.
         self.exit_app = exit_app or (lambda code: QApplication.instance().exit(code))
         self.quit_requested = False
         self.data_dir = Path(data_dir)
         self.demo = demo
+        self.open_path = open_path  # a .tdcase given on the command line: its verify view opens after sign-in
         self.background = background  # False in the start-up benchmark: show, report, quit
         self.on_first_show = on_first_show
         self.ws = None
@@ -174,6 +175,11 @@ class AppController(QObject):
             self.login.hide()
         if self.demo:
             self._load_demo()
+        if self.open_path:
+            path, self.open_path = self.open_path, None
+            from triage_desk.ui.bundle_view import open_bundle_flow
+
+            QTimer.singleShot(0, lambda: self.main is not None and open_bundle_flow(self.ws, self.main, path))
         from triage_desk.ui.passphrase_dialog import after_recovery_unlock
 
         self.recovery_reset = after_recovery_unlock(self.ws, self.main)
@@ -253,16 +259,23 @@ def _report_shown() -> None:
     QApplication.instance().exit(0)
 
 
-def run(data_dir_arg: str | None = None, *, demo: bool = False) -> int:
-    """Entry point behind `triage-desk` / `triage-desk gui`."""
+def run(data_dir_arg: str | None = None, *, demo: bool = False, self_test: bool = False,
+        open_path: str | None = None) -> int:
+    """Entry point behind `triage-desk` / `triage-desk gui` / `open FILE` / `--self-test`."""
     from triage_desk.paths import resolve_data_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    if self_test:
+        os.environ[EXIT_AFTER_SHOW] = "1"  # a start-up problem is printed, never a modal box nobody can close
     exit_after_show = bool(os.environ.get(EXIT_AFTER_SHOW))
+    if self_test:
+        from triage_desk.ui.self_test import report_first_window as on_show
+    else:
+        on_show = _report_shown if exit_after_show else None
     controller = AppController(resolve_data_dir(data_dir_arg), demo=demo, background=not exit_after_show,
-                               on_first_show=_report_shown if exit_after_show else None)
+                               on_first_show=on_show, open_path=open_path)
     if controller.start() is None:
         return controller.exit_code or 1
     code = app.exec()

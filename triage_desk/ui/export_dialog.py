@@ -97,6 +97,11 @@ class ExportDialog(QDialog):
             self.modes.addButton(button, n)
             box_layout.addWidget(button)
         self.mode_passphrase.setChecked(True)
+        from triage_desk import policy  # the export service refuses it too; this only saves a wasted try
+
+        if not policy.current().unencrypted_export_allowed:
+            self.mode_none.setEnabled(False)
+            self.mode_none.setToolTip("Turned off: set by your IT department")
         self.pages = QStackedWidget()
         self.pages.addWidget(self._passphrase_page())
         self.pages.addWidget(self._recipient_page())

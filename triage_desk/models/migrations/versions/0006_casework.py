@@ -1,7 +1,7 @@
 """after the decision: lifecycle events, deadlines, strategy discussions, referrer feedback, disputes
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
