@@ -22,11 +22,11 @@ HAND_QUEUE = ("SELECT d.id, d.referral_id, r.reference, d.kind, d.due_at, r.rag 
 def deadlines_overdue() -> Figure:
     from triage_desk import deadlines
     from triage_desk.caselist import CaseFilters, CaseSort, fetch_page
+    from triage_desk.forms.clock import london_now
     from triage_desk.matching import sql_datetime
-    from triage_desk.referral_rows import local_now
 
     ws = workspace()
-    now = local_now()
+    now = london_now()
     filters = CaseFilters(overdue=True, now=now)
     params = (sql_datetime(now),)
     with ws.session() as s:

@@ -10,7 +10,7 @@ from casework_helpers import decided, submitted
 from checks_helpers import act_as
 from test_strategy import minutes  # noqa: I001 - a sibling test module's minutes
 
-from triage_desk import checks
+from triage_desk import partners
 from triage_desk.cli import main
 
 
@@ -22,7 +22,7 @@ def _args(data_dir, files, user="officer", pw="user"):
 @pytest.fixture
 def cases(workspace):
     act_as(workspace, "officer")
-    checks.ensure_partners(workspace)
+    partners.ensure_partners(workspace)
     docs = {"decided": decided(workspace, surname="Clicase"),
             "phone": submitted(workspace, channel="phone", received_at="2026-11-20T10:00", surname="Cliphone")}
     workspace.close()

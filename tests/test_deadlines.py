@@ -10,7 +10,7 @@ from casework_helpers import LEVEL2, LEVEL3, at_state, submitted
 from checks_helpers import act_as
 from sqlalchemy import select
 
-from triage_desk import caselist, checks, confirmation, deadlines, decisions, lifecycle
+from triage_desk import caselist, checks, confirmation, deadlines, decisions, lifecycle, partners
 from triage_desk.errors import InputError
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import Deadline
@@ -108,7 +108,7 @@ def test_phone_referral_confirmation_is_outstanding_until_recorded_after_submiss
 
 def test_agency_check_deadlines_follow_the_checks(workspace):
     act_as(workspace, "officer")
-    checks.ensure_partners(workspace)
+    partners.ensure_partners(workspace)
     doc = submitted(workspace, indicators=[LEVEL3])
     act_as(workspace, "lead")
     made = checks.request_checks(workspace, doc["id"], ["police", "education"], "lead_decision",

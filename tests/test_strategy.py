@@ -10,7 +10,7 @@ from casework_helpers import PARAMS, draft, pdf_text
 from checks_helpers import act_as
 from sqlalchemy import select
 
-from triage_desk import checks, decisions, intake, lifecycle, redaction, strategy
+from triage_desk import decisions, intake, lifecycle, partners, redaction, sharing, strategy
 from triage_desk.errors import InputError
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import AuditEvent, Deadline
@@ -20,7 +20,7 @@ FIRE_TEXT = "Fire service fitted smoke alarms at the home last year."
 SCHOOL_TEXT = "Attendance is 82 percent this term with lateness on Mondays."
 WITHHELD_WHAT = "12 Quillon Row"
 SOCIAL_TEXT = f"Mother has moved to {WITHHELD_WHAT} with the children."
-GOLDEN = {r: True for r in checks.rule_ids()}
+GOLDEN = {r: True for r in sharing.rule_ids()}
 
 
 def minutes(decision: str = "s47", **extra) -> dict:
@@ -50,7 +50,7 @@ def case(workspace):
     """A case holding a strategy discussion, with a withheld item, consent to share with the school and a
     recorded decision to share with the police; the fire service has no signed agreement."""
     act_as(workspace, "officer")
-    checks.ensure_partners(workspace)
+    partners.ensure_partners(workspace)
     doc = draft(workspace)
     doc["consent"]["withhold"] = [{"what": WITHHELD_WHAT, "why": "the father must not find the new address"}]
     doc["consent"]["records"].append({"id": str(uuid.uuid4()), "person_id": doc["subjects"][0]["id"],
@@ -63,7 +63,7 @@ def case(workspace):
     decisions.decide(workspace, doc["id"], engine, decisions.Proposal(engine["suggested_level"],
                                                                       tuple(engine["outcomes"])))
     lifecycle.transition(workspace, doc["id"], "start_strategy", **PARAMS["start_strategy"])
-    checks.record_sharing_decision(workspace, doc["id"], "police", True, "Police lead the joint enquiry.",
+    sharing.record_sharing_decision(workspace, doc["id"], "police", True, "Police lead the joint enquiry.",
                                    GOLDEN, "public_task")
     return doc
 
@@ -132,7 +132,7 @@ def test_pack_for_an_agency_without_an_agreement_withholds_others_and_the_family
 
 
 def test_a_recorded_decision_not_to_share_overrides_consent(workspace, case, tmp_path):
-    checks.record_sharing_decision(workspace, case["id"], "education", False,
+    sharing.record_sharing_decision(workspace, case["id"], "education", False,
                                    "The school is a witness; sharing could prejudice the enquiry.", GOLDEN, None)
     strategy.record(workspace, case["reference"], minutes())
     school = pdf_text(redaction.pack_pdf(workspace, case["reference"], "education"), tmp_path)

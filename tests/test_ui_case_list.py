@@ -242,12 +242,12 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
 
 def test_deadline_summary_counts_overdue_and_due_within_the_hour(cases):
     from triage_desk.case_access import deadline_counts
-    from triage_desk.forms.clock import london_now as local_now
+    from triage_desk.forms.clock import london_now
 
     with cases.session() as s:
         s.execute(update(Deadline).values(state="met"))  # the generated clocks are all done
         ids = list(s.execute(select(Referral.id).limit(3)).scalars())
-        now = local_now()
+        now = london_now()
         for rid, kind, due, state in ((ids[0], "rag", now - timedelta(minutes=5), "open"),
                                       (ids[0], "decision", now - timedelta(minutes=1), "open"),
                                       (ids[1], "assessment", now + timedelta(minutes=40), "open"),

@@ -77,9 +77,9 @@ def test_the_review_queue_lists_the_same_overdue_rows_as_the_case_list(qtbot, wo
 
 
 def test_the_strategy_form_records_the_discussion_and_names_a_bad_field(qtbot, workspace):
-    from triage_desk import checks
+    from triage_desk import partners
 
-    checks.ensure_partners(workspace)
+    partners.ensure_partners(workspace)
     doc = at_state(workspace, "strategy_discussion")
     panel = _panel(qtbot, workspace, doc["id"])
     assert panel.strategy_button.isEnabled() and not panel.minutes_button.isEnabled()

@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from triage_desk import accounts, deadlines, disputes, lifecycle
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import ReferrerFeedback, Role, StrategyDiscussion
-from triage_desk.referral_rows import local_now
 
 VIEW_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 
 
 def section(session, referral_id: str, now: datetime | None = None) -> dict:
     """The `after_decision` section (plain data; the caller checks the role and audits the view)."""
-    now = now or local_now()
+    now = now or london_now()
     items = deadlines.for_case(session, referral_id)
     for item in items:
         item["overdue"] = deadlines.is_overdue(item, now)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral, Role
-from triage_desk.referral_rows import local_now, parse_local, store_text
+from triage_desk.referral_rows import parse_local, store_text
 
 METHODS = {"email": "Email", "letter": "Letter", "portal": "Online portal", "secure_email": "Secure email",
            "form": "Referral form"}
@@ -32,7 +33,7 @@ def record(ws, ref: str, received_at: datetime, how: str, *, now: datetime | Non
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
     if how not in METHODS:
         raise InputError(f"how: must be one of {', '.join(METHODS)}")
-    now = now or local_now()
+    now = now or london_now()
     if not isinstance(received_at, datetime):
         raise InputError("received at: give the date and time the confirmation arrived (YYYY-MM-DDTHH:MM)")
     if received_at > now + timedelta(minutes=5):

@@ -229,11 +229,11 @@ def status_counts(session: Session, now: datetime, soon_minutes: int = 60) -> tu
 def overdue_list(ws, limit: int = 200) -> list[dict]:
     """The review area's overdue queue (a service call: role-checked, plain dicts for display)."""
     from triage_desk import accounts
+    from triage_desk.forms.clock import london_now
     from triage_desk.models import Role
-    from triage_desk.referral_rows import local_now
 
     accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
-    now = local_now()
+    now = london_now()
     with ws.session() as s:
         items = overdue_page(s, now, limit=limit)
     return [{"reference": i.reference, "kind": KINDS.get(i.kind, i.kind), "rag": i.rag,
@@ -243,8 +243,8 @@ def overdue_list(ws, limit: int = 200) -> list[dict]:
 def cancel_one(ws, deadline_id: int, reason: str, *, now: datetime | None = None) -> dict:
     """A person cancels one open deadline that no longer applies; the reason is required and audited."""
     from triage_desk import accounts, audit
+    from triage_desk.forms.clock import london_now
     from triage_desk.models import Role
-    from triage_desk.referral_rows import local_now
 
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
     if len((reason or "").strip()) < 10:
@@ -255,7 +255,7 @@ def cancel_one(ws, deadline_id: int, reason: str, *, now: datetime | None = None
             raise InputError(f"deadline: no deadline {deadline_id}")
         if row.state != "open":
             raise InputError(f"deadline: it is already {row.state}")
-        row.state, row.closed_at, row.closed_by, row.reason = "cancelled", now or local_now(), user.username, \
+        row.state, row.closed_at, row.closed_by, row.reason = "cancelled", now or london_now(), user.username, \
             reason.strip()
         audit.record(s, user.username, "deadline.cancel", "referral", row.referral_id, deadline=row.id,
                      kind=row.kind)

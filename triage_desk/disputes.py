@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines, decisions
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Dispute, Referral, Role
-from triage_desk.referral_rows import local_now
 
 OUTCOMES = {"upheld": "Decision upheld", "changed": "Decision changed"}
 STAGES = {"manager": "with the MASH manager", "head_of_service": "with the head of service", "resolved": "resolved"}
@@ -49,7 +49,7 @@ def raise_dispute(ws, ref: str, raised_by: str, agency: str, grounds: str, *,
     if not agency:
         raise InputError("agency: say which agency they work for")
     grounds = _text(grounds, "grounds", "say why they disagree with the decision")
-    now = now or local_now()
+    now = now or london_now()
     with ws.session() as s:
         row = _referral(s, ref)
         if decisions.current(s, row.id) is None:
@@ -85,7 +85,7 @@ def manager_review(ws, dispute_id: str, note: str, *, resolved: bool, outcome: s
     """The MASH manager's review: resolved (upheld / changed, with reason) or escalated to the head of service."""
     user = accounts.require(ws.user, Role.LEAD)
     note = _text(note, "note", "record the manager's review")
-    now = now or local_now()
+    now = now or london_now()
     with ws.session() as s:
         d = _open(s, dispute_id, "manager")
         d.manager_note, d.manager_by, d.manager_at = note, user.username, now
@@ -107,7 +107,7 @@ def head_of_service_outcome(ws, dispute_id: str, outcome: str, reason: str, *,
                             now: datetime | None = None) -> Dispute:
     """The head of service's outcome, recorded by a practice lead on their behalf."""
     user = accounts.require(ws.user, Role.LEAD)
-    now = now or local_now()
+    now = now or london_now()
     with ws.session() as s:
         d = _open(s, dispute_id, "head_of_service")
         _resolve(d, outcome, reason, user.username, now)

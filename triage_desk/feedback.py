@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines, decisions, lifecycle
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Decision, Referral, ReferrerFeedback, Role
-from triage_desk.referral_rows import local_now
 
 METHODS = {"email": "Email", "letter": "Letter", "phone": "Phone call"}
 OUTCOME_WORDS = {
@@ -82,7 +82,7 @@ def send(ws, ref: str, method: str, *, now: datetime | None = None) -> tuple[Ref
     user = accounts.require(ws.user, *TOLD_ROLES)
     if method not in METHODS:
         raise InputError(f"method: must be one of {', '.join(METHODS)}")
-    now = now or local_now()
+    now = now or london_now()
     with ws.session() as s:
         row, current = _case(s, ref)
         state = lifecycle.state_of(row.status, row.approval, row.stage)

@@ -22,8 +22,9 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.forms.clock import london_now
 from triage_desk.models import CaseEvent, Referral, Role
-from triage_desk.referral_rows import local_now, store_text
+from triage_desk.referral_rows import store_text
 
 STATES = {
     "received": "received (draft)",
@@ -154,7 +155,7 @@ def transition(ws, ref: str, action: str, *, now: datetime | None = None, **para
     if action in ("submit", "decide", "approve", "reject"):
         _delegate(ws, referral_id, action, params)
         return current_state(ws, referral_id)
-    return _apply(ws, referral_id, action, now or local_now(), params)
+    return _apply(ws, referral_id, action, now or london_now(), params)
 
 
 def _delegate(ws, referral_id: str, action: str, params: dict) -> None:

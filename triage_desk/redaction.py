@@ -116,7 +116,7 @@ def build_pack(agency: str, minutes: dict, doc: dict, sharing: list[dict], partn
 
 def pack_for(ws, ref: str, agency: str) -> Pack:
     """Build and audit the redacted pack for one agency that attended the latest strategy discussion."""
-    from triage_desk import checks
+    from triage_desk import sharing
     from triage_desk.referral_rows import load
     from triage_desk.reports.case_summary import find_referral
 
@@ -129,14 +129,14 @@ def pack_for(ws, ref: str, agency: str) -> Pack:
     if agency not in attending:
         raise InputError(f"agency: {agency} did not attend the strategy discussion (attendees: "
                          f"{', '.join(sorted(attending))})")
-    sharing = checks.list_sharing_decisions(ws, row.referral_id)
+    decisions = sharing.list_sharing_decisions(ws, row.referral_id)
     with ws.session() as s:
         referral = find_referral(s, row.referral_id)
         doc = load(referral.document)
         partners = {p.id: p for p in s.query(Partner).filter(Partner.id.in_(attending)).all()}
         for p in partners.values():
             s.expunge(p)
-        pack = build_pack(agency, minutes, doc, sharing, partners)
+        pack = build_pack(agency, minutes, doc, decisions, partners)
         withheld = sum(1 for *_, r in pack.items if r) + sum(1 for *_, r in pack.actions if r) \
             + sum(1 for _, r in pack.family_withheld if r)
         audit.record(s, user.username, "strategy.pack", "referral", row.referral_id, discussion=row.id,
@@ -153,11 +153,11 @@ def attending_agencies(ws, ref: str) -> list[str]:
 
 def pack_pdf(ws, ref: str, agency: str) -> bytes:
     """The redacted pack for `agency` as PDF (the redaction decision is audited by `pack_for`)."""
-    from triage_desk.referral_rows import local_now
+    from triage_desk.forms.clock import london_now
     from triage_desk.reports.pdf_casework import render_pack
 
     pack = pack_for(ws, ref, agency)
     with ws.session() as s:
         names = strategy.agency_names(s, pack.minutes)
     reference = lifecycle.current_state(ws, ref).reference
-    return render_pack(reference, pack, names, generated_by=ws.user.username, generated_at=local_now())
+    return render_pack(reference, pack, names, generated_by=ws.user.username, generated_at=london_now())

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines, lifecycle
 from triage_desk.errors import InputError
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Partner, Role, StrategyDiscussion
-from triage_desk.referral_rows import local_now
 
 DECISIONS = {"s47": "Section 47 enquiry", "s17": "Child and family assessment (section 17)",
              "nfa": "No further action", "other": "Other"}
@@ -136,7 +136,7 @@ def record(ws, ref: str, minutes: dict, *, now: datetime | None = None) -> Strat
         raise InputError(f"strategy discussion: the case is {state.label}; choose 'Hold a strategy discussion' "
                          "first")
     held = datetime.fromisoformat(minutes["held_at"])
-    now = now or local_now()
+    now = now or london_now()
     with ws.session() as s:
         _agencies_known(s, minutes)
         icpc = minutes.get("icpc_date")
@@ -178,7 +178,7 @@ def circulate(ws, ref: str, *, now: datetime | None = None) -> None:
         raise InputError("strategy discussion: none is recorded on this case")
     row, _ = found
     with ws.session() as s:
-        done = deadlines.complete(s, row.referral_id, ["strategy_record"], now or local_now(), user.username)
+        done = deadlines.complete(s, row.referral_id, ["strategy_record"], now or london_now(), user.username)
         audit.record(s, user.username, "strategy.circulate", "referral", row.referral_id, discussion=row.id,
                      on_time=all(d.state == "met" for d in done))
 
@@ -209,4 +209,4 @@ def minutes_pdf(ws, ref: str) -> bytes:
         reference = referral.reference
     withhold = [w for w in consent.get("withhold") or [] if isinstance(w, dict)]
     return render_minutes(reference, minutes, names, withhold, generated_by=user.username,
-                          generated_at=local_now())
+                          generated_at=london_now())

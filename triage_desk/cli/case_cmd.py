@@ -112,14 +112,14 @@ def run_transition(args) -> int:
 
 def run_deadlines(args) -> int:
     from triage_desk import accounts, audit, deadlines
+    from triage_desk.forms.clock import london_now
     from triage_desk.intake import CASE_ROLES
     from triage_desk.models import Referral
-    from triage_desk.referral_rows import local_now
 
     if not 1 <= args.limit <= 5000:
         raise InputError("--limit: must be between 1 and 5000")
     deadlines.check_kind(args.kind)
-    now = local_now()
+    now = london_now()
     with opened(args, user=True) as ws:
         accounts.require(ws.user, *CASE_ROLES)
         with ws.session() as s:

@@ -79,12 +79,12 @@ class CaseListModel(QAbstractTableModel):
 
     def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE,
                  clock: Callable[[], datetime] | None = None, background: bool = True):
-        from triage_desk.forms.clock import london_now as local_now
+        from triage_desk.forms.clock import london_now
 
         super().__init__(parent)
         self.ws = ws
         self.page_size = page_size
-        self.clock = clock or local_now
+        self.clock = clock or london_now
         self.filters = CaseFilters()
         self.sort_key = CaseSort()
         self._rows: list[CaseRow] = []

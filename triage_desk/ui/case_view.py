@@ -337,10 +337,10 @@ class CaseView(QWidget):
 
     def show_time_left(self) -> None:
         """The deadline line, aged by the clock alone (the minute timer calls this without a query)."""
-        from triage_desk.forms.clock import london_now as local_now
+        from triage_desk.forms.clock import london_now
 
         due, status = self._due
-        text, overdue = time_left(due, status, local_now())
+        text, overdue = time_left(due, status, london_now())
         if status not in OPEN_STATUSES:
             text = "Decision made"
         elif due is not None:

@@ -284,11 +284,11 @@ class ProgressPanel(QWidget):
 
     def record_strategy(self) -> None:
         """Open the strategy discussion form once the partner directory is read (for the agency lists)."""
-        from triage_desk import checks
+        from triage_desk import partners
         from triage_desk.ui.tasks import run_in_background
 
         ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: [(p.name, p.id) for p in checks.list_partners(ws)],
+        run_in_background(lambda: [(p.name, p.id) for p in partners.list_partners(ws)],
                           lambda agencies: me() and me()._strategy_form(agencies),
                           lambda exc: me() and me()._failed(exc))
 
