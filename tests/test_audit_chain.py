@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from tests.conftest import ADMIN_PASSWORD
-from triage_desk import accounts, audit
+from triage_desk import accounts, audit, audit_anchor
 from triage_desk.cli import main
 from triage_desk.errors import AuthError
 
@@ -26,7 +26,7 @@ def test_events_are_recorded_for_logins_and_user_changes(workspace):
             accounts.authenticate(s, "officer", "wrong password here")
     with workspace.session() as s:
         actions = [e["action"] for e in audit.events_for(s, "user", "officer")]
-        report = audit.verify(s)
+        report = audit_anchor.verify(s)
     assert actions == ["user.create", "login", "login.failed"]
     assert report.intact and report.events >= 6
 
@@ -43,7 +43,7 @@ def test_edited_event_is_named(workspace):
     with workspace.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET actor='someone-else' WHERE id=3"))
     with workspace.session() as s:
-        report = audit.verify(s)
+        report = audit_anchor.verify(s)
     assert report.first_break == 3
     assert "event 3" in report.problem and "altered" in report.problem
 
@@ -53,7 +53,7 @@ def test_deleted_event_is_named(workspace):
     with workspace.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id=2"))
     with workspace.session() as s:
-        report = audit.verify(s)
+        report = audit_anchor.verify(s)
     assert report.first_break == 2
     assert "missing" in report.problem
 
@@ -64,7 +64,7 @@ def test_deleting_the_newest_event_and_rehashing_still_breaks_the_link(workspace
     with workspace.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET prev_hash=:h WHERE id=4"), {"h": "f" * 64})
     with workspace.session() as s:
-        assert audit.verify(s).first_break == 4
+        assert audit_anchor.verify(s).first_break == 4
 
 
 def test_cli_audit_verify_exit_codes(workspace, data_dir, secret_files, capsys):

@@ -86,11 +86,13 @@ def test_deciding_needs_the_signed_in_users_unsealed_key(workspace):
 
 
 def test_the_decision_panel_shows_who_signed(qtbot, workspace):
+    from triage_desk.ui import operations
     from triage_desk.ui.decision_panel import DecisionPanel
 
     doc, _engine, _d = overridden(workspace)
     panel = DecisionPanel(workspace, doc["id"])
     qtbot.addWidget(panel)
+    operations.settle()  # the panel reads its decisions off the GUI thread
     text = panel.cells[("Signed", "final")].text()
     assert "Decision signed by Test Officer (Front-door officer), key " in text
 

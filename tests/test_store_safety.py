@@ -105,10 +105,10 @@ def test_read_only_commands_work_while_the_app_is_open(workspace, secret_files, 
     assert "already open" in capsys.readouterr().err
     # The app goes on writing after the reader's audit events, and the chain holds.
     submit_referrals(workspace, 1)
-    from triage_desk import audit
+    from triage_desk import audit_anchor
 
     with workspace.session() as s:
-        assert audit.verify(s).intact
+        assert audit_anchor.verify(s).intact
 
 
 def test_sign_in_costs_the_same_for_unknown_and_known_names(workspace, monkeypatch):

@@ -16,7 +16,7 @@ def _revision(ws) -> str:
 
 
 def test_oldest_schema_migrates_on_first_open_and_keeps_its_data(tmp_path):
-    from triage_desk import accounts, audit, preferences
+    from triage_desk import accounts, audit_anchor, preferences
     from triage_desk.selfcheck import newest_revision
     from triage_desk.workspace import open_workspace
 
@@ -27,7 +27,7 @@ def test_oldest_schema_migrates_on_first_open_and_keeps_its_data(tmp_path):
         assert _revision(ws) == newest_revision() != "0001"
         with ws.session() as s:
             assert sorted(u.username for u in accounts.list_users(s)) == sorted(made["users"])
-            report = audit.verify(s)
+            report = audit_anchor.verify(s)
             assert report.intact, report
             assert report.events >= made["events"]
             user = accounts.authenticate(s, "officer", OLD_PASSWORD)  # old password hashes still sign in

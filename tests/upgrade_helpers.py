@@ -43,16 +43,20 @@ def make_oldest_data_dir(data_dir: Path) -> dict:
     raw = engine.raw_connection()
     try:
         prev, at = GENESIS, "2026-01-05 09:00:00.000000"
-        for n, (username, name, role) in enumerate(USERS, 1):
+        # as 0.1.0's `init` wrote them: the set-up event (the chain's genesis), then the accounts
+        events = [("workspace.init", "workspace", "0" * 32, "{}")] + [
+            ("user.create", "user", username, json.dumps({"role": role}, sort_keys=True, separators=(",", ":")))
+            for username, _name, role in USERS]
+        for username, name, role in USERS:
             raw.execute("INSERT INTO user (username, display_name, role, password_hash, active, created_at, "
                         "failed_logins) VALUES (?, ?, ?, ?, 1, ?, 0)",
                         (username, name, role, hash_password(OLD_PASSWORD), at))
-            detail = json.dumps({"role": role}, sort_keys=True, separators=(",", ":"))
-            event = [n, datetime.fromisoformat(at).isoformat(timespec="microseconds"), "admin", "user.create",
-                     "user", username, detail]
+        for n, (action, target_type, target_id, detail) in enumerate(events, 1):
+            event = [n, datetime.fromisoformat(at).isoformat(timespec="microseconds"), "admin", action,
+                     target_type, target_id, detail]
             digest = _chain_hash(prev, event)
             raw.execute("INSERT INTO audit_event (id, at, actor, action, target_type, target_id, detail, prev_hash, "
-                        "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (n, at, "admin", "user.create", "user", username,
+                        "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (n, at, "admin", action, target_type, target_id,
                                                                      detail, prev, digest))
             prev = digest
         for k, v in SETTINGS.items():

@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage_desk import audit, grants
+from triage_desk import audit, audit_anchor, grants
 from triage_desk.errors import AuthError, InputError, PermissionDenied
 from triage_desk.models import Role, User, utcnow
 from triage_desk.secretbox import KdfParams, check_password, hash_password
@@ -93,7 +93,7 @@ def create_user_unchecked(session: Session, username: str, display_name: str, ro
 
         fp = grants.pin_first_admin(session, user)
         audit.record(session, actor, "roles.pin", "user", username, pinned=fp)
-        audit.use_signer(session, user)
+        audit_anchor.use_signer(session, user)
         audit_anchor.write(session, user, "init")
     else:
         user.signing_key = None  # the creator never keeps the new user's key
@@ -238,7 +238,7 @@ def authenticate(session: Session, username: str, password: str, *, action: str 
         _issue_signing_key(user, password)
     else:
         _unseal_for_session(session, user, password)
-    audit.use_signer(session, user)
+    audit_anchor.use_signer(session, user)
     audit.record(session, user.username, action, "user", user.username)
     if user.role == Role.ADMIN.value:
         grants.adopt(session, user)  # an older database: pin this administrator, sign the table's roles

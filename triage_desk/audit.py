@@ -24,18 +24,13 @@ GENESIS = "0" * 64
 GENESIS_ACTION = "workspace.init"  # the chain must start here
 GENESIS_PRELUDE = ("partner.seed",)  # written while the new database is opened, just before its set-up event
 CHECKPOINT_EVERY = 100
-# The signed-in user whose in-memory key signs checkpoints, per open database (engine).
+# Per open database (engine): the signed-in user whose in-memory key signs checkpoints, and the function
+# that writes one (audit_anchor.write, handed over at sign-in so this module stays below the anchors).
 _SIGNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def use_signer(session: Session, user) -> None:
-    """From sign-in on, checkpoints on this database are signed with `user`'s unsealed key."""
-    if getattr(user, "signing_key", None) is None:
-        return
-    from triage_desk import audit_anchor
-
-    audit_anchor.note_unsigned_tail(session, user)
-    _SIGNERS[session.get_bind()] = user
+def register_signer(engine, user, write_checkpoint) -> None:
+    _SIGNERS[engine] = (user, write_checkpoint)
 
 
 def forget_signer(engine) -> None:
@@ -43,7 +38,8 @@ def forget_signer(engine) -> None:
 
 
 def signer_for(engine):
-    return _SIGNERS.get(engine)
+    entry = _SIGNERS.get(engine)
+    return entry[0] if entry else None
 
 
 def _canonical(event_id: int, at: datetime, actor: str | None, action: str, target_type: str | None,
@@ -76,11 +72,10 @@ def record(session: Session, actor: str | None, action: str, target_type: str | 
     session.add(event)
     session.flush()
     if event.id % CHECKPOINT_EVERY == 0:
-        signer = _SIGNERS.get(session.get_bind())
-        if signer is not None:
-            from triage_desk import audit_anchor
-
-            audit_anchor.write(session, signer, "interval")
+        entry = _SIGNERS.get(session.get_bind())
+        if entry is not None:
+            signer, write_checkpoint = entry
+            write_checkpoint(session, signer, "interval")
     return event
 
 
@@ -90,23 +85,13 @@ class ChainReport:
     head: str
     first_break: int | None = None
     problem: str | None = None
-    problems: list[str] = field(default_factory=list)  # anchors, checkpoints, roles (audit_anchor.verify)
+    problems: list[str] = field(default_factory=list)  # anchors, checkpoints, roles (audit_anchor.check)
     warnings: list[str] = field(default_factory=list)
     checkpoints: int = 0  # valid signed checkpoints the chain was checked against
 
     @property
     def intact(self) -> bool:
         return self.first_break is None and not self.problems
-
-
-def verify(session: Session, data_dir=None) -> ChainReport:
-    """The chain (from its genesis event), its signed checkpoints, the anchor file beside the database
-    (`data_dir`, default: the database's folder) and the signed role grants; names the first break."""
-    from triage_desk import audit_anchor
-
-    report = walk(session, audit_anchor.checkpoint_heads(session))
-    audit_anchor.check(session, report, data_dir)
-    return report
 
 
 def walk(session: Session, vouched: dict[int, str] | None = None) -> ChainReport:

@@ -81,6 +81,24 @@ def write_anchor_file(folder: Path, signed: statements.Signed) -> None:
         tmp.unlink(missing_ok=True)  # the database checkpoint stands; `audit verify` names a stale anchor
 
 
+def use_signer(session: Session, user) -> None:
+    """From sign-in on, checkpoints on this database are signed with `user`'s unsealed key."""
+    if getattr(user, "signing_key", None) is None:
+        return
+    note_unsigned_tail(session, user)
+    audit.register_signer(session.get_bind(), user, write)
+
+
+def verify(session: Session, data_dir=None, *, copy: bool = False, open_elsewhere: bool = False) -> audit.ChainReport:
+    """The chain (from its genesis event), its signed checkpoints, the anchor file beside the database
+    (`data_dir`, default: the database's folder) and the signed role grants; names the first break.
+    `copy`: a backup, taken at any moment and older than the anchor file, which is not compared.
+    `open_elsewhere`: the app holds the database, so its session's newest events are not signed yet."""
+    report = audit.walk(session, checkpoint_heads(session))
+    check(session, report, data_dir, copy=copy, open_elsewhere=open_elsewhere)
+    return report
+
+
 def checkpoint(ws, reason: str) -> None:
     """Sign-out, lock, close: checkpoint with the signed-in user's key, if one is unlocked on this database."""
     user = audit.signer_for(ws.engine)
@@ -161,7 +179,8 @@ def _hash_at(session: Session, count: int) -> str | None:
     return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id).offset(count - 1).limit(1)).scalar()
 
 
-def check(session: Session, report: audit.ChainReport, data_dir: Path | None) -> None:
+def check(session: Session, report: audit.ChainReport, data_dir: Path | None, *, copy: bool = False,
+          open_elsewhere: bool = False) -> None:
     """Add what the checkpoints, the anchor file and the role grants show to `report`."""
     checked = _checked(session)
     for c in checked:
@@ -174,9 +193,11 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None) ->
         if last.events > report.events:
             report.problems.append(f"the chain holds {report.events} events but {last.signed_by}'s signed checkpoint "
                                    f"of {_when(last)} vouches for {last.events}: events were deleted")
-        elif last.events < report.events and audit.signer_for(session.get_bind()) is not None:
-            report.warnings.append(f"the {report.events - last.events} newest events belong to the session open "
-                                   "in this program; they are signed at sign-out, lock or close")
+        elif last.events < report.events and (copy or open_elsewhere
+                                              or audit.signer_for(session.get_bind()) is not None):
+            report.warnings.append(f"the {report.events - last.events} newest events belong to a session still "
+                                   "open (in a backup: the session the copy was taken in); they are signed at "
+                                   "sign-out, lock or close")
         elif last.events < report.events and report.first_break is None and _only_failed_sign_ins(session, last.events):
             report.warnings.append(f"the {report.events - last.events} newest events are failed sign-in attempts "
                                    "(nobody was signed in to sign them)")
@@ -186,7 +207,8 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None) ->
                                    "open or did not close cleanly")
     elif report.events:
         report.warnings.append("no signed checkpoint yet (a database from before checkpoints existed)")
-    _check_anchor_file(session, report, Path(data_dir) if data_dir else _data_dir(session), bool(valid))
+    if not copy:
+        _check_anchor_file(session, report, Path(data_dir) if data_dir else _data_dir(session), bool(valid))
     for ev in session.execute(select(AuditEvent.detail).where(AuditEvent.action == "audit.unsigned_tail")).scalars():
         d = json.loads(ev)
         report.warnings.append(f"events {d.get('first')} to {d.get('last')} were not signed when written "

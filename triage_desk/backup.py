@@ -120,7 +120,7 @@ def auto_backup(ws, reason: str) -> Path | None:
         return None
 
 
-def check_engine_store(run_pragma: Callable[[str], list], audit_session_factory) -> list[Check]:
+def check_engine_store(run_pragma: Callable[[str], list], audit_session_factory, *, copy: bool = False) -> list[Check]:
     """The three checks, through `run_pragma` (one PRAGMA -> rows) and a session for the audit chain."""
     checks = []
     try:
@@ -136,17 +136,17 @@ def check_engine_store(run_pragma: Callable[[str], list], audit_session_factory)
         checks.append(Check("database structure (quick_check)", ok, "ok" if ok else f"{len(rows)} problem(s)"))
     except Exception as exc:  # noqa: BLE001
         checks.append(Check("database structure (quick_check)", False, f"cannot be read ({exc.__class__.__name__})"))
-    checks.append(_audit_check(audit_session_factory))
+    checks.append(_audit_check(audit_session_factory, copy=copy))
     return checks
 
 
-def _audit_check(session_factory) -> Check:
-    from triage_desk import audit
+def _audit_check(session_factory, *, copy: bool) -> Check:
+    from triage_desk import audit_anchor
 
     name = "audit trail (hash chain)"
     try:
         with session_factory() as s:
-            report = audit.verify(s)
+            report = audit_anchor.verify(s, copy=copy)
     except Exception as exc:  # noqa: BLE001
         return Check(name, False, f"cannot be read ({exc.__class__.__name__})")
     if report.intact:
@@ -188,7 +188,7 @@ def verify_backup(path: Path, key: bytes) -> list[Check]:
                 return list(conn.exec_driver_sql(sql).fetchall())
 
         return [Check("opens with this workstation's key", True, "ok"),
-                *check_engine_store(run_pragma, lambda: Session(engine))]
+                *check_engine_store(run_pragma, lambda: Session(engine), copy=True)]
     finally:
         engine.dispose()
 

@@ -235,6 +235,19 @@ def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
     return routing.rag, matching.sql_datetime(due), result.suggested_level
 
 
+def _status(rng: random.Random, age_days: int) -> str:
+    if age_days < 2:
+        return "draft" if rng.random() < 0.3 else "submitted"
+    return "submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed")
+
+
+def _running_clocks(rid: str, when: datetime, due: str | None, rag: str | None) -> list[tuple]:
+    """An undecided referral's decision and RAG deadline rows (deadlines.py)."""
+    received = matching.sql_datetime(when)
+    return [(rid, "decision", received, due),
+            (rid, "rag", received, matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+
+
 def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict,
               ctx: threshold.Context):
     """Yields (referrals so far, person rows, referral rows, link rows) in chronological order."""
@@ -265,9 +278,7 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
         subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
         cutoff = matching.twelve_months_before(when)
         rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
-        age_days = (end - when).days
-        status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
-            ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
+        status = _status(rng, (end - when).days)
         agency, source = _weighted(rng, SOURCES)
         (consent,) = _weighted(rng, CONSENT)
         counters[when.year] = counters.get(when.year, 0) + 1
@@ -285,10 +296,8 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
                          doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
                          level if status in ("decided", "closed") else None, rr, "marf-default", "1",
                          store_text(doc), None, "demo", now_s, now_s))
-        if status == "submitted":  # undecided: the decision and RAG clocks run (deadlines.py)
-            deadline_rows += [(rid, "decision", matching.sql_datetime(when), due),
-                              (rid, "rag", matching.sql_datetime(when),
-                               matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+        if status == "submitted":
+            deadline_rows += _running_clocks(rid, when, due, rag)
         for pid, *_ in subjects:
             link_rows.append((rid, pid, pid, "linked", "demo", now_s))
             if status != "draft":
@@ -310,15 +319,30 @@ def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
     return added
 
 
-DEMO_DECIDER = "demo.officer"  # synthetic staff (no account, no sign-in): any practice lead may approve their work
+DEMO_DECIDER = "demo.officer"  # demo staff accounts: their decisions are signed with their own keys
 DEMO_APPROVER = "demo.lead"
+DEMO_STAFF_PASSWORD = "demo-staff-password"  # printed with the demo database: never for real cases
+_DEMO_STAFF = {DEMO_DECIDER: (Role.OFFICER, "Demo Officer"), DEMO_APPROVER: (Role.LEAD, "Demo Practice Lead")}
+
+
+def ensure_demo_staff(ws) -> None:
+    """The demo officer and practice lead, made by the signed-in administrator when missing."""
+    with ws.session() as s:
+        missing = [name for name in _DEMO_STAFF
+                   if s.execute(select(User.id).where(User.username == name)).first() is None]
+        if missing:
+            acting = accounts.require(ws.user, Role.ADMIN)
+            for name in missing:
+                role, display = _DEMO_STAFF[name]
+                accounts.create_user(s, acting, name, display, role, DEMO_STAFF_PASSWORD)
 
 
 @contextmanager
-def _acting_as(ws, username: str, role: Role):
-    """Record demo work through the real services as a synthetic member of staff, then hand back."""
+def _acting_as(ws, username: str):
+    """Record demo work through the real services, signed in as a demo member of staff, then hand back."""
     user = ws.user
-    ws.user = User(username=username, display_name="Demo " + role.label, role=role.value)
+    with ws.session() as s:
+        ws.user = accounts.authenticate(s, username, DEMO_STAFF_PASSWORD, action="demo.login")
     try:
         yield
     finally:
@@ -331,20 +355,21 @@ def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
     is an override with a rationale, and the newest overrides still wait for a practice lead, so the
     Review area has work in it."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
+    ensure_demo_staff(ws)
     rng = random.Random(seed)
     with ws.session() as s:
         rows = s.execute(select(Referral.id, Referral.document).where(
             Referral.status == "decided", ~exists().where(Decision.referral_id == Referral.id))
             .order_by(Referral.received_at.desc()).limit(limit)).all()
     to_approve = []
-    with _acting_as(ws, DEMO_DECIDER, Role.OFFICER):
+    with _acting_as(ws, DEMO_DECIDER):
         for i, (rid, text) in enumerate(rows):
             engine = threshold.evaluate(json.loads(text))
             decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % 4 == 1))
             # the newest overrides wait for a lead; everything else that needs approval has had it
             if decision.approval == decisions.APPROVAL_PENDING and not (decision.overridden and i < limit // 2):
                 to_approve.append(decision.id)
-    with _acting_as(ws, DEMO_APPROVER, Role.LEAD):
+    with _acting_as(ws, DEMO_APPROVER):
         for decision_id in to_approve:
             decisions.approve(ws, decision_id, True, "Synthetic demo approval.")
     if rows:

@@ -70,9 +70,9 @@ class Workspace:
 
     def close(self) -> None:
         if self.exclusive:  # readers beside the app never write
-            try:
-                from triage_desk import audit_anchor
+            from triage_desk import audit_anchor
 
+            try:
                 audit_anchor.checkpoint(self, "close")  # a signed head at every close (issue 9 point 3)
             except Exception:  # noqa: BLE001 - never block closing; `audit verify` names an unsigned tail
                 pass

@@ -131,6 +131,30 @@ def _check_unencrypted_allowed() -> None:
                                "encrypt the bundle to a passphrase or a recipient's key")
 
 
+def _members(ws, user, who: dict, public: bytes, fp: str, doc: dict, pdf: bytes, events: list) -> dict:
+    """Every bundle member but the manifest and its signature."""
+    from triage_desk.referral_rows import dump
+
+    signer = {**who, "workstation": ws.key_file.db_id, "algorithm": "Ed25519",
+              "public_key": base64.b64encode(public).decode("ascii"), "fingerprint": fp,
+              "identity": f"{user.display_name} ({user.role_enum.label}) @ {ws.key_file.db_id[:8]}"}
+    return {
+        mf.CASE: dump(doc).encode("utf-8"),
+        mf.SUMMARY: pdf,
+        mf.AUDIT: "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode(),
+        mf.SIGNER: (json.dumps(signer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        mf.SIGNER_PEM: signing.public_key_pem(public),
+    }
+
+
+def _subject_people(s, referral_id: str) -> dict:
+    """Which known person each subject is (a subject may have been linked to someone already known): the
+    importing workstation matches people on these stable ids."""
+    return dict(s.execute(select(ReferralSubject.subject_id, ReferralSubject.person_id).where(
+        ReferralSubject.referral_id == referral_id, ReferralSubject.state == "linked",
+        ReferralSubject.subject_id.is_not(None))).all())
+
+
 def export_case(ws, reference: str, *, password: str, out: str | Path, passphrase: str | None = None,
                 recipient: str | None = None, unencrypted: bool = False) -> ExportResult:
     """Sign (as ws.user, unlocked with `password`) and encrypt one case to `out`.
@@ -138,8 +162,6 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
     Exactly one of `passphrase`, `recipient` (age X25519 public key) or `unencrypted=True`.
     Raises InputError, AuthError (wrong password), PermissionDenied.
     """
-    from triage_desk.referral_rows import dump
-
     user = accounts.require(ws.user, *EXPORT_ROLES)
     if not any((passphrase is not None, recipient is not None, unencrypted)):
         raise InputError("encryption: give a bundle passphrase or a recipient's age public key")
@@ -168,21 +190,8 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
         pdf = render_case(ws, s, row, extra)
         created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         who = {"username": user.username, "display_name": user.display_name, "role": user.role}
-        signer = {**who, "workstation": ws.key_file.db_id, "algorithm": "Ed25519",
-                  "public_key": base64.b64encode(public).decode("ascii"), "fingerprint": fp,
-                  "identity": f"{user.display_name} ({user.role_enum.label}) @ {ws.key_file.db_id[:8]}"}
-        members = {
-            mf.CASE: dump(doc).encode("utf-8"),
-            mf.SUMMARY: pdf,
-            mf.AUDIT: "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode(),
-            mf.SIGNER: (json.dumps(signer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-            mf.SIGNER_PEM: signing.public_key_pem(public),
-        }
-        # Which known person each subject is (a subject may have been linked to someone already known):
-        # the importing workstation matches people on these stable ids.
-        people = dict(s.execute(select(ReferralSubject.subject_id, ReferralSubject.person_id).where(
-            ReferralSubject.referral_id == row.id, ReferralSubject.state == "linked",
-            ReferralSubject.subject_id.is_not(None))).all())
+        members = _members(ws, user, who, public, fp, doc, pdf, events)
+        people = _subject_people(s, row.id)
         manifest = mf.build(case={"id": row.id, "reference": row.reference, "subject_people": people,
                                   "revision": row.revision or 0},
                             created_at=created_at, created_by=who,

@@ -13,10 +13,10 @@ def register(sub, common) -> None:
 
 
 def verify(args) -> int:
-    from triage_desk import audit
+    from triage_desk import audit_anchor
 
     with opened(args, shared=True) as ws, ws.session() as s:
-        report = audit.verify(s, ws.data_dir)
+        report = audit_anchor.verify(s, ws.data_dir, open_elsewhere=not ws.exclusive)
     for warning in report.warnings:
         print(f"note: {warning}")
     if report.intact:

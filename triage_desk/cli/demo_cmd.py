@@ -47,6 +47,8 @@ def run(args) -> int:
         print(f"Created a DEMO database in {data_dir} (synthetic data only - never use it for real cases):")
         print(f"    administrator: {DEMO_ADMIN}    password: {DEMO_PASSWORD}")
         print(f"    passphrase:    {DEMO_PASSPHRASE}    recovery code: {code}")
+        print(f"    officer: {demo.DEMO_DECIDER}    practice lead: {demo.DEMO_APPROVER}    "
+              f"password (both): {demo.DEMO_STAFF_PASSWORD}")
     else:
         if not args.user:
             raise InputError("--user: required to add demo data to an existing database (an admin or practice lead)")

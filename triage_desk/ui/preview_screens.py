@@ -213,3 +213,62 @@ def _partner_edit(ctx: PreviewContext):
 
     partners.ensure_partners(ctx.ws)
     return PartnerEditDialog(ctx.ws, partners.list_partners(ctx.ws)[0])
+
+
+# ---- after the decision (lifecycle) ---------------------------------------------------------------------
+@screen("progress_panel", "progress_panel.ProgressPanel", user="lead")
+def _progress(ctx: PreviewContext):
+    from triage_desk.ui.progress_panel import ProgressPanel
+
+    return ProgressPanel(ctx.ws, ctx.case()[0])
+
+
+@screen("form_dialog", "progress_dialogs.FormDialog")
+def _form(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import FormDialog
+
+    return FormDialog("A form", None)
+
+
+@screen("transition_dialog", "progress_dialogs.TransitionDialog")
+def _transition(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import TransitionDialog
+
+    return TransitionDialog("Step down to early help", "step_down",
+                            ["reason", "receiving_team", "lead_professional", "family_told"])
+
+
+@screen("confirmation_dialog", "progress_dialogs.ConfirmationDialog")
+def _confirmation(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import ConfirmationDialog
+
+    return ConfirmationDialog()
+
+
+@screen("cancel_deadline_dialog", "progress_dialogs.CancelDeadlineDialog")
+def _cancel_deadline(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import CancelDeadlineDialog
+
+    return CancelDeadlineDialog("Strategy discussion")
+
+
+@screen("dispute_dialog", "progress_dialogs.DisputeDialog")
+def _dispute(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import DisputeDialog
+
+    return DisputeDialog()
+
+
+@screen("dispute_review_dialog", "progress_dialogs.DisputeReviewDialog")
+def _dispute_review(ctx: PreviewContext):
+    from triage_desk.ui.progress_dialogs import DisputeReviewDialog
+
+    return DisputeReviewDialog(head_of_service=False)
+
+
+@screen("strategy_form", "strategy_form.StrategyForm")
+def _strategy(ctx: PreviewContext):
+    from triage_desk import partners
+    from triage_desk.ui.strategy_form import StrategyForm
+
+    return StrategyForm([(p.name, p.id) for p in partners.list_partners(ctx.ws)])

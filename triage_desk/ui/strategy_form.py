@@ -47,6 +47,7 @@ class _Table(QTableWidget):
             value = (values or [])[col] if values and col < len(values) else ""
             if col in self.combos:
                 combo = QComboBox()
+                combo.setAccessibleName(f"{self.horizontalHeaderItem(col).text()}, row {row + 1}")
                 for label, code in self.combos[col]:
                     combo.addItem(label, code)
                 if value:
