@@ -138,7 +138,14 @@ def _known_keys(session: Session) -> set[str]:
     """Fingerprints of keys that belong to users here (by their signed grants when roles are pinned)."""
     state = grants.replay(session)
     if state.pin is not None:
-        return {k for items in state.history.values() for _at, _r, _a, k in items if k} | {state.pin}
+        known = {k for items in state.history.values() for _at, _r, _a, k in items if k} | {state.pin}
+        # Accounts from before signing keys were granted with no key and made theirs at first sign-in; until an
+        # administrator next signs their grant, that key is known from the user table (docs/threat-model.md).
+        legacy = [name for name, (_role, _active, key) in state.current.items() if key is None]
+        if legacy:
+            known |= {signing.fingerprint(k) for k in session.execute(select(User.signing_public_key).where(
+                User.username.in_(legacy), User.signing_public_key.is_not(None))).scalars()}
+        return known
     return {signing.fingerprint(k) for k in session.execute(
         select(User.signing_public_key).where(User.signing_public_key.is_not(None))).scalars()}
 

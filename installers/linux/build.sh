@@ -8,6 +8,9 @@
 # Prints the .deb path on the last line of standard output. PYTHON picks the interpreter (default: the
 # checkout's .venv, else python3). Nothing is written in the checkout unless --out/--work point there.
 set -euo pipefail
+# Installed files are for every user of the PC (root-owned, world-readable); the app's own private umask
+# (077, for the data it writes) must not leak into the package when this runs from a shell or test that has it.
+umask 022
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"

@@ -3,10 +3,10 @@ same query as the case list's "Overdue only" filter and the status bar (deadline
 
 from __future__ import annotations
 
-import weakref
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, make_plain
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
@@ -40,11 +40,14 @@ class OverdueQueue(QWidget):
 
     def reload(self) -> None:
         from triage_desk import deadlines
-        from triage_desk.ui.tasks import run_in_background
 
-        ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: deadlines.overdue_list(ws), lambda rows: me() and me()._show(rows),
-                          lambda exc: me() and me().error.show_error(str(exc)))
+        ws = self.ws
+        operations.query(lambda: deadlines.overdue_list(ws), self._show, self._failed, parent=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.error.show_error(str(exc))
 
     def _show(self, rows: list[dict]) -> None:
         self.tree.clear()
