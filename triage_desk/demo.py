@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 
 from triage_desk import accounts, audit, deadlines, decisions, matching
+from triage_desk.errors import AuthError
 from triage_desk.forms import consent_rules, threshold
 from triage_desk.forms.clock import LONDON, london_now
 from triage_desk.models import Decision, Referral, Role, User, utcnow
@@ -38,8 +39,25 @@ SOURCES = (("Police", "6", 30), ("School", "2A", 18), ("Health visitor", "3B", 5
            ("Hospital", "3E", 5), ("Housing", "4", 4), ("Local authority", "5B", 8), ("Individual", "1A", 9),
            ("Anonymous", "9", 3), ("Other legal agency", "7", 4), ("Other", "8", 6), ("Unknown", "10", 2),
            ("Early years", "2B", 2))
+# what a referrer from each agency is called (never the bare word "Referrer")
+ROLES = {"Police": ("Police constable", "Detective constable", "Public protection officer"),
+         "School": ("Designated safeguarding lead", "Class teacher", "Head of year"),
+         "Health visitor": ("Health visitor",), "GP": ("General practitioner", "Practice nurse"),
+         "Hospital": ("Emergency department nurse", "Paediatric registrar", "Hospital social worker"),
+         "Housing": ("Housing officer", "Tenancy support worker"),
+         "Local authority": ("Youth worker", "Early help practitioner", "Social worker"),
+         "Individual": ("Grandparent", "Neighbour", "Family friend"), "Anonymous": ("Member of the public",),
+         "Other legal agency": ("Probation officer", "Youth justice worker"),
+         "Other": ("Voluntary sector support worker", "Faith group leader"), "Unknown": ("Not given",),
+         "Early years": ("Nursery manager", "Childminder")}
 CONSENT = (("given", 55), ("refused", 10), ("not_sought", 20), ("withdrawn", 3), ("unknown", 12))
 RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner_of_mother", "aunt")
+# who holds parental responsibility (the household says so; consent is given only by one of them)
+_PR = {"mother": "yes", "father": "yes", "stepfather": "no", "grandmother": "no", "partner_of_mother": "no",
+       "aunt": "no"}
+CONSULT_FROM_AGE = 5  # younger children (and unborn) are "not applicable (too young)"
+REPEAT_SHARE = 0.25  # share of referrals about a household referred in the last 12 months (~22 % re-referrals)
+MAX_PER_HOUSEHOLD = 4  # nobody in the demo has dozens of referrals
 YEARS = 3  # the demo spreads referrals over the last three years
 
 
@@ -73,8 +91,10 @@ class _Household:
     postcode: str
     town: str
     children: list  # [(person_id, forenames, dob, nhs)]
-    adults: list  # [(name, relationship)]
+    adults: list  # [(name, relationship)]: the first holds parental responsibility
     adult_subject: bool
+    created: datetime
+    referrals: int = 1
 
 
 def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Household:
@@ -87,9 +107,32 @@ def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Househol
         dob = (when - timedelta(days=age_days)).date().isoformat()
         people.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), fake_forename(rng), dob,
                        nhs_test_number(rng) if rng.random() < 0.7 else None))
-    adults = [(f"{fake_forename(rng)} {surname}", rng.choice(RELATIONSHIPS)) for _ in range(rng.choice((1, 2)))]
+    adults = [(f"{fake_forename(rng)} {surname}", rng.choice(("mother", "mother", "father")))]
+    if rng.random() < 0.5:
+        second = fake_forename(rng)
+        while f"{second} {surname}" == adults[0][0]:  # two people, two names
+            second = fake_forename(rng)
+        adults.append((f"{second} {surname}", rng.choice(RELATIONSHIPS[1:])))
     return _Household(surname, fake_postcode(rng), rng.choice(("Testford", "Mockbury", "Sampleton")), people,
-                      adults, adult)
+                      adults, adult, when)
+
+
+def _repeat_household(rng: random.Random, households: list, when: datetime) -> _Household | None:
+    """A household referred in the last 12 months that has not had many referrals yet (a few tries)."""
+    cutoff = when - timedelta(days=365)
+    recent = min(len(households), 4000)
+    for _ in range(6):
+        hh = households[-1 - rng.randrange(recent)] if recent else None
+        if hh is not None and hh.created >= cutoff and hh.referrals < MAX_PER_HOUSEHOLD:
+            hh.referrals += 1
+            return hh
+    return None
+
+
+def _consulted(rng: random.Random, subjects: list, when: datetime) -> str:
+    """Children old enough are asked (most of the time); babies and toddlers cannot be."""
+    oldest = max((when.date() - datetime.fromisoformat(dob).date()).days // 365 for _, _, dob, _ in subjects)
+    return "not_applicable" if oldest < CONSULT_FROM_AGE else rng.choice(("yes", "yes", "yes", "no"))
 
 
 def _records(record: dict) -> list[dict]:
@@ -127,15 +170,16 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
         "contact": {"received_at": when.isoformat(timespec="minutes"), "channel": rng.choice(
             ("phone", "email", "portal", "portal", "in_person")), "urgent": rng.random() < 0.08,
             "referral_source": source},
-        "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": "Referrer", "agency": agency,
+        "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": rng.choice(ROLES.get(agency, (
+                     "Practitioner",))), "agency": agency,
                      "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
-        "consent": {"records": _records(record), "child_consulted": rng.choice(("yes", "no", "not_applicable"))},
+        "consent": {"records": _records(record), "child_consulted": _consulted(rng, subjects, when)},
         "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
                       "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
                       "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,
                                   "postcode": hh.postcode}} for pid, fn, dob, nhs in subjects],
-        "household": [{"name": name, "relationship": rel, "parental_responsibility":
-                       "yes" if rel in ("mother", "father") else "not_known"} for name, rel in hh.adults],
+        "household": [{"name": name, "relationship": rel, "parental_responsibility": _PR.get(rel, "not_known")}
+                      for name, rel in hh.adults],
         "concerns": {"narrative": "Synthetic demo referral (no real person).", "indicators": indicators},
         "links": {"matched_person_ids": [], "re_referrals_12m": rr},
     }
@@ -248,9 +292,8 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
     now_s = matching.sql_datetime(utcnow())
     for i in range(n):
         when = (start + step * i + timedelta(minutes=rng.randrange(0, 30))).replace(second=0, microsecond=0)
-        if households and rng.random() < 0.27:  # a repeat referral for a known household
-            hh = households[-1 - min(int(rng.expovariate(1 / 2000)), len(households) - 1)]
-        else:
+        hh = _repeat_household(rng, households, when) if rng.random() < REPEAT_SHARE else None
+        if hh is None:
             hh = _new_household(rng, when, adult=rng.random() < 0.2)
             households.append(hh)
             for pid, fn, dob, nhs in hh.children:
@@ -305,24 +348,59 @@ def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
     if existing >= n:
         return 0
+    ensure_demo_accounts(ws)
     added = bulk_generate(ws, n - existing, seed)["referrals"]
     add_demo_decisions(ws, seed=seed)
     return added
 
 
-DEMO_DECIDER = "demo.officer"  # synthetic staff (no account, no sign-in): any practice lead may approve their work
-DEMO_APPROVER = "demo.lead"
+DEMO_PASSWORD = "demo-password"  # printed: a demo database is never for real cases
+# (username, display name, role): real accounts a newcomer signs in with; the demo's decisions are theirs
+DEMO_OFFICER = ("demo.officer", "Demo Officer", Role.OFFICER)
+DEMO_LEAD = ("demo.lead", "Demo Practice Lead", Role.LEAD)
+
+
+def ensure_demo_accounts(ws) -> list[tuple[str, str, str]]:
+    """Create the demo officer and practice lead (an administrator must be signed in) when missing.
+    Returns (user name, role, password) for each demo account that exists, for printing."""
+    out = []
+    with ws.session() as s:
+        for username, display, role in (DEMO_OFFICER, DEMO_LEAD):
+            if s.execute(select(User).where(User.username == username)).scalar_one_or_none() is None:
+                if ws.user is None or ws.user.role != Role.ADMIN.value:
+                    continue  # only an administrator may add accounts
+                accounts.create_user(s, ws.user, username, display, role, DEMO_PASSWORD)
+            out.append((username, role.label, DEMO_PASSWORD))
+    return out
+
+
+def demo_accounts_text(found: list[tuple[str, str, str]]) -> str:
+    """The sign-in details of the demo accounts, one line each (printed: demo data only)."""
+    if not found:
+        return "Demo accounts: none added (an administrator must be signed in to add them)."
+    return "Demo accounts (synthetic data only):\n" + "\n".join(
+        f"    {role:<14} user name: {name:<14} password: {password}" for name, role, password in found)
 
 
 @contextmanager
-def _acting_as(ws, username: str, role: Role):
-    """Record demo work through the real services as a synthetic member of staff, then hand back."""
-    user = ws.user
-    ws.user = User(username=username, display_name="Demo " + role.label, role=role.value)
+def _signed_in_as(ws, username: str):
+    """Work as a demo user, signed in once (their signing key unsealed once, not per referral)."""
+    before = ws.user
+    with ws.session() as s:
+        user = accounts.authenticate(s, username, DEMO_PASSWORD, action="demo.sign_in")
+        s.expunge(user)
+    ws.user = user
     try:
-        yield
+        yield user
     finally:
-        ws.user = user
+        ws.user = before
+
+
+def _demo_users_ready(ws) -> bool:
+    with ws.session() as s:
+        found = s.execute(select(func.count()).select_from(User).where(
+            User.username.in_((DEMO_OFFICER[0], DEMO_LEAD[0])))).scalar_one()
+    return found == 2
 
 
 def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
@@ -331,20 +409,29 @@ def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
     is an override with a rationale, and the newest overrides still wait for a practice lead, so the
     Review area has work in it."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
+    if not _demo_users_ready(ws):
+        return 0  # the demo officer and lead make the decisions; without them none are invented
+    try:
+        return _decide_newest(ws, limit, seed)
+    except AuthError:
+        return 0  # the demo accounts' passwords were changed: they no longer sign for the demo
+
+
+def _decide_newest(ws, limit: int, seed: int) -> int:
     rng = random.Random(seed)
     with ws.session() as s:
         rows = s.execute(select(Referral.id, Referral.document).where(
             Referral.status == "decided", ~exists().where(Decision.referral_id == Referral.id))
             .order_by(Referral.received_at.desc()).limit(limit)).all()
     to_approve = []
-    with _acting_as(ws, DEMO_DECIDER, Role.OFFICER):
+    with _signed_in_as(ws, DEMO_OFFICER[0]):
         for i, (rid, text) in enumerate(rows):
             engine = threshold.evaluate(json.loads(text))
             decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % 4 == 1))
             # the newest overrides wait for a lead; everything else that needs approval has had it
             if decision.approval == decisions.APPROVAL_PENDING and not (decision.overridden and i < limit // 2):
                 to_approve.append(decision.id)
-    with _acting_as(ws, DEMO_APPROVER, Role.LEAD):
+    with _signed_in_as(ws, DEMO_LEAD[0]):
         for decision_id in to_approve:
             decisions.approve(ws, decision_id, True, "Synthetic demo approval.")
     if rows:

@@ -2,8 +2,9 @@
 visibility-aware, plus the cross-field rules of domain.md §1-2 (single values: forms/field_checks.py;
 consent records: forms/consent_rules.py).
 
-Each problem names the field by its label and person (labels.reword; the JSON path stays on Problem.path) and never echoes the value (it may be
-personal data). Kinds: "format" (a value in the wrong shape: blocks Next in the wizard and submission),
+Each problem names the field by its label and person (labels.reword; the JSON path stays on
+Problem.path) and never echoes the value (it may be personal data).
+Kinds: "format" (a value in the wrong shape: blocks Next in the wizard and submission),
 "missing" (a required value absent: blocks submission only), "rule" (an invalid combination: blocks
 submission), "warning" (shown, blocks nothing).
 """
