@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from triage_desk import demo, matching
+from triage_desk import demo, demo_accounts, matching
 from triage_desk.models import Person, Referral, ReferralSubject
 
 
@@ -108,7 +108,7 @@ def test_demo_one_liner_prints_an_officer_a_lead_and_an_admin_who_can_sign_in(tm
     try:
         for name in ("demo", "demo.officer", "demo.lead"):
             with ws.session() as s:
-                assert accounts.authenticate(s, name, demo.DEMO_PASSWORD).username == name
+                assert accounts.authenticate(s, name, demo_accounts.DEMO_PASSWORD).username == name
     finally:
         ws.close()
 

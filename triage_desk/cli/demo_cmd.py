@@ -34,7 +34,7 @@ def _is_empty(path) -> bool:
 
 
 def run(args) -> int:
-    from triage_desk import accounts, demo
+    from triage_desk import accounts, demo, demo_accounts
     from triage_desk.cli._common import open_from_args
     from triage_desk.paths import resolve_data_dir
     from triage_desk.workspace import init_workspace
@@ -68,13 +68,13 @@ def run(args) -> int:
         def progress(done: int, total: int) -> None:
             print(f"  {done:,} / {total:,} referrals", file=sys.stderr, flush=True)
 
-        found = demo.ensure_demo_accounts(ws)  # an officer and a practice lead to sign in as
+        found = demo_accounts.ensure_demo_accounts(ws)  # an officer and a practice lead to sign in as
         stats = demo.bulk_generate(ws, args.referrals, args.seed,
                                    progress=progress if args.referrals >= 50000 else None)
-        stats["decisions"] = demo.add_demo_decisions(ws, seed=args.seed)
+        stats["decisions"] = demo_accounts.add_demo_decisions(ws, seed=args.seed)
     finally:
         ws.close()
     print(f"Added {stats['referrals']:,} synthetic referrals ({stats['people']:,} people) in {stats['seconds']:.1f} s "
           f"({stats['per_second']:,} referrals/s); {stats['decisions']} recorded decisions")
-    print(demo.demo_accounts_text(found))
+    print(demo_accounts.demo_accounts_text(found))
     return 0

@@ -14,9 +14,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from triage_desk import labels
 from triage_desk.errors import InputError
-from triage_desk.forms import consent_rules, facts
+from triage_desk.forms import consent_rules, facts, labels
 from triage_desk.forms.catalogue import Catalogue, Rules, default_catalogue
 from triage_desk.forms.clock import london_now, whole_years
 from triage_desk.forms.field_checks import DATE, validate_field

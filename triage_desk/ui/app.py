@@ -205,7 +205,8 @@ class AppController(QObject):
         if importlib.util.find_spec("triage_desk.demo") is None:
             bar.showMessage("Demo data arrives with the referral model: nothing was added.", 15000)
             return
-        from triage_desk.demo import demo_accounts_text, ensure_demo_accounts, ensure_demo_data
+        from triage_desk.demo import ensure_demo_data
+        from triage_desk.demo_accounts import demo_accounts_text, ensure_demo_accounts
         from triage_desk.ui.tasks import run_in_background
 
         bar.showMessage("Adding synthetic demo data…")
