@@ -158,3 +158,23 @@ def plain(message: str, doc: Any = None, path: str | None = None) -> str:
 def reword(doc: Any, problems: list[Problem]) -> list[Problem]:
     """Problems whose messages people can read: label and person, never a path or id."""
     return [replace(p, message=plain(p.message, doc, p.path)) for p in problems]
+
+
+_IND_REASON = re.compile(r'indicator ([a-z][\w]*\.[\w]+) ("[^"]*")')
+_TRIGGER_REASON = re.compile(r"hard trigger [a-z_]+ \(([^)]*)\) from ([a-z][\w]*\.[\w]+)")
+_DOMAIN_LIST = re.compile(r"(domain level \d+ in )([a-z_]+(?:, [a-z_]+)*)$")
+_DOTTED = re.compile(r"\b[a-z][a-z0-9_]{2,}\.[a-z][a-z0-9_]{2,}\b")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def reason_text(reason: Any) -> str:
+    """An engine reason in words: indicator ids become their labels, snake_case codes their words."""
+    text = str(reason)
+    text = _IND_REASON.sub(r"\2", text)
+    text = _DOMAIN_LIST.sub(lambda m: m.group(1) + ", ".join(
+        tables()["domains"].get(d.strip(), d.strip()) for d in m.group(2).split(",")), text)
+    text = _TRIGGER_REASON.sub(lambda m: f"hard trigger ({m.group(1)}) from \"{word('indicators', m.group(2))}\"",
+                               text)
+    text = _DOTTED.sub(lambda m: f"\"{word('indicators', m.group(0))}\"" if m.group(0) in tables()[
+        "indicators"] else humanise(m.group(0).rpartition(".")[2]), text)
+    return _SNAKE.sub(lambda m: tables()["domains"].get(m.group(0)) or humanise(m.group(0)), text)
