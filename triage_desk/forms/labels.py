@@ -178,3 +178,15 @@ def reason_text(reason: Any) -> str:
     text = _DOTTED.sub(lambda m: f"\"{word('indicators', m.group(0))}\"" if m.group(0) in tables()[
         "indicators"] else humanise(m.group(0).rpartition(".")[2]), text)
     return _SNAKE.sub(lambda m: tables()["domains"].get(m.group(0)) or humanise(m.group(0)), text)
+
+
+def status_words(status: Any, approval: Any = None, overridden: bool = False) -> str:
+    """Exactly where a case is, in words ("Decided — override awaiting practice-lead approval")."""
+    what = "override" if overridden else "decision"
+    return {"draft": "Draft — not yet submitted",
+            "submitted": "Submitted — awaiting a threshold decision",
+            "closed": "Closed"}.get(str(status)) or (
+        f"Decided — {what} awaiting practice-lead approval" if approval == "pending" else
+        f"Decided — the practice lead sent the {what} back: decide again" if approval == "rejected" else
+        f"Decided — {what} approved by a practice lead" if approval == "approved" else
+        "Decided" if status == "decided" else humanise(status))

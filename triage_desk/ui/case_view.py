@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.caselist import OPEN_STATUSES
+from triage_desk.forms import labels
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
 from triage_desk.ui.widgets import heading, make_plain
@@ -131,17 +132,27 @@ class DocumentRenderer:
         for path, field in known:  # the form's order first, then anything else the document holds
             if path in flat:
                 seen.add(path)
-                text = readable(self._indicators(path, flat[path]), self._choices(field))
-                rows.append((field.get("label") or humanise(path), html.escape(text)))
+                value = flat[path]
+                if field.get("type") == "bool" and value in (None, ""):
+                    value = False  # an unticked box means "No", never a gap
+                text = readable(self._indicators(path, value), self._choices(field))
+                rows.append((field.get("label") or self._path_label(path), html.escape(text)))
         for path, value in flat.items():
             if path not in seen and path != "id":
-                rows.append((humanise(path), self._value(self._indicators(path, value))))
+                rows.append((self._path_label(path), self._value(self._indicators(path, value))))
         if not rows:
             return "<p><i>Nothing recorded.</i></p>"
         cells = "".join(f"<tr><th align='left' valign='top' style='padding-right:16px; font-weight:normal; "
                         f"color:#444'>{html.escape(label)}</th><td>{text}</td></tr>"
                         for label, text in rows)
         return f"<table cellspacing='2'>{cells}</table>"
+
+    def _path_label(self, path: str) -> str:
+        """A key the form does not label, in words: a person's id becomes their name ("Informed › Jade
+        Pimcombe"), never the id."""
+        parts = [self.names.get(p) or p.replace("_", " ") for p in path.split(".")]
+        text = " › ".join(parts).strip()
+        return text[:1].upper() + text[1:]
 
     def _indicators(self, path: str, value):
         """Indicator ids in words ("Level 3 - Disclosure of abuse"), from the shipped catalogue."""
@@ -322,8 +333,12 @@ class CaseView(QWidget):
         self.doc_status = row.status
         self.fields["subjects"].setText(row.subject_name or "(no subject yet)")
         self.fields["received"].setText(row.received_at.strftime("%d/%m/%Y %H:%M"))
-        self.fields["status"].setText(STATUS_LABELS.get(row.status, row.status))
-        self.fields["rag"].setText(RAG_LABELS.get(row.rag or "", "Not set"))
+        decided = row.final_level is not None
+        overridden = decided and row.suggested_level is not None and row.final_level != row.suggested_level
+        self._approval = row.approval
+        self.fields["status"].setText(labels.status_words(row.status, row.approval, overridden))
+        self.fields["rag"].setText(RAG_LABELS.get(row.rag or "", "Not set")
+                                   + (" (suggested)" if row.rag and not decided else ""))
         level = row.final_level or row.suggested_level
         self.fields["level"].setText(
             "Not assessed" if not level else
@@ -342,7 +357,8 @@ class CaseView(QWidget):
         due, status = self._due
         text, overdue = time_left(due, status, london_now())
         if status not in OPEN_STATUSES:
-            text = "Decision made"
+            text = "Decision made" + ("; practice-lead approval awaited" if getattr(self, "_approval", None)
+                                      == "pending" else "")
         elif due is not None:
             text += f" (due {due.strftime('%d/%m/%Y %H:%M')})"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)

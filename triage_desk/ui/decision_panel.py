@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
@@ -169,7 +170,7 @@ class DecisionPanel(QWidget):
             approval += f"\nNote: {d.approval_note}"
         c[("Approval", "final")].setText(approval)
         c[("Signed", "final")].setText("\n".join(decisions.signatures(d)))  # name, role, key fingerprint
-        self.reasons.addItems(engine.get("reasons") or [])
+        self.reasons.addItems([labels.reason_text(r) for r in engine.get("reasons") or []])
         self.state.setText(f"Final: {level_text(pop, d.final_level)} · {approval.splitlines()[0]}")
 
     # ---- deciding --------------------------------------------------------------------------------
