@@ -148,6 +148,9 @@ def test_keyboard_only_from_new_referral_to_submitted_reference(qtbot, officer_w
     reference = wizard.doc["reference"]
     assert reference in wizard.review.result.text()
     assert "No earlier referral" in wizard.review.result.text()
+    # found (issue 10 point 6): the blocker list still said "Nothing: the referral can be submitted"
+    listed = [wizard.blocking.item(n).text() for n in range(wizard.blocking.count())]
+    assert not any("can be submitted" in line for line in listed) and f"Submitted as {reference}" in listed[0]
     row = stored(officer_ws, wizard.doc["id"])
     assert row["status"] in ("submitted", "decided")  # the routing step may record the decision on submit
     doc = row["doc"]

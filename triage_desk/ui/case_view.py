@@ -130,11 +130,11 @@ class DocumentRenderer:
         flat = dict(_flatten(obj))
         seen = set()
         for path, field in known:  # the form's order first, then anything else the document holds
+            if path not in flat and field.get("type") == "bool":
+                flat[path] = False  # an unticked box is saved as nothing: it reads "No"
             if path in flat:
                 seen.add(path)
-                value = flat[path]
-                if field.get("type") == "bool" and value in (None, ""):
-                    value = False  # an unticked box means "No", never a gap
+                value = False if field.get("type") == "bool" and flat[path] in (None, "") else flat[path]
                 text = readable(self._indicators(path, value), self._choices(field))
                 rows.append((field.get("label") or self._path_label(path), html.escape(text)))
         for path, value in flat.items():
