@@ -49,10 +49,12 @@ def test_status_words_say_exactly_where_a_case_is(qtbot, workspace):
     draft = complete(intake.new_draft(workspace), subject(surname="Statuswell"), received_at="2026-11-20T10:00")
     draft["concerns"]["indicators"] = ["parenting.inconsistent_routines"]
     draft["contact"].pop("urgent", None)
+    draft["contact"]["channel"] = "phone"
     doc = intake.submit(workspace, draft)
     view = _case_view(qtbot, workspace, doc["reference"])
     assert view.fields["status"].text() == "Submitted — awaiting a threshold decision"
     assert view.fields["rag"].text().endswith("(suggested)") and view.fields["level"].text().endswith("(suggested)")
+    assert view.fields["confirmation"].text().startswith("Outstanding — due ")  # from submission
     lines = view.document_view.toPlainText().splitlines()
     assert lines[lines.index("Urgent") + 1] == "No"
     decisions.decide(workspace, doc["id"], evaluate(doc), decisions.Proposal(

@@ -229,6 +229,18 @@ class DocumentRenderer:
         return "".join(parts)
 
 
+def confirmation_text(contact: dict, due=None) -> str:
+    """Where the written confirmation of a phone referral stands (due from the moment of submission)."""
+    if contact.get("channel") != "phone":
+        return "Not needed (not a phone referral)"
+    if contact.get("confirmed_at"):
+        return f"Received {readable(contact['confirmed_at'])}"
+    due = due or contact.get("confirmation_due")
+    if isinstance(due, datetime):
+        return f"Outstanding — due {due.strftime('%d/%m/%Y %H:%M')}"
+    return f"Outstanding — due {readable(due)}" if due else "Outstanding"
+
+
 class _Blank(dict):
     def __missing__(self, key):
         return ""
@@ -275,7 +287,7 @@ class CaseView(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in (("subjects", "Subject(s)"), ("received", "Received"), ("status", "Status"),
                            ("rag", "RAG priority"), ("level", "Level"), ("due", "Decision due"),
-                           ("re_referrals", "Re-referral")):
+                           ("confirmation", "Written confirmation"), ("re_referrals", "Re-referral")):
             value = make_plain(QLabel(), selectable=True)
             value.setAccessibleName(label)
             value.setWordWrap(True)
@@ -325,9 +337,11 @@ class CaseView(QWidget):
         from triage_desk import case_access
 
         ws, referral_id = self.ws, self.referral_id
-        operations.query(lambda: case_access.referral_header(ws, referral_id), self._show_header, parent=self)
+        operations.query(lambda: (case_access.referral_header(ws, referral_id),
+                                  case_access.written_confirmation_due(ws, referral_id)),
+                         lambda found: self._show_header(*found), parent=self)
 
-    def _show_header(self, row) -> None:
+    def _show_header(self, row, confirmation_due=None) -> None:
         if row is None:
             return
         self.doc_status = row.status
@@ -345,6 +359,7 @@ class CaseView(QWidget):
             f"Level {level}" + ("" if row.final_level else " (suggested)"))
         self._due = (row.decision_due, row.status)
         self.show_time_left()
+        self.fields["confirmation"].setText(confirmation_text(self.doc.get("contact") or {}, confirmation_due))
         n = row.re_referrals_12m or 0
         self.fields["re_referrals"].setText(
             f"{n} referral{'s' if n != 1 else ''} in the last 12 months" if n else "No referrals in the last 12 months")
