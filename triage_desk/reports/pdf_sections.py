@@ -103,8 +103,9 @@ def contact_and_referrer(ctx: Ctx) -> list[Flowable]:
     dsl = humanise(r.get("dsl_consulted"))
     if r.get("dsl_name"):
         dsl += f" ({r['dsl_name']})"
+    due = c.get("confirmation_due") or ctx.engine().get("confirmation_due")  # the engine's, from submission
     confirmation = fmt_when(c.get("confirmed_at")) if c.get("confirmed_at") else (
-        f"outstanding, due {fmt_when(c['confirmation_due'])}" if c.get("confirmation_due") else None)
+        f"outstanding, due {fmt_when(due)}" if due else None)
     pairs = [("Referrer", r.get("name")), ("Role", r.get("role")), ("Agency", r.get("agency")),
              ("Relationship", _word("referrer_relationship", r.get("relationship"))),
              ("Phone", r.get("phone")), ("Email", r.get("email")),
