@@ -98,3 +98,24 @@ def test_a_submitted_undecided_referral_prints_the_engine_suggestion_as_a_sugges
     assert "Suspected non-accidental injury" in flat and "not rec orded" not in flat
     words = re.sub(r"\S+@\S+", "", flat)  # e-mail addresses are what they are
     assert not re.findall(RAW_CODE, words), re.findall(RAW_CODE, words)
+
+
+@needs_pdftotext
+def test_indicator_levels_and_labels_never_break_mid_word():
+    # found (issue 10 point 5): indicator levels printed as "not rec orded", ids broke mid-word
+    from datetime import datetime
+
+    from intake_helpers import complete as fill
+
+    from triage_desk.forms.document import new_document
+    from triage_desk.reports.summary_pdf import render_summary
+
+    doc = fill(new_document("child"), subject())
+    doc["concerns"]["indicators"] = ["health.non_accidental_injury", "parenting.parental_mental_health"]
+    doc["status"] = "draft"
+    pdf = render_summary(doc, generated_by="Test", generated_at=datetime(2026, 11, 30, 10), audit_head="h",
+                         history=[])
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "not rec" not in text.replace("not recorded", "") and "non_accidental" not in text
+    assert "Suspected non-accidental injury" in " ".join(text.split())

@@ -63,6 +63,14 @@ def tables() -> dict[str, dict[str, str]]:
     return _tables(str(form_path()))
 
 
+def indicator_level(indicator_id: Any) -> int | None:
+    """The catalogue level of an indicator (None for an id the catalogue does not know)."""
+    from triage_desk.forms.catalogue import default_catalogue
+
+    found = default_catalogue().get(str(indicator_id))
+    return found.level if found else None
+
+
 def humanise(code: Any) -> str:
     """A code nobody labelled, made readable ("increase_risk_to_child" -> "increase risk to child")."""
     if code is None or code == "":

@@ -184,8 +184,9 @@ def concerns(ctx: Ctx) -> list[Flowable]:
         for ind_id in ids:
             meta = as_dict(levels.get(ind_id))
             domain = meta.get("domain") or ind_id.split(".", 1)[0]
+            level = meta.get("level") or labels.indicator_level(ind_id)  # never "not recorded" in a narrow cell
             rows.append([ctx.indicator_label(ind_id) or humanise(ind_id.rpartition(".")[2]),
-                         ctx.domain_label(str(domain)), meta.get("level", "")])
+                         ctx.domain_label(str(domain)), level if level is not None else "–"])
         out.append(data_table(["Indicator", "Domain", "Level"], rows, [66, 24, 10], ctx.width))
     else:
         out.append(missing("Indicators"))
