@@ -250,3 +250,13 @@ def test_consent_reminders_for_approval_and_proceeding_do_not_block():
     rec["approved_by"] = "Lead Testperson"
     assert not [p for p in problems(doc) if p.kind == "warning"]
     assert blocking_problems(doc) == []
+
+
+def test_a_consent_message_names_the_person_never_their_id():
+    # found (issue 10 point 2): "Reason not informed (consent.informed.9f1ae99f-…reason)"
+    doc = complete(new_document("child"), subject(surname="Pimcombe", forenames="Jade"))
+    pid = doc["subjects"][0]["id"]
+    doc["consent"]["informed"] = {pid: {"informed": "no"}}
+    found = [p for p in problems(doc, today=TODAY, now=NOW) if p.path == f"consent.informed.{pid}.reason"]
+    assert found and found[0].message.startswith("Jade Pimcombe — reason not informed: ")
+    assert pid not in found[0].message and "consent.informed" not in found[0].message
