@@ -161,7 +161,8 @@ def checks(ctx: Ctx) -> list[Flowable]:
             considered = f"{sum(1 for v in rules.values() if v is True)} of {len(rules)} answered yes"
             who = " by ".join(x for x in (fmt_when(d["decided_at"]) if d.get("decided_at") else None,
                                           d.get("decided_by")) if x)
-            basis = (d.get("lawful_basis") or "").replace("_", " ") or ("–" if d.get("shared") is False else None)
+            basis = (labels.word("lawful_bases", d["lawful_basis"]) if d.get("lawful_basis") else None) or (
+                "–" if d.get("shared") is False else None)
             drows.append([names.get(d.get("partner_id")) or d.get("partner_id"),
                           "shared" if d.get("shared") is True else "not shared", basis,
                           considered, d.get("reason"), who or None])

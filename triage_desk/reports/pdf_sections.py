@@ -256,7 +256,7 @@ def consent(ctx: Ctx) -> list[Flowable]:
     else:
         out.append(missing("Consent records"))
     withhold = [w for w in as_list(c.get("withhold")) if isinstance(w, dict)]
-    pairs: list[tuple[str, Any]] = [("Lawful basis for sharing", c.get("lawful_basis"))]
+    pairs: list[tuple[str, Any]] = [("Lawful basis for sharing", _word("lawful_bases", c.get("lawful_basis")))]
     out.append(field_grid(pairs, ctx.width, columns=1))
     if withhold:
         out += [para("Not to be shared with the family", "h2", raw=True),
