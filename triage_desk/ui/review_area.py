@@ -7,6 +7,7 @@ bundle import. Hidden for officers and administrators.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from PySide6.QtCore import Qt
@@ -27,7 +28,7 @@ from triage_desk import decisions
 from triage_desk.deadlines import late_by
 from triage_desk.errors import InputError, PermissionDenied, TriageError
 from triage_desk.forms import labels
-from triage_desk.models import Role, utcnow
+from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
 from triage_desk.ui.routing_step import due_text
@@ -159,7 +160,7 @@ class ReviewArea(QWidget):
         keep = self.current_id()
         self.rows = rows
         self.queue.clear()
-        now = utcnow()
+        now = datetime.now(UTC).replace(tzinfo=None)  # decided_at is stored as naive UTC
         for n, r in enumerate(rows):
             d = r["decision"]
             waited = late_by(d.decided_at, now) if d.decided_at else "—"
