@@ -71,3 +71,51 @@ def test_summary_carries_the_agency_checks(workspace):
     pdf = summary_for(workspace, doc["reference"], "pdf_export")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Synthetic police note for a test." in " ".join(text.split())
+
+
+RAW_CODE = r"\b[a-z]+(?:_[a-z]+)+\b|\b[a-z]{3,}\.[a-z_]{3,}\b|[0-9a-f]{8}-[0-9a-f]{4}-"
+
+
+@needs_pdftotext
+def test_a_submitted_undecided_referral_prints_the_engine_suggestion_as_a_suggestion(workspace):
+    # found (issue 10 point 5): "Engine suggestion / RAG priority / Decision due: not recorded" while the app
+    # showed Red, level 4 suggested, due 17:00
+    import re
+
+    workspace.user = user(workspace, "officer")
+    draft = complete(intake.new_draft(workspace), subject(), agency="Police")
+    draft["contact"]["channel"] = "phone"
+    draft["concerns"]["indicators"] = ["health.non_accidental_injury"]
+    doc = intake.submit(workspace, draft)
+    text = subprocess.run(["pdftotext", "-", "-"], input=summary_for(workspace, doc["reference"]),
+                          capture_output=True, check=True).stdout.decode()
+    flat = " ".join(text.split())
+    assert "NOT YET DECIDED" in flat and "suggestions until an officer records the decision" in flat
+    assert "Suggested: Level 4" in flat and "Engine suggests Level 4" in flat
+    assert "RED" in flat and "(suggested)" in flat
+    assert "Decision due: not recorded" not in flat and "Written confirmation due:" in flat
+    assert "Engine suggestion not recorded" not in flat and "RAG priority not recorded" not in flat
+    assert "Suspected non-accidental injury" in flat and "not rec orded" not in flat
+    words = re.sub(r"\S+@\S+", "", flat)  # e-mail addresses are what they are
+    assert not re.findall(RAW_CODE, words), re.findall(RAW_CODE, words)
+
+
+@needs_pdftotext
+def test_indicator_levels_and_labels_never_break_mid_word():
+    # found (issue 10 point 5): indicator levels printed as "not rec orded", ids broke mid-word
+    from datetime import datetime
+
+    from intake_helpers import complete as fill
+
+    from triage_desk.forms.document import new_document
+    from triage_desk.reports.summary_pdf import render_summary
+
+    doc = fill(new_document("child"), subject())
+    doc["concerns"]["indicators"] = ["health.non_accidental_injury", "parenting.parental_mental_health"]
+    doc["status"] = "draft"
+    pdf = render_summary(doc, generated_by="Test", generated_at=datetime(2026, 11, 30, 10), audit_head="h",
+                         history=[])
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "not rec" not in text.replace("not recorded", "") and "non_accidental" not in text
+    assert "Suspected non-accidental injury" in " ".join(text.split())

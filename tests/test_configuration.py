@@ -48,8 +48,9 @@ def test_a_new_consent_reason_in_a_council_rules_file_works_end_to_end(tmp_path)
     council = load_rules(path)
     doc = _not_sought_doc(NEW_REASON)
     # the shipped rules do not know the code: validation refuses it, naming the field
-    shipped = [p.message for p in validation.blocking_problems(doc)]
-    assert any("consent.records[0].reason_code" in m and "not one of the reasons" in m for m in shipped)
+    shipped = [(p.path, p.message) for p in validation.blocking_problems(doc)]
+    assert any(path == "consent.records[0].reason_code" and "not one of the reasons" in m and "Quorvale" in m
+               for path, m in shipped)
     # the council's file does: validation, scoring, routing and the decision all accept it
     assert not [p for p in validation.blocking_problems(doc, rules=council) if "consent" in p.path]
     engine = evaluate(doc, context=load_context(rules_path=str(path)))

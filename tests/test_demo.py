@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from triage_desk import demo, matching
+from triage_desk import demo, demo_accounts, matching
 from triage_desk.models import Person, Referral, ReferralSubject
 
 
@@ -90,3 +90,78 @@ def _users(ws):
 
     with ws.session() as s:
         return s.execute(select(User)).scalars().all()
+
+
+# ---- issue 10 point 9: a demo a newcomer can use at once, with data a practitioner finds plausible ----------
+def test_demo_one_liner_prints_an_officer_a_lead_and_an_admin_who_can_sign_in(tmp_path, capsys):
+    from triage_desk import accounts
+    from triage_desk.cli import main
+    from triage_desk.cli.demo_cmd import DEMO_PASSPHRASE
+    from triage_desk.workspace import open_workspace
+
+    target = tmp_path / "demo"
+    assert main(["demo", "--data-dir", str(target), "--referrals", "200"]) == 0
+    out = capsys.readouterr().out
+    for role, name in (("Administrator", "demo"), ("Officer", "demo.officer"), ("Practice lead", "demo.lead")):
+        assert any(role.lower() in line.lower() and f"user name: {name} " in line for line in out.splitlines()), out
+    ws = open_workspace(target, passphrase=DEMO_PASSPHRASE)
+    try:
+        for name in ("demo", "demo.officer", "demo.lead"):
+            with ws.session() as s:
+                assert accounts.authenticate(s, name, demo_accounts.DEMO_PASSWORD).username == name
+    finally:
+        ws.close()
+
+
+def test_demo_decisions_are_signed_by_real_demo_users(workspace):
+    from triage_desk import decisions, statements
+    from triage_desk.models import Decision, User
+
+    demo.ensure_demo_data(workspace, n=300)
+    with workspace.session() as s:
+        users = {u.username: u for u in s.execute(select(User)).scalars()}
+        made = s.execute(select(Decision)).scalars().all()
+        assert made
+        for d in made:
+            assert d.decided_by in users and users[d.decided_by].role in ("officer", "lead")
+            part = decisions.signed_part(d)
+            assert statements.unpack(part["signed"]).valid()
+            assert d.approval != "approved" or statements.unpack(part["approval_signed"]).valid()
+            if d.approval == "approved":
+                assert d.approved_by in users and users[d.approved_by].role == "lead"
+
+
+def _docs(ws, n: int, seed: int) -> list[dict]:
+    demo.bulk_generate(ws, n, seed=seed)
+    with ws.session() as s:
+        return [json.loads(t) for t in s.execute(select(Referral.document)).scalars()]
+
+
+def test_consent_by_parental_responsibility_is_given_by_someone_the_household_says_holds_it(workspace):
+    for doc in _docs(workspace, 800, 5):
+        pr = {h["name"]: h["parental_responsibility"] for h in doc["household"]}
+        for rec in doc["consent"]["records"]:
+            if rec.get("by", {}).get("standing") == "parental_responsibility":
+                assert pr.get(rec["by"]["name"]) == "yes", (rec["by"], doc["household"])
+
+
+def test_children_old_enough_are_not_called_too_young_and_referrers_have_real_roles(workspace):
+    from datetime import date
+
+    for doc in _docs(workspace, 800, 6):
+        assert doc["referrer"]["role"] != "Referrer"
+        received = date.fromisoformat(doc["contact"]["received_at"][:10])
+        oldest = max((received - date.fromisoformat(s["dob"])).days // 365 for s in doc["subjects"])
+        if doc["variant"] == "child" and oldest >= 8:
+            assert doc["consent"]["child_consulted"] != "not_applicable", (oldest, doc["reference"])
+
+
+def test_repeat_referrals_look_like_a_front_door(workspace):
+    demo.bulk_generate(workspace, 3000, seed=7)
+    with workspace.session() as s:
+        rows = s.execute(select(Referral.re_referrals_12m).where(Referral.status != "draft")).scalars().all()
+        most = s.execute(select(func.count()).select_from(ReferralSubject).group_by(ReferralSubject.person_id)
+                         .order_by(func.count().desc()).limit(1)).scalar_one()
+    share = sum(1 for r in rows if r > 0) / len(rows)
+    assert 0.15 <= share <= 0.30, share  # about 22 % are re-referrals within 12 months
+    assert most <= 8  # nobody has dozens of referrals

@@ -47,7 +47,8 @@ def test_submit_refuses_and_names_every_missing_field(workspace):
     with pytest.raises(InputError) as err:
         intake.submit(workspace, doc)
     msg = str(err.value)
-    assert "referrer" in msg and "subjects" in msg and "narrative" in msg
+    assert "Referrer name: is required" in msg and "Subjects: at least 1" in msg and "The concern: is required" in msg
+    assert "referrer.name" not in msg  # words, never paths
     assert intake.list_drafts(workspace)[0].id == doc["id"]  # still a draft
 
 

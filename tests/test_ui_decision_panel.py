@@ -40,6 +40,8 @@ def test_officer_records_then_re_decides_with_history(qtbot, workspace):
     assert "overridden UP" in panel.cells[("Level", "final")].text()
     assert "WAITING" in panel.cells[("Approval", "final")].text()
     assert "superseded" in panel.history.text()
+    # feedback (issue 10 point 6): the save says what happened and what comes next
+    assert "✔ Decision recorded and signed" in panel.state.text() and "Review area" in panel.state.text()
     with workspace.session() as s:
         assert len(decisions.history(s, referral_id)) == 2
 
@@ -51,3 +53,15 @@ def test_admin_sees_the_decision_but_cannot_record_one(qtbot, workspace):
     qtbot.addWidget(panel)
     settle()  # the decisions are read off the GUI thread
     assert not panel.form.isVisibleTo(panel) and not panel.save.isVisibleTo(panel)
+
+
+def test_an_admins_empty_decision_tab_says_who_can_decide_and_why(qtbot, workspace):
+    # found (issue 10 point 6): an admin's Decision tab was an empty table with no explanation
+    referral_id = submitted(workspace)
+    act_as(workspace, "admin")
+    panel = DecisionPanel(workspace, referral_id)
+    qtbot.addWidget(panel)
+    settle()
+    text = panel.state.text()
+    assert "front-door officers and practice leads" in text and "signed" in text and "Administrator" in text
+    assert not panel.side.isVisibleTo(panel)  # no empty table

@@ -48,7 +48,10 @@ def test_lead_approves_another_officers_override(qtbot, ws):
     area = build(qtbot, ws)
     assert area.queue.topLevelItemCount() == 1
     item = area.queue.topLevelItem(0)
-    assert item.text(3) == "L2 → L3" and item.text(1).startswith("OVERDUE")  # received 20 Nov 2026
+    assert item.text(3) == "L2 → L3"
+    # found (issue 10 point 5): "OVERDUE by 53 d 17 h" here while the status bar said "No decisions overdue";
+    # the decision was made, so the queue says how long it has waited; overdue comes from THE overdue query
+    assert "OVERDUE" not in item.text(1) and " min" in item.text(1)
     assert RATIONALE in area.detail.toPlainText() and "consent to the referral: given" in area.detail.toPlainText()
     assert area.approve_button.isEnabled() and not area.own.isVisibleTo(area)
     assert ("lead", "decision.view") not in audit_actions(ws)  # prepared while hidden: nobody has seen it
@@ -59,11 +62,26 @@ def test_lead_approves_another_officers_override(qtbot, ws):
     area.reject_button.click()
     settle()
     assert "note" in area.message.text().lower()  # rejecting needs a note
+    assert not area.done.isVisibleTo(area)
     area.approve_button.click()
     settle()  # approved off the GUI thread, then the queue re-read on workspace_changed
     assert area.queue.topLevelItemCount() == 0 and "Nothing waiting" in area.count.text()
+    # found (issue 10 point 6): Approve gave no confirmation; now it says what happened and what comes next
+    assert area.done.isVisibleTo(area) and area.done.text().startswith("✔ Approved")
+    assert "stands" in area.done.text() and "officer sees" in area.done.text()
     with ws.session() as s:
         assert s.get(Referral, referral_id).approval == "approved"
+
+
+def test_rejecting_confirms_it_was_sent_back_and_who_decides_again(qtbot, ws):
+    overridden_case(ws, "officer", "Rejectwell")
+    act_as(ws, "lead")
+    area = build(qtbot, ws)
+    area.note.setPlainText("Please look again at the school's account.")
+    area.reject_button.click()
+    settle()
+    assert area.done.text().startswith("✔ Sent back") and "officer" in area.done.text()
+    assert "must record a new decision" in area.done.text()
 
 
 def test_own_decision_shows_the_notice_and_disables_the_buttons(qtbot, ws):

@@ -109,14 +109,15 @@ def test_each_type_accepts_good_values_and_names_the_field_for_bad_ones(kind, go
         assert message and message.startswith(f"Test {kind} box (x): "), value
 
 
-def test_a_new_draft_lists_what_blocks_submission_by_label_and_path():
+def test_a_new_draft_lists_what_blocks_submission_by_label_never_path():
     found = blocking_problems(new_document("child"))
     text = "\n".join(p.message for p in found)
-    assert "Referrer name (referrer.name): is required" in text
-    assert "Subjects (subjects): at least 1 subject is required" in text
-    assert "The concern (concerns.narrative): is required" in text
-    assert "Consent to the referral (consent.records)" in text
-    assert "(concerns.child_protection): is required" in text
+    assert "Referrer name: is required" in text
+    assert "Subjects: at least 1 subject is required" in text
+    assert "The concern: is required" in text
+    assert "Consent to the referral: " in text
+    assert {"referrer.name", "concerns.narrative", "concerns.child_protection"} <= {p.path for p in found}
+    assert "(" + "concerns." not in text and "(referrer." not in text  # paths stay on Problem.path
     assert all(p.blocking for p in found)
 
 
@@ -232,7 +233,7 @@ def test_whole_documents_with_any_value_anywhere_never_crash_validation(data):
             target = target[part]
         target[path[-1]] = data.draw(json_values)
     found = problems(doc, today=TODAY, now=NOW)
-    assert all(isinstance(p.message, str) and f"({p.path})" in p.message for p in found)
+    assert all(isinstance(p.message, str) and f"({p.path})" not in p.message for p in found)
     flow = WizardFlow(load_form(), doc)
     for _ in flow.steps:
         flow.page_problems()
@@ -249,3 +250,13 @@ def test_consent_reminders_for_approval_and_proceeding_do_not_block():
     rec["approved_by"] = "Lead Testperson"
     assert not [p for p in problems(doc) if p.kind == "warning"]
     assert blocking_problems(doc) == []
+
+
+def test_a_consent_message_names_the_person_never_their_id():
+    # found (issue 10 point 2): "Reason not informed (consent.informed.9f1ae99f-…reason)"
+    doc = complete(new_document("child"), subject(surname="Pimcombe", forenames="Jade"))
+    pid = doc["subjects"][0]["id"]
+    doc["consent"]["informed"] = {pid: {"informed": "no"}}
+    found = [p for p in problems(doc, today=TODAY, now=NOW) if p.path == f"consent.informed.{pid}.reason"]
+    assert found and found[0].message.startswith("Jade Pimcombe — reason not informed: ")
+    assert pid not in found[0].message and "consent.informed" not in found[0].message

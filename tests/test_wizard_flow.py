@@ -52,7 +52,9 @@ def test_wrong_format_blocks_next_and_names_the_field():
     problems = flow.next()
     assert flow.current.id == "subjects" and len(saves) == 1
     messages = " | ".join(p.message for p in problems)
-    assert "NHS number (subjects[0].nhs_number)" in messages and "Date of birth (subjects[0].dob)" in messages
+    # named by person and label, never by path (issue 10 point 2)
+    assert "Testina Quorvale — NHS number:" in messages and "Testina Quorvale — date of birth:" in messages
+    assert "subjects[0]" not in messages
     assert flow.go("voice") == problems  # jumping forward is refused the same way
     flow.back()
     assert flow.current.id == "consent"  # back is always allowed

@@ -50,6 +50,16 @@ def referral_header(ws, referral_id: str):
         return row
 
 
+def written_confirmation_due(ws, referral_id: str):
+    """When the phone referral's written confirmation falls due (local), while that deadline is open."""
+    from triage_desk.models import Deadline
+
+    with ws.session() as s:
+        return s.execute(select(Deadline.due_at).where(
+            Deadline.referral_id == referral_id, Deadline.kind == "phone_confirmation",
+            Deadline.state == "open")).scalars().first()
+
+
 def subject_history(ws, referral_id: str) -> list[tuple[str, list[dict]]]:
     """(subject id, the person's other referrals) for each subject linked to a known person."""
     with ws.session() as s:

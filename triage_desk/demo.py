@@ -8,22 +8,21 @@ referrals take minutes, not hours.
 
 from __future__ import annotations
 
-import json
 import queue
 import random
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
-from triage_desk import accounts, audit, deadlines, decisions, matching
+from triage_desk import accounts, audit, deadlines, matching
+from triage_desk.demo_accounts import add_demo_decisions, ensure_demo_accounts
 from triage_desk.forms import consent_rules, threshold
 from triage_desk.forms.clock import LONDON, london_now
-from triage_desk.models import Decision, Referral, Role, User, utcnow
+from triage_desk.models import Referral, Role, utcnow
 from triage_desk.referral_rows import store_text
 
 _S1 = ("Brin", "Quor", "Tam", "Vell", "Zan", "Mor", "Kest", "Lud", "Pim", "Drax", "Fen", "Grel", "Hob", "Jor",
@@ -38,8 +37,25 @@ SOURCES = (("Police", "6", 30), ("School", "2A", 18), ("Health visitor", "3B", 5
            ("Hospital", "3E", 5), ("Housing", "4", 4), ("Local authority", "5B", 8), ("Individual", "1A", 9),
            ("Anonymous", "9", 3), ("Other legal agency", "7", 4), ("Other", "8", 6), ("Unknown", "10", 2),
            ("Early years", "2B", 2))
+# what a referrer from each agency is called (never the bare word "Referrer")
+ROLES = {"Police": ("Police constable", "Detective constable", "Public protection officer"),
+         "School": ("Designated safeguarding lead", "Class teacher", "Head of year"),
+         "Health visitor": ("Health visitor",), "GP": ("General practitioner", "Practice nurse"),
+         "Hospital": ("Emergency department nurse", "Paediatric registrar", "Hospital social worker"),
+         "Housing": ("Housing officer", "Tenancy support worker"),
+         "Local authority": ("Youth worker", "Early help practitioner", "Social worker"),
+         "Individual": ("Grandparent", "Neighbour", "Family friend"), "Anonymous": ("Member of the public",),
+         "Other legal agency": ("Probation officer", "Youth justice worker"),
+         "Other": ("Voluntary sector support worker", "Faith group leader"), "Unknown": ("Not given",),
+         "Early years": ("Nursery manager", "Childminder")}
 CONSENT = (("given", 55), ("refused", 10), ("not_sought", 20), ("withdrawn", 3), ("unknown", 12))
 RELATIONSHIPS = ("mother", "father", "stepfather", "grandmother", "partner_of_mother", "aunt")
+# who holds parental responsibility (the household says so; consent is given only by one of them)
+_PR = {"mother": "yes", "father": "yes", "stepfather": "no", "grandmother": "no", "partner_of_mother": "no",
+       "aunt": "no"}
+CONSULT_FROM_AGE = 5  # younger children (and unborn) are "not applicable (too young)"
+REPEAT_SHARE = 0.25  # share of referrals about a household referred in the last 12 months (~22 % re-referrals)
+MAX_PER_HOUSEHOLD = 4  # nobody in the demo has dozens of referrals
 YEARS = 3  # the demo spreads referrals over the last three years
 
 
@@ -73,8 +89,10 @@ class _Household:
     postcode: str
     town: str
     children: list  # [(person_id, forenames, dob, nhs)]
-    adults: list  # [(name, relationship)]
+    adults: list  # [(name, relationship)]: the first holds parental responsibility
     adult_subject: bool
+    created: datetime
+    referrals: int = 1
 
 
 def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Household:
@@ -87,9 +105,32 @@ def _new_household(rng: random.Random, when: datetime, adult: bool) -> _Househol
         dob = (when - timedelta(days=age_days)).date().isoformat()
         people.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), fake_forename(rng), dob,
                        nhs_test_number(rng) if rng.random() < 0.7 else None))
-    adults = [(f"{fake_forename(rng)} {surname}", rng.choice(RELATIONSHIPS)) for _ in range(rng.choice((1, 2)))]
+    adults = [(f"{fake_forename(rng)} {surname}", rng.choice(("mother", "mother", "father")))]
+    if rng.random() < 0.5:
+        second = fake_forename(rng)
+        while f"{second} {surname}" == adults[0][0]:  # two people, two names
+            second = fake_forename(rng)
+        adults.append((f"{second} {surname}", rng.choice(RELATIONSHIPS[1:])))
     return _Household(surname, fake_postcode(rng), rng.choice(("Testford", "Mockbury", "Sampleton")), people,
-                      adults, adult)
+                      adults, adult, when)
+
+
+def _repeat_household(rng: random.Random, households: list, when: datetime) -> _Household | None:
+    """A household referred in the last 12 months that has not had many referrals yet (a few tries)."""
+    cutoff = when - timedelta(days=365)
+    recent = min(len(households), 4000)
+    for _ in range(6):
+        hh = households[-1 - rng.randrange(recent)] if recent else None
+        if hh is not None and hh.created >= cutoff and hh.referrals < MAX_PER_HOUSEHOLD:
+            hh.referrals += 1
+            return hh
+    return None
+
+
+def _consulted(rng: random.Random, subjects: list, when: datetime) -> str:
+    """Children old enough are asked (most of the time); babies and toddlers cannot be."""
+    oldest = max((when.date() - datetime.fromisoformat(dob).date()).days // 365 for _, _, dob, _ in subjects)
+    return "not_applicable" if oldest < CONSULT_FROM_AGE else rng.choice(("yes", "yes", "yes", "no"))
 
 
 def _records(record: dict) -> list[dict]:
@@ -127,15 +168,16 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
         "contact": {"received_at": when.isoformat(timespec="minutes"), "channel": rng.choice(
             ("phone", "email", "portal", "portal", "in_person")), "urgent": rng.random() < 0.08,
             "referral_source": source},
-        "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": "Referrer", "agency": agency,
+        "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": rng.choice(ROLES.get(agency, (
+                     "Practitioner",))), "agency": agency,
                      "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
-        "consent": {"records": _records(record), "child_consulted": rng.choice(("yes", "no", "not_applicable"))},
+        "consent": {"records": _records(record), "child_consulted": _consulted(rng, subjects, when)},
         "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
                       "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
                       "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,
                                   "postcode": hh.postcode}} for pid, fn, dob, nhs in subjects],
-        "household": [{"name": name, "relationship": rel, "parental_responsibility":
-                       "yes" if rel in ("mother", "father") else "not_known"} for name, rel in hh.adults],
+        "household": [{"name": name, "relationship": rel, "parental_responsibility": _PR.get(rel, "not_known")}
+                      for name, rel in hh.adults],
         "concerns": {"narrative": "Synthetic demo referral (no real person).", "indicators": indicators},
         "links": {"matched_person_ids": [], "re_referrals_12m": rr},
     }
@@ -235,17 +277,13 @@ def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
     return routing.rag, matching.sql_datetime(due), result.suggested_level
 
 
-def _status(rng: random.Random, age_days: int) -> str:
-    if age_days < 2:
-        return "draft" if rng.random() < 0.3 else "submitted"
-    return "submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed")
-
-
-def _running_clocks(rid: str, when: datetime, due: str | None, rag: str | None) -> list[tuple]:
-    """An undecided referral's decision and RAG deadline rows (deadlines.py)."""
-    received = matching.sql_datetime(when)
-    return [(rid, "decision", received, due),
-            (rid, "rag", received, matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+def _person_rows(hh: _Household, now_s: str) -> list[tuple]:
+    rows = []
+    for pid, fn, dob, nhs in hh.children:
+        keys = matching.person_keys(hh.surname, fn)
+        rows.append((pid, hh.surname, fn, dob, nhs, hh.postcode, keys["surname_key"], keys["surname_soundex"],
+                     keys["forename_key"], now_s))
+    return rows
 
 
 def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict,
@@ -261,16 +299,12 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
     now_s = matching.sql_datetime(utcnow())
     for i in range(n):
         when = (start + step * i + timedelta(minutes=rng.randrange(0, 30))).replace(second=0, microsecond=0)
-        if households and rng.random() < 0.27:  # a repeat referral for a known household
-            hh = households[-1 - min(int(rng.expovariate(1 / 2000)), len(households) - 1)]
-        else:
+        hh = _repeat_household(rng, households, when) if rng.random() < REPEAT_SHARE else None
+        if hh is None:
             hh = _new_household(rng, when, adult=rng.random() < 0.2)
             households.append(hh)
-            for pid, fn, dob, nhs in hh.children:
-                keys = matching.person_keys(hh.surname, fn)
-                person_rows.append((pid, hh.surname, fn, dob, nhs, hh.postcode, keys["surname_key"],
-                                    keys["surname_soundex"], keys["forename_key"], now_s))
-                totals["people"] += 1
+            person_rows += _person_rows(hh, now_s)
+            totals["people"] += len(hh.children)
             if len(households) > 2 * _KEEP_HOUSEHOLDS:
                 del households[:_KEEP_HOUSEHOLDS]
                 kept = {pid for h in households for pid, *_ in h.children}
@@ -278,7 +312,9 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
         subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
         cutoff = matching.twelve_months_before(when)
         rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
-        status = _status(rng, (end - when).days)
+        age_days = (end - when).days
+        status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
+            ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
         agency, source = _weighted(rng, SOURCES)
         (consent,) = _weighted(rng, CONSENT)
         counters[when.year] = counters.get(when.year, 0) + 1
@@ -296,8 +332,10 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
                          doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
                          level if status in ("decided", "closed") else None, rr, "marf-default", "1",
                          store_text(doc), None, "demo", now_s, now_s))
-        if status == "submitted":
-            deadline_rows += _running_clocks(rid, when, due, rag)
+        if status == "submitted":  # undecided: the decision and RAG clocks run (deadlines.py)
+            deadline_rows += [(rid, "decision", matching.sql_datetime(when), due),
+                              (rid, "rag", matching.sql_datetime(when),
+                               matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
         for pid, *_ in subjects:
             link_rows.append((rid, pid, pid, "linked", "demo", now_s))
             if status != "draft":
@@ -314,75 +352,7 @@ def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
     if existing >= n:
         return 0
+    ensure_demo_accounts(ws)
     added = bulk_generate(ws, n - existing, seed)["referrals"]
     add_demo_decisions(ws, seed=seed)
     return added
-
-
-DEMO_DECIDER = "demo.officer"  # demo staff accounts: their decisions are signed with their own keys
-DEMO_APPROVER = "demo.lead"
-DEMO_STAFF_PASSWORD = "demo-staff-password"  # printed with the demo database: never for real cases
-_DEMO_STAFF = {DEMO_DECIDER: (Role.OFFICER, "Demo Officer"), DEMO_APPROVER: (Role.LEAD, "Demo Practice Lead")}
-
-
-def ensure_demo_staff(ws) -> None:
-    """The demo officer and practice lead, made by the signed-in administrator when missing."""
-    with ws.session() as s:
-        missing = [name for name in _DEMO_STAFF
-                   if s.execute(select(User.id).where(User.username == name)).first() is None]
-        if missing:
-            acting = accounts.require(ws.user, Role.ADMIN)
-            for name in missing:
-                role, display = _DEMO_STAFF[name]
-                accounts.create_user(s, acting, name, display, role, DEMO_STAFF_PASSWORD)
-
-
-@contextmanager
-def _acting_as(ws, username: str):
-    """Record demo work through the real services, signed in as a demo member of staff, then hand back."""
-    user = ws.user
-    with ws.session() as s:
-        ws.user = accounts.authenticate(s, username, DEMO_STAFF_PASSWORD, action="demo.login")
-    try:
-        yield
-    finally:
-        ws.user = user
-
-
-def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
-    """Recorded threshold decisions for the newest decided demo referrals that have none, made through
-    `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every fourth
-    is an override with a rationale, and the newest overrides still wait for a practice lead, so the
-    Review area has work in it."""
-    accounts.require(ws.user, Role.ADMIN, Role.LEAD)
-    ensure_demo_staff(ws)
-    rng = random.Random(seed)
-    with ws.session() as s:
-        rows = s.execute(select(Referral.id, Referral.document).where(
-            Referral.status == "decided", ~exists().where(Decision.referral_id == Referral.id))
-            .order_by(Referral.received_at.desc()).limit(limit)).all()
-    to_approve = []
-    with _acting_as(ws, DEMO_DECIDER):
-        for i, (rid, text) in enumerate(rows):
-            engine = threshold.evaluate(json.loads(text))
-            decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % 4 == 1))
-            # the newest overrides wait for a lead; everything else that needs approval has had it
-            if decision.approval == decisions.APPROVAL_PENDING and not (decision.overridden and i < limit // 2):
-                to_approve.append(decision.id)
-    with _acting_as(ws, DEMO_APPROVER):
-        for decision_id in to_approve:
-            decisions.approve(ws, decision_id, True, "Synthetic demo approval.")
-    if rows:
-        with ws.session() as s:
-            audit.record(s, ws.actor, "demo.decisions", "workspace", None, count=len(rows))
-    return len(rows)
-
-
-def _demo_proposal(rng: random.Random, engine: dict, override: bool) -> decisions.Proposal:
-    rules, level = threshold.default_context().rules, engine["suggested_level"]
-    final = min(max(level + rng.choice((-1, 1)), rules.levels[0]), rules.levels[-1]) if override else level
-    if final == level:
-        return decisions.Proposal(level, tuple(engine["outcomes"]))
-    routes = rules["routing"][engine["population"]][str(final)]
-    return decisions.Proposal(final, tuple(routes), "Synthetic demo rationale: the referrer's account and the "
-                              "history point to a different level than the indicators alone.")

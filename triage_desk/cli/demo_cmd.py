@@ -20,7 +20,8 @@ def register(sub, common) -> None:
     p = sub.add_parser("demo", parents=[common], help="fill a database with synthetic demo referrals",
                        description="Add N synthetic referrals (invented people, households, repeat referrals, "
                                    "consent states, a spread of sources). An empty data directory is first set up "
-                                   f"with the demo administrator '{DEMO_ADMIN}' (password and passphrase printed).")
+                                   f"with the demo administrator '{DEMO_ADMIN}'; a demo officer and practice lead "
+                                   "are added (sign-in details printed).")
     p.add_argument("--referrals", type=int, default=200, metavar="N", help="how many referrals to add (default 200)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     p.add_argument("--user", metavar="NAME", help="an admin or practice lead of an existing database")
@@ -33,7 +34,7 @@ def _is_empty(path) -> bool:
 
 
 def run(args) -> int:
-    from triage_desk import accounts, demo
+    from triage_desk import accounts, demo, demo_accounts
     from triage_desk.cli._common import open_from_args
     from triage_desk.paths import resolve_data_dir
     from triage_desk.workspace import init_workspace
@@ -45,10 +46,8 @@ def run(args) -> int:
         ws, code = init_workspace(data_dir, admin_username=DEMO_ADMIN, admin_display_name="Demo Administrator",
                                   admin_password=DEMO_PASSWORD, passphrase=DEMO_PASSPHRASE)
         print(f"Created a DEMO database in {data_dir} (synthetic data only - never use it for real cases):")
-        print(f"    administrator: {DEMO_ADMIN}    password: {DEMO_PASSWORD}")
+        print(f"    Administrator  user name: {DEMO_ADMIN:<14} password: {DEMO_PASSWORD}")
         print(f"    passphrase:    {DEMO_PASSPHRASE}    recovery code: {code}")
-        print(f"    officer: {demo.DEMO_DECIDER}    practice lead: {demo.DEMO_APPROVER}    "
-              f"password (both): {demo.DEMO_STAFF_PASSWORD}")
     else:
         if not args.user:
             raise InputError("--user: required to add demo data to an existing database (an admin or practice lead)")
@@ -69,11 +68,13 @@ def run(args) -> int:
         def progress(done: int, total: int) -> None:
             print(f"  {done:,} / {total:,} referrals", file=sys.stderr, flush=True)
 
+        found = demo_accounts.ensure_demo_accounts(ws)  # an officer and a practice lead to sign in as
         stats = demo.bulk_generate(ws, args.referrals, args.seed,
                                    progress=progress if args.referrals >= 50000 else None)
-        stats["decisions"] = demo.add_demo_decisions(ws, seed=args.seed)
+        stats["decisions"] = demo_accounts.add_demo_decisions(ws, seed=args.seed)
     finally:
         ws.close()
     print(f"Added {stats['referrals']:,} synthetic referrals ({stats['people']:,} people) in {stats['seconds']:.1f} s "
           f"({stats['per_second']:,} referrals/s); {stats['decisions']} recorded decisions")
+    print(demo_accounts.demo_accounts_text(found))
     return 0

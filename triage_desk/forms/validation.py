@@ -2,8 +2,9 @@
 visibility-aware, plus the cross-field rules of domain.md §1-2 (single values: forms/field_checks.py;
 consent records: forms/consent_rules.py).
 
-Each problem names the field label and its JSON path in plain words and never echoes the value (it may be
-personal data). Kinds: "format" (a value in the wrong shape: blocks Next in the wizard and submission),
+Each problem names the field by its label and person (labels.reword; the JSON path stays on
+Problem.path) and never echoes the value (it may be personal data).
+Kinds: "format" (a value in the wrong shape: blocks Next in the wizard and submission),
 "missing" (a required value absent: blocks submission only), "rule" (an invalid combination: blocks
 submission), "warning" (shown, blocks nothing).
 """
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from triage_desk.errors import InputError
-from triage_desk.forms import consent_rules, facts
+from triage_desk.forms import consent_rules, facts, labels
 from triage_desk.forms.catalogue import Catalogue, Rules, default_catalogue
 from triage_desk.forms.clock import london_now, whole_years
 from triage_desk.forms.field_checks import DATE, validate_field
@@ -65,7 +66,7 @@ def problems(doc: Any, form: Form | None = None, *, today: date | None = None,
     now = now or london_now()
     today = today or now.date()
     if not isinstance(doc, dict):
-        return [Problem("$", "Referral ($): a referral document must be a JSON object", True, "format")]
+        return [Problem("$", "Referral: a referral document must be a JSON object", True, "format")]
     out: list[Problem] = []
     if doc.get("variant") not in ("child", "adult"):
         out.append(Problem("variant", "Variant (variant): must be child or adult", True, "format"))
@@ -82,7 +83,7 @@ def problems(doc: Any, form: Form | None = None, *, today: date | None = None,
         if section.get("kind") == "consent":
             out += consent_rules.document_problems(doc, sid, today, rules)
     out += _cross_problems(doc, form, today)
-    return out
+    return labels.reword(doc, out)
 
 
 def _repeat_problems(form: Form, section: dict, items: Any, doc: dict, today: date, now: datetime) -> list[Problem]:
@@ -172,7 +173,7 @@ def engine_problems(doc: Any, catalogue: Catalogue | None = None) -> list[Proble
         except InputError as exc:
             where, _, problem = str(exc).partition(": ")
             out.append(Problem(where or path, f"{label} ({where or path}): {problem or exc}", True, "format", step))
-    return out
+    return labels.reword(doc, out)
 
 
 def blocking_problems(doc: Any, form: Form | None = None, rules: Rules | None = None) -> list[Problem]:

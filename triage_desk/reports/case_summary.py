@@ -65,13 +65,26 @@ def catalogue_labels() -> dict[str, str]:
         return {}
 
 
+def suggestion(doc: dict, row: Referral) -> dict:
+    """The engine's result for a submitted, undecided referral, as the app shows it (scored at receipt)."""
+    from triage_desk.forms.threshold import evaluate
+
+    try:
+        return evaluate(doc, now=row.received_at)
+    except InputError:
+        return {}  # a document the engine cannot score prints "not recorded", never a crash
+
+
 def render_case(ws, session, row: Referral, extra: dict | None = None) -> bytes:
     """Render the summary of `row` inside the caller's session (no audit: the caller records why)."""
     from triage_desk.forms.clock import london_now
     from triage_desk.reports.summary_pdf import render_summary
 
     user = ws.user
-    return render_summary(case_document(session, row, extra),
+    doc = case_document(session, row, extra)
+    if row.status != "draft" and not doc.get("decision"):
+        doc["decision"] = {"engine": suggestion(doc, row)}  # printed as the engine's suggestion until decided
+    return render_summary(doc,
                           generated_by=(user.display_name or user.username) if user else "unknown user",
                           generated_at=london_now(), audit_head=audit.head(session), history=history(session, row),
                           catalogue_labels=catalogue_labels())

@@ -9,6 +9,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Table
 
+from triage_desk.forms import labels
 from triage_desk.forms.catalogue import default_rules
 from triage_desk.forms.router import rag_words, span_words
 from triage_desk.reports.pdf_context import Ctx
@@ -63,13 +64,13 @@ def dash_summary(ctx: Ctx) -> str | None:
     return text
 
 
-def rag_chip(rag: Any) -> Table | Any:
+def rag_chip(rag: Any, note: str = "") -> Table | Any:
     """The RAG priority as a coloured chip whose text says the priority (colour is never the only signal)."""
     key = str(rag).lower() if rag else ""
     if key not in RAG_COLOURS:
         return para(rag)
     bg, fg = RAG_COLOURS[key]
-    chip = para(f'<font color="#{fg.hexval()[2:]}">{rag_words(key, default_rules())}</font>', "chip", raw=True)
+    chip = para(f'<font color="#{fg.hexval()[2:]}">{rag_words(key, default_rules())}{note}</font>', "chip", raw=True)
     return Table([[chip]], style=[("BACKGROUND", (0, 0), (-1, -1), bg), ("TOPPADDING", (0, 0), (-1, -1), 3),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)], hAlign="LEFT")
 
@@ -78,33 +79,40 @@ def summary_box(ctx: Ctx) -> list[Flowable]:
     d, engine, doc = _final(ctx), ctx.engine(), ctx.doc
     out: list[Flowable] = []
     status = doc.get("status")
-    if status in (None, "draft") or not d:
+    decided = d.get("final_level") is not None
+    if status in (None, "draft") or not decided:
         why = "DRAFT – not yet submitted; details may change" if status in (None, "draft") else \
-            "No threshold decision recorded yet"
+            "NOT YET DECIDED – the level, outcomes, RAG priority and deadlines below are the engine's " \
+            "suggestions until an officer records the decision"
         out.append(Table([[para(why, "banner", raw=True)]], colWidths=[ctx.width],
                          style=[("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#8B0000"))], spaceAfter=6))
-    final_level = d.get("final_level")
-    level = ctx.level_text(final_level) if final_level is not None else "Final level not recorded"
-    engine_line = (f"Engine suggested {markup(ctx.level_text(engine['suggested_level']))}"
-                   if engine.get("suggested_level") is not None else "Engine suggestion not recorded")
+    suggested = engine.get("suggested_level")
+    level = ctx.level_text(d["final_level"]) if decided else (
+        f"Suggested: {ctx.level_text(suggested)}" if suggested is not None else "Final level not recorded")
+    engine_line = (f"Engine {'suggested' if decided else 'suggests'} {markup(ctx.level_text(suggested))}"
+                   if suggested is not None else "Engine suggestion not recorded")
     override = as_dict(d.get("override"))
     if override:
-        engine_line += f" · <b>overridden {markup(override.get('direction') or '')}</b>, approval " \
-                       f"{markup(override.get('approval') or d.get('approval') or 'not recorded')}"
+        approval = override.get("approval") or d.get("approval")
+        engine_line += f" · <b>overridden {markup(override.get('direction') or '')}</b>, " \
+                       f"{markup(labels.word('approval', approval) if approval else 'approval not recorded')}"
     outcomes, source = outcomes_of(ctx)
-    codes = ", ".join(outcomes) if outcomes else "not recorded"
-    triggers = ", ".join(str(t).replace("_", " ") for t in as_list(engine.get("triggers")))
+    codes = ", ".join(labels.word("outcomes", o) for o in outcomes) if outcomes else "not recorded"
+    triggers = ", ".join(labels.word("triggers", t) for t in as_list(engine.get("triggers")))
     left = [para(markup(level), "box_big", raw=True), para(engine_line, "cell", raw=True),
             para(f"<b>Outcomes:</b> {markup(codes)}" + (f" ({source})" if source else ""), "cell", raw=True)]
     if triggers:
         left.append(para(f"<b>Hard triggers:</b> {markup(triggers)} – consider a strategy discussion", "cell",
                          raw=True))
+    note = "" if decided else " (suggested)"
     dash = dash_summary(ctx)
     links = ctx.section("links")
     rr = links.get("re_referrals_12m")
-    right = [rag_chip(engine.get("rag")) if engine.get("rag") else para("RAG priority not recorded", "cell"),
+    right = [rag_chip(engine.get("rag"), note) if engine.get("rag") else para("RAG priority not recorded", "cell"),
              para(f"<b>Decision due:</b> {markup(fmt_when(engine.get('decision_due'), weekday=True))}", "cell",
                   raw=True),
+             *([para(f"<b>Written confirmation due:</b> {markup(fmt_when(engine['confirmation_due']))}", "cell",
+                     raw=True)] if engine.get("confirmation_due") else []),
              para(f"<b>DASH:</b> {markup(dash or 'no checklist recorded')}", "cell", raw=True),
              para(f"<b>Re-referrals in 12 months:</b> {markup(rr if rr is not None else None)}"
                   + (" · <b>case already open</b>" if doc.get("open_case") is True else ""), "cell", raw=True)]
@@ -153,7 +161,8 @@ def checks(ctx: Ctx) -> list[Flowable]:
             considered = f"{sum(1 for v in rules.values() if v is True)} of {len(rules)} answered yes"
             who = " by ".join(x for x in (fmt_when(d["decided_at"]) if d.get("decided_at") else None,
                                           d.get("decided_by")) if x)
-            basis = (d.get("lawful_basis") or "").replace("_", " ") or ("–" if d.get("shared") is False else None)
+            basis = (labels.word("lawful_bases", d["lawful_basis"]) if d.get("lawful_basis") else None) or (
+                "–" if d.get("shared") is False else None)
             drows.append([names.get(d.get("partner_id")) or d.get("partner_id"),
                           "shared" if d.get("shared") is True else "not shared", basis,
                           considered, d.get("reason"), who or None])
@@ -169,7 +178,8 @@ def _outcome_rows(ctx: Ctx, codes: list[str]) -> list[list[Any]]:
 def _why_cells(ctx: Ctx, d: dict, override: dict) -> tuple[Any, Any]:
     """The engine's numbered reasons and the officer's rationale, to sit side by side."""
     reasons = [r for r in as_list(ctx.engine().get("reasons")) if r]
-    engine_why = para("<br/>".join(f"{n}. {markup(r)}" for n, r in enumerate(reasons, 1)), raw=True) \
+    engine_why = para("<br/>".join(f"{n}. {markup(labels.reason_text(r))}" for n, r in enumerate(reasons, 1)),
+                      raw=True) \
         if reasons else None
     if override:
         text = f"<b>Rationale:</b> {markup(override.get('rationale'))}"
@@ -205,14 +215,14 @@ def decision(ctx: Ctx) -> list[Flowable]:
     requires = [str(r) for r in as_list(d.get("requires") or engine.get("requires"))]
     if requires:
         out.append(para("Still required", "h2", raw=True))
-        out += [para(f"• {markup(ctx.code_label('requires', r) or r)}", "body", raw=True) for r in requires]
+        out += [para(f"• {markup(labels.word('requires', r))}", "body", raw=True) for r in requires]
     from triage_desk.statements import signature_lines
 
     out.append(para("Signatures", "h2", raw=True))  # who signed what: name, role, key fingerprint (issue 9)
     out += [para(f"• {markup(line)}", "body", raw=True) for line in signature_lines(d)]
     if not override:
         return out
-    approval = humanise(override.get("approval") or d.get("approval"))
+    approval = labels.humanise(override.get("approval") or d.get("approval"))
     by = override.get("by")
     by_text = f"{by}" + (f" ({override['role']})" if override.get("role") else "") if by else None
     pairs = [("Direction", override.get("direction")), ("Overridden by", by_text),

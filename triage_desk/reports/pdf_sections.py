@@ -10,6 +10,7 @@ from typing import Any
 
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph
 
+from triage_desk.forms import labels
 from triage_desk.reports.pdf_context import Ctx, age_on, person_name
 from triage_desk.reports.pdf_styles import (
     NA,
@@ -23,6 +24,19 @@ from triage_desk.reports.pdf_styles import (
     markup,
     para,
 )
+
+
+def _word(table: str, code: Any) -> str | None:
+    """A coded answer as its label (None stays None: the grid prints "not recorded")."""
+    return labels.word(table, code) if code not in (None, "") else None
+
+
+def _ethnicity(code: Any) -> str | None:
+    """CIN census ethnicity: the label with its code, as returns use it."""
+    if code in (None, ""):
+        return None
+    found = labels.tables().get("cin_ethnicity", {}).get(str(code))
+    return f"{found} ({code})" if found else labels.humanise(code)
 
 
 def heading(text: str) -> list[Flowable]:
@@ -89,14 +103,17 @@ def contact_and_referrer(ctx: Ctx) -> list[Flowable]:
     dsl = humanise(r.get("dsl_consulted"))
     if r.get("dsl_name"):
         dsl += f" ({r['dsl_name']})"
+    due = c.get("confirmation_due") or ctx.engine().get("confirmation_due")  # the engine's, from submission
     confirmation = fmt_when(c.get("confirmed_at")) if c.get("confirmed_at") else (
-        f"outstanding, due {fmt_when(c['confirmation_due'])}" if c.get("confirmation_due") else None)
+        f"outstanding, due {fmt_when(due)}" if due else None)
     pairs = [("Referrer", r.get("name")), ("Role", r.get("role")), ("Agency", r.get("agency")),
-             ("Relationship", r.get("relationship")), ("Phone", r.get("phone")), ("Email", r.get("email")),
+             ("Relationship", _word("referrer_relationship", r.get("relationship"))),
+             ("Phone", r.get("phone")), ("Email", r.get("email")),
              ("DSL consulted", dsl if r.get("dsl_consulted") is not None else None),
              ("Referrer's view", f"level {r['view_level']}" if r.get("view_level") else None),
              ("Received", fmt_when(c.get("received_at")) if c.get("received_at") else None),
-             ("Channel", c.get("channel")), ("Source code", c.get("referral_source")),
+             ("Channel", _word("channel", c.get("channel"))),
+             ("Referral source", _word("dfe_source", c.get("referral_source"))),
              ("Written confirmation", confirmation if c.get("channel") == "phone" else "not applicable")]
     return out + [field_grid(pairs, ctx.width)]
 
@@ -108,13 +125,13 @@ def subjects(ctx: Ctx) -> list[Flowable]:
         return out + [missing("Subject details")]
     for n, p in enumerate(people, 1):
         name = person_name(p)
-        kind = humanise(p.get("kind")) if p.get("kind") else ""
+        kind = labels.word("subject_kind", p.get("kind")) if p.get("kind") else ""
         title = f"{n}. {para_text(name) if name else 'name ' + NOT_RECORDED}" + (f" ({kind})" if kind else "")
         lang = humanise(p.get("language")) if p.get("language") else None
         if lang and p.get("interpreter") is not None:
             lang += f"; interpreter needed: {humanise(p.get('interpreter'))}"
         pairs = [("Aliases", p.get("aliases")), ("Born / age", born_text(p, ctx)),
-                 ("Gender", p.get("gender")), ("Ethnicity", p.get("ethnicity")),
+                 ("Gender", _word("gender", p.get("gender"))), ("Ethnicity", _ethnicity(p.get("ethnicity"))),
                  ("Religion", p.get("religion")), ("Language", lang),
                  ("Communication", p.get("communication_needs")), ("Disability", p.get("disability")),
                  ("NHS number", p.get("nhs_number")), ("Address", address_text(p.get("address"))),
@@ -129,7 +146,8 @@ def household(ctx: Ctx) -> list[Flowable]:
     out = heading("Household and significant others")
     if not members:
         return out + [missing("Household members")]
-    rows = [[person_name(m), born_text(m, ctx), m.get("gender"), m.get("relationship"),
+    rows = [[person_name(m), born_text(m, ctx), _word("gender", m.get("gender")),
+             _word("relationship", m.get("relationship")),
              m.get("parental_responsibility"), m.get("lives_with_subject"), address_text(m.get("address"))]
             for m in members]
     out.append(data_table(["Name", "Born / age", "Gender", "Relationship", "Parental responsibility",
@@ -166,9 +184,10 @@ def concerns(ctx: Ctx) -> list[Flowable]:
         for ind_id in ids:
             meta = as_dict(levels.get(ind_id))
             domain = meta.get("domain") or ind_id.split(".", 1)[0]
-            rows.append([ind_id, ctx.indicator_label(ind_id) or "label not available",
-                         ctx.domain_label(str(domain)), meta.get("level", "")])
-        out.append(data_table(["Indicator", "Description", "Domain", "Level"], rows, [24, 52, 16, 8], ctx.width))
+            level = meta.get("level") or labels.indicator_level(ind_id)  # never "not recorded" in a narrow cell
+            rows.append([ctx.indicator_label(ind_id) or humanise(ind_id.rpartition(".")[2]),
+                         ctx.domain_label(str(domain)), level if level is not None else "–"])
+        out.append(data_table(["Indicator", "Domain", "Level"], rows, [66, 24, 10], ctx.width))
     else:
         out.append(missing("Indicators"))
     out.append(field_grid([("Action already taken", c.get("actions_taken")),
@@ -237,7 +256,7 @@ def consent(ctx: Ctx) -> list[Flowable]:
     else:
         out.append(missing("Consent records"))
     withhold = [w for w in as_list(c.get("withhold")) if isinstance(w, dict)]
-    pairs: list[tuple[str, Any]] = [("Lawful basis for sharing", c.get("lawful_basis"))]
+    pairs: list[tuple[str, Any]] = [("Lawful basis for sharing", _word("lawful_bases", c.get("lawful_basis")))]
     out.append(field_grid(pairs, ctx.width, columns=1))
     if withhold:
         out += [para("Not to be shared with the family", "h2", raw=True),

@@ -206,20 +206,26 @@ class AppController(QObject):
             bar.showMessage("Demo data arrives with the referral model: nothing was added.", 15000)
             return
         from triage_desk.demo import ensure_demo_data
+        from triage_desk.demo_accounts import demo_accounts_text, ensure_demo_accounts
         from triage_desk.ui.tasks import run_in_background
 
         bar.showMessage("Adding synthetic demo data…")
 
-        def ready(n: int) -> None:
+        def load() -> tuple[int, str]:
+            added = ensure_demo_data(self.ws)
+            return added, demo_accounts_text(ensure_demo_accounts(self.ws))
+
+        def ready(result: tuple[int, str]) -> None:
+            added, who = result
+            print(who, flush=True)  # the sign-in details, for whoever started the app from a terminal
             if self.main is None:
                 return
-            bar.showMessage(f"Demo data ready: {n} synthetic records added.", 15000)
+            bar.showMessage(f"Demo data ready: {added} synthetic records added. {who.replace(chr(10), ' ')}", 60000)
             area = getattr(self.main, "cases_area", None)
             if area is not None:
                 area.reload()  # the list was empty when the window opened
 
-        run_in_background(lambda: ensure_demo_data(self.ws), ready,
-                          lambda exc: self.main and bar.showMessage(f"Demo data failed: {exc}", 15000))
+        run_in_background(load, ready, lambda exc: self.main and bar.showMessage(f"Demo data failed: {exc}", 15000))
 
     # ---- leaving ------------------------------------------------------------------------------------
     def fatal(self, exc: TriageError) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.caselist import OPEN_STATUSES
+from triage_desk.forms import labels
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
 from triage_desk.ui.widgets import heading, make_plain
@@ -129,19 +130,29 @@ class DocumentRenderer:
         flat = dict(_flatten(obj))
         seen = set()
         for path, field in known:  # the form's order first, then anything else the document holds
+            if path not in flat and field.get("type") == "bool":
+                flat[path] = False  # an unticked box is saved as nothing: it reads "No"
             if path in flat:
                 seen.add(path)
-                text = readable(self._indicators(path, flat[path]), self._choices(field))
-                rows.append((field.get("label") or humanise(path), html.escape(text)))
+                value = False if field.get("type") == "bool" and flat[path] in (None, "") else flat[path]
+                text = readable(self._indicators(path, value), self._choices(field))
+                rows.append((field.get("label") or self._path_label(path), html.escape(text)))
         for path, value in flat.items():
             if path not in seen and path != "id":
-                rows.append((humanise(path), self._value(self._indicators(path, value))))
+                rows.append((self._path_label(path), self._value(self._indicators(path, value))))
         if not rows:
             return "<p><i>Nothing recorded.</i></p>"
         cells = "".join(f"<tr><th align='left' valign='top' style='padding-right:16px; font-weight:normal; "
                         f"color:#444'>{html.escape(label)}</th><td>{text}</td></tr>"
                         for label, text in rows)
         return f"<table cellspacing='2'>{cells}</table>"
+
+    def _path_label(self, path: str) -> str:
+        """A key the form does not label, in words: a person's id becomes their name ("Informed › Jade
+        Pimcombe"), never the id."""
+        parts = [self.names.get(p) or p.replace("_", " ") for p in path.split(".")]
+        text = " › ".join(parts).strip()
+        return text[:1].upper() + text[1:]
 
     def _indicators(self, path: str, value):
         """Indicator ids in words ("Level 3 - Disclosure of abuse"), from the shipped catalogue."""
@@ -218,6 +229,18 @@ class DocumentRenderer:
         return "".join(parts)
 
 
+def confirmation_text(contact: dict, due=None) -> str:
+    """Where the written confirmation of a phone referral stands (due from the moment of submission)."""
+    if contact.get("channel") != "phone":
+        return "Not needed (not a phone referral)"
+    if contact.get("confirmed_at"):
+        return f"Received {readable(contact['confirmed_at'])}"
+    due = due or contact.get("confirmation_due")
+    if isinstance(due, datetime):
+        return f"Outstanding — due {due.strftime('%d/%m/%Y %H:%M')}"
+    return f"Outstanding — due {readable(due)}" if due else "Outstanding"
+
+
 class _Blank(dict):
     def __missing__(self, key):
         return ""
@@ -264,7 +287,7 @@ class CaseView(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in (("subjects", "Subject(s)"), ("received", "Received"), ("status", "Status"),
                            ("rag", "RAG priority"), ("level", "Level"), ("due", "Decision due"),
-                           ("re_referrals", "Re-referral")):
+                           ("confirmation", "Written confirmation"), ("re_referrals", "Re-referral")):
             value = make_plain(QLabel(), selectable=True)
             value.setAccessibleName(label)
             value.setWordWrap(True)
@@ -314,22 +337,29 @@ class CaseView(QWidget):
         from triage_desk import case_access
 
         ws, referral_id = self.ws, self.referral_id
-        operations.query(lambda: case_access.referral_header(ws, referral_id), self._show_header, parent=self)
+        operations.query(lambda: (case_access.referral_header(ws, referral_id),
+                                  case_access.written_confirmation_due(ws, referral_id)),
+                         lambda found: self._show_header(*found), parent=self)
 
-    def _show_header(self, row) -> None:
+    def _show_header(self, row, confirmation_due=None) -> None:
         if row is None:
             return
         self.doc_status = row.status
         self.fields["subjects"].setText(row.subject_name or "(no subject yet)")
         self.fields["received"].setText(row.received_at.strftime("%d/%m/%Y %H:%M"))
-        self.fields["status"].setText(STATUS_LABELS.get(row.status, row.status))
-        self.fields["rag"].setText(RAG_LABELS.get(row.rag or "", "Not set"))
+        decided = row.final_level is not None
+        overridden = decided and row.suggested_level is not None and row.final_level != row.suggested_level
+        self._approval = row.approval
+        self.fields["status"].setText(labels.status_words(row.status, row.approval, overridden))
+        self.fields["rag"].setText(RAG_LABELS.get(row.rag or "", "Not set")
+                                   + (" (suggested)" if row.rag and not decided else ""))
         level = row.final_level or row.suggested_level
         self.fields["level"].setText(
             "Not assessed" if not level else
             f"Level {level}" + ("" if row.final_level else " (suggested)"))
         self._due = (row.decision_due, row.status)
         self.show_time_left()
+        self.fields["confirmation"].setText(confirmation_text(self.doc.get("contact") or {}, confirmation_due))
         n = row.re_referrals_12m or 0
         self.fields["re_referrals"].setText(
             f"{n} referral{'s' if n != 1 else ''} in the last 12 months" if n else "No referrals in the last 12 months")
@@ -342,7 +372,8 @@ class CaseView(QWidget):
         due, status = self._due
         text, overdue = time_left(due, status, london_now())
         if status not in OPEN_STATUSES:
-            text = "Decision made"
+            text = "Decision made" + ("; practice-lead approval awaited" if getattr(self, "_approval", None)
+                                      == "pending" else "")
         elif due is not None:
             text += f" (due {due.strftime('%d/%m/%Y %H:%M')})"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)

@@ -272,9 +272,12 @@ class CasesArea(QWidget):
         self.case_opened.emit(view.reference)
 
     def watch_wizard(self, wizard) -> None:
-        """Reload the list when a referral wizard closes (a draft saved or submitted changes rows)."""
+        """Reload the list when a referral wizard closes (a draft saved or submitted changes rows); a
+        submitted referral opens as a case at once."""
         if wizard is not None and hasattr(wizard, "finished"):
             wizard.finished.connect(lambda _result: self.reload())
+        if wizard is not None and hasattr(wizard, "submitted"):
+            wizard.submitted.connect(lambda doc: doc.get("reference") and self.open_case(doc["reference"]))
 
     def close_tab(self, index: int) -> None:
         if index <= 0:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
@@ -39,12 +40,24 @@ def outcomes_text(codes: list[str]) -> str:
     return "\n".join(f"{c} – {outcome_label(c)}" for c in codes) or "—"
 
 
+def empty_state(status: str | None, role) -> str:
+    """Why there is no decision, and who can make one (an empty panel always explains itself)."""
+    if status == "draft":
+        return "Draft: no decision until the referral is submitted."
+    if role not in (Role.OFFICER, Role.LEAD):
+        return ("No threshold decision recorded yet. Decisions are made by front-door officers and practice "
+                "leads: each decision is a statement signed with the decider's own key, so your role "
+                f"({Role(role).label if role else 'not signed in'}) can read decisions here but not make them.")
+    return "No threshold decision recorded yet: record it below."
+
+
 class DecisionPanel(QWidget):
     def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
         self.referral_id = referral_id
         self.decision = None
+        self._saved = False  # the next refresh follows this user's own save: confirm it
         self.status: str | None = None
         self.document: dict = {}
         operations.events().workspace_changed.connect(self.on_workspace_changed)
@@ -56,7 +69,8 @@ class DecisionPanel(QWidget):
         self.state.setAccessibleName("Decision state")
         layout.addWidget(self.state)
 
-        layout.addWidget(self._side_by_side())
+        self.side = self._side_by_side()  # hidden while there is no decision: no empty table to puzzle over
+        layout.addWidget(self.side)
         self.reasons = QListWidget()
         self.reasons.setAccessibleName("Engine reasons")
         self.reasons.setWordWrap(True)
@@ -142,9 +156,9 @@ class DecisionPanel(QWidget):
         self.reasons.clear()
         for cell in self.cells.values():
             cell.setText("")
+        self.side.setVisible(d is not None)
         if d is None:
-            self.state.setText("Draft: no decision until the referral is submitted." if self.status == "draft"
-                               else "No threshold decision recorded yet.")
+            self.state.setText(empty_state(self.status, getattr(self.ws.user, "role", None)))
             return
         engine = json.loads(d.engine_json)
         pop = engine.get("population", "child")
@@ -154,11 +168,13 @@ class DecisionPanel(QWidget):
                                       + ("" if d.direction == "same" else f"  (overridden {d.direction.upper()})"))
         c[("Outcomes", "engine")].setText(outcomes_text(json.loads(d.engine_outcomes)))
         c[("Outcomes", "final")].setText(outcomes_text(json.loads(d.final_outcomes))
-                                         + (f"\nNFA reason: {d.nfa_reason}" if d.nfa_reason else ""))
+                                         + (f"\nNFA reason: {labels.word('nfa_reasons', d.nfa_reason)}"
+                                            if d.nfa_reason else ""))
         cat = engine.get("catalogue") or {}
         c[("By / when", "engine")].setText(f"catalogue {cat.get('id', '?')} v{cat.get('version', '?')}; "
                                            f"RAG {str(engine.get('rag', '?')).upper()}")
-        c[("By / when", "final")].setText(f"{d.decided_by} ({d.decided_role}) on {when_text(d.decided_at)}")
+        role = Role(d.decided_role).label if d.decided_role in {r.value for r in Role} else d.decided_role
+        c[("By / when", "final")].setText(f"{d.decided_by} ({role}) on {when_text(d.decided_at)}")
         c[("Rationale", "final")].setText((d.rationale or "— (suggestion accepted)")
                                           + (f"\nEvidence: {d.evidence}" if d.evidence else ""))
         c[("Approval", "engine")].setText("\n".join(f"• {t}" for t in engine.get("requires_text") or []))
@@ -169,8 +185,12 @@ class DecisionPanel(QWidget):
             approval += f"\nNote: {d.approval_note}"
         c[("Approval", "final")].setText(approval)
         c[("Signed", "final")].setText("\n".join(decisions.signatures(d)))  # name, role, key fingerprint
-        self.reasons.addItems(engine.get("reasons") or [])
-        self.state.setText(f"Final: {level_text(pop, d.final_level)} · {approval.splitlines()[0]}")
+        self.reasons.addItems([labels.reason_text(r) for r in engine.get("reasons") or []])
+        self.state.setText(f"Final: {level_text(pop, d.final_level)} · {approval.splitlines()[0]}"
+                           + ("" if not self._saved else "\n✔ Decision recorded and signed. Next: " + (
+                               "a practice lead approves or sends it back in their Review area."
+                               if d.approval == decisions.APPROVAL_PENDING else "act on the outcomes above.")))
+        self._saved = False
 
     # ---- deciding --------------------------------------------------------------------------------
     def _show_form(self, on: bool) -> None:
@@ -193,7 +213,7 @@ class DecisionPanel(QWidget):
         # On success workspace_changed reloads this panel, the case header and the case list.
         operations.change(lambda: decisions.decide(ws, referral_id, engine, proposal),
                           operations.Changes.of(operations.DECISION, operations.CASE, referral_id=referral_id),
-                          failure=self._not_saved, parent=self)
+                          lambda _d: setattr(self, "_saved", True), self._not_saved, parent=self)
 
     def _not_saved(self, exc: BaseException) -> None:
         if not isinstance(exc, (InputError, PermissionDenied)):

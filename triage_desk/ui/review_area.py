@@ -7,6 +7,7 @@ bundle import. Hidden for officers and administrators.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from itertools import pairwise
 
 from PySide6.QtCore import Qt
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import decisions
+from triage_desk.deadlines import late_by
 from triage_desk.errors import InputError, PermissionDenied, TriageError
+from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
-from triage_desk.ui.routing_step import due_text, time_left_text
+from triage_desk.ui.routing_step import due_text
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
 
@@ -74,7 +77,9 @@ class ReviewArea(QWidget):
     def _queue_pane(self) -> QWidget:
         self.queue = QTreeWidget()
         self.queue.setAccessibleName("Decisions waiting for approval, oldest first")
-        self.queue.setHeaderLabels(["Reference", "Time left", "Decision due", "Engine → final", "Decided by",
+        # How long a decision has waited for a lead; overdue deadlines are counted only by THE overdue query
+        # (deadlines.py), shown below and in the status bar, so the two never disagree.
+        self.queue.setHeaderLabels(["Reference", "Waiting for", "Decided at", "Engine → final", "Decided by",
                                     "Subject"])
         self.queue.setRootIsDecorated(False)
         self.queue.setUniformRowHeights(True)
@@ -117,6 +122,10 @@ class ReviewArea(QWidget):
         self.reject_button = QPushButton("Re&ject")
         self.reject_button.clicked.connect(lambda: self.act(False))
         self.message = ErrorLabel()
+        self.done = make_plain(QLabel(""), selectable=True)  # what the last approve/reject did, what comes next
+        self.done.setWordWrap(True)
+        self.done.setAccessibleName("What happened")
+        self.done.hide()
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +135,7 @@ class ReviewArea(QWidget):
         rv.addWidget(note_label)
         rv.addWidget(self.note)
         rv.addWidget(self.message)
+        rv.addWidget(self.done)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.reject_button)
@@ -150,16 +160,13 @@ class ReviewArea(QWidget):
         keep = self.current_id()
         self.rows = rows
         self.queue.clear()
+        now = datetime.now(UTC).replace(tzinfo=None)  # decided_at is stored as naive UTC
         for n, r in enumerate(rows):
-            d, engine = r["decision"], r["engine"]
-            left = time_left_text(engine.get("decision_due"))
-            item = QTreeWidgetItem([r["reference"], left, due_text(engine.get("decision_due")),
+            d = r["decision"]
+            waited = late_by(d.decided_at, now) if d.decided_at else "—"
+            item = QTreeWidgetItem([r["reference"], waited, when_text(d.decided_at),
                                     f"L{d.engine_level} → L{d.final_level}", d.decided_by, r["subject"]])
             item.setData(0, ID_ROLE, n)
-            if left.startswith("OVERDUE"):
-                font = item.font(1)
-                font.setBold(True)
-                item.setFont(1, font)
             self.queue.addTopLevelItem(item)
         self.count.setText(f"{len(rows)} waiting" if rows else "Nothing waiting for approval")
         index = next((n for n, r in enumerate(rows) if r["decision"].id == keep), 0)
@@ -207,17 +214,18 @@ class ReviewArea(QWidget):
             "", "Final outcomes:", outcomes_text(json.loads(d.final_outcomes)),
         ]
         if d.nfa_reason:
-            lines.append(f"NFA reason: {d.nfa_reason}")
-        lines += ["", f"Decided by {d.decided_by} ({d.decided_role}) on {when_text(d.decided_at)}",
-                  f"Decision due {due_text(engine.get('decision_due'))} · {time_left_text(engine.get('decision_due'))}",
+            lines.append(f"NFA reason: {labels.word('nfa_reasons', d.nfa_reason)}")
+        role = Role(d.decided_role).label if d.decided_role in {r.value for r in Role} else d.decided_role
+        lines += ["", f"Decided by {d.decided_by} ({role}) on {when_text(d.decided_at)}",
+                  f"Decision was due {due_text(engine.get('decision_due'))}",
                   f"Approval: {APPROVAL_WORDS.get(d.approval, d.approval)}",
                   *decisions.signatures(d),  # who signed; an imported approval that was not proven
-                  "", "Why it is here:"] + [f"• {x}" for x in json.loads(d.requires)]
+                  "", "Why it is here:"] + [f"• {labels.word('requires', x)}" for x in json.loads(d.requires)]
         lines += ["", "Rationale:", d.rationale or "— (suggestion accepted)"]
         if d.evidence:
             lines += ["Evidence:", d.evidence]
         lines += ["", "Consent: " + _consent_text(row["doc"], engine), "", "Engine reasons:"]
-        lines += [f"• {x}" for x in engine.get("reasons") or []]
+        lines += [f"• {labels.reason_text(x)}" for x in engine.get("reasons") or []]
         self.detail.setPlainText("\n".join(lines))
         if not self.isVisible():
             return  # prepared in a hidden tab: not yet seen by anyone
@@ -233,12 +241,15 @@ class ReviewArea(QWidget):
         if row is None:
             return
         ws, decision, note_text = self.ws, row["decision"], self.note.toPlainText()
+        self.done.hide()
         operations.change(lambda: decisions.approve(ws, decision.id, approved, note_text),
                           operations.Changes.of(operations.DECISION, operations.CASE, referral_id=decision.referral_id),
-                          self._acted, self._refused, parent=self)
+                          lambda d: self._acted(row["reference"], d), self._refused, parent=self)
 
-    def _acted(self, _decision) -> None:
+    def _acted(self, reference: str, decision) -> None:
         self.note.clear()  # the queue reloads on workspace_changed
+        self.done.setText(acted_text(reference, decision))
+        self.done.show()
 
     def _refused(self, exc: BaseException) -> None:
         if not isinstance(exc, (InputError, PermissionDenied)):
@@ -248,6 +259,15 @@ class ReviewArea(QWidget):
     def on_workspace_changed(self, changes: operations.Changes) -> None:
         if changes.touches(operations.DECISION):
             self.reload()
+
+
+def acted_text(reference: str, decision) -> str:
+    """What an approval or rejection did, and what happens next (shown after the click)."""
+    if decision.approval == decisions.APPROVED:
+        return (f"✔ Approved: the decision on {reference} stands (level {decision.final_level}). The case goes on "
+                "to its outcomes; the officer sees the approval on the case.")
+    return (f"✔ Sent back: the decision on {reference} was rejected with your note. {decision.decided_by} sees "
+            "it on the case and must record a new decision.")
 
 
 def is_reviewer(user) -> bool:

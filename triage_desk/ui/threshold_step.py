@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import InputError
+from triage_desk.forms import labels
 from triage_desk.forms.threshold import default_context, evaluate
 from triage_desk.ui.widgets import heading, make_plain, note
 
@@ -233,7 +234,7 @@ class ThresholdStep(QWidget):
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                                | Qt.ItemFlag.ItemIsUserCheckable)
                 child.setCheckState(0, Qt.CheckState.Unchecked)
-                tip = f"{ind.id} · level {ind.level} · {ind.subject.replace('_', '/')}\n{ind.help}"
+                tip = f"Level {ind.level} · {ind.subject.replace('_', '/')}\n{ind.help}"
                 if ind.trigger:
                     tip += f"\nHard trigger: {trigger_names.get(ind.trigger, ind.trigger)}"
                 for col in range(2):
@@ -289,7 +290,7 @@ class ThresholdStep(QWidget):
             self.help.setText("Select an indicator to see what it means." if item is None
                               else f"{item.text(0)}: choose the indicators that apply below.")
             return
-        text = f"{ind.label} (level {ind.level}, {ind.id}): {ind.help}"
+        text = f"{ind.label} (level {ind.level}): {ind.help}"
         if ind.trigger:
             text += " HARD TRIGGER: consider a strategy discussion."
         self.help.setText(text)
@@ -309,4 +310,4 @@ class ThresholdStep(QWidget):
         self.triggers.setText(("⚠ Hard trigger – consider a strategy discussion: "
                                + ", ".join(t.replace("_", " ") for t in r["triggers"])) if r["triggers"] else "")
         self.triggers.setVisible(bool(r["triggers"]))
-        self.reasons.addItems(r["reasons"])
+        self.reasons.addItems([labels.reason_text(reason) for reason in r["reasons"]])

@@ -125,7 +125,12 @@ class DraftSaving:
             widget.setEnabled(False)
         self.step_list.setEnabled(False)
         count = (result.get("links") or {}).get("re_referrals_12m") or 0
-        self.status.setText(f"Submitted {result.get('reference')}" + (f" - re-referral ({count} in 12 months)"
-                                                                     if count else ""))
+        reference = result.get("reference")
+        self.blocking.clear()  # the list of what blocked submission is over: say what happened instead
+        self.blocking.addItem(f"Submitted as {reference}: nothing more to do in this window.")
+        self.blocking.addItem("Next: the case opens in the Cases area, where an officer records the threshold "
+                              "decision before it is due.")
+        self.status.setText(f"Submitted {reference}" + (f" - re-referral ({count} in 12 months)" if count else "")
+                            + ". The case is now open in the Cases area.")
         self.close_button.setFocus()
         self.submitted.emit(result)
