@@ -348,18 +348,12 @@ class BundleReportDialog(QDialog):
 
 
 def _when(value: str | None) -> str:
+    """The bundle's creation time in UK time, with GMT/BST: it may have been made on another machine."""
+    from triage_desk.formatting import fmt_datetime, to_moment
+
     if not value:
         return "unknown"
-    from datetime import datetime
-
-    from triage_desk.reports.pdf_styles import LONDON
-
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    local = moment.astimezone(LONDON)
-    return f"{local:%d %b %Y %H:%M} UK time ({value})"
+    return fmt_datetime(value, zone=True) if to_moment(value) else value
 
 
 def _encryption(kind: str) -> str:

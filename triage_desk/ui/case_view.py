@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.caselist import OPEN_STATUSES
+from triage_desk.formatting import fmt_date, fmt_datetime
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
 from triage_desk.ui.widgets import heading, make_plain
@@ -72,10 +73,10 @@ def readable(value, choices: dict | None = None) -> str:
         if _CODE.match(value):  # a stored code with no label to hand: "not_sought" -> "Not sought"
             return value.replace("_", " ").capitalize()
         if _ISO_DATE.match(value):
-            return datetime.fromisoformat(value).strftime("%d/%m/%Y")
+            return fmt_date(value)
         if _ISO_DATETIME.match(value):
             try:
-                return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+                return fmt_datetime(datetime.fromisoformat(value))
             except ValueError:
                 return value
     return str(value)
@@ -321,7 +322,7 @@ class CaseView(QWidget):
             return
         self.doc_status = row.status
         self.fields["subjects"].setText(row.subject_name or "(no subject yet)")
-        self.fields["received"].setText(row.received_at.strftime("%d/%m/%Y %H:%M"))
+        self.fields["received"].setText(fmt_datetime(row.received_at))
         self.fields["status"].setText(STATUS_LABELS.get(row.status, row.status))
         self.fields["rag"].setText(RAG_LABELS.get(row.rag or "", "Not set"))
         level = row.final_level or row.suggested_level
@@ -344,7 +345,7 @@ class CaseView(QWidget):
         if status not in OPEN_STATUSES:
             text = "Decision made"
         elif due is not None:
-            text += f" (due {due.strftime('%d/%m/%Y %H:%M')})"
+            text += f" (due {fmt_datetime(due)})"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)
         self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 

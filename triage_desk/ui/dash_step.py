@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import InputError
+from triage_desk.formatting import QT_DATE
 from triage_desk.forms.engine import dash_band
 from triage_desk.forms.threshold import default_context
 from triage_desk.ui.threshold_step import assess_draft
@@ -114,7 +115,7 @@ class DashStep(QWidget):
         self.marac_known.toggled.connect(self._edited)
         self.marac_date = QDateEdit()
         self.marac_date.setAccessibleName("Date of the last MARAC referral")
-        self.marac_date.setDisplayFormat("dd/MM/yyyy")
+        self.marac_date.setDisplayFormat(QT_DATE)
         self.marac_date.setCalendarPopup(True)
         self.marac_date.setDate(QDate.currentDate())
         self.marac_date.dateChanged.connect(self._edited)

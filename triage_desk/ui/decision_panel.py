@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
@@ -32,7 +33,7 @@ APPROVAL_WORDS = {"not_needed": "no approval needed", "pending": "WAITING for pr
 
 
 def when_text(value) -> str:
-    return value.strftime("%d %b %Y %H:%M UTC") if value else "—"
+    return fmt_datetime(from_utc(value), zone=True) if value else "—"
 
 
 def outcomes_text(codes: list[str]) -> str:

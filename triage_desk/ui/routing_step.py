@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.forms.catalogue import OUTCOME_CODES
 from triage_desk.forms.facts import LONDON
 from triage_desk.forms.threshold import default_context
@@ -68,7 +69,7 @@ def time_left_text(due: str | datetime | None, now: datetime | None = None) -> s
 
 def due_text(due: str | datetime | None) -> str:
     when = parse_due(due)
-    return when.strftime("%a %d %b %Y %H:%M") if when else "not set"
+    return fmt_datetime(when, weekday=True) if when else "not set"
 
 
 class RoutingStep(QWidget):

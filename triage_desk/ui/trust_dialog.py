@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, add_row, heading, line_edit, make_plain, note
 
@@ -42,7 +43,7 @@ class Column(IntEnum):
 
 
 def _fmt_when(value) -> str:
-    return value.strftime("%d %b %Y %H:%M UTC") if value else ""
+    return fmt_datetime(from_utc(value), zone=True) if value else ""
 
 
 class AddSignerDialog(QDialog):
