@@ -37,7 +37,16 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.pdf_pages import CaseViewDialog
-from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    add_row,
+    documents_folder,
+    heading,
+    line_edit,
+    make_plain,
+    note,
+)
 
 OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
 GOOD_STYLE = ("QLabel { color: #1b4d1b; background: #e8f5e9; border: 1px solid #a5d6a7; border-radius: 4px; "
@@ -365,8 +374,8 @@ def _encryption(kind: str) -> str:
 # ---- the whole flow from the menu -----------------------------------------------------------------------
 def open_bundle_flow(ws, parent: QWidget | None = None, path: str | None = None) -> None:
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(parent, "Open a case bundle", str(Path.home()),
-                                              "Case bundles (*.tdcase *.age *.zip);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(parent, "Open a case bundle", str(documents_folder()),
+                                              "Case bundles (*.tdcase *.zip);;All files (*)")
         if not path:
             return
     opener = OpenBundleDialog(ws, path, parent)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.formatting import QT_DATETIME, fmt_date, parse_date_input
 from triage_desk.ui.progress_dialogs import FormDialog
-from triage_desk.ui.widgets import add_row
+from triage_desk.ui.widgets import add_row, documents_folder
 
 DECISIONS = (("Section 47 enquiry", "s47"), ("Child and family assessment (s17)", "s17"),
              ("No further action", "nfa"), ("Other", "other"))
@@ -158,7 +158,7 @@ class StrategyForm(FormDialog):
         self.icpc.setText(_shown(m.get("icpc_date") or ""))
 
     def load_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Strategy discussion minutes", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Strategy discussion minutes", str(documents_folder()),
                                               "Minutes (*.json)")
         if not path:
             return
