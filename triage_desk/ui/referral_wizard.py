@@ -33,6 +33,7 @@ from triage_desk.errors import TriageError
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+from triage_desk.ui.window_state import remember_splitter
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
@@ -112,6 +113,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 680, 260])
         splitter.setChildrenCollapsible(False)
+        remember_splitter(splitter, self.ws.user.username if self.ws.user else "", "referral_wizard")
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(self._button_bar())

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import InputError
 from triage_desk.forms.threshold import default_context, evaluate
 from triage_desk.ui.widgets import heading, make_plain, note
+from triage_desk.ui.window_state import remember_splitter
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -87,6 +88,7 @@ class ThresholdStep(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
+        remember_splitter(split, ws.user.username if ws.user else "", "threshold_step")
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary())
         layout.addWidget(split, 1)
