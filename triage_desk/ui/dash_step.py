@@ -28,7 +28,7 @@ from triage_desk.formatting import QT_DATE
 from triage_desk.forms.engine import dash_band
 from triage_desk.forms.threshold import default_context
 from triage_desk.ui.threshold_step import assess_draft
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents
 
 CHOICES = (("Yes", True), ("No", False), ("Not asked", None))
 
@@ -69,6 +69,7 @@ class DashStep(QWidget):
         for first, second in zip(self._inputs, self._inputs[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self._update()
+        scroll_contents(self)  # thirteen questions do not fit a 700-pixel-high screen
 
     def _question_grid(self) -> QGridLayout:
         """One row per question with Yes / No / Not asked; "not asked" until answered."""

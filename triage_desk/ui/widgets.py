@@ -103,6 +103,33 @@ def _icon(name: str):
     return QIcon(str(resource_path("icons", name)))
 
 
+def scroll_contents(widget: QWidget):
+    """Move `widget`'s layout (with its widgets) into a frameless scroll area that fills it, so on a small
+    screen the page scrolls instead of being clipped. Call once the layout is built."""
+    from PySide6.QtWidgets import QScrollArea
+
+    body = QWidget()
+    body.setLayout(widget.layout())  # Qt lets a widget take over another's layout and its widgets
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(body)
+    outer = QVBoxLayout(widget)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(area)
+    return area
+
+
+def shrinkable(*boxes, characters: int = 14) -> None:
+    """Drop-downs sized from a few characters, not their longest choice, so a row of them fits a
+    1024-pixel screen; they still grow with the window and the open list shows whole choices."""
+    from PySide6.QtWidgets import QComboBox
+
+    for box in boxes:
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(characters)
+
+
 def documents_folder():
     """Where exports and saved files go by default: the user's Documents folder, made if it does not exist
     yet (a new Windows profile or a Linux desktop may not have one). Falls back to the home folder."""
