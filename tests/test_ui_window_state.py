@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QSplitter
-
 from ui_helpers import user
 
 from triage_desk.ui import window_state
