@@ -56,13 +56,11 @@ def _text_problem(label: QLabel) -> str | None:
     else:
         if label.wordWrap():
             need = label.heightForWidth(label.width())
-            return f"wrapped text needs {need} px height, has {label.height()}" if need > label.height() + SLACK else None
-        width = max(label.fontMetrics().horizontalAdvance(line) for line in text.replace("&&", "&").split("\n"))
-        if label.buddy() is not None or "&" in text:
-            width = max(label.fontMetrics().horizontalAdvance(line.replace("&", ""))
-                        for line in text.split("\n"))
-    room = label.contentsRect().width() - 2 * label.margin() - 2 * label.indent() if label.indent() > 0 else \
-        label.contentsRect().width() - 2 * label.margin()
+            return f"wrapped text needs {need} px high, has {label.height()}" if need > label.height() + SLACK else None
+        # a mnemonic's "&" is not drawn ("&&" draws one)
+        lines = text.replace("&&", "\0").replace("&", "").replace("\0", "&").split("\n")
+        width = max(label.fontMetrics().horizontalAdvance(line) for line in lines)
+    room = label.contentsRect().width() - 2 * label.margin() - 2 * max(label.indent(), 0)
     return f"text {int(width)} px wide in {room} px" if width > room + SLACK else None
 
 
