@@ -102,3 +102,23 @@ def problems(root: QWidget) -> list[str]:
         if issue := _clipped(widget, root):
             found.append(f"{_name(widget)}: {issue}")
     return found
+
+
+def every_page(root: QWidget):
+    """Yield once per page of each tab widget and page stack under `root` (wizard steps, case tabs),
+    with that page showing, so each is checked as a person would reach it."""
+    from PySide6.QtWidgets import QApplication, QStackedWidget, QTabWidget
+
+    yield None
+    for book in root.findChildren(QTabWidget) + root.findChildren(QStackedWidget):
+        if isinstance(book, QStackedWidget) and isinstance(book.parentWidget(), QTabWidget):
+            continue  # a tab widget's own stack: its tabs are visited through the tab widget
+        if not book.isVisibleTo(root):
+            continue
+        first = book.currentIndex()
+        for index in range(book.count()):
+            if index != first and book.isVisibleTo(root):
+                book.setCurrentIndex(index)
+                QApplication.processEvents()
+                yield f"{type(book).__name__} page {index + 1}"
+        book.setCurrentIndex(first)

@@ -6,7 +6,7 @@ window cannot be made that small at all (then it is cut off by the screen's edge
 from __future__ import annotations
 
 import pytest
-from fit_check import problems
+from fit_check import every_page, problems
 from PySide6.QtCore import QSize, Qt
 
 from triage_desk.ui.operations import settle
@@ -37,7 +37,8 @@ def test_screen_fits_small_and_large_screens(qtbot, ctx, name):
         where = f"at {size.width()}×{size.height()}"
         if widget.width() > size.width() or widget.height() > size.height():
             found.append(f"{where}: needs at least {widget.width()}×{widget.height()}, so the screen cuts it off")
-        found += [f"{where}: {p}" for p in problems(widget)]
+        for page in every_page(widget):
+            found += [f"{where}{', ' + page if page else ''}: {p}" for p in problems(widget)]
         widget.close()
         settle()
     assert not found, f"{name} does not fit:\n" + "\n".join(found)

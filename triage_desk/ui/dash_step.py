@@ -28,7 +28,7 @@ from triage_desk.formatting import QT_DATE
 from triage_desk.forms.engine import dash_band
 from triage_desk.forms.threshold import default_context
 from triage_desk.ui.threshold_step import assess_draft
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable
 
 CHOICES = (("Yes", True), ("No", False), ("Not asked", None))
 
@@ -109,6 +109,7 @@ class DashStep(QWidget):
         for code, words in cfg.get("judgement_high_reasons", {}).items():
             self.reason.addItem(words, code)
         self.reason.currentIndexChanged.connect(self._edited)
+        shrinkable(self.reason, characters=16)  # the long reasons show in the open list
         reason_label = QLabel("&Reason:")
         reason_label.setBuddy(self.reason)
         self.marac_known = QCheckBox("Previous &MARAC referral on")

@@ -93,7 +93,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
     def _build(self) -> None:
         self.step_list = QListWidget()
         self.step_list.setAccessibleName("Steps")
-        self.step_list.setMinimumWidth(230)
+        self.step_list.setMinimumWidth(190)  # narrow enough that a 1024-pixel screen leaves the page room
         self.step_list.setWordWrap(True)
         self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.step_list.currentRowChanged.connect(self._step_chosen)
@@ -111,7 +111,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         splitter.addWidget(centre)
         splitter.addWidget(self._blocking_pane())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 680, 260])
+        splitter.setSizes([200, 700, 220])
         splitter.setChildrenCollapsible(False)
         remember_splitter(splitter, self.ws.user.username if self.ws.user else "", "referral_wizard")
         layout = QVBoxLayout(self)
@@ -137,7 +137,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         right_layout.addWidget(blocking_title)
         right_layout.addWidget(self.blocking, 1)
         right_layout.addWidget(self.blocking_hint)
-        right.setMinimumWidth(240)
+        right.setMinimumWidth(200)
         return right
 
     def _button_bar(self) -> QHBoxLayout:
