@@ -59,7 +59,7 @@ class ReviewArea(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
-        remember_splitter(split, ws.user.username if ws.user else "", "review_area")
+        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "review_area")
         layout = QVBoxLayout(self)
         layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
                               "here for a practice lead. Nobody approves their own decision."))

@@ -88,7 +88,7 @@ class ThresholdStep(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
-        remember_splitter(split, ws.user.username if ws.user else "", "threshold_step")
+        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "threshold_step")
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary())
         layout.addWidget(split, 1)
