@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import fmt_datetime
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
@@ -40,7 +41,7 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 def _when(text: str | None) -> str:
-    return text.replace("T", " ") if text else ""
+    return fmt_datetime(text) if text else ""
 
 
 class ProgressPanel(QWidget):
