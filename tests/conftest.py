@@ -86,6 +86,17 @@ def pytest_runtest_call(item):
 
 
 @pytest.fixture(autouse=True)
+def own_window_state(tmp_path_factory):
+    """Remembered window sizes (ui/window_state.py) go to a throwaway folder, never the real profile."""
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                          str(tmp_path_factory.mktemp("qsettings")))
+    yield
+
+
+@pytest.fixture(autouse=True)
 def qt_quiet_between_tests():
     """Collect one test's Qt wrappers at a known point, with no worker running, not during the next test."""
     yield

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import USER_PASSWORD
@@ -81,32 +82,64 @@ def test_save_summary_as_pdf_writes_the_case_and_is_audited(qtbot, window, case,
 
 
 @needs_pdftotext
-def test_print_to_a_pdf_printer_prints_every_page_and_is_audited(qtbot, window, case, tmp_path, monkeypatch,
-                                                                 workspace):
+def test_print_goes_through_a_preview_to_a_pdf_printer_and_is_audited(qtbot, window, case, tmp_path,
+                                                                      monkeypatch, workspace):
     from PySide6.QtPrintSupport import QPrinter
 
-    out = tmp_path / "printed.pdf"
+    from triage_desk.ui.pdf_pages import PRINT_DPI_CAP, print_pdf
 
-    def fake_dialog(parent, reference):
+    out = tmp_path / "printed.pdf"
+    previewed = {}
+
+    def fake_preview(parent, title, pdf):  # the person presses Print in the preview and picks a PDF printer
+        previewed["title"] = title
+        assert ("officer", "case.print") not in audit_actions(workspace)  # nothing on paper yet
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(out))
-        return printer
+        return print_pdf(printer, pdf, PRINT_DPI_CAP)
 
-    monkeypatch.setattr(bundle_actions, "ask_printer", fake_dialog)
+    monkeypatch.setattr(bundle_actions, "preview_print", fake_preview)
     window.bundle_actions.print_action.trigger()
     wait_for_status(qtbot, window, "to the printer")
+    assert previewed["title"].endswith("summary")
     assert out.stat().st_size > 10_000
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 2 and f"Sent {pages} pages" in window.statusBar().currentMessage()
+    assert ("officer", "case.print_preview") in audit_actions(workspace)
     assert ("officer", "case.print") in audit_actions(workspace)
 
 
-def test_cancelled_print_is_not_audited(qtbot, window, monkeypatch, workspace):
-    monkeypatch.setattr(bundle_actions, "ask_printer", lambda parent, reference: None)
+def test_closed_preview_prints_nothing_and_is_not_audited_as_printed(qtbot, window, case, monkeypatch, workspace):
+    monkeypatch.setattr(bundle_actions, "preview_print", lambda parent, title, pdf: None)
     window.bundle_actions.print_action.trigger()
+    wait_for_status(qtbot, window, "nothing was printed")
     assert ("officer", "case.print") not in audit_actions(workspace)
+
+
+def test_the_print_preview_shows_every_page_of_the_summary(qtbot, workspace, case):
+    """The real QPrintPreviewDialog, rendering the PDF's own pages (closed without printing)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+    from PySide6.QtWidgets import QApplication
+
+    from triage_desk.reports.case_summary import summary_for
+    from triage_desk.ui.pdf_pages import preview_print, rasterise
+
+    pdf = summary_for(workspace, case[1], "print_preview")
+    seen = {}
+
+    def look() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QPrintPreviewDialog) and w.isVisible())
+        seen["pages"] = dialog.findChild(QPrintPreviewWidget).pageCount()
+        seen["title"] = dialog.windowTitle()
+        dialog.reject()
+
+    QTimer.singleShot(500, look)
+    assert preview_print(None, "TD summary", pdf) is None
+    assert seen["pages"] == len(rasterise(pdf, 20)) >= 2
+    assert seen["title"] == "Print preview - TD summary"
 
 
 # ---- export dialog ------------------------------------------------------------------------------------
@@ -460,3 +493,27 @@ def test_a_bundle_for_an_age_key_opens_with_the_identity_file(qtbot, workspace, 
     dialog.open_button.click()
     qtbot.waitUntil(lambda: dialog.bundle is not None, timeout=15000)
     assert dialog.bundle.ok and dialog.bundle.encryption == "identity"
+
+
+def test_exports_default_to_documents_made_if_missing(qtbot, workspace, case, tmp_path, monkeypatch):
+    from triage_desk.ui.export_dialog import ExportDialog
+
+    home = tmp_path / "new-profile"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs: Qt uses ~/Documents
+    dialog = ExportDialog(workspace, case[1])
+    qtbot.addWidget(dialog)
+    out = Path(dialog.out.text())
+    assert out == home / "Documents" / f"{case[1]}.tdcase"
+    assert out.parent.is_dir()
+
+
+def test_one_documented_bundle_extension():
+    """README, docs and the dialogs all call a bundle `.tdcase` (it was `case.age` in the README)."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [root / "README.md", *sorted((root / "docs").glob("*.md")), *sorted((root / "triage_desk").rglob("*.py"))]
+    wrong = [f"{p.relative_to(root)}" for p in texts if re.search(r"\bcase\.age\b|\*\.age\b", p.read_text("utf-8"))]
+    assert not wrong, "a bundle called something other than .tdcase in: " + ", ".join(wrong)

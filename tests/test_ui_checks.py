@@ -164,7 +164,7 @@ def test_partner_directory_admin_signs_an_agreement(qtbot, workspace):
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no date yet: refused in the dialog
         settle()
         seen["error"] = edit.error.text()
-        qtbot.keyClicks(edit.isa_date, "2026-11-01")
+        qtbot.keyClicks(edit.isa_date, "1.11.26")
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
         settle()
 
@@ -174,7 +174,7 @@ def test_partner_directory_admin_signs_an_agreement(qtbot, workspace):
     settle()
     assert "date the agreement was signed" in seen["error"]
     row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "Fire and rescue service")
-    assert dialog.table.item(row, 2).text() == "Signed" and dialog.table.item(row, 3).text() == "2026-11-01"
+    assert dialog.table.item(row, 2).text() == "Signed" and dialog.table.item(row, 3).text() == "01/11/2026"
     assert ("admin", "partner.change") in audit_actions(workspace)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
@@ -27,7 +29,8 @@ def wizard(qtbot, data_dir):
         wiz.workspace.close()
 
 
-def test_wizard_creates_database_and_shows_recovery_code_once(qtbot, wizard, data_dir):
+def test_wizard_creates_database_and_shows_recovery_code_once(qtbot, wizard, data_dir, monkeypatch, tmp_path):
+    from triage_desk.ui import pdf_pages
     from triage_desk.workspace import open_workspace
 
     next_button = wizard.button(QWizard.WizardButton.NextButton)
@@ -62,6 +65,15 @@ def test_wizard_creates_database_and_shows_recovery_code_once(qtbot, wizard, dat
     assert wizard.isVisible()
     qtbot.mouseClick(wizard.recovery.panel.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text() == code
+    sheets = []  # Print: a one-page sheet with the code and the pinned fingerprint, via the print preview
+    monkeypatch.setattr(pdf_pages, "preview_print", lambda parent, title, pdf: sheets.append(pdf) or 1)
+    qtbot.mouseClick(wizard.recovery.panel.print_button, Qt.MouseButton.LeftButton)
+    (tmp_path / "sheet.pdf").write_bytes(sheets[0])
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "sheet.pdf"), "-"], capture_output=True,
+                                   text=True).stdout.split())
+    fingerprint = wizard.recovery.pin.text().splitlines()[-1]
+    assert code in text and fingerprint in text and "Administrator key fingerprint" in text
+    assert b"/Count 1" in sheets[0] and "Sent to the printer" in wizard.recovery.panel.copied.text()
     wizard.recovery.panel.stored.setChecked(True)
     assert finish.isEnabled()
     assert not wizard.button(QWizard.WizardButton.BackButton).isVisible()

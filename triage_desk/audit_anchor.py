@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from triage_desk import audit, grants, statements
 from triage_desk.bundle import signing
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.models import AuditCheckpoint, AuditEvent, User, utcnow
 
 ANCHOR_FILE = "audit-anchor.json"
@@ -171,7 +172,7 @@ def checkpoint_heads(session: Session) -> dict[int, str]:
 
 
 def _when(row: AuditCheckpoint) -> str:
-    return row.signed_at.strftime("%d %b %Y %H:%M") + " UTC"
+    return fmt_datetime(from_utc(row.signed_at), zone=True)
 
 
 def _only_failed_sign_ins(session: Session, after: int) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import DateTime, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.models import Deadline, Referral
 from triage_desk.models.casework import to_local  # noqa: F401 - re-exported for services
 
@@ -237,7 +238,7 @@ def overdue_list(ws, limit: int = 200) -> list[dict]:
     with ws.session() as s:
         items = overdue_page(s, now, limit=limit)
     return [{"reference": i.reference, "kind": KINDS.get(i.kind, i.kind), "rag": i.rag,
-             "due": i.due_at.strftime("%d/%m/%Y %H:%M"), "late_by": late_by(i.due_at, now)} for i in items]
+             "due": fmt_datetime(i.due_at), "late_by": late_by(i.due_at, now)} for i in items]
 
 
 def cancel_one(ws, deadline_id: int, reason: str, *, now: datetime | None = None) -> dict:

@@ -16,7 +16,7 @@ from triage_desk.models import Referral, ReferralSubject, Role
 from triage_desk.referral_rows import find_referral
 
 # Why the summary is being made -> the audit action recorded (who, what and when come with every event).
-PURPOSES = {"print": "case.print", "pdf_export": "case.pdf_export"}
+PURPOSES = {"print": "case.print", "pdf_export": "case.pdf_export", "print_preview": "case.print_preview"}
 SUMMARY_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 
 
@@ -91,7 +91,8 @@ def render_case(ws, session, row: Referral, extra: dict | None = None) -> bytes:
 
 
 def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
-    """The case's summary PDF, audited as `case.print` or `case.pdf_export` (purpose "print" | "pdf_export").
+    """The case's summary PDF, audited as `case.print`, `case.pdf_export` or `case.print_preview` (shown on screen
+    before printing; `record_printed` then records the pages that reached paper).
 
     Raises InputError (unknown case or purpose) and PermissionDenied.
     """
@@ -108,3 +109,11 @@ def summary_for(ws, reference: str, purpose: str = "pdf_export") -> bytes:
         extra["after_decision"] = section(s, row.id)  # deadlines, strategy, feedback, disputes
         audit.record(s, user.username, PURPOSES[purpose], "referral", row.id, reference=row.reference)
         return render_case(ws, s, row, extra)
+
+
+def record_printed(ws, reference: str, pages: int) -> None:
+    """Audit `case.print` once the person printed from the preview (a closed preview prints nothing)."""
+    user = accounts.require(ws.user, *SUMMARY_ROLES)
+    with ws.session() as s:
+        row = find_referral(s, reference, "reference")
+        audit.record(s, user.username, PURPOSES["print"], "referral", row.id, reference=row.reference, pages=pages)

@@ -27,7 +27,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from triage_desk.forms.clock import LONDON
+from triage_desk import formatting
+from triage_desk.formatting import to_moment
+from triage_desk.forms.clock import LONDON  # noqa: F401 - the PDF modules take the zone from here
 from triage_desk.paths import resource_path
 
 FONT, FONT_BOLD = "TDSans", "TDSans-Bold"
@@ -234,33 +236,14 @@ class _ActualTextParagraph(Paragraph):
 
 def parse_when(value: Any) -> datetime | date | None:
     """An ISO date or date-time from the document (naive = Europe/London, 'Z' = UTC); None if unreadable."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=LONDON)
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+    return to_moment(value)
 
 
-def fmt_when(value: Any, *, weekday: bool = False) -> str:
-    """'Mon 23 Nov 2026 14:30' (London time) or '23 Nov 2026'; unreadable text is shown as given."""
-    parsed = parse_when(value)
-    if parsed is None:
+def fmt_when(value: Any, *, weekday: bool = False, zone: bool = False) -> str:
+    """The app's one date style ('Mon 23/11/2026 14:30', '23/11/2026'); unreadable text is shown as given."""
+    if to_moment(value) is None:
         return humanise(value)
-    if isinstance(parsed, datetime):
-        parsed = parsed.astimezone(LONDON)
-        text = f"{parsed.day} {parsed:%b %Y %H:%M}"
-    else:
-        text = f"{parsed.day} {parsed:%b %Y}"
-    return f"{parsed:%a} {text}" if weekday else text
+    return formatting.fmt_when(value, weekday=weekday, zone=zone)
 
 
 def as_dict(value: Any) -> dict:

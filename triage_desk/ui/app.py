@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from triage_desk import APP_NAME
 from triage_desk.errors import StoreError, TriageError
+from triage_desk.ui.wheel_guard import install_wheel_guard
 
 EXIT_AFTER_SHOW = "TRIAGE_DESK_EXIT_AFTER_SHOW"
 
@@ -73,6 +74,7 @@ class AppController(QObject):
         self.wizard = self.login = self.unlock = self.main = None
         self.exit_code = 0
         QApplication.instance().aboutToQuit.connect(self.shutdown)
+        install_wheel_guard()
 
     # ---- start ------------------------------------------------------------------------------------
     def start(self) -> QWidget | None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import backup
+from triage_desk.formatting import fmt_date
 from triage_desk.ui.tasks import run_in_background
 from triage_desk.ui.widgets import note
 
@@ -73,7 +74,7 @@ class BackupsDialog(QDialog):
     def reload(self) -> None:
         self.items.clear()
         for b in backup.list_backups(self.ws.data_dir):
-            item = QListWidgetItem(f"{b.created:%d %b %Y, %H:%M:%S}   ({b.size / 1024 / 1024:.1f} MB)")
+            item = QListWidgetItem(f"{fmt_date(b.created)} {b.created:%H:%M:%S}   ({b.size / 1024 / 1024:.1f} MB)")
             item.setData(256, str(b.path))
             self.items.addItem(item)
         if self.items.count():

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from triage_desk.ui import operations
-from triage_desk.ui.pdf_pages import PRINT_DPI_CAP, ask_printer, print_pdf
+from triage_desk.ui.pdf_pages import preview_print
+from triage_desk.ui.widgets import documents_folder
 
 
 class BundleActions:
@@ -98,32 +98,39 @@ class BundleActions:
 
     # ---- print / save -------------------------------------------------------------------------------
     def print_summary(self) -> None:
+        """Print preview of the summary first (the same pages the PDF has); printing is from the preview."""
         reference = self._reference()
         if reference is None:
             return
-        printer = ask_printer(self.window, reference)
-        if printer is None:
-            return
-        dpi = min(printer.resolution(), PRINT_DPI_CAP)
         ws = self.window.ws
 
-        def work() -> int:
+        def work() -> bytes:
             from triage_desk.reports.case_summary import summary_for
 
-            return print_pdf(printer, summary_for(ws, reference, "print"), dpi)
+            return summary_for(ws, reference, "print_preview")
 
-        def done(count: int) -> None:
-            self._status(f"Sent {count} page{'s' if count != 1 else ''} of the {reference} summary to the printer.")
+        def shown(pdf: bytes) -> None:
+            self._status("")
+            pages = preview_print(self.window, f"{reference} summary", pdf)
+            if pages is None:
+                self._status(f"Print preview of {reference} closed; nothing was printed.")
+                return
+            from triage_desk.reports.case_summary import record_printed
 
-        self._status(f"Preparing the {reference} summary for printing…")
-        operations.change(work, operations.Changes.of(operations.AUDIT), done,
+            operations.change(lambda: record_printed(ws, reference, pages), operations.Changes.of(operations.AUDIT),
+                              lambda _none: self._status(f"Sent {pages} page{'s' if pages != 1 else ''} of the "
+                                                         f"{reference} summary to the printer."),
+                              lambda exc: self._error("Print summary", exc), parent=self.window)
+
+        self._status(f"Preparing the print preview of {reference}…")
+        operations.change(work, operations.Changes.of(operations.AUDIT), shown,
                           lambda exc: self._error("Print summary", exc), parent=self.window)
 
     def save_pdf(self) -> None:
         reference = self._reference()
         if reference is None:
             return
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        folder = documents_folder()
         path, _ = QFileDialog.getSaveFileName(self.window, f"Save summary {reference} as PDF",
                                               str(Path(folder) / f"{reference}-summary.pdf"), "PDF files (*.pdf)")
         if not path:

@@ -37,7 +37,16 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.pdf_pages import CaseViewDialog
-from triage_desk.ui.widgets import ErrorLabel, PasswordField, add_row, heading, line_edit, make_plain, note
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    add_row,
+    documents_folder,
+    heading,
+    line_edit,
+    make_plain,
+    note,
+)
 
 OK_MARK, FAIL_MARK = "\u2713", "\u2717"  # ✓ ✗ (always with words: colour is never the only signal)
 GOOD_STYLE = ("QLabel { color: #1b4d1b; background: #e8f5e9; border: 1px solid #a5d6a7; border-radius: 4px; "
@@ -348,18 +357,12 @@ class BundleReportDialog(QDialog):
 
 
 def _when(value: str | None) -> str:
+    """The bundle's creation time in UK time, with GMT/BST: it may have been made on another machine."""
+    from triage_desk.formatting import fmt_datetime, to_moment
+
     if not value:
         return "unknown"
-    from datetime import datetime
-
-    from triage_desk.reports.pdf_styles import LONDON
-
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    local = moment.astimezone(LONDON)
-    return f"{local:%d %b %Y %H:%M} UK time ({value})"
+    return fmt_datetime(value, zone=True) if to_moment(value) else value
 
 
 def _encryption(kind: str) -> str:
@@ -371,8 +374,8 @@ def _encryption(kind: str) -> str:
 # ---- the whole flow from the menu -----------------------------------------------------------------------
 def open_bundle_flow(ws, parent: QWidget | None = None, path: str | None = None) -> None:
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(parent, "Open a case bundle", str(Path.home()),
-                                              "Case bundles (*.tdcase *.age *.zip);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(parent, "Open a case bundle", str(documents_folder()),
+                                              "Case bundles (*.tdcase *.zip);;All files (*)")
         if not path:
             return
     opener = OpenBundleDialog(ws, path, parent)

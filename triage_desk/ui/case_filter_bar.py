@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEd
 from triage_desk import deadlines
 from triage_desk.caselist import CaseFilters
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS
+from triage_desk.ui.widgets import shrinkable
 
 SEARCH_DEBOUNCE_MS = 300
 STATUS_CHOICES = (("Any status", ()), ("Open (draft or awaiting decision)", ("draft", "submitted")),
@@ -25,6 +26,7 @@ def combo(name: str, items: list) -> QComboBox:
     box.setAccessibleName(name)
     for label, value in items:
         box.addItem(label, value)
+    shrinkable(box, characters=10)
     return box
 
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont
 from triage_desk import case_access
 from triage_desk.caselist import OPEN_STATUSES, CaseFilters, CaseRow, CaseSort
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.ui import operations
 
 PAGE_SIZE = 200
@@ -248,7 +249,7 @@ class CaseListModel(QAbstractTableModel):
         if column == SUBJECT:
             return row.subject_name or "(no subject yet)"
         if column == RECEIVED:
-            return row.received_at.strftime("%d/%m/%Y %H:%M")
+            return fmt_datetime(row.received_at)
         if column == STATUS:
             return STATUS_LABELS.get(row.status, row.status)
         if column == RAG:
@@ -283,7 +284,7 @@ class CaseListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == DUE and self.is_overdue(row):
             return self._icon()
         if role == Qt.ItemDataRole.ToolTipRole and column == DUE and row.decision_due is not None:
-            return f"Decision due {row.decision_due.strftime('%d/%m/%Y %H:%M')}"
+            return f"Decision due {fmt_datetime(row.decision_due, weekday=True)}"
         return None
 
     def _icon(self):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.caselist import OPEN_STATUSES
+from triage_desk.formatting import fmt_date, fmt_datetime
 from triage_desk.forms import labels
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
@@ -73,10 +74,10 @@ def readable(value, choices: dict | None = None) -> str:
         if _CODE.match(value):  # a stored code with no label to hand: "not_sought" -> "Not sought"
             return value.replace("_", " ").capitalize()
         if _ISO_DATE.match(value):
-            return datetime.fromisoformat(value).strftime("%d/%m/%Y")
+            return fmt_date(value)
         if _ISO_DATETIME.match(value):
             try:
-                return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+                return fmt_datetime(datetime.fromisoformat(value))
             except ValueError:
                 return value
     return str(value)
@@ -346,7 +347,7 @@ class CaseView(QWidget):
             return
         self.doc_status = row.status
         self.fields["subjects"].setText(row.subject_name or "(no subject yet)")
-        self.fields["received"].setText(row.received_at.strftime("%d/%m/%Y %H:%M"))
+        self.fields["received"].setText(fmt_datetime(row.received_at))
         decided = row.final_level is not None
         overridden = decided and row.suggested_level is not None and row.final_level != row.suggested_level
         self._approval = row.approval
@@ -375,7 +376,7 @@ class CaseView(QWidget):
             text = "Decision made" + ("; practice-lead approval awaited" if getattr(self, "_approval", None)
                                       == "pending" else "")
         elif due is not None:
-            text += f" (due {due.strftime('%d/%m/%Y %H:%M')})"
+            text += f" (due {fmt_datetime(due)})"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)
         self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import fmt_datetime
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, make_plain, note
 
 
 def when_text(iso: str | None) -> str:
-    return iso.replace("T", " ") if iso else ""
+    return fmt_datetime(iso) if iso else ""
 
 
 def _text_box(name: str, placeholder: str = "") -> QPlainTextEdit:

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import InputError
+from triage_desk.formatting import QT_DATE
 from triage_desk.forms.engine import dash_band
 from triage_desk.forms.threshold import default_context
 from triage_desk.ui.threshold_step import assess_draft
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable
 
 CHOICES = (("Yes", True), ("No", False), ("Not asked", None))
 
@@ -68,6 +69,7 @@ class DashStep(QWidget):
         for first, second in zip(self._inputs, self._inputs[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self._update()
+        scroll_contents(self)  # thirteen questions do not fit a 700-pixel-high screen
 
     def _question_grid(self) -> QGridLayout:
         """One row per question with Yes / No / Not asked; "not asked" until answered."""
@@ -107,6 +109,7 @@ class DashStep(QWidget):
         for code, words in cfg.get("judgement_high_reasons", {}).items():
             self.reason.addItem(words, code)
         self.reason.currentIndexChanged.connect(self._edited)
+        shrinkable(self.reason, characters=16)  # the long reasons show in the open list
         reason_label = QLabel("&Reason:")
         reason_label.setBuddy(self.reason)
         self.marac_known = QCheckBox("Previous &MARAC referral on")
@@ -114,7 +117,7 @@ class DashStep(QWidget):
         self.marac_known.toggled.connect(self._edited)
         self.marac_date = QDateEdit()
         self.marac_date.setAccessibleName("Date of the last MARAC referral")
-        self.marac_date.setDisplayFormat("dd/MM/yyyy")
+        self.marac_date.setDisplayFormat(QT_DATE)
         self.marac_date.setCalendarPopup(True)
         self.marac_date.setDate(QDate.currentDate())
         self.marac_date.dateChanged.connect(self._edited)

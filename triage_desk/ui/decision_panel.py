@@ -21,19 +21,20 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
 from triage_desk.ui.threshold_step import level_text
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, scroll_contents
 
 APPROVAL_WORDS = {"not_needed": "no approval needed", "pending": "WAITING for practice-lead approval",
                   "approved": "APPROVED", "rejected": "REJECTED by a practice lead – decide again"}
 
 
 def when_text(value) -> str:
-    return value.strftime("%d %b %Y %H:%M UTC") if value else "—"
+    return fmt_datetime(from_utc(value), zone=True) if value else "—"
 
 
 def outcomes_text(codes: list[str]) -> str:
@@ -86,7 +87,7 @@ class DecisionPanel(QWidget):
         self.redecide = QPushButton("Record a ne&w decision…")
         self.redecide.setAccessibleName("Record a new decision (supersedes the current one)")
         self.redecide.clicked.connect(lambda: self._show_form(True))
-        self.form = RoutingStep(ws)
+        self.form = RoutingStep(ws, scroll=False)
         self.save = QPushButton("&Save decision")
         self.save.setAccessibleName("Save the decision")
         self.save.clicked.connect(self.save_decision)
@@ -103,6 +104,7 @@ class DecisionPanel(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self._show_form(False)  # nothing to decide on until the decisions have been read
+        scroll_contents(self)
         self.reload()
 
     def _side_by_side(self) -> QGroupBox:

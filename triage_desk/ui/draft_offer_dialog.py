@@ -13,18 +13,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui.widgets import heading
 
 
 def _local(moment) -> str:
     """A stored UTC time as the officer's local (Europe/London) time."""
-    from datetime import UTC
-
-    from triage_desk.referral_rows import LONDON
-
     if moment is None:
         return ""
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+    return fmt_datetime(from_utc(moment))
 
 
 class DraftOfferDialog(QDialog):

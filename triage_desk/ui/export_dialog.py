@@ -10,7 +10,6 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -37,6 +36,7 @@ from triage_desk.ui.widgets import (
     PasswordField,
     StrengthMeter,
     add_row,
+    documents_folder,
     heading,
     line_edit,
     make_plain,
@@ -48,8 +48,7 @@ PASSPHRASE, RECIPIENT, UNENCRYPTED = "passphrase", "recipient", "none"
 
 
 def default_folder() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
+    return documents_folder()
 
 
 class ExportDialog(QDialog):

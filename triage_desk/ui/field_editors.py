@@ -7,7 +7,7 @@ editors share with the review page.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,34 +22,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import (
+    DATE_HINT,
+    DATETIME_HINT,
+    fmt_date,
+    fmt_datetime,
+    parse_date_input,
+    parse_datetime_input,
+    spelled_out,
+)
 from triage_desk.forms.form import Form, set_path
 
 NOT_KNOWN = "not_known"
 HELP_STYLE = "QLabel { color: #4a4a4a; }"
 FIELD_ERROR_STYLE = "QLabel { color: #8a1c1c; font-weight: bold; }"
-_UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_UK_DATETIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})[ T,]+(\d{1,2}):(\d{2})\s*$")
 
 
 def parse_date(text: str) -> str | None:
-    """ISO date from 'YYYY-MM-DD' or the UK '5/4/2016'; None when it is not a date."""
-    text = text.strip()
-    m = _UK_DATE.match(text)
-    try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
-        return date.fromisoformat(text).isoformat() if len(text) == 10 else None
-    except ValueError:
-        return None
+    """ISO date from what a person types (30/11/26, 30-11-2026, 2026-11-30, 30.11.2026); None when not a date."""
+    return parse_date_input(text)
 
 
 def parse_datetime(text: str) -> str | None:
+    """ISO date-time from a typed date and 24-hour time ('30/11/2026 14:30'), or a stored ISO one."""
     text = text.strip()
-    m = _UK_DATETIME.match(text)
+    typed = parse_datetime_input(text)
+    if typed or not text:
+        return typed
     try:
-        if m:
-            return datetime(int(m[3]), int(m[2]), int(m[1]), int(m[4]), int(m[5])).isoformat(timespec="minutes")
-        return datetime.fromisoformat(text.replace(" ", "T")).isoformat(timespec="minutes") if text else None
+        return datetime.fromisoformat(text).isoformat(timespec="minutes")
     except ValueError:
         return None
 
@@ -157,7 +158,7 @@ class FieldEditor(QWidget):
 
 
 class LineEditor(FieldEditor):
-    PLACEHOLDER = {"date": "DD/MM/YYYY", "datetime": "DD/MM/YYYY HH:MM", "nhs_number": "10 digits",
+    PLACEHOLDER = {"date": DATE_HINT, "datetime": DATETIME_HINT, "nhs_number": "10 digits",
                    "postcode": "e.g. ZX1 2AB", "email": "name@example.org", "integer": "a whole number"}
 
     def build(self, form: dict) -> None:
@@ -173,6 +174,7 @@ class LineEditor(FieldEditor):
             self.read_back.setMinimumWidth(150)
             self.read_back.setStyleSheet(HELP_STYLE)
             self.edit.textChanged.connect(self._read_back)
+            self.edit.editingFinished.connect(self._normalise)
             self.row.addWidget(self.read_back)
 
     def _read_back(self) -> None:
@@ -181,14 +183,18 @@ class LineEditor(FieldEditor):
         if value is None or value == NOT_KNOWN:
             text = ""
         elif kind == "date" and parse_date(str(value)) == value:
-            d = date.fromisoformat(value)
-            text = f"{d:%a} {d.day} {d:%B %Y}"  # no %-d: it does not exist on Windows
+            text = spelled_out(value)
         elif kind == "datetime" and parse_datetime(str(value)) == value:
-            d = datetime.fromisoformat(value)
-            text = f"{d:%a} {d.day} {d:%b %Y, %H:%M}"
+            text = spelled_out(datetime.fromisoformat(value))
         else:
             text = "not a date yet"
         self.read_back.setText(text)
+
+    def _normalise(self) -> None:
+        """What was typed (30.11.26) is shown back in the one style (30/11/2026) once the person moves on."""
+        value = self.raw()
+        if isinstance(value, str) and value != NOT_KNOWN and value != self.edit.text().strip():
+            self.set_raw(value)
 
     def inputs(self) -> list[QWidget]:
         return [self.edit]
@@ -213,9 +219,9 @@ class LineEditor(FieldEditor):
         text = str(value)
         kind = self.field.get("type")
         if kind == "date" and parse_date(text) == text:
-            text = date.fromisoformat(text).strftime("%d/%m/%Y")
+            text = fmt_date(text)
         elif kind == "datetime" and parse_datetime(text):
-            text = datetime.fromisoformat(parse_datetime(text)).strftime("%d/%m/%Y %H:%M")
+            text = fmt_datetime(parse_datetime(text))
         self.edit.setText(text)
 
 

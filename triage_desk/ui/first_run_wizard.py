@@ -201,8 +201,10 @@ class FirstRunWizard(QWizard):
         self.recovery.panel.set_code(code)
         from triage_desk.grants import admin_fingerprint
 
+        fingerprint = admin_fingerprint(ws)
+        self.recovery.panel.set_fingerprint(fingerprint)
         self.recovery.pin.setText("Administrator key fingerprint (keep it with the code; Help › About shows it so "
-                                  f"IT can compare):\n{admin_fingerprint(ws)}")
+                                  f"IT can compare):\n{fingerprint}")
 
     def reject(self) -> None:
         # Once the database exists, leaving is only allowed after the recovery code was stored.

@@ -3,7 +3,7 @@ area later issues fill through `add_area(title, widget)`, and the idle auto-lock
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,7 +61,9 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._closing_quietly = False
         self.setWindowTitle(f"{APP_NAME} - {MARKING}")
-        self.resize(1100, 720)
+        from triage_desk.ui.window_state import restore_window
+
+        restore_window(self, self._username(), "main", QSize(1280, 800))
 
         self.stack = QStackedWidget()
         self.content = QStackedWidget()  # welcome page until the first area arrives, then the tabs
@@ -292,7 +294,16 @@ class MainWindow(QMainWindow):
                           "tamper-evident audit trail.</p>" + pinned)
 
     # ---- leaving ----------------------------------------------------------------------------------
+    def _username(self) -> str:
+        return self.ws.user.username if self.ws.user is not None else ""
+
+    def _save_layout(self) -> None:
+        from triage_desk.ui.window_state import save_window
+
+        save_window(self, self._username(), "main")
+
     def sign_out(self) -> None:
+        self._save_layout()
         self._record_logout()
         self._closing_quietly = True
         self.signed_out.emit()
@@ -309,6 +320,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing_quietly:
+            self._save_layout()
             self._record_logout()
         self.idle.remove()
         self.lock_screen.setEnabled(False)

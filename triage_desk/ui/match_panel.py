@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import intake, matching
 from triage_desk.errors import TriageError
+from triage_desk.formatting import fmt_date
 from triage_desk.referral_rows import parse_local
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import WARNING_STYLE
@@ -46,7 +47,7 @@ def _date(value: str | None) -> str:
     if not value:
         return "date of birth not known"
     try:
-        return "born " + datetime.fromisoformat(value).strftime("%d/%m/%Y")
+        return "born " + fmt_date(datetime.fromisoformat(value).date())
     except ValueError:
         return "born " + value
 

@@ -23,10 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.formatting import fmt_date, parse_date_input
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
+
+
+def _typed_date(text: str) -> str | None:
+    """A typed date (30/11/26) as the ISO the service reads; anything else is passed on to be named as wrong."""
+    return parse_date_input(text) or text.strip() or None
 
 
 class PartnerEditDialog(QDialog):
@@ -57,7 +63,7 @@ class PartnerEditDialog(QDialog):
         for code, label in partners.ISA_STATUSES.items():
             self.isa_status.addItem(label, code)
         add_row(form, "&Agreement:", self.isa_status)
-        self.isa_date = line_edit("Date the agreement was signed", "YYYY-MM-DD (needed when signed)")
+        self.isa_date = line_edit("Date the agreement was signed", "DD/MM/YYYY (needed when signed)")
         add_row(form, "&Signed on:", self.isa_date)
         self.due_hours = QSpinBox()
         self.due_hours.setAccessibleName("Working hours to answer a check")
@@ -92,14 +98,14 @@ class PartnerEditDialog(QDialog):
         self.name.setText(partner.name)
         self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
         self.isa_status.setCurrentIndex(max(0, self.isa_status.findData(partner.isa_status)))
-        self.isa_date.setText(partner.isa_date.date().isoformat() if partner.isa_date else "")
+        self.isa_date.setText(fmt_date(partner.isa_date) if partner.isa_date else "")
         self.due_hours.setValue(partner.check_due_hours)
         self.contact.setText(partner.contact_route or "")
         self.active.setChecked(bool(partner.active))
 
     def values(self) -> dict:
         return {"name": self.name.text(), "kind": self.kind.currentData(), "isa_status": self.isa_status.currentData(),
-                "isa_date": self.isa_date.text().strip() or None, "check_due_hours": self.due_hours.value(),
+                "isa_date": _typed_date(self.isa_date.text()), "check_due_hours": self.due_hours.value(),
                 "contact_route": self.contact.text(), "active": self.active.isChecked()}
 
     def _submit(self) -> None:
@@ -172,7 +178,7 @@ class PartnerDirectoryDialog(QDialog):
         self.table.setRowCount(len(self._partners))
         for row, p in enumerate(self._partners):
             cells = (p.name, p.kind.replace("_", " "), partners.ISA_STATUSES.get(p.isa_status, p.isa_status),
-                     p.isa_date.date().isoformat() if p.isa_date else "", str(p.check_due_hours),
+                     fmt_date(p.isa_date) if p.isa_date else "", str(p.check_due_hours),
                      p.contact_route or "", "Yes" if p.active else "No")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -180,5 +180,9 @@ def confirm_and_issue_recovery_code(ws, parent: QWidget | None = None) -> str | 
     except TriageError as exc:
         QMessageBox.warning(parent, "New recovery code", str(exc))
         return None
-    RecoveryCodeDialog(code, parent).exec()
+    from triage_desk.grants import admin_fingerprint
+
+    dialog = RecoveryCodeDialog(code, parent)
+    dialog.panel.set_fingerprint(admin_fingerprint(ws))
+    dialog.exec()
     return code

@@ -10,18 +10,32 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QScrollArea, QV
 PRINT_DPI_CAP = 300  # plenty for text; a 1200 dpi A4 bitmap would be ~400 MB per page
 
 
-# ---- printing (the dialog is a seam tests replace with a PDF-file printer) ------------------------------
-def ask_printer(parent, reference: str):
-    """The system print dialog; a configured QPrinter, or None when the user cancels."""
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+# ---- printing: a preview first, then the system print dialog from the preview's Print button ----------
+PREVIEW_DPI = 110  # what the preview shows on screen; the paper gets the printer's own (capped) resolution
+
+
+def preview_print(parent, title: str, pdf: bytes) -> int | None:
+    """Show `pdf` in a print preview; the person prints from it (the system print dialog follows).
+    Returns the number of pages sent to the printer, or None when the preview was closed without printing.
+    Tests replace this seam with a PDF-file printer."""
+    from PySide6.QtGui import QPaintEngine
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(f"{reference} summary")
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"Print summary {reference}")
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return None
-    return printer
+    printer.setDocName(title)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(f"Print preview - {title}")
+    state = {"pages": None}
+
+    def paint(target) -> None:
+        on_screen = target.paintEngine().type() == QPaintEngine.Type.Picture  # the preview records a picture
+        pages = print_pdf(target, pdf, PREVIEW_DPI if on_screen else min(target.resolution(), PRINT_DPI_CAP))
+        if not on_screen:
+            state["pages"] = pages
+
+    dialog.paintRequested.connect(paint)
+    dialog.exec()
+    return state["pages"]
 
 
 def rasterise(pdf: bytes, dpi: int) -> list[tuple[bytes, int, int, int]]:

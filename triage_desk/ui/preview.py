@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     _quiet_keyring()
+    from triage_desk.ui.wheel_guard import install_wheel_guard
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_wheel_guard(app)
     with tempfile.TemporaryDirectory(prefix="triage-desk-preview-") as tmp:
         ctx = PreviewContext(Path(tmp))
         try:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import QT_DATETIME
 from triage_desk.ui.widgets import ErrorLabel, add_row, note
 
 FIELD_LABELS = {"receiving_team": "&Receiving team", "reason": "&Why", "lead_professional": "&Lead professional",
@@ -141,7 +142,7 @@ class ConfirmationDialog(FormDialog):
 
         super().__init__("Record written confirmation", parent)
         self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when.setDisplayFormat(QT_DATETIME)
         self.when.setCalendarPopup(True)
         self.when.setAccessibleName("Confirmation received at")
         self.how = QComboBox()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import fmt_datetime
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
@@ -31,7 +31,7 @@ from triage_desk.ui.progress_dialogs import (
     DisputeReviewDialog,
     TransitionDialog,
 )
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+from triage_desk.ui.widgets import ErrorLabel, documents_folder, heading, make_plain
 
 # submit / decide / approve / reject live in the referral wizard and the Decision tab
 OWN_ACTIONS = ("start_strategy", "start_assessment", "start_early_help", "step_up", "step_down", "close", "reopen")
@@ -41,7 +41,7 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 def _when(text: str | None) -> str:
-    return text.replace("T", " ") if text else ""
+    return fmt_datetime(text) if text else ""
 
 
 class ProgressPanel(QWidget):
@@ -304,7 +304,7 @@ class ProgressPanel(QWidget):
     def _save(self, title: str, name: str, make: Callable[[], bytes]) -> None:
         from triage_desk.private_files import write_new
 
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), "PDF files (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, title, str(documents_folder() / name), "PDF files (*.pdf)")
         if path:
             out = path if path.lower().endswith(".pdf") else path + ".pdf"
             self._run(lambda: write_new(out, make()))
@@ -329,7 +329,7 @@ class ProgressPanel(QWidget):
         from triage_desk.private_files import write_new
 
         path, _ = QFileDialog.getSaveFileName(self, "Save the outcome letter", str(
-            Path.home() / f"{self.view.get('reference', 'case')}-outcome-letter.pdf"), "PDF files (*.pdf)")
+            documents_folder() / f"{self.view.get('reference', 'case')}-outcome-letter.pdf"), "PDF files (*.pdf)")
         if not path:
             return
         ws, rid, method = self.ws, self.referral_id, self.method.currentData()

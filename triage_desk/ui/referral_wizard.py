@@ -33,6 +33,7 @@ from triage_desk.errors import TriageError
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
+from triage_desk.ui.window_state import remember_splitter
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
@@ -92,7 +93,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
     def _build(self) -> None:
         self.step_list = QListWidget()
         self.step_list.setAccessibleName("Steps")
-        self.step_list.setMinimumWidth(230)
+        self.step_list.setMinimumWidth(190)  # narrow enough that a 1024-pixel screen leaves the page room
         self.step_list.setWordWrap(True)
         self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.step_list.currentRowChanged.connect(self._step_chosen)
@@ -110,8 +111,9 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         splitter.addWidget(centre)
         splitter.addWidget(self._blocking_pane())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 680, 260])
+        splitter.setSizes([200, 700, 220])
         splitter.setChildrenCollapsible(False)
+        remember_splitter(splitter, self.ws.user.username if self.ws.user else "", "referral_wizard")
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(self._button_bar())
@@ -135,7 +137,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         right_layout.addWidget(blocking_title)
         right_layout.addWidget(self.blocking, 1)
         right_layout.addWidget(self.blocking_hint)
-        right.setMinimumWidth(240)
+        right.setMinimumWidth(200)
         return right
 
     def _button_bar(self) -> QHBoxLayout:

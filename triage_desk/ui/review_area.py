@@ -34,6 +34,7 @@ from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_te
 from triage_desk.ui.routing_step import due_text
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
+from triage_desk.ui.window_state import remember_splitter
 
 TITLE = "&Review"
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -61,6 +62,7 @@ class ReviewArea(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
+        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "review_area")
         layout = QVBoxLayout(self)
         layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
                               "here for a practice lead. Nobody approves their own decision."))

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.forms.catalogue import OUTCOME_CODES
 from triage_desk.forms.facts import LONDON
 from triage_desk.forms.threshold import default_context
 from triage_desk.ui.threshold_step import assess_draft, level_text, population
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable
 
 RAG_WORDS = {"red": "RED – act within 4 hours", "amber": "AMBER – within 1 working day",
              "green": "GREEN – within 3 working days"}
@@ -68,16 +69,17 @@ def time_left_text(due: str | datetime | None, now: datetime | None = None) -> s
 
 def due_text(due: str | datetime | None) -> str:
     when = parse_due(due)
-    return when.strftime("%a %d %b %Y %H:%M") if when else "not set"
+    return fmt_datetime(when, weekday=True) if when else "not set"
 
 
 class RoutingStep(QWidget):
     TITLE = "Outcome and timescales"
     changed = Signal()
 
-    def __init__(self, ws, parent: QWidget | None = None):
+    def __init__(self, ws, parent: QWidget | None = None, *, scroll: bool = True):
         super().__init__(parent)
         self.ws = ws
+        self._scroll = scroll  # False inside a panel that scrolls as a whole (the Decision tab)
         # administrators may enter referrals but only officers and practice leads decide them
         self.can_decide = getattr(getattr(ws, "user", None), "role", None) != "admin"
         self.doc: dict = {}
@@ -176,6 +178,9 @@ class RoutingStep(QWidget):
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self._set_final_enabled(False)
+        shrinkable(self.level, self.nfa_reason, characters=20)
+        if self._scroll:
+            scroll_contents(self)
 
     # ---- contract --------------------------------------------------------------------------------
     def first_input(self) -> QWidget:

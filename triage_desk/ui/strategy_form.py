@@ -22,11 +22,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.formatting import QT_DATETIME, fmt_date, parse_date_input
 from triage_desk.ui.progress_dialogs import FormDialog
-from triage_desk.ui.widgets import add_row
+from triage_desk.ui.widgets import add_row, documents_folder
 
 DECISIONS = (("Section 47 enquiry", "s47"), ("Child and family assessment (s17)", "s17"),
              ("No further action", "nfa"), ("Other", "other"))
+
+
+def _iso(typed: str) -> str:
+    """A typed date stored as ISO; text that is not a date is kept so the check names the field."""
+    return parse_date_input(typed) or typed.strip()
+
+
+def _shown(stored: str) -> str:
+    return fmt_date(stored) if parse_date_input(stored) else stored
 
 
 class _Table(QTableWidget):
@@ -74,7 +84,7 @@ class StrategyForm(FormDialog):
         super().__init__("Record the strategy discussion", parent)
         self.agencies = [("Children's social care (this council)", "social_care"), *agencies]
         self.held = QDateTimeEdit(QDateTime.currentDateTime())
-        self.held.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.held.setDisplayFormat(QT_DATETIME)
         self.held.setCalendarPopup(True)
         self.held.setAccessibleName("Held at")
         add_row(self.form, "&Held at:", self.held)
@@ -82,7 +92,7 @@ class StrategyForm(FormDialog):
                                 {0: self.agencies, 3: [("Present", "present"), ("Sent apologies", "apologies")]})
         self.information = _Table("Information shared by each agency", ["Agency", "Information shared"],
                                   {0: self.agencies})
-        self.actions = _Table("Actions", ["Action", "Owner", "Agency", "By (YYYY-MM-DD)"], {2: self.agencies})
+        self.actions = _Table("Actions", ["Action", "Owner", "Agency", "By (DD/MM/YYYY)"], {2: self.agencies})
         for label, table in (("&Attendees:", self.attendees), ("&Information:", self.information),
                              ("A&ctions:", self.actions)):
             add_row(self.form, label, self._with_add(table))
@@ -96,7 +106,7 @@ class StrategyForm(FormDialog):
         self.next_steps.setAccessibleName("Next steps")
         self.icpc = QLineEdit()
         self.icpc.setAccessibleName("ICPC date")
-        self.icpc.setPlaceholderText("YYYY-MM-DD (after an s47 decision)")
+        self.icpc.setPlaceholderText("DD/MM/YYYY (after an s47 decision)")
         for label, widget in (("&Decision:", self.decision), ("Decision detai&l:", self.detail),
                               ("&Next steps:", self.next_steps), ("ICPC &date:", self.icpc)):
             add_row(self.form, label, widget)
@@ -122,12 +132,12 @@ class StrategyForm(FormDialog):
                                  for a, r, n, p in self.attendees.rows()],
                    "information": [{"agency": a, "text": t} for a, t in self.information.rows() if t],
                    "decision": self.decision.currentData(),
-                   "actions": [{"action": a, "owner": o, "agency": g, "due": d} for a, o, g, d in self.actions.rows()
-                               if a or o or d]}
+                   "actions": [{"action": a, "owner": o, "agency": g, "due": _iso(d)}
+                               for a, o, g, d in self.actions.rows() if a or o or d]}
         for key, widget in (("decision_detail", self.detail), ("next_steps", self.next_steps),
                             ("icpc_date", self.icpc)):
             if widget.text().strip():
-                m[key] = widget.text().strip()
+                m[key] = _iso(widget.text()) if widget is self.icpc else widget.text().strip()
         return m
 
     def fill(self, m: dict) -> None:
@@ -142,14 +152,14 @@ class StrategyForm(FormDialog):
         for i in m.get("information") or []:
             self.information.add([i.get("agency", ""), i.get("text", "")])
         for a in m.get("actions") or []:
-            self.actions.add([a.get("action", ""), a.get("owner", ""), a.get("agency", ""), a.get("due", "")])
+            self.actions.add([a.get("action", ""), a.get("owner", ""), a.get("agency", ""), _shown(a.get("due", ""))])
         self.decision.setCurrentIndex(max(self.decision.findData(m.get("decision")), 0))
         self.detail.setText(m.get("decision_detail") or "")
         self.next_steps.setText(m.get("next_steps") or "")
-        self.icpc.setText(m.get("icpc_date") or "")
+        self.icpc.setText(_shown(m.get("icpc_date") or ""))
 
     def load_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Strategy discussion minutes", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Strategy discussion minutes", str(documents_folder()),
                                               "Minutes (*.json)")
         if not path:
             return

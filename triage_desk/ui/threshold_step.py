@@ -26,6 +26,7 @@ from triage_desk.errors import InputError
 from triage_desk.forms import labels
 from triage_desk.forms.threshold import default_context, evaluate
 from triage_desk.ui.widgets import heading, make_plain, note
+from triage_desk.ui.window_state import remember_splitter
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -88,6 +89,7 @@ class ThresholdStep(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
+        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "threshold_step")
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary())
         layout.addWidget(split, 1)

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.errors import TriageError
+from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, heading, line_edit, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, add_row, documents_folder, heading, line_edit, make_plain, note
 
 
 class Column(IntEnum):
@@ -42,7 +43,7 @@ class Column(IntEnum):
 
 
 def _fmt_when(value) -> str:
-    return value.strftime("%d %b %Y %H:%M UTC") if value else ""
+    return fmt_datetime(from_utc(value), zone=True) if value else ""
 
 
 class AddSignerDialog(QDialog):
@@ -258,7 +259,7 @@ class TrustDialog(QDialog):
         from triage_desk.bundle.signing import public_key_pem
 
         username = self.ws.user.username
-        path, _ = QFileDialog.getSaveFileName(self, "Save my public key", str(Path.home() / f"{username}.pem"),
+        path, _ = QFileDialog.getSaveFileName(self, "Save my public key", str(documents_folder() / f"{username}.pem"),
                                               "Public keys (*.pem)")
         if not path:
             return

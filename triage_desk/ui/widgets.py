@@ -103,6 +103,49 @@ def _icon(name: str):
     return QIcon(str(resource_path("icons", name)))
 
 
+def scroll_contents(widget: QWidget):
+    """Move `widget`'s layout (with its widgets) into a frameless scroll area that fills it, so on a small
+    screen the page scrolls instead of being clipped. Call once the layout is built."""
+    from PySide6.QtWidgets import QScrollArea
+
+    body = QWidget()
+    body.setLayout(widget.layout())  # Qt lets a widget take over another's layout and its widgets
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(body)
+    outer = QVBoxLayout(widget)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(area)
+    return area
+
+
+def shrinkable(*boxes, characters: int = 14) -> None:
+    """Drop-downs sized from a few characters, not their longest choice, so a row of them fits a
+    1024-pixel screen; they still grow with the window and the open list shows whole choices."""
+    from PySide6.QtWidgets import QComboBox
+
+    for box in boxes:
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(characters)
+
+
+def documents_folder():
+    """Where exports and saved files go by default: the user's Documents folder, made if it does not exist
+    yet (a new Windows profile or a Linux desktop may not have one). Falls back to the home folder."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    home = Path.home()
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or home)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return home
+    return folder
+
+
 def line_edit(accessible_name: str, placeholder: str = "") -> QLineEdit:
     edit = QLineEdit()
     edit.setAccessibleName(accessible_name)
@@ -253,12 +296,21 @@ class RecoveryCodePanel(QWidget):
         self.copy_button.setAccessibleName("Copy recovery code to clipboard")
         self.copy_button.setAutoDefault(False)
         self.copy_button.clicked.connect(self._copy)
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print the recovery code")
+        self.print_button.setToolTip("A one-page sheet with the code and the administrator key fingerprint "
+                                     "(print preview first; nothing is saved to disk)")
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self._print)
+        self.fingerprint: str | None = None  # the pinned administrator key, printed with the code
         self.copied = QLabel("")
+        self.copied.setWordWrap(True)
         self.stored = QCheckBox("I have &stored the recovery code in a safe place")
         self.stored.setAccessibleName("I have stored the recovery code")
         self.stored.toggled.connect(self.confirmed_changed)
         row = QHBoxLayout()
         row.addWidget(self.copy_button)
+        row.addWidget(self.print_button)
         row.addWidget(self.copied, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -267,7 +319,7 @@ class RecoveryCodePanel(QWidget):
         layout.addWidget(self.code_label)
         layout.addLayout(row)
         layout.addWidget(self.stored)
-        chain_tab_order(self.copy_button, self.stored)
+        chain_tab_order(self.copy_button, self.print_button, self.stored)
 
     def set_code(self, code: str) -> None:
         self.code_label.setText(code)
@@ -278,6 +330,20 @@ class RecoveryCodePanel(QWidget):
 
     def is_confirmed(self) -> bool:
         return self.stored.isChecked()
+
+    def set_fingerprint(self, fingerprint: str | None) -> None:
+        self.fingerprint = fingerprint
+
+    def _print(self) -> None:
+        from datetime import UTC, datetime
+
+        from triage_desk.reports.recovery_sheet import recovery_sheet
+        from triage_desk.ui.pdf_pages import preview_print
+
+        pdf = recovery_sheet(self.code(), self.fingerprint, datetime.now(UTC))
+        pages = preview_print(self.window(), "Recovery code", pdf)
+        self.copied.setText("Sent to the printer. Keep the sheet somewhere safe, away from this computer."
+                            if pages else "Print preview closed; nothing was printed.")
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.code())

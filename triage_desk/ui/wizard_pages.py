@@ -69,13 +69,13 @@ def _show(value, field: dict, form: dict) -> str:
     if field.get("type") == "yesno":
         return {"yes": "Yes", "no": "No"}.get(value, str(value))
     if field.get("type") in ("date", "datetime") and isinstance(value, str):
+        from triage_desk.formatting import fmt_date, fmt_datetime
         from triage_desk.ui.field_editors import parse_date, parse_datetime
 
         if field["type"] == "date" and parse_date(value) == value:
-            return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
+            return fmt_date(value)
         if field["type"] == "datetime" and parse_datetime(value):
-            iso = parse_datetime(value)
-            return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]} {iso[11:16]}"
+            return fmt_datetime(parse_datetime(value))
     labels = dict(choices(form, field)) if field.get("choices") else {}
     if isinstance(value, list):
         return ", ".join(str(labels.get(v, v)) for v in value)
