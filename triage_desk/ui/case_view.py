@@ -238,7 +238,7 @@ def confirmation_text(contact: dict, due=None) -> str:
         return f"Received {readable(contact['confirmed_at'])}"
     due = due or contact.get("confirmation_due")
     if isinstance(due, datetime):
-        return f"Outstanding — due {due.strftime('%d/%m/%Y %H:%M')}"
+        return f"Outstanding — due {fmt_datetime(due)}"
     return f"Outstanding — due {readable(due)}" if due else "Outstanding"
 
 
