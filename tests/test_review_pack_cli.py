@@ -114,3 +114,70 @@ def test_blind_pack_round_trip_applies_each_review_exactly_once(stations, tmp_pa
     assert "older than the review return already applied" in cli(
         "review-pack", "import-return", str(ret1), *back, *as_user(st, "fd", "lead"), code=2)
     assert _decisions(st) == after
+    _refusals(st, ret1, back)
+    _statistics(st)
+
+
+def _sealed_by(st, username: str, body: dict, out):
+    """A return signed by a laptop user's own key (made in this process, as a hostile sender would)."""
+    from bundle_helpers import sign_in
+
+    from triage_desk import review_pack_io
+    from triage_desk.workspace import open_workspace
+
+    ws = open_workspace(st["tmp"] / "laptop", passphrase="laptop passphrase 123")
+    try:
+        user = sign_in(ws, username, "laptop-password-1")
+        data, _digest = review_pack_io.seal("return", review_pack_io.RETURN, body, user,
+                                            statements.signing_key(user), passphrase="return passphrase 4567 long")
+    finally:
+        ws.close()
+    out.write_bytes(data)
+
+
+def _refusals(st, ret1, back) -> None:
+    import uuid
+
+    import pyrage
+    from bundle_helpers import rezip, unzip
+
+    from triage_desk import review_pack_io
+
+    before = _decisions(st)
+    members = unzip(pyrage.passphrase.decrypt(ret1.read_bytes(), "return passphrase 4567 long"))
+    body = json.loads(members["return.json"])
+    assert b"disagree" in members["return.json"]
+    members["return.json"] = members["return.json"].replace(b"disagree", b"agree", 1)
+    tampered = st["tmp"] / "tampered.tdreturn"
+    tampered.write_bytes(pyrage.passphrase.encrypt(rezip(members), "return passphrase 4567 long"))
+    said = cli("review-pack", "import-return", str(tampered), *back, *as_user(st, "fd", "lead"), code=2)
+    assert "altered" in said
+    foreign = st["tmp"] / "foreign.tdreturn"
+    _sealed_by(st, "revlead", {**body, "pack_id": str(uuid.uuid4()), "created_at": review_pack_io.now_iso()},
+               foreign)
+    assert "never issued" in cli("review-pack", "import-return", str(foreign), *back, *as_user(st, "fd", "lead"),
+                                 code=2)
+    not_lead = st["tmp"] / "officer.tdreturn"
+    _sealed_by(st, "revofficer", {**body, "created_at": review_pack_io.now_iso()}, not_lead)
+    assert "not a practice lead" in cli("review-pack", "import-return", str(not_lead), *back,
+                                        *as_user(st, "fd", "lead"), code=5)
+    assert _decisions(st) == before
+
+
+def _statistics(st) -> None:
+    """Percent agreement and linear-weighted kappa, computed here another way: kappa_w = 1 - observed mean
+    |officer - lead| / the mean |officer_i - lead_j| over every pairing (chance)."""
+    n = len(OFFICER_LEVELS)
+    observed = sum(abs(o - ld) for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS, strict=True)) / n
+    chance = sum(abs(o - ld) for o in OFFICER_LEVELS for ld in LEAD_LEVELS) / n ** 2
+    stats = json.loads(cli("review-pack", "stats", "--json", *as_user(st, "fd", "lead")))
+    assert stats["cases"] == n
+    assert stats["percent_agreement"] == pytest.approx(
+        100 * sum(o == ld for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS, strict=True)) / n, abs=0.01)
+    kappa, low, high = stats["kappa_linear"]
+    assert kappa == pytest.approx(1 - observed / chance, abs=1e-4) and low < kappa < high
+    assert stats["directions"] == {"lead higher": sum(ld > o for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS,
+                                                                             strict=True)),
+                                   "lead lower": sum(ld < o for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS,
+                                                                            strict=True))}
+    assert stats["matrix"][1][2] == sum((o, ld) == (2, 3) for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS, strict=True))
