@@ -181,3 +181,13 @@ def _statistics(st) -> None:
                                    "lead lower": sum(ld < o for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS,
                                                                             strict=True))}
     assert stats["matrix"][1][2] == sum((o, ld) == (2, 3) for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS, strict=True))
+    pdf = st["tmp"] / "meeting.pdf"
+    cli("review-pack", "stats", "--pdf", str(pdf), *as_user(st, "fd", "lead"))
+    import subprocess
+
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    disagreed = [r for r, o, ld in zip(st["refs"], OFFICER_LEVELS, LEAD_LEVELS, strict=True) if o != ld]
+    assert "Threshold review meeting pack" in text and all(ref in text for ref in disagreed)
+    assert "level 3 fits the concerns better" in text and "Synthetic rationale for a higher level" in text
+    assert f"{kappa:.2f}" in text
