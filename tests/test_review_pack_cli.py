@@ -116,6 +116,34 @@ def test_blind_pack_round_trip_applies_each_review_exactly_once(stations, tmp_pa
     assert _decisions(st) == after
     _refusals(st, ret1, back)
     _statistics(st)
+    _history(st)
+
+
+def _history(st) -> None:
+    """Every review is on the case (case show) and in its summary PDF: who, blind, verdict, rationale, signature."""
+    import subprocess
+
+    from bundle_helpers import sign_in
+
+    from triage_desk.reports.case_summary import summary_for
+    from triage_desk.workspace import open_workspace
+
+    ref = st["refs"][4]  # level 1 -> 2: the lead decided differently
+    view = json.loads(cli("case", "show", ref, "--json", *as_user(st, "fd", "lead")))
+    (review,) = view["reviews"]
+    assert review["provably_blind"] and review["signature_ok"] and review["verdict"] == "disagree"
+    said = cli("case", "show", ref, *as_user(st, "fd", "lead"))
+    assert "reviewed blind (score signed before the reveal) by Review Lead" in said and "level 1 → 2" in said
+    ws = open_workspace(st["tmp"] / "data", passphrase="test passphrase 123")
+    try:
+        sign_in(ws, "lead", "user-password-1")
+        pdf = st["tmp"] / "summary.pdf"
+        pdf.write_bytes(summary_for(ws, ref))
+    finally:
+        ws.close()
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Reviews by practice leads" in text and "level 2 fits the concerns better" in text
 
 
 def _sealed_by(st, username: str, body: dict, out):

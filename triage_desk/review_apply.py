@@ -165,14 +165,12 @@ def _new_version(s, referral: Referral, current: Decision, signed: statements.Si
     decisions._sync_referral(referral, new)
 
 
-def history(ws, referral_id: str) -> list[dict]:
-    """Every review applied to the case, oldest first, in words (case view, summary PDF)."""
-    accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
-    with ws.session() as s:
-        return history_rows(s, referral_id)
+APPLIED_WORDS = {"approved": "approval countersigned", "new_version": "new decision version awaiting the officer",
+                 "agreed": "agreed", "recorded": "kept in history (the decision had changed)"}
 
 
 def history_rows(s, referral_id: str) -> list[dict]:
+    """Every review applied to the case, oldest first (case view's Progress tab, summary PDF)."""
     rows = s.execute(select(ReviewItem, ReviewPack).join(ReviewPack, ReviewPack.id == ReviewItem.pack_id)
                      .where(ReviewItem.referral_id == referral_id, ReviewPack.side == "issued",
                             ReviewItem.applied.is_not(None)).order_by(ReviewItem.reviewed_at))
@@ -182,7 +180,8 @@ def history_rows(s, referral_id: str) -> list[dict]:
         body = review.body
         out.append({"who": statements.describe(body, item.reviewer_key), "blind": bool(body.get("blind")),
                     "verdict": item.verdict, "officer_level": item.officer_level, "lead_level": item.lead_level,
-                    "rationale": body.get("rationale"), "at": item.reviewed_at, "applied": item.applied,
+                    "rationale": body.get("rationale"), "applied": item.applied,
+                    "at": item.reviewed_at.strftime("%Y-%m-%dT%H:%M") if item.reviewed_at else None,
                     "signature_ok": review.valid(), "provably_blind": _provably_blind(item, body)})
     return out
 
@@ -196,3 +195,15 @@ def _provably_blind(item: ReviewItem, body: dict) -> bool:
     return (score.valid() and reveal.valid() and reveal.body.get("score_sha256") == statements.digest(score.text)
             and body.get("reveal_sha256") == statements.digest(reveal.text)
             and score.body.get("at", "") <= reveal.body.get("at", ""))
+
+
+def review_line(r: dict) -> str:
+    """One applied review in words: who, blind or not, the verdict, the rationale and the signatures."""
+    blind = (" blind (score signed before the reveal)" if r["provably_blind"] else " blind, NOT provably"
+             if r["blind"] else "")
+    verdict = ("agreed" if r["verdict"] == "agree"
+               else f"decided differently (level {r['officer_level']} → {r['lead_level']})")
+    why = f": {r['rationale']}" if r.get("rationale") else ""
+    signed = "signature valid" if r["signature_ok"] else "signature DOES NOT MATCH"
+    return (f"{(r['at'] or '').replace('T', ' ')} – reviewed{blind} by {r['who']}: {verdict}{why}; "
+            f"{APPLIED_WORDS.get(r['applied'], r['applied'])}; {signed}")
