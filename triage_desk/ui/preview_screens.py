@@ -213,3 +213,10 @@ def _partner_edit(ctx: PreviewContext):
 
     partners.ensure_partners(ctx.ws)
     return PartnerEditDialog(ctx.ws, partners.list_partners(ctx.ws)[0])
+
+
+@screen("review_queue", "review_pack_dialog.ReviewQueueDialog", user="lead")
+def _review_queue(ctx: PreviewContext):
+    from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
+
+    return ReviewQueueDialog(ctx.ws)

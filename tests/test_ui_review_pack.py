@@ -1,0 +1,46 @@
+"""The review queue screen: a blind case is scored, revealed and agreed with through the screen."""
+
+from __future__ import annotations
+
+from bundle_helpers import new_identity, sign_in
+from review_helpers import LAPTOP_PASSWORD, OUTCOME, front_door, laptop, trust_each_other
+
+from triage_desk import review_offline
+from triage_desk.review_pack import export_pack, import_pack
+from triage_desk.ui import operations
+
+
+def test_blind_case_is_scored_then_revealed_then_agreed(qtbot, workspace, tmp_path):
+    from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
+
+    refs = front_door(workspace)[:2]
+    lap = laptop(tmp_path / "laptop")
+    trust_each_other(workspace, lap)
+    sign_in(workspace, "lead", "user-password-1")
+    ident = new_identity()
+    export_pack(workspace, cases=refs, blind=True, out=tmp_path / "p.tdreview", recipient=str(ident.to_public()))
+    sign_in(lap, "revlead", LAPTOP_PASSWORD)
+    import_pack(lap, tmp_path / "p.tdreview", identity=ident)
+    dialog = ReviewQueueDialog(lap)
+    qtbot.addWidget(dialog)
+    operations.settle()
+    assert dialog.cases.count() == 2 and "to score blind" in dialog.cases.item(0).text()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    assert "Officer:" not in dialog.detail.text() and not dialog.buttons["Agree"].isEnabled()
+    dialog.level.setCurrentIndex(0)
+    dialog.outcomes.setText(",".join(OUTCOME[1]))
+    dialog.buttons["Score blind"].click()
+    operations.settle()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    dialog.buttons["Reveal decision"].click()
+    operations.settle()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    assert "Officer: level 1" in dialog.detail.text() and dialog.buttons["Agree"].isEnabled()
+    dialog.buttons["Agree"].click()
+    operations.settle()
+    assert [r["reviewed"] for r in review_offline.queue(lap)] == ["agree", None]
+    assert "agreed" in dialog.cases.item(0).text()
+    lap.close()
