@@ -26,6 +26,20 @@ from triage_desk.ui.widgets import ErrorLabel, heading, line_edit, make_plain
 REVIEW = "review"  # a review queue change (operations.Changes kind)
 
 
+def install(window) -> None:
+    """File › Review queue… for practice leads (the cases of review packs imported here)."""
+    from PySide6.QtGui import QAction
+
+    from triage_desk.models import Role
+
+    action = QAction("Review &queue…", window)
+    action.setObjectName("review_queue")
+    action.triggered.connect(lambda: ReviewQueueDialog(window.ws, window).exec())
+    action.setVisible(getattr(window.ws.user, "role", None) == Role.LEAD.value)
+    window.file_menu.insertAction(window.file_extras, action)
+    window.review_queue_action = action
+
+
 def _state(row: dict) -> str:
     if row["reviewed"]:
         return "agreed" if row["reviewed"] == "agree" else "decided differently"
