@@ -44,3 +44,13 @@ def test_blind_case_is_scored_then_revealed_then_agreed(qtbot, workspace, tmp_pa
     assert [r["reviewed"] for r in review_offline.queue(lap)] == ["agree", None]
     assert "agreed" in dialog.cases.item(0).text()
     lap.close()
+
+
+def test_the_approval_queue_can_be_sent_for_review(workspace, tmp_path):
+    """`--cases approval-queue`: every decision awaiting a practice lead's approval, nothing else."""
+    from review_helpers import OFFICER_LEVELS
+
+    refs = front_door(workspace)
+    sign_in(workspace, "lead", "user-password-1")
+    result, _data = export_pack(workspace, cases=["approval-queue"], out=None, passphrase="a long pack passphrase 1")
+    assert list(result.references) == [r for r, lv in zip(refs, OFFICER_LEVELS, strict=True) if lv > 1]

@@ -60,11 +60,20 @@ def _case_entry(session, ref: str) -> tuple[dict, Decision]:
     return entry, decision
 
 
+def _queue_refs(session) -> list[str]:
+    ids = [d.referral_id for d in decisions.pending(session)]
+    rows = session.execute(select(Referral.id, Referral.reference).where(Referral.id.in_(ids))).all() if ids else []
+    by_id = dict(rows)
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _references(session, cases: list[str] | None, sample_spec: str | None, seed: str | None):
     from triage_desk import sampling
 
     if (cases is None) == (sample_spec is None):
         raise InputError("cases: give either a list of case references or a sample")
+    if cases == ["approval-queue"]:  # every decision waiting for a practice lead's approval
+        return _queue_refs(session), None, None
     if cases is not None:
         refs = list(dict.fromkeys(c.strip() for c in cases if c.strip()))
         return refs, None, None

@@ -39,7 +39,8 @@ def register(sub, common) -> None:
     rp = top.add_subparsers(dest="review_command", metavar="ACTION", required=True)
     ex = rp.add_parser("export", parents=[common], help="export a signed, encrypted review pack")
     which = ex.add_mutually_exclusive_group(required=True)
-    which.add_argument("--cases", metavar="REF,REF", help="case references, comma separated")
+    which.add_argument("--cases", metavar="REF,REF", help="case references, comma separated "
+                                                          "(or approval-queue: every decision awaiting approval)")
     which.add_argument("--sample", metavar="SPEC", help="a dip sample, e.g. per_month=10,stratify=level+outcome,"
                                                         "overrides=all,status=closed")
     ex.add_argument("--seed", metavar="TEXT", help="re-draw a sample with this recorded seed")
