@@ -54,3 +54,30 @@ def test_the_approval_queue_can_be_sent_for_review(workspace, tmp_path):
     sign_in(workspace, "lead", "user-password-1")
     result, _data = export_pack(workspace, cases=["approval-queue"], out=None, passphrase="a long pack passphrase 1")
     assert list(result.references) == [r for r, lv in zip(refs, OFFICER_LEVELS, strict=True) if lv > 1]
+
+
+def test_agreement_screen_shows_the_statistics_and_saves_the_meeting_pack(qtbot, workspace, tmp_path):
+    from triage_desk.review_apply import apply_return
+    from triage_desk.ui.agreement_dialog import AgreementDialog
+
+    refs = front_door(workspace)[4:6]  # officer levels 1 and 2
+    lap = laptop(tmp_path / "laptop")
+    trust_each_other(workspace, lap)
+    sign_in(workspace, "lead", "user-password-1")
+    ident = new_identity()
+    export_pack(workspace, cases=refs, out=tmp_path / "p.tdreview", recipient=str(ident.to_public()))
+    sign_in(lap, "revlead", LAPTOP_PASSWORD)
+    import_pack(lap, tmp_path / "p.tdreview", identity=ident)
+    review_offline.review(lap, refs[0], agree=True)
+    review_offline.review(lap, refs[1], agree=False, choice=review_offline.Choice(
+        3, OUTCOME[3], rationale="Synthetic lead rationale, level three."))
+    review_offline.write_return(lap, None, tmp_path / "r.tdreturn", recipient=str(ident.to_public()))
+    lap.close()
+    apply_return(workspace, tmp_path / "r.tdreturn", identity=ident)
+    dialog = AgreementDialog(workspace)
+    qtbot.addWidget(dialog)
+    operations.settle()
+    assert "2 cases reviewed" in dialog.text.text() and "agreement on the level: 50.0%" in dialog.text.text()
+    dialog.save_pdf(str(tmp_path / "meeting.pdf"))
+    operations.settle()
+    assert (tmp_path / "meeting.pdf").read_bytes().startswith(b"%PDF") and "saved" in dialog.text.text()

@@ -220,3 +220,10 @@ def _review_queue(ctx: PreviewContext):
     from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
 
     return ReviewQueueDialog(ctx.ws)
+
+
+@screen("agreement_dialog", "agreement_dialog.AgreementDialog", user="lead")
+def _agreement(ctx: PreviewContext):
+    from triage_desk.ui.agreement_dialog import AgreementDialog
+
+    return AgreementDialog(ctx.ws)
