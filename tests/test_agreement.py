@@ -60,3 +60,24 @@ def test_sample_is_reproducible_from_its_seed_and_keeps_every_override():
 def test_bad_sample_specs_name_the_setting(text, field):
     with pytest.raises(InputError, match=field):
         sampling.parse(text)
+
+
+def test_a_reviewer_sees_no_contact_details_and_nothing_kept_from_the_family():
+    from intake_helpers import complete, subject
+
+    from triage_desk.forms.document import new_document
+    from triage_desk.review_pack_redact import WITHHELD_TEXT, for_review
+
+    doc = complete(new_document("child"), subject(surname="Quorvale", postcode="ZX9 9ZZ"))
+    doc["concerns"]["narrative"] = "Mother said the new partner moved in last month."
+    doc["consent"]["withhold"] = [{"what": "new partner moved in", "reason": "risk to the child"}]
+    doc["household"] = [{"name": "Partner Testperson", "relationship": "partner", "dob": "1990-01-01",
+                         "address": {"line1": "2 Hidden Lane", "postcode": "ZX8 8ZZ"}, "phone": "0100 111111"}]
+    text = str(for_review(doc))
+    for secret in ("Quorvale", "Testina", "ZX9 9ZZ", "1 Example Road", "0100 000000", "ref@example.org",
+                   "Refer Testperson", "Parent Testperson", "Partner Testperson", "2 Hidden Lane", "0100 111111",
+                   "new partner moved in"):
+        assert secret not in text, secret
+    redacted = for_review(doc)
+    assert redacted["concerns"]["narrative"] == WITHHELD_TEXT and redacted["withheld_items"] == 1
+    assert redacted["subjects"][0]["dob"] == "2016-04-05" and redacted["referrer"]["agency"] == "School"

@@ -208,6 +208,7 @@ def _statistics(st) -> None:
                                                                              strict=True)),
                                    "lead lower": sum(ld < o for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS,
                                                                             strict=True))}
+    assert stats["indicators"][0] == ["synthetic_l3", LEAD_LEVELS.count(3)]  # scored blind, absent in the case
     assert stats["matrix"][1][2] == sum((o, ld) == (2, 3) for o, ld in zip(OFFICER_LEVELS, LEAD_LEVELS, strict=True))
     pdf = st["tmp"] / "meeting.pdf"
     cli("review-pack", "stats", "--pdf", str(pdf), *as_user(st, "fd", "lead"))

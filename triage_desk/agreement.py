@@ -54,6 +54,7 @@ class Agreement:
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (officer level, lead level)
     disagreed: list[dict] = field(default_factory=list)  # cases with both rationales
     indicators: Counter = field(default_factory=Counter)  # indicator code -> cases where officer and lead differ
+    domains: Counter = field(default_factory=Counter)  # domain -> indicators that differ in it
     by_officer: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     samples: list[dict] = field(default_factory=list)  # packs: sample spec and seed
 
@@ -83,6 +84,7 @@ class Agreement:
         return {"scope": self.scope, "cases": self.n, "percent_agreement": round(self.percent, 2),
                 "kappa_linear": None if k is None else [round(v, 4) for v in k], "matrix": self.matrix(),
                 "directions": self.directions(), "indicators": self.indicators.most_common(10),
+                "domains": self.domains.most_common(10),
                 "by_officer": {o: len(p) for o, p in self.by_officer.items()}, "samples": self.samples}
 
     def lines(self) -> list[str]:
@@ -102,6 +104,7 @@ class Agreement:
         if self.indicators:
             out.append("indicators that differ most: " + ", ".join(f"{c} ({n})" for c, n in
                                                                       self.indicators.most_common(5)))
+            out.append("domains that differ most: " + ", ".join(f"{d} ({n})" for d, n in self.domains.most_common(5)))
         return out
 
 
@@ -139,7 +142,9 @@ def compute(session, *, officer: str | None = None, start: str | None = None, en
         review = json.loads(item.review_statement)
         if item.score_statement:
             scored = set(json.loads(item.score_statement).get("indicators") or [])
-            result.indicators.update(scored ^ _indicators(document))
+            differ = scored ^ _indicators(document)
+            result.indicators.update(differ)
+            result.domains.update(_domain(code) for code in differ)
         if item.verdict == "disagree" or pair[0] != pair[1]:
             result.disagreed.append({"reference": item.reference, "officer": item.officer, "officer_level": pair[0],
                                      "lead_level": pair[1], "lead": statements.describe(review, item.reviewer_key),
@@ -147,6 +152,13 @@ def compute(session, *, officer: str | None = None, start: str | None = None, en
                                      "officer_rationale": _officer_rationale(session, item)})
     result.samples = list(packs.values())
     return result
+
+
+def _domain(code: str) -> str:
+    from triage_desk.forms.catalogue import default_catalogue
+
+    indicator = default_catalogue().indicators.get(code)
+    return indicator.domain if indicator is not None else code.split(".")[0]
 
 
 def _officer_rationale(session, item: ReviewItem) -> str:
