@@ -94,6 +94,11 @@ def run_show(args) -> int:
         print(f"  {e['at'].replace('T', ' ')}  {e['label']} by {e['by']}{why}")
     for d in view["disputes"]:
         print(f"  dispute by {d['raised_by']} ({d['agency']}): {d['stage']}")
+    if view.get("reviews"):
+        from triage_desk.review_apply import review_line
+
+        for r in view["reviews"]:
+            print(f"  {review_line(r)}")
     return 0
 
 

@@ -152,4 +152,8 @@ def after_decision(ctx) -> list:
     out += [para("Disputes", "h2"),
             data_table(["Raised by", "Grounds", "Stage", "Outcome"], rows, [22, 38, 15, 25], w) if rows
             else para("none raised")]
+    if section.get("reviews"):
+        from triage_desk.review_apply import review_line
+
+        out += [para("Reviews by practice leads", "h2")] + [para(review_line(r)) for r in section["reviews"]]
     return out

@@ -30,7 +30,8 @@ from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, scroll_contents
 
 APPROVAL_WORDS = {"not_needed": "no approval needed", "pending": "WAITING for practice-lead approval",
-                  "approved": "APPROVED", "rejected": "REJECTED by a practice lead – decide again"}
+                  "approved": "APPROVED", "rejected": "REJECTED by a practice lead – decide again",
+                  "response": "decided differently by a reviewing practice lead – awaiting the officer's response"}
 
 
 def when_text(value) -> str:

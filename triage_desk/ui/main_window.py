@@ -32,6 +32,8 @@ EXTENSIONS = (
     "triage_desk.ui.bundle_actions",
     "triage_desk.ui.partner_admin",
     "triage_desk.ui.backups_dialog",
+    "triage_desk.ui.review_pack_dialog",
+    "triage_desk.ui.agreement_dialog",
 )
 
 

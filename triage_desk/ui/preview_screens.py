@@ -272,3 +272,17 @@ def _strategy(ctx: PreviewContext):
     from triage_desk.ui.strategy_form import StrategyForm
 
     return StrategyForm([(p.name, p.id) for p in partners.list_partners(ctx.ws)])
+
+
+@screen("review_queue", "review_pack_dialog.ReviewQueueDialog", user="lead")
+def _review_queue(ctx: PreviewContext):
+    from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
+
+    return ReviewQueueDialog(ctx.ws)
+
+
+@screen("agreement_dialog", "agreement_dialog.AgreementDialog", user="lead")
+def _agreement(ctx: PreviewContext):
+    from triage_desk.ui.agreement_dialog import AgreementDialog
+
+    return AgreementDialog(ctx.ws)

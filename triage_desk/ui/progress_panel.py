@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.formatting import fmt_datetime
+from triage_desk.review_apply import review_line
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
@@ -190,6 +191,7 @@ class ProgressPanel(QWidget):
         lines += [f"{_when(f['sent_at'])} – referrer told by {f['method']} ({f['sent_by']})" for f in view["feedback"]]
         lines += [f"Dispute by {d['raised_by']} ({d['agency']}): {d['stage'].replace('_', ' ')}"
                   + (f", {d['outcome']}: {d['outcome_reason']}" if d["outcome"] else "") for d in view["disputes"]]
+        lines += [review_line(r) for r in view.get("reviews") or []]
         return "<br>".join(html.escape(x) for x in lines) or "<i>Nothing recorded after the decision yet.</i>"
 
     def _chosen_deadline(self) -> dict | None:

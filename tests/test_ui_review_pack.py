@@ -1,0 +1,83 @@
+"""The review queue screen: a blind case is scored, revealed and agreed with through the screen."""
+
+from __future__ import annotations
+
+from bundle_helpers import new_identity, sign_in
+from review_helpers import LAPTOP_PASSWORD, OUTCOME, front_door, laptop, trust_each_other
+
+from triage_desk import review_offline
+from triage_desk.review_pack import export_pack, import_pack
+from triage_desk.ui import operations
+
+
+def test_blind_case_is_scored_then_revealed_then_agreed(qtbot, workspace, tmp_path):
+    from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
+
+    refs = front_door(workspace)[:2]
+    lap = laptop(tmp_path / "laptop")
+    trust_each_other(workspace, lap)
+    sign_in(workspace, "lead", "user-password-1")
+    ident = new_identity()
+    export_pack(workspace, cases=refs, blind=True, out=tmp_path / "p.tdreview", recipient=str(ident.to_public()))
+    sign_in(lap, "revlead", LAPTOP_PASSWORD)
+    import_pack(lap, tmp_path / "p.tdreview", identity=ident)
+    dialog = ReviewQueueDialog(lap)
+    qtbot.addWidget(dialog)
+    operations.settle()
+    assert dialog.cases.count() == 2 and "to score blind" in dialog.cases.item(0).text()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    assert "Officer:" not in dialog.detail.text() and not dialog.buttons["Agree"].isEnabled()
+    dialog.level.setCurrentIndex(0)
+    dialog.outcomes.setText(",".join(OUTCOME[1]))
+    dialog.buttons["Score blind"].click()
+    operations.settle()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    dialog.buttons["Reveal decision"].click()
+    operations.settle()
+    dialog.cases.setCurrentRow(0)
+    operations.settle()
+    assert "Officer: level 1" in dialog.detail.text() and dialog.buttons["Agree"].isEnabled()
+    dialog.buttons["Agree"].click()
+    operations.settle()
+    assert [r["reviewed"] for r in review_offline.queue(lap)] == ["agree", None]
+    assert "agreed" in dialog.cases.item(0).text()
+    lap.close()
+
+
+def test_the_approval_queue_can_be_sent_for_review(workspace, tmp_path):
+    """`--cases approval-queue`: every decision awaiting a practice lead's approval, nothing else."""
+    from review_helpers import OFFICER_LEVELS
+
+    refs = front_door(workspace)
+    sign_in(workspace, "lead", "user-password-1")
+    result, _data = export_pack(workspace, cases=["approval-queue"], out=None, passphrase="a long pack passphrase 1")
+    assert list(result.references) == [r for r, lv in zip(refs, OFFICER_LEVELS, strict=True) if lv > 1]
+
+
+def test_agreement_screen_shows_the_statistics_and_saves_the_meeting_pack(qtbot, workspace, tmp_path):
+    from triage_desk.review_apply import apply_return
+    from triage_desk.ui.agreement_dialog import AgreementDialog
+
+    refs = front_door(workspace)[4:6]  # officer levels 1 and 2
+    lap = laptop(tmp_path / "laptop")
+    trust_each_other(workspace, lap)
+    sign_in(workspace, "lead", "user-password-1")
+    ident = new_identity()
+    export_pack(workspace, cases=refs, out=tmp_path / "p.tdreview", recipient=str(ident.to_public()))
+    sign_in(lap, "revlead", LAPTOP_PASSWORD)
+    import_pack(lap, tmp_path / "p.tdreview", identity=ident)
+    review_offline.review(lap, refs[0], agree=True)
+    review_offline.review(lap, refs[1], agree=False, choice=review_offline.Choice(
+        3, OUTCOME[3], rationale="Synthetic lead rationale, level three."))
+    review_offline.write_return(lap, None, tmp_path / "r.tdreturn", recipient=str(ident.to_public()))
+    lap.close()
+    apply_return(workspace, tmp_path / "r.tdreturn", identity=ident)
+    dialog = AgreementDialog(workspace)
+    qtbot.addWidget(dialog)
+    operations.settle()
+    assert "2 cases reviewed" in dialog.text.text() and "agreement on the level: 50.0%" in dialog.text.text()
+    dialog.save_pdf(str(tmp_path / "meeting.pdf"))
+    operations.settle()
+    assert (tmp_path / "meeting.pdf").read_bytes().startswith(b"%PDF") and "saved" in dialog.text.text()
