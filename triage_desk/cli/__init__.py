@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.case_cmd",
     "triage_desk.cli.strategy_cmd",
     "triage_desk.cli.feedback_cmd",
+    "triage_desk.cli.measures_cmd",
 )
 
 
