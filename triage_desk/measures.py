@@ -12,6 +12,7 @@ Times: `received_at` and deadline times are local Europe/London (naive). A perio
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from triage_desk.errors import InputError
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, MEASURES, PRIMARY_NEEDS, SOCIAL_CARE_OUTCOMES
 
 POPULATIONS = ("child", "adult")
+AGREEMENT_MODULE = "triage_desk.agreement"  # review packs (issue 13): measure(session, start, end)
 _KINDS = {"dec": "decision", "rag": "rag", "chk": "agency_check", "sd": "strategy_discussion",
           "fb": "referrer_feedback"}
 
@@ -224,14 +226,33 @@ def _figure(measure_id: str, rows: list[Facts]) -> Figure:
     return Figure(m.id, m.title, _percent(num, den), num, den, m.target)
 
 
+def shown(fig: Figure, value: float | None = None) -> str:
+    """A figure in words: "92.5 %", "1,204", or why there is none."""
+    value = fig.value if value is None else value
+    if value is None:
+        return fig.note or "nothing to measure"
+    return f"{value:g} %" if BY_ID[fig.id].kind == "percent" else f"{value:,.0f}"
+
+
+def trend(fig: Figure) -> str:
+    if fig.value is None or fig.previous is None:
+        return "no earlier figure"
+    delta = fig.value - fig.previous
+    if abs(delta) < 0.05:
+        return "no change"
+    better = BY_ID[fig.id].better
+    word = "" if better == "none" else (" (better)" if (delta > 0) == (better == "up") else " (worse)")
+    return f"{'up' if delta > 0 else 'down'} {abs(delta):g}{' points' if BY_ID[fig.id].kind == 'percent' else ''}" \
+           f"{word}"
+
+
 def review_agreement(session, scope: Scope) -> Figure:
     """Hook for review packs (issue 13, built separately): `triage_desk.agreement.measure(session, start, end)`
     returning {"reviews": int, "agreed": int}. Until that module exists or a review is returned: no figure."""
     m = BY_ID["review_agreement"]
-    try:
-        source = importlib.import_module("triage_desk.agreement")
-    except ImportError:
-        source = None
+    # The review-packs module is built separately; until it is part of this build there are no reviews.
+    found = importlib.util.find_spec(AGREEMENT_MODULE) is not None
+    source = importlib.import_module(AGREEMENT_MODULE) if found else None
     result = source.measure(session, scope.start, scope.end) if hasattr(source, "measure") else None
     reviews = int((result or {}).get("reviews") or 0)
     if not reviews:

@@ -141,3 +141,19 @@ def case_list(ws, scope: Scope, measure_id: str, part: str = "numerator") -> lis
         audit.record(s, user.username, "measures.cases", None, None, measure=measure_id, part=part,
                      cases=len(rows), names=names_allowed)
     return [(f.reference, f.received_at.strftime("%d %b %Y %H:%M"), names.get(f.id, "")) for f in rows]
+
+
+def filter_options(ws) -> dict[str, list]:
+    """What the dashboard's filters offer: teams, officers (username, display name), referrer agencies."""
+    from triage_desk import accounts
+    from triage_desk.models import Role, User
+
+    accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
+    with ws.session() as s:
+        users = s.execute(select(User.username, User.display_name, User.team)
+                          .where(User.role.in_((Role.OFFICER.value, Role.LEAD.value)))
+                          .order_by(User.display_name)).all()
+        agencies = [a for a in s.execute(select(Referral.referrer_agency).distinct()
+                                         .order_by(Referral.referrer_agency)).scalars() if a]
+    return {"teams": sorted({t for _u, _n, t in users if t}), "officers": [(u, n) for u, n, _t in users],
+            "agencies": agencies}

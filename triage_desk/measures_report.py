@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, SimpleDocTemplate
 
-from triage_desk.measures import Figure, Report
+from triage_desk.measures import Report, shown, trend
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, PRIMARY_NEEDS, SOURCES
 from triage_desk.reports.pdf_styles import (
     FONT,
@@ -25,25 +25,6 @@ from triage_desk.reports.pdf_styles import (
 
 MARKING_TEXT = "OFFICIAL-SENSITIVE"
 WIDTH = A4[0] - 32 * mm
-
-
-def shown(fig: Figure, value: float | None = None) -> str:
-    value = fig.value if value is None else value
-    if value is None:
-        return fig.note or "nothing to measure"
-    return f"{value:g} %" if BY_ID[fig.id].kind == "percent" else f"{value:,.0f}"
-
-
-def trend(fig: Figure) -> str:
-    if fig.value is None or fig.previous is None:
-        return "no earlier figure"
-    delta = fig.value - fig.previous
-    if abs(delta) < 0.05:
-        return "no change"
-    better = BY_ID[fig.id].better
-    word = "" if better == "none" else (" (better)" if (delta > 0) == (better == "up") else " (worse)")
-    return f"{'up' if delta > 0 else 'down'} {abs(delta):g}{' points' if BY_ID[fig.id].kind == 'percent' else ''}" \
-           f"{word}"
 
 
 def _filters(report: Report) -> str:

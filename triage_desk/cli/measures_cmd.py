@@ -80,7 +80,7 @@ def _save(path, data: bytes, option: str) -> None:
 
 
 def _table(report) -> None:
-    from triage_desk.measures_report import shown, trend
+    from triage_desk.measures import shown, trend
 
     for f in report.figures:
         target = f" (target {f.target:g} %)" if f.target is not None else ""
