@@ -58,8 +58,8 @@ def _deadline_state(rng: random.Random, received: datetime) -> tuple[str, dateti
     return "open", NOW + timedelta(days=3)  # not yet due: not counted
 
 
-def _truth(rng: random.Random, i: int) -> Truth:
-    received = START + timedelta(days=rng.randrange(DAYS), minutes=rng.randrange(8 * 60, 18 * 60))
+def _truth(rng: random.Random, i: int, days: int) -> Truth:
+    received = START + timedelta(days=rng.randrange(days), minutes=rng.randrange(8 * 60, 18 * 60))
     status = "draft" if rng.random() < 0.04 else "submitted"
     t = Truth(f"TD-2026-{i:06d}", received, status, "adult" if rng.random() < 0.2 else "child",
               rng.choice(AGENCIES), rng.choice(SOURCES), rng.choice((0, 0, 0, 1, 2)))
@@ -94,10 +94,20 @@ def _document(t: Truth, rid: str) -> str:
                        "subjects": [{"id": person}], "consent": {"records": records}})
 
 
-def build(ws, n: int, seed: int = 14) -> list[Truth]:
-    """Write n generated contacts; returns the truth the test computes its expectations from."""
+def build(ws, n: int, seed: int = 14, days: int = DAYS, chunk: int = 10_000) -> list[Truth]:
+    """Write n generated contacts received over `days` from START (in chunks, so a bench's 100k stays in
+    bounded memory); returns the truth the test computes its expectations from."""
     rng = random.Random(seed)
-    truths = [_truth(rng, i) for i in range(1, n + 1)]
+    truths = [_truth(rng, i, days) for i in range(1, n + 1)]
+    for at in range(0, n, chunk):
+        _write(ws, truths[at:at + chunk])
+    with ws.session() as s:
+        for username, team in TEAMS.items():
+            s.execute(update(User).where(User.username == username).values(team=team))
+    return truths
+
+
+def _write(ws, truths: list[Truth]) -> None:
     tables: dict[type, list[dict]] = {k: [] for k in (Referral, Decision, Deadline, CaseEvent, StrategyDiscussion,
                                                        Dispute)}
     for t in truths:
@@ -137,9 +147,6 @@ def build(ws, n: int, seed: int = 14) -> list[Truth]:
         for model, rows in tables.items():
             if rows:
                 s.execute(insert(model), rows)
-        for username, team in TEAMS.items():
-            s.execute(update(User).where(User.username == username).values(team=team))
-    return truths
 
 
 def in_period(truths: list[Truth], start: date, end: date) -> list[Truth]:

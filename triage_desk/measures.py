@@ -56,7 +56,7 @@ class Scope:
 
 
 _FACTS_SQL = """
-WITH base AS (
+WITH base AS MATERIALIZED (  -- read once: the deadline tally and the main select both use it
   SELECT r.id, r.reference, r.received_at, r.referrer_agency AS agency, r.referral_source AS source,
          r.re_referrals_12m AS rr, r.document,
          (SELECT max(x.id) FROM decision x WHERE x.referral_id = r.id AND x.superseded = 0) AS did
