@@ -77,3 +77,15 @@ def test_refusals(history, data_dir, secret_files, tmp_path, capsys):
     assert "period" in capsys.readouterr().err
     assert main(["measures", "--from", "May", "--to", "2026-05-01", *_args(data_dir, secret_files)]) == 2
     assert "--from" in capsys.readouterr().err
+
+
+def test_set_team_feeds_the_team_filter(history, data_dir, secret_files, capsys):
+    admin = ["--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"], "--user", "admin",
+             "--password-file", secret_files["admin"]]
+    assert main(["user", "set-team", "lead", "--team", "East", *admin]) == 0
+    assert main(["user", "set-team", "lead", "--team", "East", *_args(data_dir, secret_files)]) == 5
+    capsys.readouterr()
+    assert main(["measures", "--from", "2026-01-01", "--to", "2026-06-30", "--team", "East", "--json",
+                 *_args(data_dir, secret_files)]) == 0
+    figures = {f["id"]: f for f in json.loads(capsys.readouterr().out)["figures"]}
+    assert figures["contacts"]["value"] == sum(1 for t in history if t.decided_by == "lead")

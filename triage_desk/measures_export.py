@@ -16,6 +16,7 @@ import secrets
 
 from sqlalchemy import func, select
 
+from triage_desk.errors import InputError
 from triage_desk.measures import Report, Scope, facts
 from triage_desk.measures_defs import BY_ID
 from triage_desk.models import Referral, ReferralSubject, Setting
@@ -157,3 +158,18 @@ def filter_options(ws) -> dict[str, list]:
                                          .order_by(Referral.referrer_agency)).scalars() if a]
     return {"teams": sorted({t for _u, _n, t in users if t}), "officers": [(u, n) for u, n, _t in users],
             "agencies": agencies}
+
+
+def set_team(ws, username: str, team: str) -> None:
+    """Record which team a user works in (the measures' team filter); empty clears it. Administrators only."""
+    from triage_desk import accounts, audit
+    from triage_desk.models import Role
+
+    admin = accounts.require(ws.user, Role.ADMIN)
+    team = team.strip()
+    if len(team) > 120:
+        raise InputError("team: at most 120 characters")
+    with ws.session() as s:
+        user = accounts.get_user(s, username)
+        user.team = team or None
+        audit.record(s, admin.username, "user.team", "user", username, team=user.team)
