@@ -242,8 +242,8 @@ def trend(fig: Figure) -> str:
         return "no change"
     better = BY_ID[fig.id].better
     word = "" if better == "none" else (" (better)" if (delta > 0) == (better == "up") else " (worse)")
-    return f"{'up' if delta > 0 else 'down'} {abs(delta):g}{' points' if BY_ID[fig.id].kind == 'percent' else ''}" \
-           f"{word}"
+    unit = " points" if BY_ID[fig.id].kind == "percent" else ""
+    return f"{'up' if delta > 0 else 'down'} {abs(delta):,g}{unit}{word}"
 
 
 def review_agreement(session, scope: Scope) -> Figure:

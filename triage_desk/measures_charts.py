@@ -5,6 +5,7 @@ so start-up never loads matplotlib (tests/test_dashboard.py checks the main wind
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from matplotlib.figure import Figure
 
@@ -31,7 +32,7 @@ def _axes(fig: Figure, title: str):
 
 def _weeks(report: Report) -> tuple[list[str], list[dict]]:
     weeks = report.breakdowns.get("weekly", [])
-    return [w["week"][5:] for w in weeks], weeks
+    return [date.fromisoformat(w["week"]).strftime("%d %b") for w in weeks], weeks
 
 
 def _nothing(ax) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate
+from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate
 
 from triage_desk.measures import Report, shown, trend
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, PRIMARY_NEEDS, SOURCES
@@ -39,8 +39,9 @@ def _figures_table(report: Report) -> list:
     rows = []
     for f in report.figures:
         target = BY_ID[f.id].target
-        basis = f"{f.numerator:,} of {f.denominator:,}" if f.denominator else ""
-        rows.append([f.title, shown(f), basis, f"{target:g} %" if target is not None else "", trend(f)])
+        basis = (f"{f.numerator:,} of {f.denominator:,}" if f.denominator
+                 else "a count" if BY_ID[f.id].kind == "count" else "nothing to measure")
+        rows.append([f.title, shown(f), basis, f"{target:g} %" if target is not None else "none", trend(f)])
     return [para("Figures", "h1"),
             data_table(["Measure", "Figure", "Out of", "Target", "Against the previous period"], rows,
                        [38, 14, 16, 10, 22], WIDTH)]
@@ -66,10 +67,8 @@ def _breakdown_tables(report: Report) -> list:
 def _charts(report: Report) -> list:
     from triage_desk.measures_charts import CHARTS, png
 
-    out = [para("Charts", "h1")]
-    for chart in CHARTS:
-        out.append(Image(io.BytesIO(png(chart, report)), width=WIDTH, height=WIDTH * 2.6 / 7.0))
-    return out
+    images = [Image(io.BytesIO(png(chart, report)), width=WIDTH, height=WIDTH * 2.6 / 7.0) for chart in CHARTS]
+    return [KeepTogether([para("Charts", "h1"), images[0]]), *images[1:]]
 
 
 def build_pdf(report: Report, generated_at: datetime) -> bytes:
