@@ -51,3 +51,19 @@ def test_admin_sees_the_decision_but_cannot_record_one(qtbot, workspace):
     qtbot.addWidget(panel)
     settle()  # the decisions are read off the GUI thread
     assert not panel.form.isVisibleTo(panel) and not panel.save.isVisibleTo(panel)
+
+
+def test_primary_need_is_recorded_with_the_decision(qtbot, workspace):
+    referral_id = submitted(workspace)
+    panel = DecisionPanel(workspace, referral_id)
+    qtbot.addWidget(panel)
+    settle()
+    need = panel.form.primary_need
+    need.setCurrentIndex(need.findData("N4"))  # no override: the need is recorded all the same
+    panel.save.click()
+    settle()
+    assert panel.decision is not None
+    with workspace.session() as s:
+        current = decisions.current(s, referral_id)
+        assert current.primary_need == "N4"
+        assert decisions.as_document(current)["primary_need"] == "N4"

@@ -304,7 +304,8 @@ def as_document(decision: Decision) -> dict[str, Any]:
                     "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note}
     return {"engine": json.loads(decision.engine_json), "final_level": decision.final_level,
             "final_outcomes": json.loads(decision.final_outcomes), "nfa_reason": decision.nfa_reason,
-            "requires": json.loads(decision.requires), "decided_by": decision.decided_by,
+            "primary_need": decision.primary_need, "requires": json.loads(decision.requires),
+            "decided_by": decision.decided_by,
             "decided_role": decision.decided_role, "decided_at": _iso(decision.decided_at),
             "overridden": bool(decision.overridden), "override": override,
             "approval": decision.approval, "approved_by": decision.approved_by,
