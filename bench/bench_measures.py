@@ -23,17 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 YEAR_N, ALL_N = 30_000, 100_000
 NOW = datetime(2027, 1, 10, 9, 0)
 HAND_FACTS = """
-WITH base AS (SELECT r.id, r.re_referrals_12m AS rr, r.document FROM referral r
-              WHERE r.status != 'draft' AND r.received_at >= :lo AND r.received_at < :hi),
-cur AS (SELECT referral_id, final_outcomes, overridden, direction FROM decision WHERE superseded = 0)
-SELECT count(*), sum(b.rr > 0), sum(c.referral_id IS NOT NULL), sum(instr(c.final_outcomes, '"NFA"') > 0),
-       sum(coalesce(c.overridden, 0)), sum(c.direction = 'up'), sum(c.direction = 'down'),
+WITH base AS MATERIALIZED (SELECT r.id, r.re_referrals_12m AS rr, r.document,
+              (SELECT max(x.id) FROM decision x WHERE x.referral_id = r.id AND x.superseded = 0) AS did
+              FROM referral r WHERE r.status != 'draft' AND r.received_at >= :lo AND r.received_at < :hi)
+SELECT count(*), sum(b.rr > 0), sum(d.id IS NOT NULL), sum(instr(d.final_outcomes, '"NFA"') > 0),
+       sum(coalesce(d.overridden, 0)), sum(d.direction = 'up'), sum(d.direction = 'down'),
        sum(EXISTS(SELECT 1 FROM case_event e WHERE e.referral_id = b.id AND e.to_state = 'assessment')),
        sum(EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = b.id AND s.decision = 's47')),
        sum(instr(b.document, '"not_sought"') > 0 AND EXISTS(SELECT 1 FROM json_each(b.document, '$.consent.records') j
            WHERE json_extract(j.value, '$.scope') = 'referral' AND json_extract(j.value, '$.state') = 'not_sought')),
-       (SELECT count(*) FROM dispute WHERE referral_id IN (SELECT id FROM base))
-FROM base b LEFT JOIN cur c ON c.referral_id = b.id
+       sum((SELECT count(*) FROM dispute p WHERE p.referral_id = b.id))
+FROM base b LEFT JOIN decision d ON d.id = b.did
 """
 HAND_DEADLINES = """
 SELECT kind, sum(state = 'met'), sum(state IN ('met', 'missed') OR (state = 'open' AND due_at < :now))
