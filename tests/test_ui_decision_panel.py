@@ -65,3 +65,19 @@ def test_an_admins_empty_decision_tab_says_who_can_decide_and_why(qtbot, workspa
     text = panel.state.text()
     assert "front-door officers and practice leads" in text and "signed" in text and "Administrator" in text
     assert not panel.side.isVisibleTo(panel)  # no empty table
+
+
+def test_primary_need_is_recorded_with_the_decision(qtbot, workspace):
+    referral_id = submitted(workspace)
+    panel = DecisionPanel(workspace, referral_id)
+    qtbot.addWidget(panel)
+    settle()
+    need = panel.form.primary_need
+    need.setCurrentIndex(need.findData("N4"))  # no override: the need is recorded all the same
+    panel.save.click()
+    settle()
+    assert panel.decision is not None
+    with workspace.session() as s:
+        current = decisions.current(s, referral_id)
+        assert current.primary_need == "N4"
+        assert decisions.as_document(current)["primary_need"] == "N4"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from triage_desk import accounts, audit, statements
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms.catalogue import Rules, default_rules
+from triage_desk.measures_defs import PRIMARY_NEEDS
 from triage_desk.models import Role, utcnow
 from triage_desk.models.decision import Decision
 
@@ -35,6 +36,7 @@ class Proposal:
     rationale: str = ""
     evidence: str = ""
     nfa_reason: str | None = None
+    primary_need: str | None = None  # DfE N0..N9 (measures_defs.PRIMARY_NEEDS); the statutory return reports it
 
 
 def level_direction(engine_level: int, final_level: int) -> str:
@@ -72,6 +74,8 @@ def check_proposal(engine: dict, proposal: Proposal, rules: Rules | None = None)
             problems.append("NFA reason: a reason code is required for no further action")
         elif proposal.nfa_reason not in rules.codes("nfa_reasons"):
             problems.append("NFA reason: is not one of the reasons for no further action the rules define")
+    if proposal.primary_need is not None and proposal.primary_need not in PRIMARY_NEEDS:
+        problems.append("primary need: must be one of the DfE codes N0 to N9")
     return problems
 
 
@@ -96,7 +100,10 @@ def proposal_from_document(doc: dict) -> Proposal | None:
     nfa = raw.get("nfa_reason") or None
     if nfa is not None and not isinstance(nfa, str):
         raise InputError("decision.proposal.nfa_reason: must be a reason code")
-    return Proposal(level, tuple(outcomes), text["rationale"], text["evidence"], nfa)
+    need = raw.get("primary_need") or None
+    if need is not None and need not in PRIMARY_NEEDS:
+        raise InputError("decision.proposal.primary_need: must be one of the DfE codes N0 to N9")
+    return Proposal(level, tuple(outcomes), text["rationale"], text["evidence"], nfa, need)
 
 
 def _sync_referral(referral, decision: Decision) -> None:
@@ -177,7 +184,8 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
             final_level=proposal.final_level, final_outcomes=json.dumps(sorted(proposal.final_outcomes)),
             direction=level_direction(engine["suggested_level"], proposal.final_level), overridden=overridden,
             rationale=proposal.rationale.strip() or None, evidence=proposal.evidence.strip() or None,
-            nfa_reason=proposal.nfa_reason, requires=json.dumps(requires), decided_by=user.username,
+            nfa_reason=proposal.nfa_reason, primary_need=proposal.primary_need,
+            requires=json.dumps(requires), decided_by=user.username,
             decided_role=user.role, decided_at=utcnow(), superseded=False, revision=referral.revision,
             approval=APPROVAL_PENDING if requires else APPROVAL_NOT_NEEDED)
         sign_decision(decision, referral.reference, engine, user, key, before.statement if before else None)
@@ -296,7 +304,8 @@ def as_document(decision: Decision) -> dict[str, Any]:
                     "approved_at": _iso(decision.approved_at), "approval_note": decision.approval_note}
     return {"engine": json.loads(decision.engine_json), "final_level": decision.final_level,
             "final_outcomes": json.loads(decision.final_outcomes), "nfa_reason": decision.nfa_reason,
-            "requires": json.loads(decision.requires), "decided_by": decision.decided_by,
+            "primary_need": decision.primary_need, "requires": json.loads(decision.requires),
+            "decided_by": decision.decided_by,
             "decided_role": decision.decided_role, "decided_at": _iso(decision.decided_at),
             "overridden": bool(decision.overridden), "override": override,
             "approval": decision.approval, "approved_by": decision.approved_by,

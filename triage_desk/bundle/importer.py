@@ -21,6 +21,7 @@ from triage_desk.bundle import proof as proofs
 from triage_desk.bundle.verify import VerifiedBundle
 from triage_desk.errors import InputError
 from triage_desk.intake import CASE_ROLES, _person_from_subject, _store_scores
+from triage_desk.measures_defs import PRIMARY_NEEDS
 from triage_desk.models import Person, Referral, ReferralSubject, utcnow
 from triage_desk.models.decision import Decision
 from triage_desk.referral_rows import columns, new_row, store_text
@@ -251,6 +252,7 @@ def _decision_row(referral_id: str, section: dict) -> Decision:
                                                 else "down"),
         overridden=bool(override), rationale=override.get("rationale"), evidence=override.get("evidence"),
         nfa_reason=section.get("nfa_reason"), requires=json.dumps(section.get("requires") or []),
+        primary_need=section.get("primary_need") if section.get("primary_need") in PRIMARY_NEEDS else None,
         decided_by=section.get("decided_by") or "unknown",
         decided_role=section.get("decided_role") or override.get("role") or "unknown",
         decided_at=when(section.get("decided_at")) or utcnow(), approval=section.get("approval") or "not_needed",

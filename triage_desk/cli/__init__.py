@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.strategy_cmd",
     "triage_desk.cli.feedback_cmd",
     "triage_desk.cli.review_pack_cmd",
+    "triage_desk.cli.measures_cmd",
 )
 
 

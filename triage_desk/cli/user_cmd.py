@@ -41,6 +41,13 @@ def register(sub, common) -> None:
     role.add_argument("--role", choices=ROLES, required=True)
     role.set_defaults(func=set_role)
 
+    team = usub.add_parser("set-team", parents=[common], help="record a user's team, for the measures' team filter "
+                                                              "(administrators only)")
+    add_user_options(team)
+    team.add_argument("username")
+    team.add_argument("--team", required=True, help="the team's name; empty to clear")
+    team.set_defaults(func=set_team)
+
 
 def _new_password(args) -> str:
     if args.new_password_file:
@@ -96,4 +103,13 @@ def set_role(args) -> int:
     with opened(args, user=True) as ws, ws.session() as s:
         accounts.set_role(s, ws.user, args.username, Role(args.role))
     print(f"{args.username} is now {Role(args.role).label}")
+    return 0
+
+
+def set_team(args) -> int:
+    from triage_desk import measures_export
+
+    with opened(args, user=True) as ws:
+        measures_export.set_team(ws, args.username, args.team)
+    print(f"{args.username}: team {args.team.strip() or 'cleared'}")
     return 0

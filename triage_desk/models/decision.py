@@ -26,6 +26,7 @@ class Decision(Base):
     rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
     nfa_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    primary_need: Mapped[str | None] = mapped_column(String(4), nullable=True)  # DfE N0..N9 (measures.py)
     requires: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of approvals still needed
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_role: Mapped[str] = mapped_column(String(16))

@@ -29,6 +29,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 EXTENSIONS = (
     "triage_desk.ui.cases_area",
     "triage_desk.ui.review_area",
+    "triage_desk.ui.dashboard_area",
     "triage_desk.ui.bundle_actions",
     "triage_desk.ui.partner_admin",
     "triage_desk.ui.backups_dialog",

@@ -147,6 +147,31 @@ def _review(ctx: PreviewContext):
     return area
 
 
+@screen("dashboard_area", "dashboard_area.DashboardArea", user="lead")
+def _dashboard(ctx: PreviewContext):
+    from triage_desk.ui.dashboard_area import DashboardArea
+
+    ctx.case()
+    area = DashboardArea(ctx.ws)
+    area.period.setCurrentIndex(area.period.findData("Last 12 months"))
+    area.reload()
+    return area
+
+
+@screen("dashboard_cases", "dashboard_cases.CasesBehindDialog", user="lead")
+def _dashboard_cases(ctx: PreviewContext):
+    from triage_desk import measures_export
+    from triage_desk.forms.clock import london_now
+    from triage_desk.measures import Scope
+    from triage_desk.ui.dashboard_cases import CasesBehindDialog
+
+    ctx.case()
+    today = london_now().date()
+    scope = Scope(today.replace(year=today.year - 1), today)
+    fig = measures_export.report(ctx.ws, scope, trend=False).figure("contacts")
+    return CasesBehindDialog(ctx.ws, scope, fig)
+
+
 @screen("decision_panel", "decision_panel.DecisionPanel", user="officer")
 def _decision(ctx: PreviewContext):
     from triage_desk.ui.decision_panel import DecisionPanel

@@ -30,6 +30,7 @@ from triage_desk.formatting import fmt_datetime
 from triage_desk.forms.catalogue import OUTCOME_CODES
 from triage_desk.forms.facts import LONDON
 from triage_desk.forms.threshold import default_context
+from triage_desk.measures_defs import PRIMARY_NEEDS
 from triage_desk.ui.threshold_step import assess_draft, level_text, population
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable
 
@@ -144,6 +145,13 @@ class RoutingStep(QWidget):
         self.evidence.setTabChangesFocus(True)
         self.evidence.setMaximumHeight(60)
         self.evidence.textChanged.connect(self._edited)
+        # DfE primary need (N0-N9) for the statutory return: recorded with every decision, override or not
+        self.primary_need = QComboBox()
+        self.primary_need.setAccessibleName("Primary need")
+        self.primary_need.addItem("— not recorded —", "")
+        for code, words in PRIMARY_NEEDS.items():
+            self.primary_need.addItem(f"{code} – {words}", code)
+        self.primary_need.currentIndexChanged.connect(self._edited)
 
     def _final_box(self, rules: dict) -> QGroupBox:
         self._final_inputs(rules)
@@ -173,8 +181,14 @@ class RoutingStep(QWidget):
                               "An override, no further action, or consent not sought goes to a practice lead."))
         layout.addWidget(self.message)
         layout.addLayout(sides)
+        need = QFormLayout()
+        need_label = QLabel("&Primary need (DfE):")
+        need_label.setBuddy(self.primary_need)
+        need.addRow(need_label, self.primary_need)
+        layout.addLayout(need)
         layout.addStretch(1)
-        order = [self.override, self.level, self.outcomes, self.nfa_reason, self.rationale, self.evidence]
+        order = [self.override, self.level, self.outcomes, self.nfa_reason, self.rationale, self.evidence,
+                 self.primary_need]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self._set_final_enabled(False)
@@ -201,6 +215,8 @@ class RoutingStep(QWidget):
             or set(proposal.get("final_outcomes") or []) != set(self.engine["outcomes"])
             or proposal.get("rationale")))
         self.override.setChecked(overriding)
+        self.primary_need.setCurrentIndex(max(self.primary_need.findData((proposal or {}).get("primary_need") or ""),
+                                              0))
         if overriding:
             self._show_final(proposal.get("final_level"), proposal.get("final_outcomes") or [])
             self.rationale.setPlainText(proposal.get("rationale") or "")
@@ -233,13 +249,14 @@ class RoutingStep(QWidget):
 
     # ---- behaviour -------------------------------------------------------------------------------
     def proposal(self) -> decisions.Proposal:
+        need = self.primary_need.currentData() or None
         if not self.override.isChecked() and self.engine:
-            return decisions.Proposal(self.engine["suggested_level"], tuple(self.engine["outcomes"]))
+            return decisions.Proposal(self.engine["suggested_level"], tuple(self.engine["outcomes"]), primary_need=need)
         codes = tuple(self.outcomes.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.outcomes.count())
                       if self.outcomes.item(n).checkState() == Qt.CheckState.Checked)
         return decisions.Proposal(self.level.currentData() or 1, codes, self.rationale.toPlainText(),
                                   self.evidence.toPlainText(),
-                                  (self.nfa_reason.currentData() or None) if "NFA" in codes else None)
+                                  (self.nfa_reason.currentData() or None) if "NFA" in codes else None, need)
 
     def proposal_for(self, doc: dict) -> dict | None:
         """The proposal as stored in the document, re-read against the document's current suggestion."""
@@ -252,7 +269,7 @@ class RoutingStep(QWidget):
             return None
         p = self.proposal()
         return {"final_level": p.final_level, "final_outcomes": list(p.final_outcomes), "rationale": p.rationale,
-                "evidence": p.evidence, "nfa_reason": p.nfa_reason}
+                "evidence": p.evidence, "nfa_reason": p.nfa_reason, "primary_need": p.primary_need}
 
     def set_override(self, level: int, outcomes: list[str], rationale: str = "", evidence: str = "") -> None:
         """Choose a final decision different from the suggestion (as the officer does with the controls)."""

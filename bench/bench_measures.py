@@ -1,0 +1,118 @@
+"""The measures service over a busy front door's history (tests/measures_history.py generator: decisions,
+deadlines, assessments, strategy discussions, consent, disputes; cached encrypted workspaces).
+
+measures_year    every figure and breakdown over one year of about 30,000 contacts (with the trend period),
+                 as the dashboard and the report ask for them; goal <= 300 ms.
+measures_all_1m  every figure over all contacts. The goal is 1,000,000 contacts in <= 2 s off the GUI thread;
+                 this machine is shared, so it is MEASURED AT 100,000 here (the figure's note says so) and
+                 the 1M run is left for a later session on a machine of its own.
+Floors: the same aggregates written by hand as SQL (one pass over the same tables) in the same run.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+from _harness import BENCH_PASSPHRASE, BENCH_PASSWORD, Figure, best_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+YEAR_N, ALL_N = 30_000, 100_000
+NOW = datetime(2027, 1, 10, 9, 0)
+HAND_FACTS = """
+WITH base AS MATERIALIZED (SELECT r.id, r.re_referrals_12m AS rr, r.document,
+              (SELECT max(x.id) FROM decision x WHERE x.referral_id = r.id AND x.superseded = 0) AS did
+              FROM referral r WHERE r.status != 'draft' AND r.received_at >= :lo AND r.received_at < :hi)
+SELECT count(*), sum(b.rr > 0), sum(d.id IS NOT NULL), sum(instr(d.final_outcomes, '"NFA"') > 0),
+       sum(coalesce(d.overridden, 0)), sum(d.direction = 'up'), sum(d.direction = 'down'),
+       sum(EXISTS(SELECT 1 FROM case_event e WHERE e.referral_id = b.id AND e.to_state = 'assessment')),
+       sum(EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = b.id AND s.decision = 's47')),
+       sum(instr(b.document, '"not_sought"') > 0 AND EXISTS(SELECT 1 FROM json_each(b.document, '$.consent.records') j
+           WHERE json_extract(j.value, '$.scope') = 'referral' AND json_extract(j.value, '$.state') = 'not_sought')),
+       sum((SELECT count(*) FROM dispute p WHERE p.referral_id = b.id))
+FROM base b LEFT JOIN decision d ON d.id = b.did
+"""
+HAND_DEADLINES = """
+SELECT kind, sum(state = 'met'), sum(state IN ('met', 'missed') OR (state = 'open' AND due_at < :now))
+FROM deadline WHERE referral_id IN (SELECT id FROM referral WHERE status != 'draft' AND received_at >= :lo
+                                    AND received_at < :hi) GROUP BY kind
+"""
+
+
+def _workspace(n: int, days: int):
+    import keyring
+    from keyring.backends import null
+    from measures_history import build
+    from sqlalchemy import func, select
+
+    from triage_desk import accounts
+    from triage_desk.models import Referral, Role, User
+    from triage_desk.workspace import init_workspace, is_initialised, open_workspace
+
+    keyring.set_keyring(null.Keyring())
+    path = Path(tempfile.gettempdir()) / f"triage-bench-measures-{n // 1000}k"
+    if is_initialised(path):
+        ws = open_workspace(path, passphrase=BENCH_PASSPHRASE)
+        with ws.session() as s:
+            ws.user = s.execute(select(User).where(User.username == "bench")).scalar_one()
+            count = s.execute(select(func.count()).select_from(Referral)).scalar_one()
+        if count >= n:
+            print(f"note: reusing the cached {count:,}-contact measures database in {path}", flush=True)
+            return ws
+        raise SystemExit(f"{path} holds {count:,} contacts, fewer than {n:,}: delete it and run again")
+    print(f"note: building a {n:,}-contact measures history in {path} (cached for later runs)", flush=True)
+    ws, _ = init_workspace(path, admin_username="bench", admin_display_name="Bench", admin_password=BENCH_PASSWORD,
+                           passphrase=BENCH_PASSPHRASE)
+    with ws.session() as s:
+        for username, role in (("officer", Role.OFFICER), ("lead", Role.LEAD)):
+            accounts.create_user(s, ws.user, username, username.title(), role, BENCH_PASSWORD)
+    build(ws, n, seed=2026, days=days)
+    return ws
+
+
+def _run(name: str, n: int, days: int, goal: str, note: str = "") -> Figure:
+    from measures_history import START
+
+    from triage_desk import measures
+
+    ws = _workspace(n, days)
+    start = START.date()
+    end = date.fromordinal(start.toordinal() + days - 1)
+    scope = measures.Scope(start, end, now=NOW)
+    params = {"lo": datetime.combine(start, datetime.min.time()),
+              "hi": datetime.combine(date.fromordinal(end.toordinal() + 1), datetime.min.time()), "now": NOW}
+    from sqlalchemy import text
+
+    with ws.session() as s:
+        def ours():
+            return measures.compute(s, scope)
+
+        def hand():
+            facts = s.execute(text(HAND_FACTS), params).one()
+            due = s.execute(text(HAND_DEADLINES), params).all()
+            return facts, due
+
+        report = ours()
+        facts, due = hand()
+        assert report.figure("contacts").value == facts[0], "measures and hand SQL disagree on contacts"
+        assert report.figure("nfa").numerator == facts[3], "measures and hand SQL disagree on NFA"
+        assert report.figure("decided_in_time").numerator == dict((k, m) for k, m, _ in due)["decision"]
+        value, floor = best_of(ours, 5), best_of(hand, 5)
+    ws.close()
+    print(f"note: {name}: {facts[0]:,} contacts{note}", flush=True)
+    return Figure(name, value * 1000, "ms", floor * 1000, goal)
+
+
+def measures_year() -> Figure:
+    return _run("measures_year", YEAR_N, 365, "value <= 300 ms")
+
+
+def measures_all_1m() -> Figure:
+    return _run("measures_all_1m", ALL_N, 730, "value <= 2000 ms at 1,000,000 (measured at 100,000 here)",
+                "; MEASURED AT 100,000 contacts, not 1,000,000 (shared machine; the 1M run is for a later session)")
+
+
+FIGURES = {"measures_year": measures_year, "measures_all_1m": measures_all_1m}

@@ -1,0 +1,74 @@
+"""The Measures area: tiles with figure, target and trend from the measures service, filters that narrow
+them, cases behind a figure (names only for case workers), charts drawn with matplotlib — which the
+main window never imports at start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from checks_helpers import act_as
+from measures_history import build
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QLabel
+
+from triage_desk.ui.operations import settle
+
+
+def test_importing_the_main_window_does_not_load_matplotlib():
+    code = ("import sys; import triage_desk.ui.main_window, triage_desk.ui.dashboard_area; "
+            "print(any(m == 'matplotlib' or m.startswith('matplotlib.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _area(qtbot, ws):
+    from triage_desk.ui.dashboard_area import DashboardArea
+
+    area = DashboardArea(ws)
+    qtbot.addWidget(area)
+    area.show()
+    area.period.setCurrentIndex(area.period.findData("Chosen dates"))
+    settle()
+    area.start.setDate(QDate(2026, 2, 1))
+    area.end.setDate(QDate(2026, 5, 31))
+    settle()
+    return area
+
+
+def test_tiles_filters_and_charts(qtbot, workspace):
+    truths = build(workspace, 800, seed=3)
+    act_as(workspace, "lead")
+    area = _area(qtbot, workspace)
+    rows = [t for t in truths if t.status != "draft" and "2026-02-01" <= t.received.date().isoformat() <= "2026-05-31"]
+    assert area.tile("contacts").value_label.text() == f"{len(rows):,}"
+    assert "target 95 %" in " ".join(lbl.text() for lbl in area.tile("decided_in_time").findChildren(QLabel))
+    assert "no reviews yet" in area.tile("review_agreement").value_label.text()
+    assert set(area.charts.canvases) == {"weekly", "timeliness", "outcomes", "re_referrals", "nfa_by_agency"}
+    assert area.charts.canvases["weekly"].figure.axes[0].patches  # bars drawn
+    area.population.setCurrentIndex(area.population.findData("adult"))
+    settle()
+    adults = [t for t in rows if t.variant == "adult"]
+    assert area.tile("contacts").value_label.text() == f"{len(adults):,}"
+    area.agency.setCurrentIndex(area.agency.findData("Testford Police"))
+    settle()
+    both = [t for t in adults if t.agency == "Testford Police"]
+    assert area.tile("contacts").value_label.text() == f"{len(both):,}"
+
+
+def test_cases_behind_a_figure_show_names_only_to_case_workers(qtbot, workspace):
+    from triage_desk.ui.dashboard_cases import CasesBehindDialog
+
+    truths = build(workspace, 300, seed=5)
+    for user, named in (("lead", True), ("admin", False)):
+        act_as(workspace, user)
+        area = _area(qtbot, workspace)
+        fig = area.report.figure("nfa")
+        dialog = CasesBehindDialog(workspace, area.report.scope, fig)
+        qtbot.addWidget(dialog)
+        settle()
+        refs = {dialog.tree.topLevelItem(i).text(0) for i in range(dialog.tree.topLevelItemCount())}
+        assert refs == {t.reference for t in truths if t.status != "draft" and "NFA" in t.outcomes
+                        and "2026-02-01" <= t.received.date().isoformat() <= "2026-05-31"}
+        assert dialog.tree.isColumnHidden(2) is not named
+        assert (dialog.tree.topLevelItem(0).text(2) == "SYNTH, Case") is named

@@ -1,0 +1,143 @@
+"""The measures service over a generated history of thousands of contacts: every expected figure is worked
+out here from the generator's own record of what it wrote, never by calling the code under test."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from measures_history import NOW, build, in_period
+
+from triage_desk import measures
+from triage_desk.errors import InputError
+
+START, END = date(2026, 2, 1), date(2026, 5, 31)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    from conftest import ADMIN_PASSWORD, PASSPHRASE, USER_PASSWORD
+
+    from triage_desk import accounts, secretbox
+    from triage_desk.models import Role
+    from triage_desk.workspace import init_workspace
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(iterations=1, memory_kib=1024, lanes=1))
+    import keyring
+    from keyring.backends import null
+    keyring.set_keyring(null.Keyring())
+    ws, _ = init_workspace(tmp_path_factory.mktemp("measures") / "data", admin_username="admin",
+                           admin_display_name="Test Admin", admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+    with ws.session() as s:
+        accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
+        accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+    truths = build(ws, 4000)
+    yield ws, truths
+    ws.close()
+    mp.undo()
+
+
+def pct(num: int, den: int):
+    return round(100 * num / den, 1) if den else None
+
+
+def deadline_pct(rows, kinds: set[str]):
+    met = sum(1 for t in rows for k, st, _ in t.deadlines if k in kinds and st == "met")
+    due = sum(1 for t in rows for k, st, d in t.deadlines
+              if k in kinds and (st in ("met", "missed") or (st == "open" and d < NOW)))
+    return pct(met, due)
+
+
+def expected(rows) -> dict:
+    decided = [t for t in rows if t.decided_by]
+    resolved = [o for t in rows for o in t.disputes if o]
+    return {
+        "contacts": len(rows),
+        "referrals": sum(1 for t in rows if {"S17", "STRAT", "S42"} & set(t.outcomes)),
+        "decided_in_time": deadline_pct(rows, {"decision"}),
+        "rag_in_time": deadline_pct(rows, {"rag"}),
+        "checks_in_time": deadline_pct(rows, {"agency_check"}),
+        "strategy_in_time": deadline_pct(rows, {"strategy_discussion"}),
+        "feedback_in_time": deadline_pct(rows, {"referrer_feedback"}),
+        "re_referral": pct(sum(t.rr > 0 for t in rows), len(rows)),
+        "assessment": pct(sum(t.assessment for t in rows), len(rows)),
+        "s17": pct(sum("S17" in t.outcomes for t in rows), len(rows)),
+        "s47": pct(sum(t.s47 for t in rows), len(rows)),
+        "child_protection": pct(sum(t.icpc for t in rows), len(rows)),
+        "nfa": pct(sum("NFA" in t.outcomes for t in decided), len(decided)),
+        "override": pct(sum(t.overridden for t in decided), len(decided)),
+        "override_up": pct(sum(t.direction == "up" for t in decided), len(decided)),
+        "override_down": pct(sum(t.direction == "down" for t in decided), len(decided)),
+        "consent_not_sought": pct(sum(t.consent == "not_sought" for t in rows), len(rows)),
+        "consent_refused": pct(sum(t.consent == "refused" for t in rows), len(rows)),
+        "disputes": sum(len(t.disputes) for t in rows),
+        "disputes_changed": pct(sum(o == "changed" for o in resolved), len(resolved)),
+    }
+
+
+def test_every_figure_matches_the_generated_history(history):
+    ws, truths = history
+    rows = in_period(truths, START, END)
+    assert len(rows) > 2000  # thousands of contacts, and drafts / out-of-period ones left out
+    with ws.session() as s:
+        report = measures.compute(s, measures.Scope(START, END, now=NOW))
+    got = {f.id: f.value for f in report.figures}
+    assert {k: got[k] for k in expected(rows)} == expected(rows)
+    assert report.figure("review_agreement").note == "no reviews yet"
+
+
+@pytest.mark.parametrize("scope_kw, keep", [
+    ({"agency": "Testford Police"}, lambda t: t.agency == "Testford Police"),
+    ({"population": "adult"}, lambda t: t.variant == "adult"),
+    ({"officer": "lead"}, lambda t: t.decided_by == "lead"),
+    ({"team": "North"}, lambda t: t.decided_by == "officer"),
+])
+def test_filters_narrow_every_figure(history, scope_kw, keep):
+    ws, truths = history
+    rows = [t for t in in_period(truths, START, END) if keep(t)]
+    with ws.session() as s:
+        report = measures.compute(s, measures.Scope(START, END, now=NOW, **scope_kw), trend=False)
+    got = {f.id: f.value for f in report.figures}
+    assert {k: got[k] for k in expected(rows)} == expected(rows)
+
+
+def test_breakdowns_and_trend(history):
+    ws, truths = history
+    rows = in_period(truths, START, END)
+    decided = [t for t in rows if t.decided_by]
+    with ws.session() as s:
+        report = measures.compute(s, measures.Scope(START, END, now=NOW))
+    b = report.breakdowns
+    assert b["by_source"] == dict(sorted(Counter(t.source or "not recorded" for t in rows).items()))
+    assert b["by_primary_need"] == {k: v for k, v in Counter(t.need or "not recorded" for t in decided).items()}
+    assert b["by_outcome"] == dict(sorted(Counter(c for t in decided for c in t.outcomes).items()))
+    police = [t for t in decided if t.agency == "Testford Police"]
+    assert b["nfa_by_agency"]["Testford Police"]["nfa"] == sum("NFA" in t.outcomes for t in police)
+    assert sum(w["contacts"] for w in b["weekly"]) == len(rows)
+    # trend: the previous period of equal length (2 October 2025 to 31 January 2026: January only here)
+    before = in_period(truths, date(2025, 10, 2), date(2026, 1, 31))
+    assert report.figure("contacts").previous == len(before)
+
+
+def test_each_figure_opens_to_its_cases(history):
+    ws, truths = history
+    rows = in_period(truths, START, END)
+    with ws.session() as s:
+        scope = measures.Scope(START, END, now=NOW)
+        nfa = measures.cases(s, scope, "nfa")
+        decided = measures.cases(s, scope, "nfa", part="denominator")
+        late = measures.cases(s, scope, "decided_in_time", part="denominator")
+    assert {f.reference for f in nfa} == {t.reference for t in rows if "NFA" in t.outcomes}
+    assert {f.reference for f in decided} == {t.reference for t in rows if t.decided_by}
+    assert len(late) == sum(1 for t in rows if any(k == "decision" and (st != "open" or d < NOW)
+                                                   for k, st, d in t.deadlines))
+
+
+def test_bad_scope_is_refused_by_field(history):
+    ws, _ = history
+    with ws.session() as s, pytest.raises(InputError, match="period"):
+        measures.compute(s, measures.Scope(END, START))
+    with ws.session() as s, pytest.raises(InputError, match="population"):
+        measures.compute(s, measures.Scope(START, END, population="martian"))

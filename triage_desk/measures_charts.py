@@ -1,0 +1,84 @@
+"""The measures' charts as matplotlib Figures (no pyplot, no Qt): the dashboard wraps them in the Qt canvas,
+the monthly report renders them with Agg to PNG bytes in memory. Imported only when a chart is wanted,
+so start-up never loads matplotlib (tests/test_dashboard.py checks the main window's imports)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from matplotlib.figure import Figure
+
+from triage_desk.measures import Report
+
+CHARTS = {
+    "weekly": "Contacts per week",
+    "timeliness": "Decided within 1 working day, per week, against target",
+    "outcomes": "Outcomes by code",
+    "re_referrals": "Re-referrals per week",
+    "nfa_by_agency": "No further action by referrer agency",
+}
+ACCENT, MUTED, TARGET = "#1F3A5F", "#8895A7", "#B71C1C"
+
+
+def _axes(fig: Figure, title: str):
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_title(title, fontsize=10, loc="left", color=ACCENT)
+    ax.tick_params(labelsize=7)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def _weeks(report: Report) -> tuple[list[str], list[dict]]:
+    weeks = report.breakdowns.get("weekly", [])
+    return [date.fromisoformat(w["week"]).strftime("%d %b") for w in weeks], weeks
+
+
+def _nothing(ax) -> None:
+    ax.text(0.5, 0.5, "nothing in this period", ha="center", va="center", transform=ax.transAxes, color=MUTED)
+
+
+def draw(fig: Figure, chart: str, report: Report) -> None:
+    """Draw one chart (a key of CHARTS) onto `fig`, replacing what was there."""
+    fig.clear()
+    ax = _axes(fig, CHARTS[chart])
+    labels, weeks = _weeks(report)
+    b = report.breakdowns
+    if chart in ("weekly", "re_referrals", "timeliness") and not weeks:
+        _nothing(ax)
+    elif chart == "weekly":
+        ax.bar(labels, [w["contacts"] for w in weeks], color=ACCENT)
+    elif chart == "re_referrals":
+        ax.bar(labels, [w["re_referrals"] for w in weeks], color=ACCENT)
+    elif chart == "timeliness":
+        ax.plot(labels, [w["percent_in_time"] if w["percent_in_time"] is not None else float("nan")
+                         for w in weeks], marker="o", color=ACCENT, label="decided in time (%)")
+        target = report.figure("decided_in_time").target
+        ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label=f"target {target:g} %")
+        ax.set_ylim(0, 100)
+        ax.legend(fontsize=7, loc="lower left")
+    elif chart == "outcomes":
+        items = sorted(b.get("by_outcome", {}).items(), key=lambda kv: -kv[1])
+        ax.barh([k for k, _ in items][::-1], [v for _, v in items][::-1], color=ACCENT) if items else _nothing(ax)
+    elif chart == "nfa_by_agency":
+        items = [(a, v["percent"] or 0) for a, v in b.get("nfa_by_agency", {}).items()]
+        ax.barh([a[:28] for a, _ in items][::-1], [p for _, p in items][::-1], color=ACCENT) if items \
+            else _nothing(ax)
+        ax.set_xlabel("% of decided contacts", fontsize=7)
+    if len(labels) > 12 and chart in ("weekly", "re_referrals", "timeliness"):
+        for i, tick in enumerate(ax.get_xticklabels()):
+            tick.set_visible(i % max(1, len(labels) // 12) == 0)
+    fig.tight_layout()
+
+
+def png(chart: str, report: Report, width_in: float = 7.0, height_in: float = 2.6) -> bytes:
+    """One chart as PNG bytes (Agg, in memory: never a temporary file)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(width_in, height_in), dpi=150)
+    FigureCanvasAgg(fig)
+    draw(fig, chart, report)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
