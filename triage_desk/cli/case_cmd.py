@@ -95,7 +95,7 @@ def run_show(args) -> int:
     for d in view["disputes"]:
         print(f"  dispute by {d['raised_by']} ({d['agency']}): {d['stage']}")
     if view.get("reviews"):
-        from triage_desk.review_apply import review_line
+        from triage_desk.review_history import review_line
 
         for r in view["reviews"]:
             print(f"  {review_line(r)}")

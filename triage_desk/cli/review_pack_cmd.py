@@ -37,6 +37,12 @@ def register(sub, common) -> None:
     top = sub.add_parser("review-pack", help="review threshold decisions offline (packs, blind scoring, returns)",
                          description=__doc__.split("\n\n")[1])
     rp = top.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    _register_packs(rp, common)
+    _register_reviews(rp, common)
+
+
+def _register_packs(rp, common) -> None:
+    """export at the front door; import, list and show on the lead's workstation."""
     ex = rp.add_parser("export", parents=[common], help="export a signed, encrypted review pack")
     which = ex.add_mutually_exclusive_group(required=True)
     which.add_argument("--cases", metavar="REF,REF", help="case references, comma separated "
@@ -62,6 +68,10 @@ def register(sub, common) -> None:
     show.add_argument("ref", metavar="REF")
     add_user_options(show)
     show.set_defaults(func=run_show)
+
+
+def _register_reviews(rp, common) -> None:
+    """score, reveal, review and return on the lead's workstation; import-return and stats at the front door."""
     sc = rp.add_parser("score", parents=[common], help="score cases of a blind pack before the reveal")
     sc.add_argument("refs", metavar="REF[,REF]")
     _choice_options(sc, rationale=False)

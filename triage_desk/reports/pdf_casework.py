@@ -153,7 +153,7 @@ def after_decision(ctx) -> list:
             data_table(["Raised by", "Grounds", "Stage", "Outcome"], rows, [22, 38, 15, 25], w) if rows
             else para("none raised")]
     if section.get("reviews"):
-        from triage_desk.review_apply import review_line
+        from triage_desk.review_history import review_line
 
         out += [para("Reviews by practice leads", "h2")] + [para(review_line(r)) for r in section["reviews"]]
     return out

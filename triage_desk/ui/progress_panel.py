@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.formatting import fmt_datetime
-from triage_desk.review_apply import review_line
+from triage_desk.review_history import review_line
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
