@@ -69,6 +69,11 @@ def fmt_date(value: Any, *, weekday: bool = False) -> str:
     return f"{moment:%a} {text}" if weekday else text
 
 
+def fmt_day_month(value: Any) -> str:
+    """'30/11': a chart's axis, where the year is in the title."""
+    return fmt_date(value)[:5]
+
+
 def fmt_datetime(value: Any, *, weekday: bool = False, zone: bool = False) -> str:
     """'30/11/2026 14:30' in UK local time (+ ' GMT'/' BST' when asked or ambiguous); a plain date as a date."""
     moment = to_moment(value)

@@ -5,10 +5,10 @@ so start-up never loads matplotlib (tests/test_dashboard.py checks the main wind
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from matplotlib.figure import Figure
 
+from triage_desk.formatting import fmt_day_month
 from triage_desk.measures import Report
 
 CHARTS = {
@@ -32,7 +32,7 @@ def _axes(fig: Figure, title: str):
 
 def _weeks(report: Report) -> tuple[list[str], list[dict]]:
     weeks = report.breakdowns.get("weekly", [])
-    return [date.fromisoformat(w["week"]).strftime("%d %b") for w in weeks], weeks
+    return [fmt_day_month(w["week"]) for w in weeks], weeks
 
 
 def _nothing(ax) -> None:

@@ -17,6 +17,7 @@ import secrets
 from sqlalchemy import func, select
 
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.measures import Report, Scope, facts
 from triage_desk.measures_defs import BY_ID
 from triage_desk.models import Referral, ReferralSubject, Setting
@@ -141,7 +142,7 @@ def case_list(ws, scope: Scope, measure_id: str, part: str = "numerator") -> lis
                                        .where(Referral.id.in_(part_ids))).all())
         audit.record(s, user.username, "measures.cases", None, None, measure=measure_id, part=part,
                      cases=len(rows), names=names_allowed)
-    return [(f.reference, f.received_at.strftime("%d %b %Y %H:%M"), names.get(f.id, "")) for f in rows]
+    return [(f.reference, fmt_datetime(f.received_at), names.get(f.id, "")) for f in rows]
 
 
 def filter_options(ws) -> dict[str, list]:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import measures_export
 from triage_desk.errors import TriageError
+from triage_desk.formatting import fmt_date
 from triage_desk.measures import Figure, Report, Scope, shown, trend
 from triage_desk.measures_defs import BY_ID
 from triage_desk.ui import operations
@@ -195,7 +196,7 @@ class DashboardArea(QWidget):
         self.report = report
         self.error.clear_error()
         s = report.scope
-        self.status.setText(f"Contacts received {s.start:%d %b %Y} to {s.end:%d %b %Y}. Hover over a figure for "
+        self.status.setText(f"Contacts received {fmt_date(s.start)} to {fmt_date(s.end)}. Hover over a figure for "
                             "its definition (docs/measures.md).")
         while self.tiles.count():
             item = self.tiles.takeAt(0)
