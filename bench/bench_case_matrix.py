@@ -50,7 +50,10 @@ FILTERS = [
      ('subject_name : ("pi"*)',)),
     ("name 'pimcombe'", {"text": "pimcombe"}, "rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH ?)",
      ('subject_name : ("pimcombe"*)',)),
-    ("reference", {"text": "TD-2025-00"}, "reference >= ? AND reference < ?", ("TD-2025-00", "TD-2025-00\uffff")),
+    ("reference", {"text": "TD-2025-0001"}, "reference >= ? AND reference < ?",
+     ("TD-2025-0001", "TD-2025-0001\uffff")),
+    ("year of references", {"text": "TD-2025-00"}, "reference >= ? AND reference < ?",
+     ("TD-2025-00", "TD-2025-00\uffff")),
 ]
 SORTS = [("received", "received_at"), ("decision_due", "decision_due"), ("reference", "reference"),
          ("subject", "subject_sort")]
@@ -95,8 +98,8 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         hand = cur.execute(hand_sql, hand_params).fetchall()
         if col != "decision_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
             assert [r.id for r in rows] == [r[0] for r in hand[:200]], f"{label} / {key}: app and SQL disagree"
-        ours = best_of(lambda: fetch_page(s, filters, sort, app_key), 3)
-        floor = best_of(lambda: cur.execute(hand_sql, hand_params).fetchall(), 3)
+        ours = best_of(lambda k=app_key: fetch_page(s, filters, sort, k), 3)
+        floor = best_of(lambda q=hand_sql, p=hand_params: cur.execute(q, p).fetchall(), 3)
         out.append((ours, floor, f"{label} / {key} {'desc' if desc else 'asc'} / {name}"))
     return out
 

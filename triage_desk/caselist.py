@@ -239,3 +239,15 @@ def count_matching(session: Session, filters: CaseFilters | None = None, cap: in
     inner = select(Referral.id).where(*_conditions(shape)).suffix_with(f"LIMIT {int(cap) + 1}").subquery()
     n = session.connection().execute(select(func.count()).select_from(inner), params).scalar_one()
     return min(n, cap), n > cap
+
+
+# A skip-scan down the agency index: one index seek per distinct agency, not a read of every referral.
+_AGENCIES = text(
+    "WITH RECURSIVE a(v) AS (SELECT min(referrer_agency) FROM referral UNION ALL "
+    "SELECT (SELECT min(referrer_agency) FROM referral WHERE referrer_agency > a.v) FROM a WHERE a.v IS NOT NULL) "
+    "SELECT v FROM a WHERE v IS NOT NULL")
+
+
+def agencies(session: Session) -> list[str]:
+    """Every referring agency on record, A to Z (the filter bar's drop-down)."""
+    return [a for (a,) in session.connection().execute(_AGENCIES) if a]
