@@ -76,6 +76,12 @@ def _chunks(ws, limit: int | None) -> Iterator[list[tuple]]:
             yield [tuple(r) for r in rows]
 
 
+def stored_count(ws) -> int:
+    """How many referrals a rescore will read (for its progress: "40,000 of 1,000,000")."""
+    with ws.session() as s:
+        return s.execute(text("SELECT count(*) FROM referral WHERE status != 'draft'")).scalar_one()
+
+
 def rescore_stored(ws, *, catalogue_path: str | None = None, rules_path: str | None = None,
                    workers: int | None = None, limit: int | None = None) -> Iterator[Rescored]:
     """Every submitted referral re-assessed, in storage order. `workers=0` scores in this process.
