@@ -127,9 +127,10 @@ class AppController(QObject):
         return open_workspace(self.data_dir, accept_wal_loss=self.accept_wal_loss, **secret)
 
     def _open_with_keyring(self) -> None:
-        from triage_desk.ui.tasks import run_in_background
+        from triage_desk.ui.tasks import prewarm_main_window, run_in_background
 
         run_in_background(self._open, self._on_opened, self._on_open_failed)
+        run_in_background(prewarm_main_window, None, lambda _exc: None)  # while the password is typed
 
     def _on_opened(self, ws) -> None:
         self.ws = ws
