@@ -1,7 +1,8 @@
 """Threshold engine figures.
 
 assess_one        one `threshold.evaluate()` (parse facts, score, route, deadlines, result dict);
-                  floor: `json.loads` of the same facts text, per call, in the same run.
+                  reported against its 1 ms budget only (no simpler program does the same job; the
+                  `json.loads` floor it had was a different, smaller job).
 rescore_100k_mem  `threshold.rescore()` over 100,000 varied synthetic referral documents held in memory;
                   floor: `json.loads` of the same 100,000 documents (the least any stored-row rescore pays).
 rescore_100k      re-assess 100,000 referrals stored in an encrypted (SQLCipher) workspace built with
@@ -61,19 +62,15 @@ def synthetic_documents(n: int, seed: int = 7) -> list[dict]:
 
 def assess_one() -> Figure:
     default_context()  # loading the files is a one-off, not part of one assessment
-    text = json.dumps(FACTS)
     n = 2000
 
     def run():
         for _ in range(n):
             evaluate(FACTS)
 
-    def floor():
-        for _ in range(n):
-            json.loads(text)
-
     value = best_of(run) / n * 1000
-    return Figure("assess_one", value, "ms", best_of(floor) / n * 1000, "value <= 1 ms")
+    # No simpler program does the same job (the rules are the engine): reported against its budget only.
+    return Figure("assess_one", value, "ms", 1.0, "budget only: floor = the 1 ms budget, ratio <= 1")
 
 
 def rescore_100k_mem() -> Figure:
