@@ -68,6 +68,7 @@ class AppController(QObject):
         self.open_path = open_path  # a .tdcase given on the command line: its verify view opens after sign-in
         self.background = background  # False in the start-up benchmark: show, report, quit
         self.on_first_show = on_first_show
+        self.on_ready = None  # called once the first dialog a person can act on is up (start-up bench)
         self.ws = None
         self.accept_wal_loss = False  # set only by the person's answer to the damaged-log question
         self.wizard = self.login = self.unlock = self.main = None
@@ -136,6 +137,8 @@ class AppController(QObject):
         self.ws = ws
         if self.login is not None:
             self.login.set_workspace(ws)
+            if self.on_ready is not None and self.unlock is None:  # opened with the keyring: sign-in is ready
+                QTimer.singleShot(0, self.on_ready)
 
     def _on_open_failed(self, exc: BaseException) -> None:
         from triage_desk import vault
@@ -155,6 +158,8 @@ class AppController(QObject):
         self.unlock.unlocked.connect(self._on_opened)
         self.unlock.fatal.connect(self.fatal)
         self.unlock.rejected.connect(self._quit)
+        if self.on_ready is not None:
+            _FirstShow(self.unlock, self.on_ready)
         self.unlock.show()
         self.unlock.raise_()
         self.unlock.activateWindow()
@@ -271,12 +276,17 @@ def run(data_dir_arg: str | None = None, *, demo: bool = False, self_test: bool 
     if self_test:
         os.environ[EXIT_AFTER_SHOW] = "1"  # a start-up problem is printed, never a modal box nobody can close
     exit_after_show = bool(os.environ.get(EXIT_AFTER_SHOW))
+    # "ready": report when the first dialog a person can use is up (the unlock dialog with no keyring).
+    until_ready = os.environ.get(EXIT_AFTER_SHOW) == "ready" and not self_test
     if self_test:
         from triage_desk.ui.self_test import report_first_window as on_show
     else:
         on_show = _report_shown if exit_after_show else None
-    controller = AppController(resolve_data_dir(data_dir_arg), demo=demo, background=not exit_after_show,
-                               on_first_show=on_show, open_path=open_path)
+    controller = AppController(resolve_data_dir(data_dir_arg), demo=demo,
+                               background=until_ready or not exit_after_show,
+                               on_first_show=None if until_ready else on_show, open_path=open_path)
+    if until_ready:
+        controller.on_ready = _report_shown
     if controller.start() is None:
         return controller.exit_code or 1
     code = app.exec()
