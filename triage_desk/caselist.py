@@ -146,7 +146,7 @@ _OPEN_CHECKS = ("referral.rowid IN (SELECT r.rowid FROM agency_check k JOIN refe
 
 def _conditions(shape: tuple) -> list:
     kind, names = shape[0], set(shape[1:])
-    driven = kind or "approval" in names or "checks" in names  # a small set of matches leads
+    driven = kind in ("ref", "fts") or "approval" in names or "checks" in names  # a small set of matches leads
     c = _unindexed if driven else (lambda col: col)
     conds = []
     if "status" in names:
@@ -175,7 +175,27 @@ def _conditions(shape: tuple) -> list:
     elif kind == "fts":
         # Matches come from the FTS index, then are looked up by rowid: never a scan of referrals.
         conds.append(text("referral.rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"))
+    elif kind in _WIDE:
+        # Many matches: the sort order's index leads and each entry's rowid is checked against the
+        # matches (gathered once); "+" keeps SQLite from sorting every match instead.
+        conds.append(text(f"+referral.rowid IN ({_WIDE[kind]})"))
     return conds
+
+
+WIDE = 2000  # a search matching more referrals than this is read in sort order, not sorted
+_WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
+         "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
+
+
+def _widened(session: Session, shape: tuple, params: dict, sort_key: str) -> tuple:
+    """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
+    kind = shape[0]
+    if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference"):
+        return shape
+    wide = f"{kind}_wide"
+    n = session.connection().execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {WIDE + 1})"),
+                                     params).scalar_one()
+    return (wide, *shape[1:]) if n > WIDE else shape
 
 
 @lru_cache(maxsize=512)
@@ -211,6 +231,7 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
         raise InputError("limit: must be between 1 and 5000")
     desc = sort.desc
     shape, params = _shape(filters)
+    shape = _widened(session, shape, params, sort.key)
     rows: list = []
     conn = session.connection()  # Core execution: plain rows, no ORM loading layer
     # Keys are (phase, value, id): phase 0 = rows with a value, phase 1 = NULLs of a nullable column.
