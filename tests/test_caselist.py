@@ -224,8 +224,10 @@ def test_a_search_with_many_matches_pages_in_sort_order_with_the_same_rows(cases
             for desc in (False, True):
                 sort = CaseSort(key, desc)
                 monkeypatch.setattr(caselist, "WIDE", 10**9)  # matches lead, then are sorted
+                monkeypatch.setattr(caselist, "WIDE_AT_LEAST", 10**9)
                 narrow = [r.id for r in _all_pages(s, CaseFilters(text=text_), sort, 7)]
-                monkeypatch.setattr(caselist, "WIDE", 5)  # the sort order leads, matches are checked
+                monkeypatch.setattr(caselist, "WIDE", 0.1)  # the sort order leads, matches are checked
+                monkeypatch.setattr(caselist, "WIDE_AT_LEAST", 5)
                 wide = [r.id for r in _all_pages(s, CaseFilters(text=text_), sort, 7)]
                 assert len(narrow) > 5 and wide == narrow
                 both = CaseFilters(text=text_, status=("closed",))

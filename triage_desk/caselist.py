@@ -182,7 +182,10 @@ def _conditions(shape: tuple) -> list:
     return conds
 
 
-WIDE = 2000  # a search matching more referrals than this is read in sort order, not sorted
+# Sorting n matches reads n rows (~10 us each); walking the sort index finds a page's 200 among N
+# referrals after ~200*N/n entries (~0.2 us each): walking wins once n > ~2*sqrt(N).
+WIDE = 2.0  # times the square root of the number of referrals
+WIDE_AT_LEAST = 200  # fewer matches than a page are always sorted
 _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
          "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
 
@@ -192,10 +195,11 @@ def _widened(session: Session, shape: tuple, params: dict, sort_key: str) -> tup
     kind = shape[0]
     if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference"):
         return shape
-    wide = f"{kind}_wide"
-    n = session.connection().execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {WIDE + 1})"),
-                                     params).scalar_one()
-    return (wide, *shape[1:]) if n > WIDE else shape
+    wide, conn = f"{kind}_wide", session.connection()
+    cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
+                                 ** 0.5))
+    n = conn.execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {cap + 1})"), params).scalar_one()
+    return (wide, *shape[1:]) if n > cap else shape
 
 
 @lru_cache(maxsize=512)
