@@ -11,6 +11,7 @@ from ui_helpers import close_workspace_keep_dir
 
 from triage_desk import session_events
 from triage_desk import workspace as workspace_module
+from triage_desk.ui import app as app_module
 from triage_desk.ui import tasks
 from triage_desk.ui.app import AppController
 from triage_desk.ui.operations import settle
@@ -30,7 +31,7 @@ def test_unlock_sign_in_and_imports_run_off_the_gui_thread(qtbot, workspace, no_
 
     spy(workspace_module, "open_workspace")
     spy(session_events, "sign_in")
-    spy(tasks, "prewarm_main_window")
+    spy(app_module, "_prewarm_main_window")
 
     app = AppController(close_workspace_keep_dir(workspace), exit_app=lambda code: None)
     try:
@@ -47,5 +48,5 @@ def test_unlock_sign_in_and_imports_run_off_the_gui_thread(qtbot, workspace, no_
         tasks.wait_for_workers()
     finally:
         app.shutdown()
-    assert set(threads) == {"open_workspace", "sign_in", "prewarm_main_window"}
+    assert set(threads) == {"open_workspace", "sign_in", "_prewarm_main_window"}
     assert gui not in threads.values(), threads

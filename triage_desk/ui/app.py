@@ -120,6 +120,7 @@ class AppController(QObject):
         from triage_desk.ui.tasks import prewarm, run_in_background
 
         run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
+        run_in_background(_prewarm_main_window, None, lambda _exc: None)
 
     def _open(self, **secret):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
@@ -128,10 +129,10 @@ class AppController(QObject):
         return open_workspace(self.data_dir, accept_wal_loss=self.accept_wal_loss, **secret)
 
     def _open_with_keyring(self) -> None:
-        from triage_desk.ui.tasks import prewarm_main_window, run_in_background
+        from triage_desk.ui.tasks import run_in_background
 
         run_in_background(self._open, self._on_opened, self._on_open_failed)
-        run_in_background(prewarm_main_window, None, lambda _exc: None)  # while the password is typed
+        run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
 
     def _on_opened(self, ws) -> None:
         self.ws = ws
@@ -257,6 +258,20 @@ class AppController(QObject):
         if self.ws is not None:
             self.ws.close()
             self.ws = None
+
+
+def _prewarm_main_window() -> None:
+    """Import the main window's modules (no widgets made here) so building it after sign-in does not
+    stall the GUI thread for the ~0.3 s these imports cost."""
+    import importlib
+
+    from triage_desk.ui import main_window
+
+    for name in main_window.EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue  # an optional area: install_extensions skips it too
 
 
 def _report_shown() -> None:

@@ -78,19 +78,3 @@ def prewarm() -> None:
 
     import triage_desk.accounts  # noqa: F401 - pulls in SQLAlchemy and the models
     import triage_desk.db  # noqa: F401
-
-    prewarm_main_window()
-
-
-def prewarm_main_window() -> None:
-    """Import the main window's modules (no widgets made here) so building it after sign-in does not
-    stall the GUI thread for the ~0.3 s these imports cost."""
-    import importlib
-
-    from triage_desk.ui import main_window
-
-    for name in main_window.EXTENSIONS:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue  # an optional area: install_extensions skips it too
