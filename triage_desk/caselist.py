@@ -183,8 +183,8 @@ def _conditions(shape: tuple) -> list:
 
 
 # Sorting n matches reads n rows (~10 us each); walking the sort index finds a page's 200 among N
-# referrals after ~200*N/n entries (~0.2 us each): walking wins once n > ~2*sqrt(N).
-WIDE = 2.0  # times the square root of the number of referrals
+# referrals after ~200*N/n entries (~5 us each, measured): walking wins once n > ~10*sqrt(N).
+WIDE = 10.0  # times the square root of the number of referrals
 WIDE_AT_LEAST = 200  # fewer matches than a page are always sorted
 _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
          "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
