@@ -48,3 +48,45 @@ def case_list_model_first_page() -> Figure:
 
 
 FIGURES = {"case_list_model_first_page": case_list_model_first_page}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def scroll_1m() -> Figure:
+    """scroll_1m: the case list (model and table view) scrolled from the first row to the last of every
+    referral, painting what a screen shows of each page; value: the process's largest resident size
+    seen, floor: its resident size with the workspace open and the first page shown. Goal < 300 MB."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from bench_caselist import workspace
+    from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from triage_desk.ui.case_list_model import COLUMNS, CaseListModel
+
+    app = QApplication.instance() or QApplication([])
+    ws = workspace()
+    model = CaseListModel(ws, background=False)
+    model._count = lambda: None
+    view = QTableView()
+    view.setModel(model)
+    model.reload()
+    app.processEvents()
+    base = peak = _rss_mb()
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+        view.scrollToBottom()
+        for row in range(max(0, model.rowCount() - VISIBLE_ROWS), model.rowCount()):
+            for column in range(len(COLUMNS)):
+                model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+        if model.rowCount() % 20000 == 0:
+            app.processEvents()
+            peak = max(peak, _rss_mb())
+    peak = max(peak, _rss_mb())
+    print(f"  scrolled {model.rowCount():,} rows; {model.cached_pages()} pages kept", flush=True)
+    return Figure("scroll_1m", peak, "MB", base, "value < 300 MB")
+
+
+FIGURES["scroll_1m"] = scroll_1m

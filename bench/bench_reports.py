@@ -2,34 +2,19 @@
 
 summary_pdf   `render_summary()` of a decided child referral with a 10-person household and long
               narratives (about 7 A4 pages, DejaVu Sans embedded), fonts already registered (a one-off
-              per process); floor: a one-page reportlab document with the same fonts (a heading, three
-              paragraphs and a small table) built into memory in the same run.
+              per process). Reported against its 300 ms budget only: a hand-written canvas drawing of
+              the same seven pages would be a second PDF writer, not a floor (the one-page document the
+              floor used to be was a different, smaller job).
 """
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from _harness import Figure, best_of
 
 from tests.pdf_sample import SAMPLE_HISTORY, sample_document  # test data, not shipped
 from triage_desk.reports.summary_pdf import render_summary
-
-
-def _one_page() -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.platypus import SimpleDocTemplate
-
-    from triage_desk.reports.pdf_styles import data_table, para
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=True)
-    story = [para("Referral summary", "title", raw=True)]
-    story += [para("Zoë Nowak-Łukasiewicz: a short paragraph of ordinary text for the floor. " * 4, "body")] * 3
-    story.append(data_table(["Name", "Relationship"], [["Testy Testperson", "aunt"]] * 3, [50, 50], doc.width - 12))
-    doc.build(story)
-    return buf.getvalue()
 
 
 def summary_pdf() -> Figure:
@@ -41,10 +26,8 @@ def summary_pdf() -> Figure:
                               history=SAMPLE_HISTORY)
 
     run()  # font registration, imports and the shipped labels are one-offs per process
-    _one_page()
     value = best_of(run, repeat=7)
-    floor = best_of(_one_page, repeat=7)
-    return Figure("summary_pdf", value * 1000, "ms", floor * 1000, "value <= 300 ms")
+    return Figure("summary_pdf", value * 1000, "ms", 300.0, "budget only: floor = the 300 ms budget, ratio <= 1")
 
 
 FIGURES = {"summary_pdf": summary_pdf}

@@ -210,3 +210,26 @@ def test_awaiting_approval_and_outstanding_checks_filters(cases):
     assert [r.id for r in checks] == [checking]
     assert checks[0].checks_open == 1 and checks[0].checks_due == datetime(2026, 11, 21, 9)
     assert both == []
+
+
+@pytest.mark.parametrize("key", list(SORTS))
+def test_a_search_with_many_matches_pages_in_sort_order_with_the_same_rows(cases, monkeypatch, key):
+    from triage_desk import caselist
+
+    ws, rows = cases
+    year = rows[0].reference[:7]  # "TD-2024": many referrals
+    letters = rows[5].subject_name[:2].lower()
+    with ws.session() as s:
+        for text_ in (year, letters):
+            for desc in (False, True):
+                sort = CaseSort(key, desc)
+                monkeypatch.setattr(caselist, "WIDE", 10**9)  # matches lead, then are sorted
+                monkeypatch.setattr(caselist, "WIDE_AT_LEAST", 10**9)
+                narrow = [r.id for r in _all_pages(s, CaseFilters(text=text_), sort, 7)]
+                monkeypatch.setattr(caselist, "WIDE", 0.1)  # the sort order leads, matches are checked
+                monkeypatch.setattr(caselist, "WIDE_AT_LEAST", 5)
+                wide = [r.id for r in _all_pages(s, CaseFilters(text=text_), sort, 7)]
+                assert len(narrow) > 5 and wide == narrow
+                both = CaseFilters(text=text_, status=("closed",))
+                assert ([r.id for r in _all_pages(s, both, sort, 7)] ==
+                        [i for i in narrow if i in {r.id for r in rows if r.status == "closed"}])

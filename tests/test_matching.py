@@ -117,3 +117,21 @@ def test_candidates_come_from_indexes_never_a_scan_of_people(workspace, known):
         assert "SCAN person " not in plan + " " and "SCAN p " not in plan + " ", plan
         assert "SCAN rs" not in plan and "SCAN referral_subject" not in plan, plan
 
+
+
+def test_the_first_letters_of_a_surname_find_the_person(workspace, known):
+    found = _find(workspace, surname="Thomps")
+    assert [c.person_id for c in found] == [known["plain"]]
+    assert found[0].why[0] == "surname begins “Thomps”"
+    with_forename = _find(workspace, surname="Brindle", forenames="Alaric")
+    assert [c.person_id for c in with_forename] == [known["nhs"]]
+
+
+def test_a_surname_prefix_alone_does_not_offer_other_surnames(workspace, known):
+    assert _find(workspace, surname="Thomas") == []
+    assert _find(workspace, surname="Kest", forenames="Corabel", dob="2001-01-01") == []
+
+
+def test_date_of_birth_or_postcode_alone_finds_the_person(workspace, known):
+    assert [c.person_id for c in _find(workspace, dob="2012-12-12")] == [known["sound"]]
+    assert [c.person_id for c in _find(workspace, address={"postcode": "zy2 3bb"})] == [known["plain"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from importlib.resources import files
 
 import pytest
@@ -68,3 +69,19 @@ def test_cli_lists_changes_and_a_summary(stored, data_dir, secret_files, tmp_pat
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[-1]["summary"]["changed"] == len(lines) - 1 > 0
     assert all(item["level"] == 1 and item["reference"].startswith("TD-") for item in lines[:-1])
+
+
+def test_cli_shows_progress_on_a_terminal_only(stored, data_dir, secret_files, capsys, monkeypatch):
+    from triage_desk.cli import rescore_cmd
+
+    stored.close()
+    argv = ["rescore", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"],
+            "--user", "lead", "--password-file", secret_files["user"]]
+    monkeypatch.setattr(rescore_cmd, "PROGRESS_EVERY", 1)
+    assert main(argv) == 0
+    assert "re-assessed" not in capsys.readouterr().err  # piped: no progress noise
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    total = int(out.out.split()[0].replace(",", ""))
+    assert f"re-assessed {total:,} of {total:,}" in out.err and "of" not in out.out

@@ -19,7 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 PER_SOURCE = 200  # most candidates taken from any one look-up
-MIN_SCORE = 60.0
+MIN_SCORE = 60.0  # out of 100 for what was typed (see _score)
+PREFIX_SIMILARITY = 90.0  # a typed surname that begins the person's surname counts as nearly the same
+# The most each typed field can add: a score is a share of what the typed fields could reach, so a
+# search by surname (or its first letters) alone can pass MIN_SCORE, and a full subject scores as before.
+_WEIGHTS = {"surname": 35.0, "forenames": 25.0, "dob": 30.0, "postcode": 10.0}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -112,7 +116,7 @@ def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | No
     if q:
         add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
             "WHERE person_fts MATCH :q", {"q": q}, "name")
-    if postcode and q:
+    if postcode:
         pq = f'postcode : "{postcode}"'
         add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
             "WHERE person_fts MATCH :q", {"q": pq}, "postcode")
@@ -124,12 +128,18 @@ def _score(subject: tuple, row) -> tuple[float, list[str]]:
     why: list[str] = []
     if nhs and row.nhs_number == nhs:
         return 100.0, ["same NHS number"]
-    s_sim = fuzz.ratio(surname.lower(), (row.surname or "").lower()) if surname else 0.0
+    typed, known = surname.lower(), (row.surname or "").lower()
+    s_sim = fuzz.ratio(typed, known) if surname else 0.0
+    prefix = len(typed) >= 2 and len(typed) < len(known) and known.startswith(typed)
+    if prefix:
+        s_sim = max(s_sim, PREFIX_SIMILARITY)
     f_sim = fuzz.token_set_ratio(forenames.lower(), (row.forenames or "").lower()) if forenames else 0.0
     same_sound = bool(surname) and phonetic(surname) == row.surname_key
     score = 0.35 * s_sim + 0.25 * f_sim
     if s_sim == 100:
         why.append("same surname")
+    elif prefix:
+        why.append(f"surname begins “{surname}”")
     elif same_sound:
         score = max(score, 0.35 * 90 + 0.25 * f_sim)
         why.append("surname sounds the same")
@@ -148,7 +158,9 @@ def _score(subject: tuple, row) -> tuple[float, list[str]]:
     if nhs and row.nhs_number and row.nhs_number != nhs:
         score -= 40
         why.append("different NHS number")
-    return round(min(score, 99.0), 1), why
+    typed_fields = zip(_WEIGHTS.values(), (surname, forenames, dob, postcode), strict=True)
+    reachable = sum(w for w, value in typed_fields if value) or 100.0
+    return round(min(score * 100.0 / reachable, 99.0), 1), why
 
 
 def find_candidates(session: Session, subject: dict, *, exclude: set[str] | frozenset[str] = frozenset(),
@@ -162,7 +174,7 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     nhs = normalise_nhs(subject.get("nhs_number"))
     address = subject.get("address") if isinstance(subject.get("address"), dict) else {}
     postcode = normalise_postcode(address.get("postcode"))
-    if not (surname or forenames or nhs):
+    if not (surname or forenames or nhs or dob or postcode):
         return []
     found = _candidate_ids(session, surname, forenames, dob, nhs, postcode)
     ids = [pid for pid in found if pid not in exclude]

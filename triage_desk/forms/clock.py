@@ -21,10 +21,11 @@ Definitions (documented for staff and auditors):
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import Rules
@@ -40,6 +41,23 @@ def _hhmm(value: str, path: str) -> time:
         raise InputError(f"rules: {path} must be a time HH:MM") from None
 
 
+def _country_calendar(code: str):
+    """The `holidays` class for one country, importing only that country's module.
+
+    `holidays.country_holidays` goes through the `holidays.countries` package, whose __init__ imports
+    every country (about 0.1 s, most of a CLI command's start). The registry names the module, and the
+    package is entered without running its __init__ (its submodules import by path as usual)."""
+    from holidays.registry import COUNTRIES
+
+    module = next((m for m, names in COUNTRIES.items() if code in names[1:]), None)
+    if module is None:
+        raise InputError(f"rules: working_hours.holidays.country: {code!r} is not a country code")
+    if "holidays.countries" not in sys.modules:
+        spec = importlib.util.find_spec("holidays.countries")
+        sys.modules["holidays.countries"] = importlib.util.module_from_spec(spec)
+    return getattr(importlib.import_module(f"holidays.countries.{module}"), COUNTRIES[module][0])
+
+
 class WorkingCalendar:
     """Working days and hours for one area. Holiday dates are cached per year."""
 
@@ -53,7 +71,8 @@ class WorkingCalendar:
         self.end_s = end.hour * 3600 + end.minute * 60 + end.second
         self.day_seconds = self.end_s - self.start_s
         self._country, self._subdiv = country, subdiv
-        holidays.country_holidays(country, subdiv=subdiv)  # fail now, not mid-calculation, on a bad code
+        self._calendar = _country_calendar(country)
+        self._calendar(subdiv=subdiv)  # fail now, not mid-calculation, on a bad region
         self._years: dict[int, frozenset[date]] = {}
         self._working: dict[date, bool] = {}
         self._next: dict[date, date] = {}
@@ -72,7 +91,7 @@ class WorkingCalendar:
     def bank_holidays(self, year: int) -> frozenset[date]:
         days = self._years.get(year)
         if days is None:
-            days = frozenset(holidays.country_holidays(self._country, subdiv=self._subdiv, years=year))
+            days = frozenset(self._calendar(subdiv=self._subdiv, years=year))
             self._years[year] = days
         return days
 

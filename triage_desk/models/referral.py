@@ -27,6 +27,12 @@ class Referral(Base):
         Index("ix_referral_due", "decision_due", "id"),
         Index("ix_referral_rag_due", "rag", "decision_due", "id"),  # "red cases by deadline" at 1M rows
         Index("ix_referral_subject", "subject_sort", "id"),
+        # 0009: every filter column (status, RAG, agency) with every sort key, so any filter x sort
+        # page is an index range read in order, first page or ten-thousandth alike.
+        *(Index(f"ix_referral_{name}_{sort}", column, sort_col, "id")
+          for name, column in (("status", "status"), ("rag", "rag"), ("agency", "referrer_agency"))
+          for sort, sort_col in (("due", "decision_due"), ("reference", "reference"), ("subject", "subject_sort"))
+          if (name, sort) != ("rag", "due")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the document's uuid

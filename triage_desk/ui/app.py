@@ -69,6 +69,7 @@ class AppController(QObject):
         self.open_path = open_path  # a .tdcase given on the command line: its verify view opens after sign-in
         self.background = background  # False in the start-up benchmark: show, report, quit
         self.on_first_show = on_first_show
+        self.on_ready = None  # called once the first dialog a person can act on is up (start-up bench)
         self.ws = None
         self.accept_wal_loss = False  # set only by the person's answer to the damaged-log question
         self.wizard = self.login = self.unlock = self.main = None
@@ -121,6 +122,7 @@ class AppController(QObject):
         from triage_desk.ui.tasks import prewarm, run_in_background
 
         run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
+        run_in_background(_prewarm_main_window, None, lambda _exc: None)
 
     def _open(self, **secret):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
@@ -132,11 +134,14 @@ class AppController(QObject):
         from triage_desk.ui.tasks import run_in_background
 
         run_in_background(self._open, self._on_opened, self._on_open_failed)
+        run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
 
     def _on_opened(self, ws) -> None:
         self.ws = ws
         if self.login is not None:
             self.login.set_workspace(ws)
+            if self.on_ready is not None and self.unlock is None:  # opened with the keyring: sign-in is ready
+                QTimer.singleShot(0, self.on_ready)
 
     def _on_open_failed(self, exc: BaseException) -> None:
         from triage_desk import vault
@@ -156,6 +161,8 @@ class AppController(QObject):
         self.unlock.unlocked.connect(self._on_opened)
         self.unlock.fatal.connect(self.fatal)
         self.unlock.rejected.connect(self._quit)
+        if self.on_ready is not None:
+            _FirstShow(self.unlock, self.on_ready)
         self.unlock.show()
         self.unlock.raise_()
         self.unlock.activateWindow()
@@ -261,6 +268,20 @@ class AppController(QObject):
             self.ws = None
 
 
+def _prewarm_main_window() -> None:
+    """Import the main window's modules (no widgets made here) so building it after sign-in does not
+    stall the GUI thread for the ~0.3 s these imports cost."""
+    import importlib
+
+    from triage_desk.ui import main_window
+
+    for name in main_window.EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue  # an optional area: install_extensions skips it too
+
+
 def _report_shown() -> None:
     heavy = [m for m in ("sqlalchemy", "alembic", "reportlab", "cryptography", "keyring") if m in sys.modules]
     print(f"TRIAGE_DESK_SHOWN {time.time():.6f} loaded={','.join(heavy) or '-'}", flush=True)
@@ -278,12 +299,17 @@ def run(data_dir_arg: str | None = None, *, demo: bool = False, self_test: bool 
     if self_test:
         os.environ[EXIT_AFTER_SHOW] = "1"  # a start-up problem is printed, never a modal box nobody can close
     exit_after_show = bool(os.environ.get(EXIT_AFTER_SHOW))
+    # "ready": report when the first dialog a person can use is up (the unlock dialog with no keyring).
+    until_ready = os.environ.get(EXIT_AFTER_SHOW) == "ready" and not self_test
     if self_test:
         from triage_desk.ui.self_test import report_first_window as on_show
     else:
         on_show = _report_shown if exit_after_show else None
-    controller = AppController(resolve_data_dir(data_dir_arg), demo=demo, background=not exit_after_show,
-                               on_first_show=on_show, open_path=open_path)
+    controller = AppController(resolve_data_dir(data_dir_arg), demo=demo,
+                               background=until_ready or not exit_after_show,
+                               on_first_show=None if until_ready else on_show, open_path=open_path)
+    if until_ready:
+        controller.on_ready = _report_shown
     if controller.start() is None:
         return controller.exit_code or 1
     code = app.exec()

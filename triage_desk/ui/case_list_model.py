@@ -1,13 +1,17 @@
 """The case list as a lazy Qt table model over `caselist.fetch_page` (keyset pages, never OFFSET).
 
 Rows arrive 200 at a time as the view scrolls (`canFetchMore`/`fetchMore`); a sort or filter change
-starts a new keyset query. Time-left texts are worked out at paint time from the stored deadline, so
-the per-minute refresh repaints without querying. Locking drops every cached row.
+starts a new keyset query. Only a window of WINDOW_PAGES pages is kept: the key that starts every page
+is remembered, so a page dropped from the window is read again exactly when it scrolls back into view
+(memory stays flat whether the view has passed 2,000 rows or 1,000,000).
+Time-left texts are worked out at paint time from the stored deadline, so the per-minute refresh
+repaints without querying. Locking drops every cached row.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,6 +25,7 @@ from triage_desk.formatting import fmt_datetime
 from triage_desk.ui import operations
 
 PAGE_SIZE = 200
+WINDOW_PAGES = 10  # pages of rows kept in memory; the least recently shown is dropped first
 COUNT_CAP = 10000
 COLUMNS = ("Reference", "Subject", "Received", "Status", "RAG", "Level", "Due", "Checks", "Approval",
            "Referrer agency")
@@ -78,17 +83,17 @@ class CaseListModel(QAbstractTableModel):
     failed = Signal(str)  # a plain-words problem with the current filters (e.g. search text)
     loading_changed = Signal(bool)  # a page is being read in the background
 
-    def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE,
+    def __init__(self, ws, parent=None, *, page_size: int = PAGE_SIZE, window_pages: int = WINDOW_PAGES,
                  clock: Callable[[], datetime] | None = None, background: bool = True):
         from triage_desk.forms.clock import london_now
 
         super().__init__(parent)
         self.ws = ws
-        self.page_size = page_size
+        self.page_size, self.window_pages = page_size, max(window_pages, 2)
         self.clock = clock or london_now
         self.filters = CaseFilters()
         self.sort_key = CaseSort()
-        self._rows: list[CaseRow] = []
+        self._empty()
         self._next: tuple | None = None
         self._ended = True
         self._suspended = True  # nothing loaded until reload(); locking suspends again
@@ -109,7 +114,8 @@ class CaseListModel(QAbstractTableModel):
         """Start again from the first page with the current filters and sort."""
         self._generation += 1
         self.beginResetModel()
-        self._rows, self._next, self._ended, self._suspended = [], None, False, False
+        self._empty()
+        self._next, self._ended, self._suspended = None, False, False
         self._set_loading(False)
         self._now = self.clock()
         self.endResetModel()
@@ -120,10 +126,17 @@ class CaseListModel(QAbstractTableModel):
         """Drop every cached row (the window locked): nothing of a case stays in memory for the view."""
         self._generation += 1
         self.beginResetModel()
-        self._rows, self._next, self._ended, self._suspended = [], None, True, True
+        self._empty()
+        self._next, self._ended, self._suspended = None, True, True
         self._set_loading(False)
         self.endResetModel()
         self.count_changed.emit("")
+
+    def _empty(self) -> None:
+        self._pages: OrderedDict[int, list[CaseRow]] = OrderedDict()  # page number -> rows, oldest use first
+        self._starts: list[tuple | None] = []  # the keyset key each loaded page starts after
+        self._total = 0  # rows loaded so far (the view's row count)
+        self._rereading: set[int] = set()
 
     def set_filters(self, filters: CaseFilters) -> None:
         self.filters = filters
@@ -178,12 +191,48 @@ class CaseListModel(QAbstractTableModel):
             return  # the filters, sort or lock state changed while this page was read
         self._set_loading(False)
         rows, key = result
-        self._next, self._ended = key, key is None
+        start, self._next, self._ended = self._next, key, key is None
         if rows:
-            first = len(self._rows)
+            first = self._total
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
+            self._starts.append(start)
+            self._keep(len(self._starts) - 1, rows)
+            self._total += len(rows)
             self.endInsertRows()
+
+    def _keep(self, page: int, rows: list[CaseRow]) -> None:
+        self._pages[page] = rows
+        self._pages.move_to_end(page)
+        while len(self._pages) > self.window_pages:
+            self._pages.popitem(last=False)
+
+    def _reread(self, page: int) -> None:
+        """Read a dropped page again from the key it started after; its rows repaint when it arrives."""
+        if page in self._rereading:
+            return
+        ws, filters, sort, after, limit = self.ws, self.filters, self.sort_key, self._starts[page], self.page_size
+        generation = self._generation
+
+        def work():
+            return case_access.case_page(ws, filters, sort, after, limit)[0]
+
+        if not self.background:
+            self._reread_done(generation, page, work())
+            return
+        self._rereading.add(page)
+        me = weakref.ref(self)
+        operations.query(work, lambda rows: me() and me()._reread_done(generation, page, rows),
+                         lambda exc: me() and me()._fail(generation, exc), parent=self)
+
+    def _reread_done(self, generation: int, page: int, rows: list[CaseRow]) -> None:
+        if generation != self._generation:
+            return
+        self._rereading.discard(page)
+        # The rows now after that key fill the page's places (a case closed meanwhile leaves a blank).
+        first = page * self.page_size
+        self._keep(page, rows[:min(self.page_size, self._total - first)])
+        self.dataChanged.emit(self.index(first, 0), self.index(min(first + self.page_size, self._total) - 1,
+                                                               len(COLUMNS) - 1))
 
     def _fail(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -218,20 +267,34 @@ class CaseListModel(QAbstractTableModel):
     def tick(self) -> None:
         """Age the time-left texts (no query): repaint the Due and Checks columns."""
         self._now = self.clock()
-        if self._rows:
-            self.dataChanged.emit(self.index(0, DUE), self.index(len(self._rows) - 1, CHECKS),
+        if self._total:
+            self.dataChanged.emit(self.index(0, DUE), self.index(self._total - 1, CHECKS),
                                   [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
                                    Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.AccessibleTextRole])
 
     # ---- reading -----------------------------------------------------------------------------------
     def row_at(self, row: int) -> CaseRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        """The row, or None while its page is being read again (the view shows a blank row meanwhile)."""
+        if not 0 <= row < self._total:
+            return None
+        page, i = divmod(row, self.page_size)
+        rows = self._pages.get(page)
+        if rows is None:
+            self._reread(page)
+            rows = self._pages.get(page)
+            if rows is None:
+                return None
+        self._pages.move_to_end(page)
+        return rows[i] if i < len(rows) else None
 
     def loaded_rows(self) -> int:
-        return len(self._rows)
+        return self._total
+
+    def cached_pages(self) -> int:
+        return len(self._pages)
 
     def rowCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent=_ROOT) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(COLUMNS)
@@ -270,9 +333,9 @@ class CaseListModel(QAbstractTableModel):
         return time_left(row.decision_due, row.status, self._now)[1]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row, column = self.row_at(index.row()) if index.isValid() else None, index.column()
+        if row is None:
             return None
-        row, column = self._rows[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(row, column)
         if role == ROW_ROLE:

@@ -1,0 +1,154 @@
+"""Every filter x sort the case list offers, first page and a deep page, against hand-written SQL.
+
+case_list_matrix  each filter the filter bar offers (status, RAG, agency, overdue, deadline kind,
+                  awaiting approval, checks outstanding, search text) with each of the eight sorts, the
+                  first 200-row page and the page 5,000 pages in (or as deep as the filter reaches),
+                  through `caselist.fetch_page`. Floor: for the same combination, the plain SELECT ...
+                  WHERE ... ORDER BY ... LIMIT 201 written by hand (keyset row values for the deep page)
+                  on the same encrypted database. Reports the worst and the median; the five slowest
+                  combinations go to stderr.
+agency_list       the agency drop-down's query (every distinct referrer agency), on every reload;
+                  floor: one indexed look-up of the first agency (the least any such query can do).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from datetime import datetime
+
+from _harness import Figure, best_of
+from bench_caselist import workspace
+
+DEEP_PAGES = 5000
+NOW = datetime(2030, 1, 1)  # every open deadline in the bench data is overdue by then
+# (label, CaseFilters keyword arguments, hand-written WHERE, its parameters)
+_OPEN_DL = "id IN (SELECT referral_id FROM deadline WHERE state = 'open' AND due_at < ?{kind})"
+FILTERS = [
+    ("all", {}, "1", ()),
+    ("closed", {"status": ("closed",)}, "status = ?", ("closed",)),
+    ("decided", {"status": ("decided",)}, "status = ?", ("decided",)),
+    ("submitted", {"status": ("submitted",)}, "status = ?", ("submitted",)),
+    ("open", {"status": ("draft", "submitted")}, "status IN (?, ?)", ("draft", "submitted")),
+    ("red", {"rag": ("red",)}, "rag = ?", ("red",)),
+    ("green", {"rag": ("green",)}, "rag = ?", ("green",)),
+    ("police", {"agency": "Police"}, "referrer_agency = ?", ("Police",)),
+    ("unknown agency", {"agency": "Unknown"}, "referrer_agency = ?", ("Unknown",)),
+    ("closed+red", {"status": ("closed",), "rag": ("red",)}, "status = ? AND rag = ?", ("closed", "red")),
+    ("overdue", {"overdue": True, "now": NOW}, _OPEN_DL.format(kind=""), ("2030-01-01 00:00:00.000000",)),
+    ("overdue rag", {"overdue": True, "deadline_kind": "rag", "now": NOW}, _OPEN_DL.format(kind=" AND kind = ?"),
+     ("2030-01-01 00:00:00.000000", "rag")),
+    ("open assessment", {"deadline_kind": "assessment", "now": NOW},
+     "id IN (SELECT referral_id FROM deadline WHERE state = 'open' AND kind = ?)", ("assessment",)),
+    ("awaiting approval", {"awaiting_approval": True},
+     "rowid IN (SELECT r.rowid FROM decision d JOIN referral r ON r.id = d.referral_id WHERE d.approval = ?)"
+     " AND approval = ?", ("pending", "pending")),
+    ("checks outstanding", {"checks_outstanding": True},
+     "rowid IN (SELECT r.rowid FROM agency_check k JOIN referral r ON r.id = k.referral_id "
+     "WHERE k.status = 'requested') AND checks_open > 0", ()),
+    ("name 'pi'", {"text": "pi"}, "rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH ?)",
+     ('subject_name : ("pi"*)',)),
+    ("name 'pimcombe'", {"text": "pimcombe"}, "rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH ?)",
+     ('subject_name : ("pimcombe"*)',)),
+    ("reference", {"text": "TD-2025-0001"}, "reference >= ? AND reference < ?",
+     ("TD-2025-0001", "TD-2025-0001\uffff")),
+    ("year of references", {"text": "TD-2025-00"}, "reference >= ? AND reference < ?",
+     ("TD-2025-00", "TD-2025-00\uffff")),
+]
+# The other way to write a search by hand: walk the sort order's index, checking each rowid against the
+# matches. The floor for a search is the faster of the two, per combination.
+_FTS_WALK = "+rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH ?)"
+_REF_WALK = "+rowid IN (SELECT rowid FROM referral WHERE reference >= ? AND reference < ?)"
+ALTERNATIVE = {"name 'pi'": _FTS_WALK, "name 'pimcombe'": _FTS_WALK, "reference": _REF_WALK,
+               "year of references": _REF_WALK}
+SORTS = [("received", "received_at"), ("decision_due", "decision_due"), ("reference", "reference"),
+         ("subject", "subject_sort")]
+_DATETIMES = {"received_at", "decision_due"}
+COLS = ("SELECT id, reference, subject_name, received_at, status, rag, decision_due, referrer_agency, urgent, "
+        "re_referrals_12m, final_level, checks_open, checks_due, approval, suggested_level")
+
+
+def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
+    d = "DESC" if desc else "ASC"
+    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    after = f" AND ({col}, id) {'<' if desc else '>'} (?, ?)" if deep else ""
+    return f"{COLS}, {col} FROM referral WHERE {where}{nulls}{after} ORDER BY {col} {d}, id {d} LIMIT 201"
+
+
+def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
+    """The key a user reaches after paging DEEP_PAGES pages (or 90% of the way through a shorter list)."""
+    n = cur.execute(f"SELECT count(*) FROM referral WHERE {where}" + (
+        " AND decision_due IS NOT NULL" if col == "decision_due" else ""), params).fetchone()[0]
+    offset = min(DEEP_PAGES * 200, int(n * 0.9))
+    if offset < 400:
+        return None
+    d = "DESC" if desc else "ASC"
+    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    return cur.execute(f"SELECT {col}, id FROM referral WHERE {where}{nulls} ORDER BY {col} {d}, id {d} "
+                       f"LIMIT 1 OFFSET {offset}", params).fetchone()
+
+
+def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
+    from triage_desk.caselist import CaseFilters, CaseSort, fetch_page
+
+    filters, sort = CaseFilters(**kwargs), CaseSort(key, desc)
+    out = []
+    deep = _deep_key(cur, where, params, col, desc)
+    for name, after in (("first", None), ("deep", deep)):
+        if name == "deep" and after is None:
+            continue
+        value = datetime.fromisoformat(after[0]) if after and col in _DATETIMES else (after[0] if after else None)
+        app_key = (0, value, after[1]) if after else None
+        hand_sql, hand_params = _hand(where, col, desc, bool(after)), params + (tuple(after) if after else ())
+        rows, _ = fetch_page(s, filters, sort, app_key)
+        hand = cur.execute(hand_sql, hand_params).fetchall()
+        if col != "decision_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
+            assert [r.id for r in rows] == [r[0] for r in hand[:200]], f"{label} / {key}: app and SQL disagree"
+        ours = best_of(lambda k=app_key: fetch_page(s, filters, sort, k), 3)
+        floor = best_of(lambda q=hand_sql, p=hand_params: cur.execute(q, p).fetchall(), 3)
+        if label in ALTERNATIVE:
+            alt_sql = _hand(ALTERNATIVE[label], col, desc, bool(after))
+            floor = min(floor, best_of(lambda q=alt_sql, p=hand_params: cur.execute(q, p).fetchall(), 3))
+        out.append((ours, floor, f"{label} / {key} {'desc' if desc else 'asc'} / {name}"))
+    return out
+
+
+def case_list_matrix() -> list[Figure]:
+    ws = workspace()
+    results = []
+    raw = ws.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        with ws.session() as s:
+            for label, kwargs, where, params in FILTERS:
+                for key, col in SORTS:
+                    for desc in (False, True):
+                        results += _one(s, cur, label, kwargs, where, params, key, col, desc)
+    finally:
+        raw.close()
+    results.sort(reverse=True)
+    for ours, floor, name in results[:5]:
+        print(f"  slowest: {name}: {ours * 1000:.1f} ms (floor {floor * 1000:.1f} ms)", file=sys.stderr)
+    worst = results[0]
+    median = statistics.median(r[0] for r in results)
+    return [Figure("case_list_worst", worst[0] * 1000, "ms", worst[1] * 1000, "value <= 50 ms"),
+            Figure("case_list_median", median * 1000, "ms", statistics.median(r[1] for r in results) * 1000,
+                   f"value <= 50 ms ({len(results)} pages)")]
+
+
+def agency_list() -> Figure:
+    from triage_desk import case_access
+
+    ws = workspace()
+    case_access.referrer_agencies(ws)
+    value = best_of(lambda: case_access.referrer_agencies(ws), 5)
+    raw = ws.engine.raw_connection()
+    try:
+        sql = "SELECT min(referrer_agency) FROM referral"
+        floor = best_of(lambda: raw.cursor().execute(sql).fetchall(), 5)
+    finally:
+        raw.close()
+    return Figure("agency_list", value * 1000, "ms", floor * 1000, "value <= 50 ms")
+
+
+FIGURES = {"case_list_matrix": case_list_matrix, "agency_list": agency_list}
