@@ -1,13 +1,13 @@
 """case list at a million: one (filter, sort, id) index for every filter column and sort key
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
