@@ -215,3 +215,17 @@ def test_truncated_files_are_refused(setup, tmp_path):
         message = _refused(laptop, _write(tmp_path, "cut.zip", plain[:cut]), ident)
         assert "not a readable zip" in message or "damaged" in message, cut
     assert _state(laptop) == before
+
+
+@pytest.mark.parametrize("member", [mf.MANIFEST, mf.SIGNER, mf.AUDIT])
+def test_json_nested_deeper_than_python_can_parse_is_refused_not_a_crash(setup, tmp_path, member):
+    # found while merging issue 9: 5,000 nested lists in manifest.json, signer.json or audit.jsonl raised
+    # RecursionError out of verification (exit 1, "unexpected error") instead of a refusal (exit 2)
+    _, laptop, path, ident, _ = setup
+    members = unzip(decrypt(path, ident))
+    before = _state(laptop)
+    deep = b"[" * 5000 + b"]" * 5000
+    message = _refused(laptop, _write(tmp_path, "deep.tdcase", encrypt(rezip({**members, member: deep}), ident)),
+                       ident)
+    assert member in message
+    assert _state(laptop) == before

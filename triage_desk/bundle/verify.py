@@ -225,7 +225,7 @@ def _check_manifest(contents: dict[str, bytes], vb: VerifiedBundle) -> dict | No
         manifest = json.loads(raw)
         if not isinstance(manifest, dict):
             raise ValueError
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         vb.problems.append(f"{mf.MANIFEST}: not a JSON object")
         return None
     version = manifest.get("format_version")
@@ -253,7 +253,7 @@ def _check_signature(contents: dict[str, bytes], manifest: dict, vb: VerifiedBun
     except KeyError:
         vb.problems.append(f"{mf.SIGNER} is missing or has no public key: the signature cannot be checked")
         return
-    except (UnicodeDecodeError, ValueError, TypeError, binascii.Error):
+    except (UnicodeDecodeError, ValueError, TypeError, RecursionError, binascii.Error):
         vb.problems.append(f"{mf.SIGNER}: damaged (no valid public key)")
         return
     vb.signer = {k: v for k, v in signer.items() if k != "public_key"}
@@ -313,7 +313,7 @@ def _check_case(contents: dict[str, bytes], vb: VerifiedBundle) -> None:
         for line in contents[mf.AUDIT].decode("utf-8").splitlines():
             if line.strip():
                 json.loads(line)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         vb.problems.append(f"{mf.AUDIT}: not JSON lines")
 
 
