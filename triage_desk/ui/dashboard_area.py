@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from triage_desk import measures_export
 from triage_desk.errors import TriageError
-from triage_desk.formatting import fmt_date
+from triage_desk.formatting import QT_DATE, fmt_date
 from triage_desk.measures import Figure, Report, Scope, shown, trend
 from triage_desk.measures_defs import BY_ID
 from triage_desk.ui import operations
@@ -58,6 +59,9 @@ def _combo(name: str, items: list[tuple[str, object]]) -> QComboBox:
     return box
 
 
+MIN_TILE_WIDTH = 220
+
+
 class Tile(QFrame):
     """One figure: title, value, target, trend, and a button to the cases behind it."""
 
@@ -65,6 +69,8 @@ class Tile(QFrame):
         super().__init__(parent)
         self.measure_id = fig.id
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        # never squeezed below its wrapped text: on a small screen the tile grid scrolls instead
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setToolTip(BY_ID[fig.id].definition)
         box = QVBoxLayout(self)
         box.addWidget(make_plain(QLabel(fig.title)))
@@ -83,6 +89,9 @@ class Tile(QFrame):
             button.setAccessibleName(f"Show the cases behind {fig.title}")
             button.clicked.connect(lambda: on_open(fig))
             box.addWidget(button)
+        # the narrowest a tile gets (four columns at 1024 px): its wrapped lines keep their height and the
+        # tile grid scrolls instead of squeezing them
+        self.setMinimumHeight(self.heightForWidth(MIN_TILE_WIDTH))
 
 
 class DashboardArea(QWidget):
@@ -122,7 +131,7 @@ class DashboardArea(QWidget):
         self.start, self.end = QDateEdit(), QDateEdit()
         for edit, name in ((self.start, "From"), (self.end, "To")):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("d MMM yyyy")
+            edit.setDisplayFormat(QT_DATE)
             edit.setAccessibleName(name)
             edit.setVisible(False)
         self.team = _combo("Team", [("All teams", None)])
