@@ -122,15 +122,18 @@ def measure(session, start: date, end: date) -> dict:
     decided = session.execute(select(Decision.referral_id, Decision.decided_at).where(
         Decision.superseded.is_(False), Decision.decided_at >= lo - timedelta(days=1),
         Decision.decided_at <= hi + timedelta(days=1))).all()
-    first = dict(session.execute(select(ReferrerFeedback.referral_id, ReferrerFeedback.sent_at)
-                                 .order_by(ReferrerFeedback.sent_at.desc())).all())  # earliest wins (last set)
+    sent_at: dict[str, list[datetime]] = {}
+    for referral_id, at in session.execute(select(ReferrerFeedback.referral_id, ReferrerFeedback.sent_at)
+                                           .order_by(ReferrerFeedback.sent_at)).all():
+        sent_at.setdefault(referral_id, []).append(at)
     total = in_time = 0
     for referral_id, at in decided:
         local = deadlines.to_local(at)
         if not lo <= local <= hi:
             continue
         total += 1
-        sent = first.get(referral_id)
+        # the first letter after THIS decision: telling the referrer an outcome a reopening replaced does not count
+        sent = next((t for t in sent_at.get(referral_id, ()) if t >= local.replace(microsecond=0)), None)
         if sent is not None and sent <= deadlines.due_for("referrer_feedback", local):
             in_time += 1
     return {"decided": total, "told_in_time": in_time, "percent": round(100 * in_time / total, 1) if total else None}

@@ -267,22 +267,30 @@ def _clocks(s, row: Referral, action: str, after: str, now: datetime, by: str, r
     if action.startswith("start_") or action == "close":
         _feedback_clock(s, row.id)
     if action == "reopen":  # a fresh decision is due, on the case's RAG clock, from the reopening
+        deadlines.cancel(s, row.id, ["referrer_feedback"], now, by,
+                         "case reopened: the referrer is told the new outcome once it is decided")
         deadlines.open_deadline(s, row.id, "decision", now)
         if row.rag:
             deadlines.open_deadline(s, row.id, "rag", now, rag=row.rag)
 
 
 def _feedback_clock(s, referral_id: str) -> None:
-    """The referrer is to be told the outcome within the configured working days of the decision."""
+    """The referrer is to be told the outcome within the configured working days of the decision that
+    stands: after a reopening that is the new decision, whatever the referrer was told before."""
     from triage_desk import decisions
     from triage_desk.models import Deadline, ReferrerFeedback
 
-    told = s.execute(select(ReferrerFeedback.id).where(ReferrerFeedback.referral_id == referral_id)).first()
-    running = s.execute(select(Deadline.id).where(Deadline.referral_id == referral_id,
-                                                  Deadline.kind == "referrer_feedback")).first()
     current = decisions.current(s, referral_id)
-    if told is None and running is None and current is not None:
-        deadlines.open_deadline(s, referral_id, "referrer_feedback", deadlines.to_local(current.decided_at))
+    if current is None:
+        return
+    decided = deadlines.to_local(current.decided_at).replace(microsecond=0)  # letters are stamped to the second
+    told = s.execute(select(ReferrerFeedback.id).where(ReferrerFeedback.referral_id == referral_id,
+                                                       ReferrerFeedback.sent_at >= decided)).first()
+    running = s.execute(select(Deadline.id).where(Deadline.referral_id == referral_id,
+                                                  Deadline.kind == "referrer_feedback",
+                                                  Deadline.started_at >= decided)).first()
+    if told is None and running is None:
+        deadlines.open_deadline(s, referral_id, "referrer_feedback", decided)
 
 
 def _sync_document(row: Referral) -> None:
