@@ -47,6 +47,8 @@ def at_state(ws, state: str, **kw) -> dict:
         return doc
     if state == "submitted":
         return submitted(ws, **kw)
+    if state == "awaiting_response":
+        return redecided_by_lead(ws, **kw)
     if state == "awaiting_approval":
         doc = submitted(ws, **kw)
         engine = evaluate(doc)
@@ -75,7 +77,35 @@ PARAMS = {
     "approve": {},
     "submit": {},
     "decide": {"level": 3, "outcomes": ["S17"]},
+    "accept_review": {"reason": "I agree the risk is higher than I first judged."},
+    "contest_review": {"reason": "The school's new information was already weighed in my decision."},
 }
+LEAD_RATIONALE = "Synthetic lead rationale: the pattern of missed health care is at level four."
+
+
+def redecided_by_lead(ws, **kw) -> dict:
+    """A decided case that the practice lead 'lead' re-decided in a review (a signed new decision version
+    applied as a review return applies it), awaiting the officer's response; acting as the officer after."""
+    import json
+
+    from triage_desk import review_apply, review_offline, statements
+    from triage_desk.models import Referral
+
+    doc = decided(ws, **kw)
+    act_as(ws, "lead")
+    key = statements.signing_key(ws.user)
+    with ws.session() as s:
+        referral, current = s.get(Referral, doc["id"]), decisions.current(s, doc["id"])
+        engine = json.loads(current.engine_json)
+        signed = statements.sign(key, statements.decision_statement(
+            referral_id=referral.id, reference=referral.reference, revision=current.revision + 1,
+            previous=statements.digest(current.statement), engine=engine, final_level=4, final_outcomes=("STRAT",),
+            overridden=True, direction=decisions.level_direction(engine["suggested_level"], 4),
+            rationale=LEAD_RATIONALE, nfa_reason=None, requires=[], approval=review_offline.AWAITING_RESPONSE,
+            by=statements.signer(ws.user, key), at="2026-11-27T10:00:00.000000Z"))
+        review_apply.new_version(s, referral, current, signed, {"rationale": LEAD_RATIONALE}, signed.public_key)
+    act_as(ws, "officer")
+    return doc
 
 
 def pdf_text(data: bytes, tmp_path) -> str:

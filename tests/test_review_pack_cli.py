@@ -121,9 +121,8 @@ def test_blind_pack_round_trip_applies_each_review_exactly_once(stations, tmp_pa
 
 def _history(st) -> None:
     """Every review is on the case (case show) and in its summary PDF: who, blind, verdict, rationale, signature."""
-    import subprocess
-
     from bundle_helpers import sign_in
+    from casework_helpers import pdf_text
 
     from triage_desk.reports.case_summary import summary_for
     from triage_desk.workspace import open_workspace
@@ -141,9 +140,21 @@ def _history(st) -> None:
         pdf.write_bytes(summary_for(ws, ref))
     finally:
         ws.close()
-    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = pdf_text(pdf.read_bytes(), st["tmp"])
     assert "Reviews by practice leads" in text and "level 2 fits the concerns better" in text
+    _officer_answers(st, ref)
+
+
+def _officer_answers(st, ref: str) -> None:
+    """The officer sees the lead's re-decision and accepts it from the command line; the case moves on."""
+    said = cli("case", "show", ref, *as_user(st, "fd", "officer"))
+    assert "awaiting the officer's response" in said and "level 2 fits the concerns better" in said
+    assert "reason (why)" in cli("case", "transition", ref, "accept_review", *as_user(st, "fd", "officer"), code=2)
+    said = cli("case", "transition", ref, "accept_review", "--reason", "The lead's reading of the concerns is right.",
+               *as_user(st, "fd", "officer"))
+    assert said.strip().endswith(": decided")
+    view = json.loads(cli("case", "show", ref, "--json", *as_user(st, "fd", "officer")))
+    assert view["response_due"] is None and [r["response"] for r in view["responses"]] == ["accepted"]
 
 
 def _sealed_by(st, username: str, body: dict, out):

@@ -115,3 +115,34 @@ def test_an_open_deadline_is_cancelled_with_a_reason_from_the_panel(qtbot, works
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: any(d["kind"] == "assessment" and d["state"] == "cancelled"
                                 for d in panel.view.get("deadlines", [])))
+
+
+def test_a_transition_here_tells_every_view_and_a_change_elsewhere_refreshes_this_tab(qtbot, workspace):
+    from triage_desk.ui import operations
+
+    doc = at_state(workspace, "decided")
+    panel = _panel(qtbot, workspace, doc["id"])
+    seen = []
+    operations.events().workspace_changed.connect(seen.append)
+    next(b for b in panel.actions_box.findChildren(QPushButton) if b.text().startswith("Start early")).click()
+    panel.dialog.fields["receiving_team"].setText("Early Help Hub East")
+    panel.dialog.ok_button.click()
+    qtbot.waitUntil(lambda: panel.view.get("state") == "early_help")
+    assert any(c.touches(operations.CASE) and c.referral_id == doc["id"] for c in seen)
+    lifecycle.transition(workspace, doc["id"], "close", outcome="EH")  # e.g. from the Decision tab or another view
+    operations.announce(operations.Changes.of(operations.CASE, referral_id=doc["id"]))
+    qtbot.waitUntil(lambda: panel.view.get("state") == "closed")
+
+
+def test_the_officer_answers_a_lead_re_decision_from_the_progress_tab(qtbot, workspace):
+    from casework_helpers import LEAD_RATIONALE
+
+    doc = at_state(workspace, "awaiting_response")
+    panel = _panel(qtbot, workspace, doc["id"])
+    assert LEAD_RATIONALE in panel.state.text() and "level 4" in panel.state.text()
+    button = next(b for b in panel.actions_box.findChildren(QPushButton) if b.text().startswith("Accept the"))
+    button.click()
+    panel.dialog.fields["reason"].setPlainText("I agree the risk is higher than I first judged.")
+    panel.dialog.ok_button.click()
+    qtbot.waitUntil(lambda: panel.view.get("state") == "decided")
+    assert "accepted" in panel.history.text()

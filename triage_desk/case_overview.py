@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from triage_desk import accounts, deadlines, disputes, lifecycle, review_history
+from triage_desk import accounts, deadlines, disputes, lifecycle, review_history, review_response
 from triage_desk.errors import InputError
 from triage_desk.forms.clock import london_now
 from triage_desk.models import ReferrerFeedback, Role, StrategyDiscussion
@@ -36,7 +36,9 @@ def section(session, referral_id: str, now: datetime | None = None) -> dict:
             "feedback": [{"method": f.method, "sent_at": f.sent_at.strftime("%Y-%m-%dT%H:%M"), "sent_by": f.sent_by}
                          for f in told],
             "disputes": disputes.for_case(session, referral_id),
-            "reviews": review_history.history_rows(session, referral_id)}
+            "reviews": review_history.history_rows(session, referral_id),
+            "response_due": review_response.due(session, referral_id),
+            "responses": review_response.for_case(session, referral_id)}
 
 
 def overview(ws, ref: str, *, now: datetime | None = None) -> dict:

@@ -106,7 +106,7 @@ def proposal_from_document(doc: dict) -> Proposal | None:
     return Proposal(level, tuple(outcomes), text["rationale"], text["evidence"], nfa, need)
 
 
-def _sync_referral(referral, decision: Decision) -> None:
+def sync_referral(referral, decision: Decision) -> None:
     """Row columns and the stored document's `decision` section follow the current decision."""
     from triage_desk.referral_rows import store_text
 
@@ -191,7 +191,7 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
         sign_decision(decision, referral.reference, engine, user, key, before.statement if before else None)
         s.add(decision)
         s.flush()
-        _sync_referral(referral, decision)
+        sync_referral(referral, decision)
         audit.record(s, user.username, "decision.record", "referral", referral_id, decision=decision.id,
                      engine_level=decision.engine_level, final_level=decision.final_level,
                      overridden=overridden, approval=decision.approval, revision=decision.revision,
@@ -242,7 +242,7 @@ def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
         s.flush()
         if referral is not None:
             referral.revision = revision
-            _sync_referral(referral, decision)
+            sync_referral(referral, decision)
         audit.record(s, user.username, "decision.approve" if approved else "decision.reject", "referral",
                      decision.referral_id, decision=decision.id, revision=revision,
                      statement=statements.digest(decision.approval_statement))

@@ -2,7 +2,9 @@
 
     received -> submitted -> decided (-> awaiting approval) -> in progress -> closed
                                        in progress = strategy discussion | assessment | early help
-    reopen: closed -> submitted (a fresh decision; decision and RAG clocks restart)
+    reopen: closed -> submitted (a fresh decision; decision and RAG clocks restart, and the referrer is
+            owed the new outcome on a fresh clock)
+    a reviewing lead's re-decision awaits the officer's response: accept -> decided, contest -> awaiting approval
     step up: early help -> assessment | strategy discussion; step down: those -> early help
 
 The state is read from the referral row (status, current decision's approval, stage), never stored
@@ -30,6 +32,7 @@ STATES = {
     "received": "received (draft)",
     "submitted": "submitted, awaiting a decision",
     "awaiting_approval": "decided, awaiting practice-lead approval",
+    "awaiting_response": "decided differently by a reviewing practice lead, awaiting the officer's response",
     "decided": "decided",
     "strategy_discussion": "in progress: strategy discussion",
     "assessment": "in progress: child and family assessment",
@@ -60,6 +63,10 @@ TRANSITIONS = (
     Transition("approve", "Approve the decision", ("awaiting_approval",), (Role.LEAD,), targets=("decided",)),
     Transition("reject", "Reject the decision", ("awaiting_approval",), (Role.LEAD,), ("reason",),
                ("submitted",)),
+    Transition("accept_review", "Accept the practice lead's decision", ("awaiting_response",), WORK, ("reason",),
+               ("decided",)),
+    Transition("contest_review", "Contest the practice lead's decision", ("awaiting_response",), WORK,
+               ("reason",), ("awaiting_approval",)),
     Transition("start_strategy", "Hold a strategy discussion", ("decided",), WORK, ("receiving_team",),
                ("strategy_discussion",)),
     Transition("start_assessment", "Start a child and family assessment", ("decided", "strategy_discussion"), WORK,
@@ -73,6 +80,7 @@ TRANSITIONS = (
     Transition("reopen", "Reopen the case", ("closed",), (Role.LEAD,), ("reason",), ("submitted",)),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
+DELEGATED = ("submit", "decide", "approve", "reject", "accept_review", "contest_review")  # other services
 
 
 def state_of(status: str, approval: str | None, stage: str | None) -> str:
@@ -85,6 +93,8 @@ def state_of(status: str, approval: str | None, stage: str | None) -> str:
         return "submitted"
     if approval == "pending":
         return "awaiting_approval"
+    if approval == "response":
+        return "awaiting_response"
     return stage if stage in IN_PROGRESS else "decided"
 
 
@@ -152,20 +162,22 @@ def transition(ws, ref: str, action: str, *, now: datetime | None = None, **para
                 raise PermissionDenied(problem)
             raise InputError(problem)
         referral_id = row.id
-    if action in ("submit", "decide", "approve", "reject"):
+    if action in DELEGATED:
         _delegate(ws, referral_id, action, params)
         return current_state(ws, referral_id)
     return _apply(ws, referral_id, action, now or london_now(), params)
 
 
 def _delegate(ws, referral_id: str, action: str, params: dict) -> None:
-    from triage_desk import decisions, intake
+    from triage_desk import decisions, intake, review_response
     from triage_desk.referral_rows import load
 
     if action == "submit":
         with ws.session() as s:
             doc = load(s.get(Referral, referral_id).document)
         intake.submit(ws, doc)
+    elif action in ("accept_review", "contest_review"):
+        review_response.respond(ws, referral_id, action == "accept_review", params.get("reason") or "")
     elif action == "decide":
         outcomes = params.get("outcomes") or ()
         level = params.get("level")

@@ -136,15 +136,17 @@ def _apply_one(s, item: ReviewItem, parts: dict, body: dict, key: bytes) -> str:
             approval.text, approval.signature, key
         current.approval_claim = None
         referral.revision = max((referral.revision or 0) + 1, int(a.get("revision") or 0))
-        decisions._sync_referral(referral, current)
+        decisions.sync_referral(referral, current)
         return _keep(item, parts, body, key, "approved")
     if parts["decision"] is None or referral.status == "closed":
         return _keep(item, parts, body, key, "recorded")
-    _new_version(s, referral, current, parts["decision"], body, key)
+    new_version(s, referral, current, parts["decision"], body, key)
     return _keep(item, parts, body, key, "new_version")
 
 
-def _new_version(s, referral: Referral, current: Decision, signed: statements.Signed, review: dict, key: bytes):
+def new_version(s, referral: Referral, current: Decision, signed: statements.Signed, review: dict, key: bytes):
+    """A practice lead's signed re-decision becomes the case's decision, awaiting the officer's response
+    (review_response.respond); the reviewed decision is kept, superseded."""
     d = signed.body
     if d.get("previous") != statements.digest(current.statement) or d.get("referral_id") != referral.id:
         raise InputError(f"review of {referral.reference}: the lead's decision does not follow the reviewed one")
@@ -162,4 +164,4 @@ def _new_version(s, referral: Referral, current: Decision, signed: statements.Si
                    signer_key=key)
     s.add(new)
     s.flush()
-    decisions._sync_referral(referral, new)
+    decisions.sync_referral(referral, new)

@@ -51,3 +51,11 @@ def review_line(r: dict) -> str:
     signed = "signature valid" if r["signature_ok"] else "signature DOES NOT MATCH"
     return (f"{fmt_datetime(r['at']) if r['at'] else ''} – reviewed{blind} by {r['who']}: {verdict}{why}; "
             f"{APPLIED_WORDS.get(r['applied'], r['applied'])}; {signed}")
+
+
+def response_line(r: dict) -> str:
+    """The officer's answer to a reviewing lead's re-decision in words (review_response.for_case rows)."""
+    what = ("accepted the reviewing practice lead's decision" if r["response"] == "accepted"
+            else "contested the reviewing practice lead's decision (sent to another practice lead)")
+    signed = "signature valid" if r["signed"] else "signature DOES NOT MATCH"
+    return f"{fmt_datetime(r['at'])} – {r['by']} {what}: {r['rationale']}; {signed}"

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit, decisions, review_pack_io, statements
+from triage_desk import accounts, audit, decisions, review_pack_io, review_response, statements
 from triage_desk.errors import InputError
 from triage_desk.models import ReviewItem, ReviewPack, Role, utcnow
 
 SCORE, REVEAL, REVIEW = "triage-desk/blind-score/v1", "triage-desk/reveal/v1", "triage-desk/review/v1"
-AWAITING_RESPONSE = "response"  # decision.approval of a lead's re-decision until the officer responds
+AWAITING_RESPONSE = review_response.AWAITING  # decision.approval of a lead's re-decision until the officer responds
 MIN_RATIONALE = 20
 
 

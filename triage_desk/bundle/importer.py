@@ -297,7 +297,7 @@ def _store_decision(s, row: Referral, section: Any, proof: proofs.Proof | None) 
     _apply_approval(target, section, proof)
     s.flush()
     row.revision = max(row.revision or 0, proof.revision, target.revision)
-    decisions._sync_referral(row, target)
+    decisions.sync_referral(row, target)
     return target
 
 

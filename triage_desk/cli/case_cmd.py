@@ -9,7 +9,8 @@ from datetime import datetime
 from triage_desk.cli._common import add_user_options, opened
 from triage_desk.errors import InputError
 
-ACTION_HELP = ("submit, decide, approve, reject, start_strategy, start_assessment, start_early_help, step_up, "
+ACTION_HELP = ("submit, decide, approve, reject, accept_review, contest_review (answer a reviewing lead's "
+               "re-decision, with --reason), start_strategy, start_assessment, start_early_help, step_up, "
                "step_down, close, reopen")
 
 
@@ -27,7 +28,8 @@ def register(sub, common) -> None:
     add_user_options(tr)
     tr.add_argument("ref", metavar="REF")
     tr.add_argument("action", metavar="ACTION", help=ACTION_HELP)
-    tr.add_argument("--reason", help="why (reject, step_up, step_down, reopen; optional otherwise)")
+    tr.add_argument("--reason", help="why (reject, step_up, step_down, reopen, accept_review, contest_review; "
+                                     "optional otherwise)")
     tr.add_argument("--receiving-team", help="the team taking the case on")
     tr.add_argument("--lead-professional", help="the lead professional (step_down)")
     tr.add_argument("--family-told", choices=("yes", "no"), help="step_down: has the family been told?")
@@ -99,7 +101,20 @@ def run_show(args) -> int:
 
         for r in view["reviews"]:
             print(f"  {review_line(r)}")
+    _print_response(view)
     return 0
+
+
+def _print_response(view: dict) -> None:
+    from triage_desk.review_history import response_line
+
+    due = view.get("response_due")
+    if due:
+        print(f"  a reviewing practice lead ({due['lead']}) decided level {due['level']} ({', '.join(due['outcomes'])})"
+              f" where the officer decided level {due['officer_level']}: {due['rationale'] or 'no reasons given'}")
+        print("  answer with: case transition REF accept_review|contest_review --reason WHY")
+    for r in view.get("responses") or []:
+        print(f"  {response_line(r)}")
 
 
 def run_transition(args) -> int:

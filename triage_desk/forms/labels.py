@@ -21,8 +21,8 @@ _RULE_TABLES = ("outcomes", "requires_labels", "consent_not_sought_reasons", "re
                 "nfa_reasons", "triggers", "lawful_bases", "s42_tests")
 # words for codes the application itself stores (decision states, deadline kinds)
 _OWN = {"not_needed": "not needed", "pending": "awaiting practice-lead approval", "approved": "approved",
-        "rejected": "rejected", "not_known": "not known", "unknown": "not known", "not_applicable":
-        "not applicable", "yes": "yes", "no": "no"}
+        "rejected": "rejected", "response": "awaiting the officer's response", "accepted": "accepted by the officer",
+        "not_known": "not known", "unknown": "not known", "not_applicable": "not applicable", "yes": "yes", "no": "no"}
 _PATH = re.compile(r" \((?:\$|[A-Za-z_][\w-]*(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*)\)")
 _SUBJECT = re.compile(r"^(subjects|household)\[(\d+)\]")
 _INFORMED = re.compile(r"^consent\.informed\.([\w-]+)")

@@ -66,3 +66,24 @@ class ReviewItem(Base):
     # Front door: what applying the review did (approved | new_version | recorded), when.
     applied: Mapped[str | None] = mapped_column(String(12), nullable=True)
     applied_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DecisionResponse(Base):
+    """The officer's answer to a practice lead's re-decision from a review (issue 13 point 4): accepted (the
+    lead's decision stands) or contested (it goes to another practice lead to approve or reject), with a
+    rationale, as a statement signed with the officer's key. Kept as its own row so a later approval never
+    overwrites it."""
+
+    __tablename__ = "decision_response"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(Integer, ForeignKey("decision.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[str] = mapped_column(String(36), ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    response: Mapped[str] = mapped_column(String(10))  # accepted | contested
+    rationale: Mapped[str] = mapped_column(Text)
+    responded_by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    responded_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    signer_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -156,4 +156,9 @@ def after_decision(ctx) -> list:
         from triage_desk.review_history import review_line
 
         out += [para("Reviews by practice leads", "h2")] + [para(review_line(r)) for r in section["reviews"]]
+    if section.get("responses"):
+        from triage_desk.review_history import response_line
+
+        out += [para("The officer's response to a practice lead's review", "h2")] + [
+            para(response_line(r)) for r in section["responses"]]
     return out

@@ -34,7 +34,8 @@ COLUMNS = ("Reference", "Subject", "Received", "Status", "RAG", "Level", "Due", 
 SORT_KEYS = {REFERENCE: "reference", SUBJECT: "subject", RECEIVED: "received", DUE: "decision_due"}
 STATUS_LABELS = {"draft": "Draft", "submitted": "Awaiting decision", "decided": "Decided", "closed": "Closed"}
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
-APPROVAL_LABELS = {"pending": "Awaiting lead", "approved": "Approved", "rejected": "Sent back", "not_needed": ""}
+APPROVAL_LABELS = {"pending": "Awaiting lead", "approved": "Approved", "rejected": "Sent back", "not_needed": "",
+                   "response": "Awaiting officer", "accepted": "Officer accepted"}
 _ROOT = QModelIndex()  # the (invalid) root index, Qt's default parent
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the CaseRow behind a row
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 1  # True when the decision is overdue

@@ -31,7 +31,9 @@ from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, scroll_conte
 
 APPROVAL_WORDS = {"not_needed": "no approval needed", "pending": "WAITING for practice-lead approval",
                   "approved": "APPROVED", "rejected": "REJECTED by a practice lead – decide again",
-                  "response": "decided differently by a reviewing practice lead – awaiting the officer's response"}
+                  "response": "decided differently by a reviewing practice lead – awaiting the officer's response "
+                              "(Progress tab)",
+                  "accepted": "decided by a reviewing practice lead; the officer accepted it"}
 
 
 def when_text(value) -> str:

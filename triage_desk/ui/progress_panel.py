@@ -1,15 +1,16 @@
 """The Progress tab of a case: lifecycle state, the transitions allowed from here as buttons, every
 deadline, the phone referral's written confirmation, the strategy discussion, feedback to the
-referrer and disputes. Self-contained: every service call runs through ui/tasks.run_in_background
-and every read comes from case_overview.overview (no session here).
+referrer, disputes and the officer's answer to a reviewing lead's re-decision. Every read and change
+goes through ui/operations (query / change, off the GUI thread); a change here announces
+`workspace_changed` so the case header, the Decision tab and the case list follow, and a change made
+elsewhere about this case reloads this tab.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.formatting import fmt_datetime
-from triage_desk.review_history import review_line
+from triage_desk.review_history import response_line, review_line
+from triage_desk.ui import operations
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
@@ -35,7 +37,8 @@ from triage_desk.ui.progress_dialogs import (
 from triage_desk.ui.widgets import ErrorLabel, documents_folder, heading, make_plain
 
 # submit / decide / approve / reject live in the referral wizard and the Decision tab
-OWN_ACTIONS = ("start_strategy", "start_assessment", "start_early_help", "step_up", "step_down", "close", "reopen")
+OWN_ACTIONS = ("accept_review", "contest_review", "start_strategy", "start_assessment", "start_early_help", "step_up",
+               "step_down", "close", "reopen")
 STATE_WORDS = {"open": "Open", "met": "Met", "missed": "Missed", "cancelled": "Cancelled"}
 METHODS = (("Email", "email"), ("Letter", "letter"), ("Phone call", "phone"))
 ROLE = Qt.ItemDataRole.UserRole
@@ -45,9 +48,20 @@ def _when(text: str | None) -> str:
     return fmt_datetime(text) if text else ""
 
 
-class ProgressPanel(QWidget):
-    changed = Signal(str)  # the referral id, after anything is recorded here
+def _response_due(view: dict) -> str:
+    """A reviewing lead's re-decision beside the officer's own, for the officer to accept or contest."""
+    import html
 
+    due = view.get("response_due")
+    if not due:
+        return ""
+    return ("<br>" + html.escape(f"A reviewing practice lead ({due['lead']}) decided level {due['level']} "
+                                 f"({', '.join(due['outcomes'])}) where the officer's decision was level "
+                                 f"{due['officer_level']}. The lead's reasons: {due['rationale'] or 'none given'}")
+            + "<br><i>Accept it, or contest it with your reasons (it then goes to another practice lead).</i>")
+
+
+class ProgressPanel(QWidget):
     def __init__(self, ws, referral_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws, self.referral_id = ws, referral_id
@@ -87,6 +101,7 @@ class ProgressPanel(QWidget):
         self.history.setWordWrap(True)
         layout.addWidget(self.history)
         layout.addStretch(1)
+        operations.events().workspace_changed.connect(self.on_workspace_changed)
         self.reload()
 
     def _button(self, text: str, name: str, slot: Callable) -> QPushButton:
@@ -132,11 +147,13 @@ class ProgressPanel(QWidget):
     # ---- reading -----------------------------------------------------------------------------------
     def reload(self) -> None:
         from triage_desk.case_overview import overview
-        from triage_desk.ui.tasks import run_in_background
 
-        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
-        run_in_background(lambda: overview(ws, rid), lambda view: me() and me()._show(view),
-                          lambda exc: me() and me()._failed(exc))
+        ws, rid = self.ws, self.referral_id
+        operations.query(lambda: overview(ws, rid), self._show, self._failed, parent=self)
+
+    def on_workspace_changed(self, changes: operations.Changes) -> None:
+        if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and changes.about(self.referral_id):
+            self.reload()
 
     def _failed(self, exc: BaseException) -> None:
         from triage_desk.errors import TriageError
@@ -149,7 +166,7 @@ class ProgressPanel(QWidget):
         self.view = view
         self.state.setText(f"<b>{view['state_label'].capitalize()}</b>"
                            + (" · written confirmation of the phone referral OUTSTANDING"
-                              if view["phone_confirmation_outstanding"] else ""))
+                              if view["phone_confirmation_outstanding"] else "") + _response_due(view))
         while self.actions_row.count():
             item = self.actions_row.takeAt(0)
             if item.widget() is not None:
@@ -192,6 +209,7 @@ class ProgressPanel(QWidget):
         lines += [f"Dispute by {d['raised_by']} ({d['agency']}): {d['stage'].replace('_', ' ')}"
                   + (f", {d['outcome']}: {d['outcome_reason']}" if d["outcome"] else "") for d in view["disputes"]]
         lines += [review_line(r) for r in view.get("reviews") or []]
+        lines += [response_line(r) for r in view.get("responses") or []]
         return "<br>".join(html.escape(x) for x in lines) or "<i>Nothing recorded after the decision yet.</i>"
 
     def _chosen_deadline(self) -> dict | None:
@@ -217,14 +235,12 @@ class ProgressPanel(QWidget):
 
     def _load_agencies(self, talks: bool) -> None:
         from triage_desk import redaction
-        from triage_desk.ui.tasks import run_in_background
 
         if not talks:
             self.agency.clear()
             return
-        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
-        run_in_background(lambda: redaction.attending_agencies(ws, rid),
-                          lambda ids: me() and me()._agencies(ids), lambda exc: me() and me()._failed(exc))
+        ws, rid = self.ws, self.referral_id
+        operations.query(lambda: redaction.attending_agencies(ws, rid), self._agencies, self._failed, parent=self)
 
     def _agencies(self, ids: list[str]) -> None:
         self.agency.clear()
@@ -232,22 +248,14 @@ class ProgressPanel(QWidget):
             self.agency.addItem(agency.replace("_", " ").replace("-", " ").capitalize(), agency)
 
     # ---- doing -------------------------------------------------------------------------------------
-    def _run(self, work: Callable[[], object], done: Callable[[object], None] | None = None, dialog=None) -> None:
-        """Run a service call; on success close the dialog, reload and tell the case view."""
-        from triage_desk.ui.tasks import run_in_background
+    def _run(self, work: Callable[[], object], dialog=None, kinds: tuple[str, ...] = (operations.CASE,
+                                                                                    operations.DECISION)) -> None:
+        """Run a service call as a change; on success close the dialog. The announced change reloads this tab,
+        the case header, the Decision tab and the case list (`kinds`: AUDIT alone for a saved PDF)."""
 
-        me = weakref.ref(self)
-
-        def ok(result) -> None:
-            panel = me()
-            if panel is None:
-                return
+        def ok(_result) -> None:
             if dialog is not None:
                 dialog.accept()
-            if done is not None:
-                done(result)
-            panel.reload()
-            panel.changed.emit(panel.referral_id)
 
         def refused(exc: BaseException) -> None:
             from triage_desk.errors import TriageError
@@ -256,11 +264,12 @@ class ProgressPanel(QWidget):
                 raise exc
             if dialog is not None:
                 dialog.refused(str(exc))
-            elif me() is not None:
-                me().error.show_error(str(exc))
+            else:
+                self.error.show_error(str(exc))
 
         self.error.clear_error()
-        run_in_background(work, ok, refused)
+        operations.change(work, operations.Changes.of(*kinds, referral_id=self.referral_id), ok, refused,
+                          parent=self)
 
     def _open(self, dialog) -> None:
         self.dialog = dialog
@@ -287,12 +296,10 @@ class ProgressPanel(QWidget):
     def record_strategy(self) -> None:
         """Open the strategy discussion form once the partner directory is read (for the agency lists)."""
         from triage_desk import partners
-        from triage_desk.ui.tasks import run_in_background
 
-        ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: [(p.name, p.id) for p in partners.list_partners(ws)],
-                          lambda agencies: me() and me()._strategy_form(agencies),
-                          lambda exc: me() and me()._failed(exc))
+        ws = self.ws
+        operations.query(lambda: [(p.name, p.id) for p in partners.list_partners(ws)], self._strategy_form,
+                         self._failed, parent=self)
 
     def _strategy_form(self, agencies: list[tuple[str, str]]) -> None:
         from triage_desk import strategy
@@ -309,7 +316,7 @@ class ProgressPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, title, str(documents_folder() / name), "PDF files (*.pdf)")
         if path:
             out = path if path.lower().endswith(".pdf") else path + ".pdf"
-            self._run(lambda: write_new(out, make()))
+            self._run(lambda: write_new(out, make()), kinds=(operations.AUDIT,))
 
     def save_minutes(self) -> None:
         from triage_desk import strategy
