@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import datetime
 
 import pytest
 
@@ -81,3 +82,97 @@ def test_a_reviewer_sees_no_contact_details_and_nothing_kept_from_the_family():
     redacted = for_review(doc)
     assert redacted["concerns"]["narrative"] == WITHHELD_TEXT and redacted["withheld_items"] == 1
     assert redacted["subjects"][0]["dob"] == "2016-04-05" and redacted["referrer"]["agency"] == "School"
+
+
+# ---- per team (users have a team: `triage-desk user set-team`) ---------------------------------------
+
+TEAMS = {"officer": "Duty Team North", "officer2": "Duty Team South"}
+# (officer, officer's level, lead's level, month of decision) for reviews applied at the front door
+APPLIED = [("officer", 1, 1, "2026-09"), ("officer", 2, 2, "2026-09"), ("officer", 3, 2, "2026-10"),
+           ("officer2", 2, 3, "2026-09"), ("officer2", 3, 4, "2026-10"), ("officer2", 4, 4, "2026-10")]
+
+
+def _teams_with_applied_reviews(ws) -> None:
+    """Two officers in two teams and six reviews applied at the front door (rows as review_apply leaves them)."""
+    import json
+    import uuid
+    from datetime import datetime
+
+    from casework_helpers import decided
+    from checks_helpers import act_as
+
+    from triage_desk import accounts
+    from triage_desk.models import ReviewItem, ReviewPack, Role, User
+
+    act_as(ws, "admin")
+    with ws.session() as s:
+        accounts.create_user(s, ws.user, "officer2", "Second Officer", Role.OFFICER, "user-password-1")
+        for name, team in TEAMS.items():
+            s.query(User).filter(User.username == name).one().team = team
+    act_as(ws, "officer")
+    docs = [decided(ws, surname=f"Teamcase{chr(65 + i)}") for i in range(len(APPLIED))]
+    with ws.session() as s:
+        pack = ReviewPack(id=str(uuid.uuid4()), side="issued", created_at=datetime(2026, 11, 1), created_by="lead",
+                          blind=False, sample_spec="per_month=10,by_team=yes", seed="abc", signer_fingerprint="0" * 64,
+                          manifest_sha256="0" * 64)
+        s.add(pack)
+        s.flush()
+        for doc, (officer, mine, lead, month) in zip(docs, APPLIED, strict=True):
+            review = {"by": {"username": "revlead", "display_name": "Review Lead", "role": "lead"},
+                      "rationale": f"Synthetic lead rationale {officer} {mine}->{lead}."}
+            s.add(ReviewItem(pack_id=pack.id, referral_id=doc["id"], reference=doc["reference"], decision_sha256="0",
+                             officer=officer, officer_level=mine, lead_level=lead,
+                             decided_at=datetime.fromisoformat(f"{month}-15T10:00"),
+                             review_statement=json.dumps(review), verdict="agree" if mine == lead else "disagree",
+                             applied="agreed" if mine == lead else "recorded"))
+
+
+def test_agreement_is_computed_per_team_and_per_period(workspace):
+    from triage_desk import agreement
+
+    _teams_with_applied_reviews(workspace)
+    with workspace.session() as s:
+        everyone = agreement.compute(s)
+        north = agreement.compute(s, team="Duty Team North")
+        south_october = agreement.compute(s, team="Duty Team South", start="2026-10", end="2026-10")
+    assert everyone.n == 6 and set(everyone.by_team) == {"Duty Team North", "Duty Team South"}
+    assert north.n == 3 and north.percent == pytest.approx(200 / 3) and set(north.by_officer) == {"officer"}
+    assert south_october.pairs == [(3, 4), (4, 4)]
+    assert "team Duty Team South" in south_october.scope
+    lines = "\n".join(everyone.lines())
+    assert "Duty Team North: 2 of 3 agreed" in lines and "Duty Team South: 1 of 3 agreed" in lines
+    assert "2026-09: 2 of 3 agreed" in lines  # by period (month of decision)
+    assert everyone.as_json()["by_team"]["Duty Team South"] == {"cases": 3, "agreed": 1}
+    with pytest.raises(InputError, match="team: no user is in a team called"):
+        with workspace.session() as s:
+            agreement.compute(s, team="Nobody's Team")
+
+
+def test_the_meeting_pack_shows_agreement_by_team(workspace, tmp_path):
+    from casework_helpers import pdf_text
+    from checks_helpers import act_as
+
+    from triage_desk import agreement
+    from triage_desk.reports.review_meeting_pdf import render_meeting_pack
+
+    _teams_with_applied_reviews(workspace)
+    act_as(workspace, "lead")
+    result = agreement.compute_for(workspace)
+    text = pdf_text(render_meeting_pack(result, generated_by="lead", generated_at=datetime(2026, 11, 30, 9)),
+                    tmp_path)
+    assert "By team" in text and "Duty Team North" in text and "By month of decision" in text
+
+
+def test_a_dip_sample_can_be_drawn_per_team_or_for_one_team():
+    rows = [{"reference": f"TD-2026-{i:06d}", "month": "2026-09", "level": 2, "outcome": "EH", "overridden": False,
+             "team": "Duty Team North" if i < 30 else "Duty Team South"} for i in range(40)]
+    spec = sampling.parse("per_month=5,stratify=none,overrides=none,by_team=yes")
+    drawn = sampling.draw([dict(r) for r in rows], spec, "seed-1")
+    teams = [r["team"] for r in rows if r["reference"] in drawn]
+    assert teams.count("Duty Team North") == 5 and teams.count("Duty Team South") == 5  # 5 a month PER TEAM
+    one = sampling.parse("per_month=5,stratify=none,overrides=none,team=Duty Team South")
+    assert {r["team"] for r in rows if r["reference"] in sampling.draw([dict(r) for r in rows], one, "s")} == {
+        "Duty Team South"}
+    assert sampling.parse(spec.text()) == spec and sampling.parse(one.text()) == one
+    with pytest.raises(InputError, match="by_team"):
+        sampling.parse("by_team=maybe")

@@ -1,6 +1,8 @@
 """Agreement between officers and reviewing practice leads (issue 13 point 6).
 
-From the reviews applied at the front door: percent agreement on the level, Cohen's kappa linear-weighted
+From the reviews applied at the front door, for all officers or one officer, one team (the officer's team,
+`triage-desk user set-team`) and a period of decision months, with breakdowns by officer, team and month:
+percent agreement on the level, Cohen's kappa linear-weighted
 for the ordinal levels 1-4 with a 95% confidence interval (large-sample variance of Fleiss, Cohen and
 Everitt 1969), the officer x lead confusion matrix, the direction of disagreements and the indicators
 that differ most between the officer's case and the lead's blind scores. Hand-written (a few lines, no
@@ -56,6 +58,8 @@ class Agreement:
     indicators: Counter = field(default_factory=Counter)  # indicator code -> cases where officer and lead differ
     domains: Counter = field(default_factory=Counter)  # domain -> indicators that differ in it
     by_officer: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    by_team: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    by_month: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # month of the officer's decision
     samples: list[dict] = field(default_factory=list)  # packs: sample spec and seed
 
     @property
@@ -85,7 +89,9 @@ class Agreement:
                 "kappa_linear": None if k is None else [round(v, 4) for v in k], "matrix": self.matrix(),
                 "directions": self.directions(), "indicators": self.indicators.most_common(10),
                 "domains": self.domains.most_common(10),
-                "by_officer": {o: len(p) for o, p in self.by_officer.items()}, "samples": self.samples}
+                "by_officer": {o: len(p) for o, p in self.by_officer.items()},
+                "by_team": {t: _counts(p) for t, p in self.by_team.items()},
+                "by_month": {m: _counts(p) for m, p in self.by_month.items()}, "samples": self.samples}
 
     def lines(self) -> list[str]:
         if not self.pairs:
@@ -98,14 +104,31 @@ class Agreement:
                f"disagreements: the lead placed {d['lead higher']} higher and {d['lead lower']} lower",
                "officer level (rows) x lead level (columns):", "        L1  L2  L3  L4"]
         out += [f"  L{lv}  " + "".join(f"{c:4d}" for c in row) for lv, row in zip(LEVELS, self.matrix(), strict=True)]
-        for officer, pairs in sorted(self.by_officer.items()):
-            same = sum(a == b for a, b in pairs)
-            out.append(f"  {officer}: {same} of {len(pairs)} agreed")
+        for title, groups in (("by officer", self.by_officer), ("by team", self.by_team),
+                              ("by month of decision", self.by_month)):
+            out.append(f"{title}:")
+            out += [f"  {name}: {sum(a == b for a, b in pairs)} of {len(pairs)} agreed"
+                    for name, pairs in sorted(groups.items())]
         if self.indicators:
             out.append("indicators that differ most: " + ", ".join(f"{c} ({n})" for c, n in
                                                                       self.indicators.most_common(5)))
             out.append("domains that differ most: " + ", ".join(f"{d} ({n})" for d, n in self.domains.most_common(5)))
         return out
+
+
+def _counts(pairs: list[tuple[int, int]]) -> dict[str, int]:
+    return {"cases": len(pairs), "agreed": sum(a == b for a, b in pairs)}
+
+
+def _teams(session, team: str | None) -> dict[str, str]:
+    """Officer user name -> team; a team nobody is in is refused (a typing slip must not read as 0 cases)."""
+    from triage_desk.models import User
+
+    teams = {name: t for name, t in session.execute(select(User.username, User.team)) if t}
+    if team and team not in teams.values():
+        known = ", ".join(sorted(set(teams.values()))) or "none yet (triage-desk user set-team)"
+        raise InputError(f"team: no user is in a team called {team!r} (teams: {known})")
+    return teams
 
 
 def _indicators(doc_text: str) -> set[str]:
@@ -116,9 +139,12 @@ def _indicators(doc_text: str) -> set[str]:
     return {str(i.get("code") if isinstance(i, dict) else i) for i in items}
 
 
-def compute(session, *, officer: str | None = None, start: str | None = None, end: str | None = None) -> Agreement:
-    """Statistics over the reviews applied here, for one officer or all, decisions made in [start, end]."""
+def compute(session, *, officer: str | None = None, team: str | None = None, start: str | None = None,
+            end: str | None = None) -> Agreement:
+    """Statistics over the reviews applied here, for one officer or team or all, decisions made in [start, end]."""
+    teams = _teams(session, team)
     scope = f"officer {officer}" if officer else "all officers"
+    scope += f", team {team}" if team else ""
     if start or end:
         scope += f", decisions {start or 'from the start'} to {end or 'now'}"
     result = Agreement(scope)
@@ -130,13 +156,17 @@ def compute(session, *, officer: str | None = None, start: str | None = None, en
     packs = {}
     for item, pack, document in rows:
         month = item.decided_at.strftime("%Y-%m") if item.decided_at else ""
-        if (officer and item.officer != officer) or (start and month < start) or (end and month > end):
+        their_team = teams.get(item.officer or "", "no team")
+        if (officer and item.officer != officer) or (team and their_team != team) or (start and month < start) \
+                or (end and month > end):
             continue
         if item.officer_level not in LEVELS or item.lead_level not in LEVELS:
             continue
         pair = (item.officer_level, item.lead_level)
         result.pairs.append(pair)
         result.by_officer.setdefault(item.officer or "unknown", []).append(pair)
+        result.by_team.setdefault(their_team, []).append(pair)
+        result.by_month.setdefault(month or "unknown", []).append(pair)
         packs[pack.id] = {"created": pack.created_at.date().isoformat(), "spec": pack.sample_spec, "seed": pack.seed,
                           "blind": pack.blind}
         review = json.loads(item.review_statement)

@@ -8,7 +8,10 @@ A spec is `key=value` pairs separated by commas, e.g.
   drawn in turn from each group, so a rare level is not missed;
 - `overrides` (`all` or `none`): every overridden decision in the period is added as well;
 - `status` (`any`, `decided`, `closed`): which cases may be drawn;
-- `from` / `to` (`YYYY-MM`): months of decision to draw from.
+- `from` / `to` (`YYYY-MM`): months of decision to draw from;
+- `by_team` (`yes` or `no`, default no): draw `per_month` cases a month from EACH team (the team of the
+  officer who decided, as set by `triage-desk user set-team`; officers without one form "no team");
+- `team` (a team's name): draw only from decisions by that team's officers.
 
 The same spec, seed and database give the same sample (the seed travels with the pack, so anyone can
 re-draw it and audit the choice).
@@ -26,6 +29,7 @@ from sqlalchemy import select
 
 from triage_desk.errors import InputError
 
+NO_TEAM = "no team"
 _STRATA = {"none": (), "level": ("level",), "outcome": ("outcome",), "level+outcome": ("level", "outcome"),
            "outcome+level": ("level", "outcome")}
 
@@ -37,11 +41,14 @@ class SampleSpec:
     overrides: bool = True
     status: str = "any"
     months: tuple[str | None, str | None] = (None, None)
+    by_team: bool = False
+    team: str | None = None
 
     def text(self) -> str:
         parts = [f"per_month={self.per_month}", f"stratify={'+'.join(self.stratify) or 'none'}",
                  f"overrides={'all' if self.overrides else 'none'}", f"status={self.status}"]
         parts += [f"{k}={v}" for k, v in zip(("from", "to"), self.months, strict=True) if v]
+        parts += ["by_team=yes"] * self.by_team + ([f"team={self.team}"] if self.team else [])
         return ",".join(parts)
 
 
@@ -75,12 +82,21 @@ def parse(text: str) -> SampleSpec:
             if value not in ("any", "decided", "closed"):
                 raise InputError("sample status: must be any, decided or closed")
             values["status"] = value
+        elif key == "by_team":
+            if value not in ("yes", "no"):
+                raise InputError("sample by_team: must be yes or no")
+            values["by_team"] = value == "yes"
+        elif key == "team":
+            if not value or len(value) > 120:
+                raise InputError("sample team: give the team's name (at most 120 characters)")
+            values["team"] = value
         elif key in ("from", "to"):
             months = list(values.get("months", (None, None)))
             months[0 if key == "from" else 1] = _month(value, key)
             values["months"] = tuple(months)
         else:
-            raise InputError(f"sample: unknown setting {key!r} (per_month, stratify, overrides, status, from, to)")
+            raise InputError(f"sample: unknown setting {key!r} (per_month, stratify, overrides, status, from, to, "
+                             "by_team, team)")
     return SampleSpec(**values)
 
 
@@ -90,31 +106,38 @@ def new_seed() -> str:
 
 def candidates(session, spec: SampleSpec) -> list[dict]:
     """Every case with a decision in force that the spec allows, in a stable order."""
-    from triage_desk.models import Decision, Referral
+    from triage_desk.models import Decision, Referral, User
 
     query = (select(Referral.reference, Referral.status, Decision.final_level, Decision.final_outcomes,
-                    Decision.overridden, Decision.decided_at)
-             .join(Decision, Decision.referral_id == Referral.id).where(Decision.superseded.is_(False)))
+                    Decision.overridden, Decision.decided_at, User.team)
+             .join(Decision, Decision.referral_id == Referral.id)
+             .outerjoin(User, User.username == Decision.decided_by).where(Decision.superseded.is_(False)))
     if spec.status != "any":
         query = query.where(Referral.status == spec.status)
+    if spec.team:
+        query = query.where(User.team == spec.team)
     out = []
-    for ref, _status, level, outcomes, overridden, at in session.execute(query.order_by(Referral.reference)):
+    for ref, _status, level, outcomes, overridden, at, team in session.execute(query.order_by(Referral.reference)):
         month = at.strftime("%Y-%m")
         if (spec.months[0] and month < spec.months[0]) or (spec.months[1] and month > spec.months[1]):
             continue
         out.append({"reference": ref, "month": month, "level": level, "overridden": bool(overridden),
-                    "outcome": "+".join(sorted(json.loads(outcomes or "[]")))})
+                    "outcome": "+".join(sorted(json.loads(outcomes or "[]"))), "team": team or NO_TEAM})
     return out
 
 
 def draw(rows: list[dict], spec: SampleSpec, seed: str) -> list[str]:
-    """References drawn: per month, in turn from each stratum (shuffled by the seed), plus overrides."""
+    """References drawn: per month (and team, with `by_team`), in turn from each stratum (shuffled by the
+    seed), plus overrides."""
+    if spec.team:
+        rows = [r for r in rows if r.get("team") == spec.team]
     chosen: list[str] = []
     by_month: dict[str, dict[tuple, list[str]]] = {}
     for row in sorted(rows, key=lambda r: r["reference"]):
         key = tuple(row[k] for k in spec.stratify)
-        by_month.setdefault(row["month"], {}).setdefault(key, []).append(row["reference"])
-    for month in sorted(by_month):
+        unit = f"{row['month']}/{row.get('team') or NO_TEAM}" if spec.by_team else row["month"]
+        by_month.setdefault(unit, {}).setdefault(key, []).append(row["reference"])
+    for month in sorted(by_month):  # a month, or a month and team
         rng = random.Random(hashlib.sha256(f"{seed}/{month}".encode()).hexdigest())
         strata = [by_month[month][k] for k in sorted(by_month[month], key=str)]
         for refs in strata:

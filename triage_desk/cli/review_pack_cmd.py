@@ -48,7 +48,8 @@ def _register_packs(rp, common) -> None:
     which.add_argument("--cases", metavar="REF,REF", help="case references, comma separated "
                                                           "(or approval-queue: every decision awaiting approval)")
     which.add_argument("--sample", metavar="SPEC", help="a dip sample, e.g. per_month=10,stratify=level+outcome,"
-                                                        "overrides=all,status=closed")
+                                                        "overrides=all,status=closed,by_team=yes (10 a month per "
+                                                        "team) or team=NAME (one team)")
     ex.add_argument("--seed", metavar="TEXT", help="re-draw a sample with this recorded seed")
     ex.add_argument("--blind", action="store_true", help="the lead scores each case before seeing the decision")
     ex.add_argument("--out", metavar="FILE", required=True)
@@ -100,6 +101,7 @@ def _register_reviews(rp, common) -> None:
     ir.set_defaults(func=run_import_return)
     st = rp.add_parser("stats", parents=[common], help="agreement statistics (and the meeting pack PDF)")
     st.add_argument("--officer", metavar="USER")
+    st.add_argument("--team", metavar="NAME", help="only officers in this team (triage-desk user set-team)")
     st.add_argument("--from", dest="start", metavar="YYYY-MM")
     st.add_argument("--to", dest="end", metavar="YYYY-MM")
     st.add_argument("--pdf", metavar="FILE", help="write the threshold review meeting pack")
@@ -231,7 +233,8 @@ def run_stats(args) -> int:
     from triage_desk import agreement
 
     with opened(args, user=True) as ws:
-        result = agreement.compute_for(ws, officer=args.officer, start=args.start, end=args.end)
+        result = agreement.compute_for(ws, officer=args.officer, team=args.team, start=args.start,
+                                           end=args.end)
         if args.pdf:
             from triage_desk.reports.review_meeting_pdf import write_meeting_pack
 

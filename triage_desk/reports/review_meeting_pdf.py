@@ -22,8 +22,10 @@ def render_meeting_pack(result: Agreement, *, generated_by: str, generated_at) -
         rows = [[f"Officer level {lv}", *map(str, row)] for lv, row in zip(LEVELS, result.matrix(), strict=True)]
         story += [para("Officer level (rows) against the lead's level (columns)", "h2"),
                   data_table(["", *(f"Lead level {lv}" for lv in LEVELS)], rows, [24, 19, 19, 19, 19], w)]
-        officers = [[o, str(len(p)), str(sum(a == b for a, b in p))] for o, p in sorted(result.by_officer.items())]
-        story += [para("By officer", "h2"), data_table(["Officer", "Reviewed", "Agreed"], officers, [50, 25, 25], w)]
+        for title, head, groups in (("By officer", "Officer", result.by_officer), ("By team", "Team", result.by_team),
+                                    ("By month of decision", "Month", result.by_month)):
+            rows = [[name, str(len(p)), str(sum(a == b for a, b in p))] for name, p in sorted(groups.items())]
+            story += [para(title, "h2"), data_table([head, "Reviewed", "Agreed"], rows, [50, 25, 25], w)]
     if result.indicators:
         story += [para("Indicators that differ most", "h2"),
                   data_table(["Indicator", "Cases"], [[c, str(n)] for c, n in result.indicators.most_common(10)],

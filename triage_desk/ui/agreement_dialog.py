@@ -31,6 +31,7 @@ class AgreementDialog(QDialog):
         self.ws, self.result = ws, None
         self.setWindowTitle("Agreement statistics")
         self.officer = line_edit("Officer", "all officers (or a user name)")
+        self.team = line_edit("Team", "all teams (or a team's name)")
         self.start = line_edit("From month", "YYYY-MM")
         self.end = line_edit("To month", "YYYY-MM")
         show = QPushButton("Show")
@@ -38,7 +39,9 @@ class AgreementDialog(QDialog):
         self.save = QPushButton("Save meeting pack PDF…")
         self.save.clicked.connect(self.save_pdf)
         filters = QHBoxLayout()
-        for widget in (self.officer, self.start, self.end, show):
+        for edit, width in ((self.officer, 200), (self.team, 200), (self.start, 100), (self.end, 100)):
+            edit.setMinimumWidth(width)  # the row fits a 1024-pixel screen
+        for widget in (self.officer, self.team, self.start, self.end, show):
             filters.addWidget(widget)
         self.text = make_plain(QLabel(), selectable=True)
         self.error = ErrorLabel()
@@ -54,7 +57,8 @@ class AgreementDialog(QDialog):
     def reload(self) -> None:
         from triage_desk import agreement
 
-        kw = {"officer": self.officer.text().strip() or None, "start": self.start.text().strip() or None,
+        kw = {"officer": self.officer.text().strip() or None, "team": self.team.text().strip() or None,
+              "start": self.start.text().strip() or None,
               "end": self.end.text().strip() or None}
         self.error.clear_error()
         operations.query(lambda: agreement.compute_for(self.ws, **kw), self._show, self._failed, parent=self)
