@@ -126,8 +126,9 @@ def _teams(session, team: str | None) -> dict[str, str]:
 
     teams = {name: t for name, t in session.execute(select(User.username, User.team)) if t}
     if team and team not in teams.values():
-        known = ", ".join(sorted(set(teams.values()))) or "none yet (triage-desk user set-team)"
-        raise InputError(f"team: no user is in a team called {team!r} (teams: {known})")
+        known = ", ".join(sorted(set(teams.values())))
+        raise InputError(f"team: no user is in a team called {team!r}; "
+                         + (f"teams are {known}" if known else "no user has a team yet (an administrator sets them)"))
     return teams
 
 
