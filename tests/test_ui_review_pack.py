@@ -89,3 +89,45 @@ def test_agreement_screen_shows_the_statistics_and_saves_the_meeting_pack(qtbot,
     dialog.save_pdf(str(tmp_path / "meeting.pdf"))
     operations.settle()
     assert (tmp_path / "meeting.pdf").read_bytes().startswith(b"%PDF") and "saved" in dialog.text.text()
+
+
+def test_packs_and_returns_are_imported_from_the_file_menu_with_the_result_in_words(qtbot, workspace, tmp_path):
+    from triage_desk.ui.review_import import ImportPackDialog, ImportReturnDialog
+
+    refs = front_door(workspace)[4:6]
+    lap = laptop(tmp_path / "laptop")
+    trust_each_other(workspace, lap)
+    sign_in(workspace, "lead", "user-password-1")
+    ident = new_identity()
+    (tmp_path / "lead.key").write_text(f"# synthetic test key\n{ident}\n")
+    export_pack(workspace, cases=refs, out=tmp_path / "p.tdreview", recipient=str(ident.to_public()))
+    sign_in(lap, "revlead", LAPTOP_PASSWORD)
+    dialog = ImportPackDialog(lap, tmp_path / "p.tdreview")
+    qtbot.addWidget(dialog)
+    assert dialog.use_identity.isChecked()  # the file says it is sealed to an age key
+    dialog.identity.setText(str(tmp_path / "lead.key"))
+    dialog.open_button.click()
+    operations.settle()
+    said = dialog.outcome.text()
+    assert "Signed by Test Lead (Practice lead)" in said and "2 cases added to your review queue" in said
+    assert len(review_offline.queue(lap)) == 2
+    again = ImportPackDialog(lap, tmp_path / "p.tdreview")  # the same pack twice: refused, in words
+    qtbot.addWidget(again)
+    again.identity.setText(str(tmp_path / "lead.key"))
+    again.open_button.click()
+    operations.settle()
+    assert "Nothing was imported" in again.error.text() and "already imported" in again.error.text()
+    review_offline.review(lap, refs[0], agree=True)
+    review_offline.write_return(lap, None, tmp_path / "r.tdreturn", passphrase="a long return passphrase 1")
+    lap.close()
+    back = ImportReturnDialog(workspace, tmp_path / "r.tdreturn")
+    qtbot.addWidget(back)
+    assert back.use_passphrase.isChecked()
+    back.passphrase.setText("not the passphrase")
+    back.open_button.click()
+    operations.settle()
+    assert "Nothing was imported" in back.error.text() and back.outcome.isHidden()
+    back.passphrase.setText("a long return passphrase 1")
+    back.open_button.click()
+    operations.settle()
+    assert "Signed by Review Lead" in back.outcome.text() and "agreements recorded: 1" in back.outcome.text()

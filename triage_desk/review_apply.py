@@ -38,6 +38,11 @@ class ApplyReport:
                  "skipped": "already applied before"}
         return [f"{words[k]}: {v}" for k, v in self.outcomes.items() if v]
 
+    def words(self) -> list[str]:
+        """The verification result, then what changed (the app's import dialog)."""
+        return [f"Signed by {self.reviewer}, a practice lead trusted here; the signature, every file and each "
+                "signed review were checked before anything was applied.", *self.lines()]
+
 
 def _signed(part, public_key: bytes, kind: str, ref: str, name: str) -> statements.Signed | None:
     if part is None:

@@ -39,6 +39,21 @@ class PackResult:
     size: int
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    pack_id: str
+    cases: int
+    signer: str  # who signed the pack, in words (name, role, key fingerprint)
+    blind: bool
+
+    def words(self) -> list[str]:
+        """The verification result and what changed, in words (the app's import dialog, the CLI)."""
+        return [f"Signed by {self.signer}; the signature, every file in the pack and each case's signed decision "
+                "were checked before anything was imported.",
+                f"{self.cases} case{'s' if self.cases != 1 else ''} added to your review queue"
+                + (" (blind: you score each case before its decision is shown)." if self.blind else ".")]
+
+
 def _b64(value: bytes | None) -> str | None:
     return base64.b64encode(value).decode("ascii") if value else None
 
@@ -132,8 +147,8 @@ def _check_decision(entry: dict, ref: str) -> statements.Signed:
     return signed
 
 
-def import_pack(ws, path: str | Path, *, passphrase: str | None = None, identity=None) -> tuple[str, int]:
-    """Verify everything, then put the cases in this workstation's review queue. Returns (pack id, cases)."""
+def import_pack(ws, path: str | Path, *, passphrase: str | None = None, identity=None) -> ImportResult:
+    """Verify everything, then put the cases in this workstation's review queue."""
     user = accounts.require(ws.user, Role.LEAD)
     opened = review_pack_io.open_sealed(path, "pack", review_pack_io.PACK, passphrase=passphrase, identity=identity)
     body, name = opened.body, Path(path).name
@@ -163,4 +178,5 @@ def import_pack(ws, path: str | Path, *, passphrase: str | None = None, identity
                              case_json=json.dumps(entry, sort_keys=True)))
         audit.record(s, user.username, "review_pack.import", "review_pack", body["pack_id"], cases=len(checked),
                      signer=opened.fingerprint)
-    return body["pack_id"], len(checked)
+    by = statements.describe({"by": {**opened.signer, "fingerprint": opened.fingerprint}}, opened.public_key)
+    return ImportResult(body["pack_id"], len(checked), by, bool(body.get("blind")))

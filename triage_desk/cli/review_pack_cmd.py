@@ -147,8 +147,10 @@ def run_import(args) -> int:
     from triage_desk.review_pack import import_pack
 
     with opened(args, user=True) as ws:
-        pack_id, count = import_pack(ws, args.file, passphrase=_secret(args), identity=args.identity)
-    print(f"imported review pack {pack_id}: {count} cases in your review queue (every signature checked)")
+        result = import_pack(ws, args.file, passphrase=_secret(args), identity=args.identity)
+    print(f"imported review pack {result.pack_id}:")
+    for line in result.words():
+        print(f"  {line}")
     return 0
 
 

@@ -84,19 +84,23 @@ def _busy(on: bool) -> None:
 class OpenBundleDialog(QDialog):
     """Ask what opens the bundle, then decrypt and verify it; `self.bundle` is the VerifiedBundle."""
 
+    TITLE, HEADING = "Open bundle", "Open a case bundle"
+    EXPLAIN = ("The bundle is decrypted in memory and its signature and every file in it are checked before "
+               "anything in it is shown.")
+    ACTION = "&Open and verify"
+
     def __init__(self, ws, path: str | Path, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws, self.path = ws, Path(path)
         self.bundle = None
-        self.setWindowTitle("Open bundle")
+        self.setWindowTitle(self.TITLE)
         self.setMinimumWidth(540)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Open a case bundle", 2))
+        layout.addWidget(heading(self.HEADING, 2))
         name = make_plain(note(f"File: {self.path}"))
         name.setAccessibleName("Bundle file")
         layout.addWidget(name)
-        layout.addWidget(note("The bundle is decrypted in memory and its signature and every file in it are "
-                              "checked before anything in it is shown."))
+        layout.addWidget(note(self.EXPLAIN))
         self.kind = peek_encryption(self.path)
         self.use_passphrase = QRadioButton("Bundle &passphrase")
         self.use_identity = QRadioButton("My age &identity file (secret key)")
@@ -128,7 +132,7 @@ class OpenBundleDialog(QDialog):
         self.error = ErrorLabel()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.open_button = buttons.addButton("&Open and verify", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button = buttons.addButton(self.ACTION, QDialogButtonBox.ButtonRole.AcceptRole)
         self.open_button.setDefault(True)
         buttons.accepted.connect(self.start)
         buttons.rejected.connect(self.reject)
@@ -155,8 +159,6 @@ class OpenBundleDialog(QDialog):
             self.identity.setText(path)
 
     def start(self) -> None:
-        from triage_desk.bundle.verify import open_bundle
-
         kwargs: dict = {}
         if self.kind != "none":
             if self.use_passphrase.isChecked():
@@ -172,6 +174,12 @@ class OpenBundleDialog(QDialog):
         self.error.clear_error()
         self.open_button.setEnabled(False)
         _busy(True)
+        self.run(kwargs)
+
+    def run(self, kwargs: dict) -> None:
+        """Decrypt and verify off the GUI thread (a subclass imports instead); `_done` gets the result."""
+        from triage_desk.bundle.verify import open_bundle
+
         ws, path = self.ws, self.path
         operations.query(lambda: open_bundle(path, ws=ws, **kwargs), self._done, self._failed, parent=self)
 

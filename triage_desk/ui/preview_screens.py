@@ -306,6 +306,20 @@ def _review_queue(ctx: PreviewContext):
     return ReviewQueueDialog(ctx.ws)
 
 
+@screen("import_review_pack", "review_import.ImportPackDialog", user="lead")
+def _import_pack(ctx: PreviewContext):
+    from triage_desk.ui.review_import import ImportPackDialog
+
+    return ImportPackDialog(ctx.ws, "review-pack.tdreview")
+
+
+@screen("import_review_return", "review_import.ImportReturnDialog", user="lead")
+def _import_return(ctx: PreviewContext):
+    from triage_desk.ui.review_import import ImportReturnDialog
+
+    return ImportReturnDialog(ctx.ws, "review-return.tdreturn")
+
+
 @screen("agreement_dialog", "agreement_dialog.AgreementDialog", user="lead")
 def _agreement(ctx: PreviewContext):
     from triage_desk.ui.agreement_dialog import AgreementDialog
