@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from triage_desk.bundle import limits, signing
-from triage_desk.bundle.export import _encrypt, _write
-from triage_desk.bundle.verify import _decrypt, _read_file
+from triage_desk.bundle.export import encrypt, write_atomic
+from triage_desk.bundle.verify import decrypt, read_file
 from triage_desk.errors import InputError
 
 FORMAT = "triage-desk/review-pack"
@@ -62,11 +62,11 @@ def seal(kind: str, body_name: str, body: dict, user, key, *, passphrase: str | 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             zf.writestr(info, data)
-    return _encrypt(buf.getvalue(), passphrase, recipient, False)[0], hashlib.sha256(manifest).hexdigest()
+    return encrypt(buf.getvalue(), passphrase, recipient, False)[0], hashlib.sha256(manifest).hexdigest()
 
 
 def write(out: str | Path, data: bytes) -> None:
-    _write(Path(out), data)
+    write_atomic(Path(out), data)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def open_sealed(path: str | Path, kind: str, body_name: str, *, passphrase: str 
                 identity=None) -> Opened:
     """Decrypt and verify every signature and hash; raises InputError/KeyError_ naming the file."""
     path = Path(path)
-    data, _enc = _decrypt(_read_file(path), path.name, passphrase, identity)
+    data, _enc = decrypt(read_file(path), path.name, passphrase, identity)
     members = _members(data, path.name)
     manifest, public = _check(members, kind, body_name, path.name)
     body = json.loads(members[body_name])

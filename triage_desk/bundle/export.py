@@ -88,7 +88,9 @@ def parse_recipient(text: str):
         raise InputError("recipient: not an age public key (it starts with age1)") from None
 
 
-def _encrypt(data: bytes, passphrase: str | None, recipient: str | None, unencrypted: bool) -> tuple[bytes, str]:
+def encrypt(data: bytes, passphrase: str | None, recipient: str | None, unencrypted: bool) -> tuple[bytes, str]:
+    """age-encrypt to exactly one of a passphrase or an X25519 recipient (or, explicitly, not at all);
+    returns the bytes and which it was. Shared by case bundles and review packs/returns."""
     chosen = [passphrase is not None, recipient is not None, unencrypted]
     if sum(chosen) != 1:
         raise InputError("encryption: choose exactly one of a bundle passphrase, a recipient's age public key "
@@ -105,7 +107,7 @@ def _encrypt(data: bytes, passphrase: str | None, recipient: str | None, unencry
     return pyrage.encrypt(data, [parse_recipient(recipient)]), "recipient"
 
 
-def _write(out: Path, data: bytes) -> None:
+def write_atomic(out: Path, data: bytes) -> None:
     """Write next to the target and rename: a half-written bundle never carries the final name."""
     out = Path(out)
     if out.is_dir():
@@ -199,6 +201,6 @@ def export_case(ws, reference: str, *, password: str, out: str | Path, passphras
                             signer_fingerprint=fp, members=members)
         members[mf.MANIFEST] = manifest
         members[mf.SIGNATURE] = signing.sign(unlocking.result(), manifest)
-        data, encryption = _encrypt(_zip(members), passphrase, recipient, unencrypted)
-        _write(Path(out), data)
+        data, encryption = encrypt(_zip(members), passphrase, recipient, unencrypted)
+        write_atomic(Path(out), data)
         return ExportResult(Path(out), row.reference, fp, encryption, len(data), tuple(members))

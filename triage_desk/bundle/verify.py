@@ -116,7 +116,8 @@ class VerifiedBundle:
         return lines
 
 
-def _read_file(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """A bundle-like file's bytes, refused (with words) when missing, unreadable or larger than any bundle."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -148,7 +149,8 @@ def read_identity_file(path: str | Path, option: str = "--identity"):
         raise InputError(f"{option}: the age secret key in {path} is not valid") from None
 
 
-def _decrypt(data: bytes, name: str, passphrase: str | None, identity) -> tuple[bytes, str]:
+def decrypt(data: bytes, name: str, passphrase: str | None, identity) -> tuple[bytes, str]:
+    """age-decrypt with the passphrase or identity (a zip passes through); wrong key -> KeyError_ (exit 3)."""
     import pyrage
 
     if data.startswith(ZIP_MAGIC):
@@ -341,8 +343,8 @@ def open_bundle(path: str | Path, *, passphrase: str | None = None, identity=Non
     database; without, the signer is reported untrusted. Nothing is written anywhere.
     """
     path = Path(path)
-    data = _read_file(path)
-    plain, encryption = _decrypt(data, path.name, passphrase, identity)
+    data = read_file(path)
+    plain, encryption = decrypt(data, path.name, passphrase, identity)
     vb = VerifiedBundle(path=path, encryption=encryption)
     try:
         zf = zipfile.ZipFile(io.BytesIO(plain))
