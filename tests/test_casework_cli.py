@@ -61,6 +61,11 @@ def test_strategy_record_pack_and_feedback(cases, data_dir, secret_files, tmp_pa
     pack = tmp_path / "fire.pdf"
     assert main(["strategy", "pack", ref, "--agency", "fire", "--out", str(pack), *args]) == 0
     assert pack.read_bytes().startswith(b"%PDF") and os.stat(pack).st_mode & 0o777 == 0o600
+    assert main(["strategy", "packs", ref, "--out-dir", str(tmp_path / "none"), *args]) == 2
+    assert "--out-dir" in capsys.readouterr().err
+    assert main(["strategy", "packs", ref, "--out-dir", str(tmp_path), *args]) == 0
+    said = capsys.readouterr().out
+    assert all(f"{ref}-{agency}-pack.pdf" in said for agency in ("police", "fire", "education"))
     assert main(["strategy", "minutes", ref, "--out", str(tmp_path / "m.pdf"), "--circulated", *args]) == 0
     letter = tmp_path / "letter.pdf"
     assert main(["feedback", "send", ref, "--method", "email", "--out", str(letter), *args]) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from triage_desk import decisions, intake, lifecycle, partners, redaction, sharing, strategy
 from triage_desk.errors import InputError
 from triage_desk.forms.threshold import evaluate
-from triage_desk.models import AuditEvent, Deadline
+from triage_desk.models import AuditEvent, Deadline, Partner
 
 POLICE_TEXT = "Police hold a record of a domestic incident at the address in March."
 FIRE_TEXT = "Fire service fitted smoke alarms at the home last year."
@@ -140,3 +140,28 @@ def test_a_recorded_decision_not_to_share_overrides_consent(workspace, case, tmp
     assert "recorded decision not to share" in school
     with pytest.raises(InputError, match="did not attend"):
         redaction.pack_for(workspace, case["reference"], "housing")
+
+
+def test_every_attending_agency_gets_its_own_pack_in_one_step(workspace, case, tmp_path):
+    import os
+
+    strategy.record(workspace, case["reference"], minutes())
+    with workspace.session() as s:
+        names = dict(s.execute(select(Partner.id, Partner.name)).all())
+    assert redaction.attending_agencies(workspace, case["reference"]) == [
+        ("social_care", "Children's social care"), ("police", names["police"]), ("fire", names["fire"]),
+        ("education", names["education"])]
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    saved = redaction.save_packs(workspace, case["reference"], folder)
+    assert sorted(p.name for p in saved) == sorted(f"{case['reference']}-{a}-pack.pdf"
+                                                   for a in ("police", "fire", "education"))
+    assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in saved)
+    fire = pdf_text((folder / f"{case['reference']}-fire-pack.pdf").read_bytes(), tmp_path)
+    assert FIRE_TEXT in fire and POLICE_TEXT not in fire and "withheld:" in fire
+    with workspace.session() as s:
+        audited = [json.loads(e.detail)["agency"] for e in s.execute(select(AuditEvent).where(
+            AuditEvent.action == "strategy.pack")).scalars()]
+    assert sorted(audited) == ["education", "fire", "police"]
+    with pytest.raises(InputError, match="already exists"):  # never overwrites a pack already saved
+        redaction.save_packs(workspace, case["reference"], folder)

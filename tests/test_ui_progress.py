@@ -98,6 +98,7 @@ def test_the_strategy_form_records_the_discussion_and_names_a_bad_field(qtbot, w
     qtbot.waitUntil(lambda: bool(panel.view.get("strategy_discussions")))
     qtbot.waitUntil(lambda: panel.agency.count() == 1)  # the attending agencies, read in the background
     assert panel.minutes_button.isEnabled() and panel.agency.currentData() == "social_care"
+    assert panel.agency.currentText() == "Children's social care"  # names, never the directory's ids
 
 
 def test_an_open_deadline_is_cancelled_with_a_reason_from_the_panel(qtbot, workspace):
@@ -146,3 +147,22 @@ def test_the_officer_answers_a_lead_re_decision_from_the_progress_tab(qtbot, wor
     panel.dialog.ok_button.click()
     qtbot.waitUntil(lambda: panel.view.get("state") == "decided")
     assert "accepted" in panel.history.text()
+
+
+def test_every_agency_pack_is_saved_into_a_folder_from_the_progress_tab(qtbot, workspace, tmp_path):
+    from test_strategy import minutes  # noqa: I001 - a sibling test module's minutes
+
+    from triage_desk import partners, strategy
+
+    partners.ensure_partners(workspace)
+    doc = at_state(workspace, "strategy_discussion")
+    strategy.record(workspace, doc["reference"], minutes())
+    panel = _panel(qtbot, workspace, doc["id"])
+    qtbot.waitUntil(lambda: panel.agency.count() == 4)
+    assert "police" not in [panel.agency.itemText(i) for i in range(4)]  # the partner's name is shown
+    assert panel.packs_button.isEnabled()
+    panel.save_all_packs(str(tmp_path))
+    qtbot.waitUntil(lambda: "Saved 3 agency packs" in panel.notice.text())
+    assert len(list(tmp_path.glob("*-pack.pdf"))) == 3
+    panel.save_all_packs(str(tmp_path))  # again: refused in words, nothing overwritten
+    qtbot.waitUntil(lambda: "already exists" in panel.error.text())

@@ -16,6 +16,7 @@ each pack's redaction decision is audited (counts and the basis, never the text)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from triage_desk import accounts, audit, lifecycle, strategy
 from triage_desk.errors import InputError
@@ -145,9 +146,36 @@ def pack_for(ws, ref: str, agency: str) -> Pack:
     return pack
 
 
-def attending_agencies(ws, ref: str) -> list[str]:
+def attending_agencies(ws, ref: str) -> list[tuple[str, str]]:
+    """(partner id, name) of each agency at the latest strategy discussion, in the minutes' order."""
     found = strategy.latest(ws, ref)
-    return [] if found is None else list(dict.fromkeys(a["agency"] for a in found[1]["attendees"]))
+    if found is None:
+        return []
+    with ws.session() as s:
+        names = strategy.agency_names(s, found[1])
+    return [(a, names.get(a, a)) for a in dict.fromkeys(x["agency"] for x in found[1]["attendees"])]
+
+
+def save_packs(ws, ref: str, folder) -> list[Path]:
+    """Every attending partner agency's redacted pack into `folder`, one new owner-only PDF each (each
+    pack's redaction audited); children's social care has the full minutes instead. Nothing is written
+    when any file already exists."""
+    from triage_desk.private_files import write_new
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"--out-dir: {folder} is not a folder")
+    reference = lifecycle.current_state(ws, ref).reference
+    agencies = [a for a, _name in attending_agencies(ws, ref) if a != strategy.OWN_AGENCY]
+    if not agencies:
+        raise InputError("strategy discussion: no partner agency attended; save the minutes instead")
+    paths = [folder / f"{reference}-{agency}-pack.pdf" for agency in agencies]
+    clash = next((p for p in paths if p.exists()), None)
+    if clash is not None:
+        raise InputError(f"--out-dir: {clash.name} already exists in {folder}; choose another folder")
+    for path, agency in zip(paths, agencies, strict=True):
+        write_new(path, pack_pdf(ws, ref, agency), "--out-dir")
+    return paths
 
 
 

@@ -1,4 +1,4 @@
-"""`triage-desk strategy record | minutes | pack` — strategy discussion records and their PDFs."""
+"""`triage-desk strategy record | minutes | pack | packs` — strategy discussion records and their PDFs."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def register(sub, common) -> None:
     pack.add_argument("--agency", required=True, help="the agency's partner id (as in the minutes)")
     pack.add_argument("--out", required=True, metavar="FILE.pdf", help="new file, created owner-only")
     pack.set_defaults(func=run_pack)
+    packs = ssub.add_parser("packs", parents=[common], help="every attending agency's redacted pack, one PDF each")
+    add_user_options(packs)
+    packs.add_argument("ref", metavar="REF")
+    packs.add_argument("--out-dir", required=True, metavar="FOLDER",
+                       help="existing folder; REF-AGENCY-pack.pdf per agency, created owner-only, never overwritten")
+    packs.set_defaults(func=run_packs)
 
 
 def run_record(args) -> int:
@@ -58,4 +64,14 @@ def run_pack(args) -> int:
     with opened(args, user=True) as ws:
         data = redaction.pack_pdf(ws, args.ref, args.agency)
     write_private(args.out, data)
+    return 0
+
+
+def run_packs(args) -> int:
+    from triage_desk import redaction
+
+    with opened(args, user=True) as ws:
+        saved = redaction.save_packs(ws, args.ref, args.out_dir)
+    for path in saved:
+        print(f"saved {path}")
     return 0

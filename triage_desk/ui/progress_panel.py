@@ -76,6 +76,10 @@ class ProgressPanel(QWidget):
         layout.addWidget(self.state)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
+        self.notice = make_plain(QLabel(""), selectable=True)  # what a save did, in words
+        self.notice.setAccessibleName("Saved")
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.notice)
         self.actions_box = QGroupBox("What can happen next")
         self.actions_row = QHBoxLayout(self.actions_box)
         layout.addWidget(self.actions_box)
@@ -124,7 +128,10 @@ class ProgressPanel(QWidget):
         self.agency.setAccessibleName("Attending agency for a redacted pack")
         self.pack_button = self._button("Save agency &pack…", "Save the redacted pack for the chosen agency",
                                         self.save_pack)
-        for w in (self.confirm_button, self.strategy_button, self.minutes_button, self.agency, self.pack_button):
+        self.packs_button = self._button("Save &all agency packs…", "Save every attending agency's redacted pack "
+                                         "into a folder", self.save_all_packs)
+        for w in (self.confirm_button, self.strategy_button, self.minutes_button, self.agency, self.pack_button,
+                  self.packs_button):
             row1.addWidget(w)
         row1.addStretch(1)
         row2 = QHBoxLayout()
@@ -192,6 +199,7 @@ class ProgressPanel(QWidget):
         talks = bool(view["strategy_discussions"])
         self.minutes_button.setEnabled(talks)
         self.pack_button.setEnabled(talks)
+        self.packs_button.setEnabled(talks)
         self._load_agencies(talks)
         decided = view["state"] not in ("received", "submitted", "awaiting_approval")
         self.feedback_button.setEnabled(decided)
@@ -242,10 +250,10 @@ class ProgressPanel(QWidget):
         ws, rid = self.ws, self.referral_id
         operations.query(lambda: redaction.attending_agencies(ws, rid), self._agencies, self._failed, parent=self)
 
-    def _agencies(self, ids: list[str]) -> None:
+    def _agencies(self, agencies: list[tuple[str, str]]) -> None:
         self.agency.clear()
-        for agency in ids:
-            self.agency.addItem(agency.replace("_", " ").replace("-", " ").capitalize(), agency)
+        for agency, name in agencies:
+            self.agency.addItem(name, agency)
 
     # ---- doing -------------------------------------------------------------------------------------
     def _run(self, work: Callable[[], object], dialog=None, kinds: tuple[str, ...] = (operations.CASE,
@@ -332,6 +340,24 @@ class ProgressPanel(QWidget):
             ws, rid, ref = self.ws, self.referral_id, self.view.get("reference", "case")
             self._save(f"Save the pack for {self.agency.currentText()}", f"{ref}-{agency}-pack.pdf",
                        lambda: redaction.pack_pdf(ws, rid, agency))
+
+    def save_all_packs(self, folder: str | None = None) -> None:
+        """Every attending partner agency's redacted pack into one folder (each pack's redaction audited)."""
+        from triage_desk import redaction
+
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Folder for the agency packs", str(documents_folder()))
+        if not folder:
+            return
+        ws, rid = self.ws, self.referral_id
+
+        def saved(paths) -> None:
+            self.notice.setText(f"Saved {len(paths)} agency packs in {folder}: " + ", ".join(p.name for p in paths))
+
+        self.error.clear_error()
+        self.notice.clear()
+        operations.change(lambda: redaction.save_packs(ws, rid, folder),
+                          operations.Changes.of(operations.AUDIT, referral_id=rid), saved, self._failed, parent=self)
 
     def send_feedback(self) -> None:
         from triage_desk import feedback
