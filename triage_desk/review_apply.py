@@ -102,9 +102,13 @@ def apply_return(ws, path: str | Path, *, passphrase: str | None = None, identit
         if pack.returned_at is not None and (created is None or created <= pack.returned_at):
             raise InputError(f"{name}: older than the review return already applied for this pack; refused")
         items = {i.referral_id: i for i in s.execute(select(ReviewItem).where(ReviewItem.pack_id == pack.id)).scalars()}
-        for item, parts, body in _checked(opened.body.get("reviews"), items, pack.id, opened.public_key, name):
-            what = "skipped" if item.applied else _apply_one(s, item, parts, body, opened.public_key)
-            report.outcomes[what] = report.outcomes.get(what, 0) + 1
+        checked = _checked(opened.body.get("reviews"), items, pack.id, opened.public_key, name)
+        cases = _cases(s, [item.referral_id for item, _p, _b in checked])
+        with s.no_autoflush:  # the changes go out in one flush, not one per case
+            for item, parts, body in checked:
+                what = "skipped" if item.applied else _apply_one(s, item, parts, body, opened.public_key,
+                                                                 *cases.get(item.referral_id, (None, None)))
+                report.outcomes[what] = report.outcomes.get(what, 0) + 1
         pack.returned_at, pack.return_sha256 = created, opened.manifest_sha256
         audit.record(s, user.username, "review_pack.return_import", "review_pack", pack.id, reviewer=opened.fingerprint,
                      **{k: v for k, v in report.outcomes.items()})
@@ -122,9 +126,17 @@ def _keep(item: ReviewItem, parts: dict, body: dict, key: bytes, applied: str) -
     return applied
 
 
-def _apply_one(s, item: ReviewItem, parts: dict, body: dict, key: bytes) -> str:
-    referral = s.get(Referral, item.referral_id)
-    current = decisions.current(s, item.referral_id)
+def _cases(s, referral_ids: list[str]) -> dict[str, tuple[Referral, Decision | None]]:
+    """Each reviewed case's row and decision in force, read in two queries (not two per case)."""
+    referrals = s.execute(select(Referral).where(Referral.id.in_(referral_ids))).scalars()
+    current = {d.referral_id: d for d in s.execute(  # ascending id: the newest in force wins, as decisions.current
+        select(Decision).where(Decision.referral_id.in_(referral_ids), Decision.superseded.is_(False))
+        .order_by(Decision.id)).scalars()}
+    return {r.id: (r, current.get(r.id)) for r in referrals}
+
+
+def _apply_one(s, item: ReviewItem, parts: dict, body: dict, key: bytes, referral: Referral | None,
+               current: Decision | None) -> str:
     if referral is None or current is None or statements.digest(current.statement or "") != item.decision_sha256:
         return _keep(item, parts, body, key, "recorded")
     if body["verdict"] == "agree":

@@ -58,17 +58,34 @@ def _b64(value: bytes | None) -> str | None:
     return base64.b64encode(value).decode("ascii") if value else None
 
 
-def _case_entry(session, ref: str) -> tuple[dict, Decision]:
-    from triage_desk.referral_rows import load
+def _case_entries(session, refs: list[str]) -> list[tuple[dict, Decision]]:
+    """Each case's pack entry and decision in force: two queries for the whole pack, not two per case."""
+    rows = {r.reference: r for r in session.execute(select(Referral).where(Referral.reference.in_(refs))).scalars()}
+    ids = [r.id for r in rows.values()]
+    current = {d.referral_id: d for d in session.execute(  # ascending id: the newest in force wins
+        select(Decision).where(Decision.referral_id.in_(ids), Decision.superseded.is_(False))
+        .order_by(Decision.id)).scalars()} if ids else {}
+    out = []
+    for ref in refs:
+        row = rows.get(ref)
+        if row is None:
+            raise InputError(f"cases: there is no case {ref}")
+        out.append(_case_entry(row, current.get(row.id)))
+    return out
 
-    row = session.execute(select(Referral).where(Referral.reference == ref)).scalar_one_or_none()
-    if row is None:
-        raise InputError(f"cases: there is no case {ref}")
-    decision = decisions.current(session, row.id)
+
+def _case_entry(row: Referral, decision: Decision | None) -> tuple[dict, Decision]:
+    ref = row.reference
     if decision is None or not decision.statement or not decision.signature:
         raise InputError(f"cases: {ref} has no signed threshold decision to review")
+    try:  # this database's own row: parsed, not re-validated (the redaction reads it defensively)
+        doc = json.loads(row.document)
+    except (TypeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        raise InputError(f"cases: {ref}'s stored referral is damaged; run triage-desk check")
     entry = {"referral_id": row.id, "reference": row.reference, "revision": row.revision or 0,
-             "case": for_review(load(row.document)),
+             "case": for_review(doc),
              "decision": {"statement": decision.statement, "signature": _b64(decision.signature),
                           "public_key": _b64(decision.signer_key), "engine": json.loads(decision.engine_json),
                           "rationale": decision.rationale, "approval": decision.approval}}
@@ -111,8 +128,7 @@ def export_pack(ws, *, cases: list[str] | None = None, sample: str | None = None
         if len(refs) > MAX_CASES:
             raise InputError(f"cases: {len(refs)} cases is more than one pack holds ({MAX_CASES})")
         entries, items = [], []
-        for ref in refs:
-            entry, decision = _case_entry(s, ref)
+        for (entry, decision), ref in zip(_case_entries(s, refs), refs, strict=True):
             entries.append(entry)
             items.append(ReviewItem(pack_id=pack_id, referral_id=entry["referral_id"], reference=ref,
                                     decision_sha256=statements.digest(decision.statement),
