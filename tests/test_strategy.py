@@ -165,3 +165,14 @@ def test_every_attending_agency_gets_its_own_pack_in_one_step(workspace, case, t
     assert sorted(audited) == ["education", "fire", "police"]
     with pytest.raises(InputError, match="already exists"):  # never overwrites a pack already saved
         redaction.save_packs(workspace, case["reference"], folder)
+
+
+def test_a_discussion_cannot_be_recorded_as_held_in_the_future(workspace, case):
+    from datetime import datetime
+
+    with pytest.raises(InputError, match="held_at: .*future"):
+        strategy.record(workspace, case["reference"], minutes(held_at="2026-12-01T09:30"),
+                        now=datetime(2026, 11, 30, 9, 0))
+    with workspace.session() as s:
+        assert s.execute(select(Deadline.state).where(Deadline.referral_id == case["id"],
+                                                      Deadline.kind == "strategy_discussion")).scalar() == "open"

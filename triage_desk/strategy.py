@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from triage_desk import accounts, audit, deadlines, lifecycle
 from triage_desk.errors import InputError
+from triage_desk.formatting import fmt_datetime
 from triage_desk.forms.clock import london_now
 from triage_desk.models import Partner, Role, StrategyDiscussion
 
@@ -137,6 +138,9 @@ def record(ws, ref: str, minutes: dict, *, now: datetime | None = None) -> Strat
                          "first")
     held = datetime.fromisoformat(minutes["held_at"])
     now = now or london_now()
+    if held > now:  # a record is of a meeting that took place: a future time would meet its clock early
+        raise InputError(f"minutes $.held_at: {fmt_datetime(held)} is in the future; record the discussion once "
+                         "it has been held")
     with ws.session() as s:
         _agencies_known(s, minutes)
         icpc = minutes.get("icpc_date")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from triage_desk.cli._common import add_user_options, opened
 from triage_desk.cli.case_cmd import write_private
 
@@ -74,4 +76,6 @@ def run_packs(args) -> int:
         saved = redaction.save_packs(ws, args.ref, args.out_dir)
     for path in saved:
         print(f"saved {path}")
+    print("The packs are not encrypted: send each only to its agency by a secure route, then delete them here.",
+          file=sys.stderr)
     return 0
