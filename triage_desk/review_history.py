@@ -59,3 +59,10 @@ def response_line(r: dict) -> str:
             else "contested the reviewing practice lead's decision (sent to another practice lead)")
     signed = "signature valid" if r["signed"] else "signature DOES NOT MATCH"
     return f"{fmt_datetime(r['at'])} – {r['by']} {what}: {r['rationale']}; {signed}"
+
+
+def response_due_line(due: dict) -> str:
+    """A reviewing lead's re-decision beside the officer's own, in words (review_response.due)."""
+    return (f"A reviewing practice lead ({due['lead']}) decided level {due['level']} ({', '.join(due['outcomes'])}) "
+            f"where the officer decided level {due['officer_level']}. The lead's reasons: "
+            f"{due['rationale'] or 'none given'}")

@@ -106,12 +106,11 @@ def run_show(args) -> int:
 
 
 def _print_response(view: dict) -> None:
-    from triage_desk.review_history import response_line
+    from triage_desk.review_history import response_due_line, response_line
 
     due = view.get("response_due")
     if due:
-        print(f"  a reviewing practice lead ({due['lead']}) decided level {due['level']} ({', '.join(due['outcomes'])})"
-              f" where the officer decided level {due['officer_level']}: {due['rationale'] or 'no reasons given'}")
+        print(f"  {response_due_line(due)}")
         print("  answer with: case transition REF accept_review|contest_review --reason WHY")
     for r in view.get("responses") or []:
         print(f"  {response_line(r)}")

@@ -8,6 +8,7 @@ elsewhere about this case reloads this tab.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.formatting import fmt_datetime
-from triage_desk.review_history import response_line, review_line
+from triage_desk.review_history import response_due_line, response_line, review_line
 from triage_desk.ui import operations
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
@@ -48,17 +49,10 @@ def _when(text: str | None) -> str:
     return fmt_datetime(text) if text else ""
 
 
-def _response_due(view: dict) -> str:
+def _response_due(due: dict | None) -> str:
     """A reviewing lead's re-decision beside the officer's own, for the officer to accept or contest."""
-    import html
-
-    due = view.get("response_due")
-    if not due:
-        return ""
-    return ("<br>" + html.escape(f"A reviewing practice lead ({due['lead']}) decided level {due['level']} "
-                                 f"({', '.join(due['outcomes'])}) where the officer's decision was level "
-                                 f"{due['officer_level']}. The lead's reasons: {due['rationale'] or 'none given'}")
-            + "<br><i>Accept it, or contest it with your reasons (it then goes to another practice lead).</i>")
+    return "" if not due else ("<br>" + html.escape(response_due_line(due)) + "<br><i>Accept it, or contest it "
+                               "with your reasons (it then goes to another practice lead).</i>")
 
 
 class ProgressPanel(QWidget):
@@ -173,7 +167,8 @@ class ProgressPanel(QWidget):
         self.view = view
         self.state.setText(f"<b>{view['state_label'].capitalize()}</b>"
                            + (" · written confirmation of the phone referral OUTSTANDING"
-                              if view["phone_confirmation_outstanding"] else "") + _response_due(view))
+                              if view["phone_confirmation_outstanding"] else "")
+                           + _response_due(view.get("response_due")))
         while self.actions_row.count():
             item = self.actions_row.takeAt(0)
             if item.widget() is not None:
@@ -208,8 +203,6 @@ class ProgressPanel(QWidget):
         self.history.setText(self._history_text(view))
 
     def _history_text(self, view: dict) -> str:
-        import html
-
         lines = [f"{_when(e['at'])} – {e['label']} by {e['by']}" + (f" (to {e['receiving_team']})"
                                                                     if e["receiving_team"] else "")
                  + (f": {e['reason']}" if e["reason"] else "") for e in view["history"]]
