@@ -96,3 +96,22 @@ def test_the_response_shows_on_the_case_and_in_the_summary_pdf(workspace, tmp_pa
     assert [(r["response"], r["by"], r["signed"]) for r in view["responses"]] == [("contested", "officer", True)]
     text = pdf_text(summary_for(workspace, doc["reference"]), tmp_path)
     assert "contested the reviewing practice lead's decision" in text and "already weighed" in text
+
+
+def test_the_officer_lists_the_cases_awaiting_a_response_on_the_command_line(workspace, data_dir, secret_files,
+                                                                            capsys):
+    from triage_desk.cli import main
+
+    doc = at_state(workspace, "awaiting_response")
+    at_state(workspace, "decided", surname="Nothingdue")
+    workspace.close()
+    args = ["--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"], "--user", "officer",
+            "--password-file", secret_files["user"]]
+    assert main(["case", "awaiting-response", *args]) == 0
+    out = capsys.readouterr().out
+    assert doc["reference"] in out and LEAD_RATIONALE in out and out.count("TD-") == 1
+    assert main(["case", "transition", doc["reference"], "accept_review", "--reason",
+                 "The lead's reading of the concerns is right.", *args]) == 0
+    capsys.readouterr()
+    assert main(["case", "awaiting-response", "--json", *args]) == 0
+    assert capsys.readouterr().out.strip() == "[]"

@@ -85,3 +85,13 @@ def for_case(session, referral_id: str) -> list[dict]:
     return [{"response": r.response, "rationale": r.rationale, "by": r.responded_by, "role": r.role,
              "at": r.responded_at.strftime("%Y-%m-%dT%H:%M"),
              "signed": statements.verify(r.statement, r.signature, r.signer_key)} for r in rows]
+
+
+def awaiting(ws) -> list[dict]:
+    """Cases whose decision is a reviewing lead's re-decision awaiting the officer's response, oldest first."""
+    accounts.require(ws.user, *RESPONDERS, Role.ADMIN)
+    with ws.session() as s:
+        rows = s.execute(select(Referral.id, Referral.reference).join(Decision, Decision.referral_id == Referral.id)
+                         .where(Decision.approval == AWAITING, Decision.superseded.is_(False))
+                         .order_by(Decision.decided_at, Decision.id)).all()
+        return [{"reference": reference, **due(s, rid)} for rid, reference in rows]

@@ -46,6 +46,11 @@ def register(sub, common) -> None:
     dl.add_argument("--limit", type=int, default=200, metavar="N", help="at most N (default 200)")
     dl.add_argument("--json", action="store_true", help="one JSON array")
     dl.set_defaults(func=run_deadlines)
+    ar = csub.add_parser("awaiting-response", parents=[common],
+                         help="cases where a reviewing lead decided differently, awaiting the officer's answer")
+    add_user_options(ar)
+    ar.add_argument("--json", action="store_true", help="one JSON array")
+    ar.set_defaults(func=run_awaiting_response)
     cd = csub.add_parser("cancel-deadline", parents=[common], help="cancel one open deadline that no longer applies")
     add_user_options(cd)
     cd.add_argument("deadline_id", metavar="ID", type=int, help="the deadline's id (case deadlines --json)")
@@ -126,6 +131,22 @@ def run_transition(args) -> int:
     with opened(args, user=True) as ws:
         state = lifecycle.transition(ws, args.ref, args.action, **{k: v for k, v in params.items() if v is not None})
     print(f"{state.reference}: {state.label}")
+    return 0
+
+
+def run_awaiting_response(args) -> int:
+    from triage_desk import review_response
+    from triage_desk.review_history import response_due_line
+
+    with opened(args, user=True) as ws:
+        rows = review_response.awaiting(ws)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        print(f"{row['reference']}  {response_due_line(row)}")
+    print("answer each with: case transition REF accept_review|contest_review --reason WHY" if rows
+          else "no decision is awaiting an officer's response")
     return 0
 
 
