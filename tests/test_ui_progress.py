@@ -141,6 +141,9 @@ def test_the_officer_answers_a_lead_re_decision_from_the_progress_tab(qtbot, wor
     doc = at_state(workspace, "awaiting_response")
     panel = _panel(qtbot, workspace, doc["id"])
     assert LEAD_RATIONALE in panel.state.text() and "level 4" in panel.state.text()
+    for label in (panel.state, panel.history):  # plain-text labels show exactly their text: no markup
+        assert "<" not in label.text() and "&#" not in label.text(), label.text()
+    assert "lead's reasons" in panel.state.text()
     button = next(b for b in panel.actions_box.findChildren(QPushButton) if b.text().startswith("Accept the"))
     button.click()
     panel.dialog.fields["reason"].setPlainText("I agree the risk is higher than I first judged.")

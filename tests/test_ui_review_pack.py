@@ -39,6 +39,7 @@ def test_blind_case_is_scored_then_revealed_then_agreed(qtbot, workspace, tmp_pa
     dialog.cases.setCurrentRow(0)
     operations.settle()
     assert "Officer: level 1" in dialog.detail.text() and dialog.buttons["Agree"].isEnabled()
+    assert "<" not in dialog.detail.text()  # a plain-text label shows exactly its text: no markup
     dialog.buttons["Agree"].click()
     operations.settle()
     assert [r["reviewed"] for r in review_offline.queue(lap)] == ["agree", None]
@@ -79,6 +80,7 @@ def test_agreement_screen_shows_the_statistics_and_saves_the_meeting_pack(qtbot,
     operations.settle()
     assert "2 cases reviewed" in dialog.text.text() and "agreement on the level: 50.0%" in dialog.text.text()
     assert "by team:" in dialog.text.text() and "no team: 1 of 2 agreed" in dialog.text.text()
+    assert "<" not in dialog.text.text()
     dialog.team.setText("Nobody's Team")
     dialog.reload()
     operations.settle()

@@ -3,8 +3,6 @@ threshold review meeting pack PDF. Reads and writes only through ui/operations."
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from triage_desk.ui import operations
@@ -65,7 +63,7 @@ class AgreementDialog(QDialog):
 
     def _show(self, result) -> None:
         self.result = result
-        self.text.setText("<br>".join(html.escape(line) for line in result.lines()))
+        self.text.setText("\n".join(result.lines()))  # a plain-text label: no markup
         self.save.setEnabled(bool(result.pairs))
 
     def _failed(self, exc: BaseException) -> None:
@@ -79,5 +77,5 @@ class AgreementDialog(QDialog):
         if path and self.result is not None:
             result = self.result
             operations.change(lambda: write_meeting_pack(self.ws, result, path), operations.Changes.of(
-                operations.AUDIT), lambda _r: self.text.setText(self.text.text() + "<br><b>Meeting pack saved.</b>"),
+                operations.AUDIT), lambda _r: self.text.setText(self.text.text() + "\nMeeting pack saved."),
                 self._failed, parent=self)

@@ -8,7 +8,6 @@ elsewhere about this case reloads this tab.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -51,8 +50,8 @@ def _when(text: str | None) -> str:
 
 def _response_due(due: dict | None) -> str:
     """A reviewing lead's re-decision beside the officer's own, for the officer to accept or contest."""
-    return "" if not due else ("<br>" + html.escape(response_due_line(due)) + "<br><i>Accept it, or contest it "
-                               "with your reasons (it then goes to another practice lead).</i>")
+    return "" if not due else ("\n" + response_due_line(due) + "\nAccept it, or contest it with your reasons (it "
+                               "then goes to another practice lead).")
 
 
 class ProgressPanel(QWidget):
@@ -165,7 +164,7 @@ class ProgressPanel(QWidget):
 
     def _show(self, view: dict) -> None:
         self.view = view
-        self.state.setText(f"<b>{view['state_label'].capitalize()}</b>"
+        self.state.setText(view["state_label"].capitalize()  # plain text: the label shows it as written
                            + (" · written confirmation of the phone referral OUTSTANDING"
                               if view["phone_confirmation_outstanding"] else "")
                            + _response_due(view.get("response_due")))
@@ -211,7 +210,7 @@ class ProgressPanel(QWidget):
                   + (f", {d['outcome']}: {d['outcome_reason']}" if d["outcome"] else "") for d in view["disputes"]]
         lines += [review_line(r) for r in view.get("reviews") or []]
         lines += [response_line(r) for r in view.get("responses") or []]
-        return "<br>".join(html.escape(x) for x in lines) or "<i>Nothing recorded after the decision yet.</i>"
+        return "\n".join(lines) or "Nothing recorded after the decision yet."
 
     def _chosen_deadline(self) -> dict | None:
         item = self.deadlines.currentItem()

@@ -4,8 +4,6 @@ engine's suggestion appear only after the (signed) reveal. Every action goes thr
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -116,15 +114,14 @@ class ReviewQueueDialog(QDialog):
 
     def _case(self, view: dict) -> None:
         case = view["case"]
-        lines = [f"<b>{html.escape(view['reference'])}</b>",
-                 html.escape((case.get("concerns") or {}).get("narrative") or "no narrative")]
+        lines = [view["reference"], (case.get("concerns") or {}).get("narrative") or "no narrative"]
         if view["hidden"]:
-            lines.append("<i>Blind: score the case first; the officer's decision is shown after the reveal.</i>")
+            lines.append("Blind: score the case first; the officer's decision is shown after the reveal.")
         else:
             d = view["decision"]
-            lines.append(html.escape(f"Officer: level {d['level']} ({', '.join(d['outcomes'] or [])}); engine "
-                                     f"suggested level {d['engine_level']}. Rationale: {d['rationale'] or 'none'}"))
-        self.detail.setText("<br>".join(lines))
+            lines.append(f"Officer: level {d['level']} ({', '.join(d['outcomes'] or [])}); engine "
+                         f"suggested level {d['engine_level']}. Rationale: {d['rationale'] or 'none'}")
+        self.detail.setText("\n".join(lines))  # a plain-text label: no markup
         self._enable(view)
 
     def _enable(self, view: dict | None) -> None:
