@@ -32,6 +32,10 @@ def test_the_officer_sees_the_lead_decision_and_what_they_may_do(workspace):
     assert view["response_due"]["officer_level"] == 3
     with pytest.raises(InputError, match="allowed from here: accept_review, contest_review"):
         lifecycle.transition(workspace, doc["id"], "start_assessment", receiving_team="Team A")
+    from triage_desk import feedback
+
+    with pytest.raises(InputError, match="once a decision stands"):  # not while the officer has not answered
+        feedback.send(workspace, doc["reference"], "email")
 
 
 def test_accepting_signs_the_response_and_the_case_moves_on(workspace):

@@ -67,7 +67,7 @@ def _case(s, ref: str) -> tuple[Referral, Decision]:
         raise InputError(f"reference: no referral {ref}")
     current = decisions.current(s, row.id)
     state = lifecycle.state_of(row.status, row.approval, row.stage)
-    if current is None or state in ("received", "submitted", "awaiting_approval"):
+    if current is None or state in ("received", "submitted", "awaiting_approval", "awaiting_response"):
         raise InputError(f"feedback: the case is {lifecycle.STATES[state]}; the referrer is told once a decision "
                          "stands")
     return row, current

@@ -196,7 +196,7 @@ class ProgressPanel(QWidget):
         self.packs_button.setEnabled(talks)
         self._load_agencies(talks)
         decided = view["state"] not in ("received", "submitted", "awaiting_approval")
-        self.feedback_button.setEnabled(decided)
+        self.feedback_button.setEnabled(decided and view["state"] != "awaiting_response")
         self.dispute_button.setEnabled(decided)
         self.review_button.setEnabled(any(d["stage"] != "resolved" for d in view["disputes"]))
         self.history.setText(self._history_text(view))
