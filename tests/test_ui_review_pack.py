@@ -133,3 +133,25 @@ def test_packs_and_returns_are_imported_from_the_file_menu_with_the_result_in_wo
     back.open_button.click()
     operations.settle()
     assert "Signed by Review Lead" in back.outcome.text() and "agreements recorded: 1" in back.outcome.text()
+
+
+def test_a_review_pack_is_exported_from_the_file_menu_with_the_result_in_words(qtbot, workspace, tmp_path):
+    from triage_desk.ui.review_export import ExportPackDialog
+
+    front_door(workspace)
+    sign_in(workspace, "lead", "user-password-1")
+    dialog = ExportPackDialog(workspace)
+    qtbot.addWidget(dialog)
+    dialog.out.setText(str(tmp_path / "p.tdreview"))
+    dialog.export_button.click()  # neither a key nor a passphrase: refused in words, nothing saved
+    assert "encryption:" in dialog.error.text().lower() and not (tmp_path / "p.tdreview").exists()
+    dialog.passphrase.setText("a long pack passphrase 1")
+    dialog.sampled.setChecked(True)
+    dialog.spec.setText("per_month=3,stratify=level,overrides=none,by_team=yes")
+    dialog.blind.setChecked(True)
+    dialog.export_button.click()
+    operations.settle()
+    said = dialog.outcome.text()
+    assert "cases signed by you, encrypted and saved to" in said and "blind" in said and "Sample seed" in said
+    assert (tmp_path / "p.tdreview").read_bytes().startswith(b"age-encryption.org/v1")
+    assert dialog.result.seed in said and len(dialog.result.references) == 3  # 3 a month, one team (no team)

@@ -38,6 +38,13 @@ class PackResult:
     seed: str | None
     size: int
 
+    def words(self) -> list[str]:
+        """What was exported, in words (the app's export dialog)."""
+        n = len(self.references)
+        return [f"{n} case{'s' if n != 1 else ''} signed by you, encrypted and saved to {self.path}"
+                + (" (blind: the lead scores each case before its decision is shown)." if self.blind else "."),
+                *([f"Sample seed {self.seed}: the same sample can be drawn again with it."] if self.seed else [])]
+
 
 @dataclass(frozen=True)
 class ImportResult:

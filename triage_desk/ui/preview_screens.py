@@ -306,6 +306,13 @@ def _review_queue(ctx: PreviewContext):
     return ReviewQueueDialog(ctx.ws)
 
 
+@screen("export_review_pack", "review_export.ExportPackDialog", user="lead")
+def _export_pack(ctx: PreviewContext):
+    from triage_desk.ui.review_export import ExportPackDialog
+
+    return ExportPackDialog(ctx.ws)
+
+
 @screen("import_review_pack", "review_import.ImportPackDialog", user="lead")
 def _import_pack(ctx: PreviewContext):
     from triage_desk.ui.review_import import ImportPackDialog
