@@ -66,7 +66,11 @@ def test_contesting_sends_the_lead_decision_to_another_practice_lead(workspace):
     assert result.state == "awaiting_approval"
     (response,) = _responses(workspace, doc["id"])
     assert response.response == "contested" and response.rationale.startswith("The school's")
+    from triage_desk import review_queue
+
     act_as(workspace, "lead")  # the lead who re-decided may not settle the officer's challenge
+    (queued,) = [r for r in review_queue.pending_reviews(workspace) if r["decision"].referral_id == doc["id"]]
+    assert queued["contest"] == {"by": "officer", "rationale": PARAMS["contest_review"]["reason"]}
     with pytest.raises(PermissionDenied):
         lifecycle.transition(workspace, doc["id"], "approve")
     act_as(workspace, "admin")

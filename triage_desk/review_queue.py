@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from triage_desk import accounts, audit, decisions
-from triage_desk.models import Decision, Role
+from triage_desk.models import Decision, DecisionResponse, Role
 from triage_desk.models.referral import Referral
 
 
@@ -20,9 +20,14 @@ def pending_reviews(ws) -> list[dict]:
              .where(Decision.approval == decisions.APPROVAL_PENDING, Decision.superseded.is_(False))
              .order_by(Decision.decided_at, Decision.id))
     with ws.session() as s:
-        return [{"decision": d, "engine": json.loads(d.engine_json), "reference": reference or "?",
+        rows = [{"decision": d, "engine": json.loads(d.engine_json), "reference": reference or "?",
                  "subject": subject or "", "doc": json.loads(document) if document else {}}
                 for d, reference, subject, document in s.execute(query)]
+        # a reviewing lead's re-decision the officer contested: the approving lead reads both sides
+        contests = {r.decision_id: {"by": r.responded_by, "rationale": r.rationale} for r in s.execute(
+            select(DecisionResponse).where(DecisionResponse.decision_id.in_([r["decision"].id for r in rows]),
+                                           DecisionResponse.response == "contested")).scalars()}
+    return [r | {"contest": contests.get(r["decision"].id)} for r in rows]
 
 
 def record_decision_view(ws, decision_id: int, referral_id: str) -> None:

@@ -223,6 +223,9 @@ class ReviewArea(QWidget):
                   f"Approval: {APPROVAL_WORDS.get(d.approval, d.approval)}",
                   *decisions.signatures(d),  # who signed; an imported approval that was not proven
                   "", "Why it is here:"] + [f"• {labels.word('requires', x)}" for x in json.loads(d.requires)]
+        if row.get("contest"):
+            lines.append(f"• a reviewing practice lead decided this; {row['contest']['by']} contests it: "
+                         f"{row['contest']['rationale']}")
         lines += ["", "Rationale:", d.rationale or "— (suggestion accepted)"]
         if d.evidence:
             lines += ["Evidence:", d.evidence]
