@@ -248,9 +248,9 @@ def _progress(ctx: PreviewContext):
     return ProgressPanel(ctx.ws, ctx.case()[0])
 
 
-@screen("form_dialog", "progress_dialogs.FormDialog")
+@screen("form_dialog", "form_dialog.FormDialog")
 def _form(ctx: PreviewContext):
-    from triage_desk.ui.progress_dialogs import FormDialog
+    from triage_desk.ui.form_dialog import FormDialog
 
     return FormDialog("A form", None)
 

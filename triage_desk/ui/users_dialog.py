@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.form_dialog import FormDialog
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
@@ -52,29 +52,16 @@ def _role_combo(current: str = "officer") -> QComboBox:
     return combo
 
 
-class _FormDialog(QDialog):
-    """Small modal form with an in-dialog error label; `prepare()` reads it and returns the service call,
-    which runs through ui/operations."""
+class _FormDialog(FormDialog):
+    """`prepare()` reads the form and returns the service call, which runs through ui/operations."""
 
     def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.addWidget(heading(title, 2))
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        super().__init__(title, parent, header=title)
 
     def prepare(self) -> Callable[[], object]:
         raise NotImplementedError
 
-    def _submit(self) -> None:
+    def _ok(self) -> None:
         operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.USER))
 
 
