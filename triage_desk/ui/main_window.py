@@ -85,8 +85,10 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._make_status_bar()
         install_extensions(self)
-        minutes = preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES, preferences.DEFAULT_IDLE_LOCK_MINUTES)
-        self.idle = IdleLock(minutes, self)
+        self.idle = IdleLock(preferences.DEFAULT_IDLE_LOCK_MINUTES, self)  # the stored time follows
+        operations.query(lambda: preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES,
+                                                     preferences.DEFAULT_IDLE_LOCK_MINUTES),
+                         self._idle_minutes_read, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
         self.idle.start()
         self.refresh_user()
@@ -246,6 +248,14 @@ class MainWindow(QMainWindow):
         if switched:
             self.user_changed.emit(user)
         self.lock_changed.emit(False)
+
+    def _idle_minutes_read(self, minutes: int) -> None:
+        from triage_desk import preferences
+
+        if self.idle.timeout_ms() == preferences.DEFAULT_IDLE_LOCK_MINUTES * 60_000:  # not set since
+            self.idle.set_minutes(minutes)
+            if self.user is not None:
+                self.refresh_user()  # the welcome text names the time
 
     def apply_idle_minutes(self, minutes: int) -> None:
         self.idle.set_minutes(minutes)
