@@ -419,5 +419,4 @@ class CaseView(QWidget):
     def continue_editing(self) -> None:
         wizard = self._wizard()
         if wizard is not None:
-            opened = wizard.resume(self.ws, self.referral_id, self.window())
-            self.wizard_opened.emit(opened)
+            wizard.resume(self.ws, self.referral_id, self.window(), opened=self.wizard_opened.emit)

@@ -9,6 +9,7 @@ and on close. Keyboard: Alt+N next, Alt+B back, Ctrl+S save, Ctrl+Enter submit.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import intake
 from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
@@ -355,23 +357,45 @@ def _open(wizard: ReferralWizard) -> ReferralWizard:
     return wizard
 
 
-def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child") -> ReferralWizard:
-    """A new draft (saved at once) in a wizard window."""
-    return _open(ReferralWizard(ws, intake.new_draft(ws, variant), None, parent))
+def _then(callback: Callable | None, value) -> None:
+    if callback is not None:
+        callback(value)
 
 
-def resume(ws, referral_id: str, parent: QWidget | None = None) -> ReferralWizard:
-    """A saved draft, opened at the step it was left on."""
-    doc, step = intake.resume_draft(ws, referral_id)
-    return _open(ReferralWizard(ws, doc, step, parent))
+def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child", *,
+                       opened: Callable[[ReferralWizard], None] | None = None,
+                       refused: Callable[[BaseException], None] | None = None) -> None:
+    """A new draft (saved at once, off the GUI thread), then a wizard window on it: `opened(wizard)`."""
+    operations.change(lambda: intake.new_draft(ws, variant), operations.Changes.of(operations.DRAFT),
+                      lambda doc: _then(opened, _open(ReferralWizard(ws, doc, None, parent))), refused, parent=parent)
 
 
-def offer_drafts(ws, parent: QWidget | None = None) -> ReferralWizard | None:
-    """If the signed-in user has drafts, offer to resume one; returns the wizard opened, if any."""
-    drafts = intake.list_drafts(ws, mine_only=True)
-    if not drafts:
-        return None
-    dialog = DraftOfferDialog(drafts, parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen_id() is None:
-        return None
-    return resume(ws, dialog.chosen_id(), parent)
+def resume(ws, referral_id: str, parent: QWidget | None = None, *,
+           opened: Callable[[ReferralWizard], None] | None = None,
+           refused: Callable[[BaseException], None] | None = None) -> None:
+    """A saved draft, opened at the step it was left on (reading it is audited, off the GUI thread)."""
+
+    def show(result: tuple[dict, str | None]) -> None:
+        doc, step = result
+        _then(opened, _open(ReferralWizard(ws, doc, step, parent)))
+
+    operations.change(lambda: intake.resume_draft(ws, referral_id), operations.Changes.of(operations.AUDIT),
+                      show, refused, parent=parent)
+
+
+def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[ReferralWizard], None] | None = None,
+                 empty: Callable[[], None] | None = None,
+                 refused: Callable[[BaseException], None] | None = None) -> None:
+    """If the signed-in user has drafts, offer to resume one (`opened(wizard)` if one is chosen);
+    `empty()` when there is none to offer."""
+
+    def offer(drafts: list) -> None:
+        if not drafts:
+            if empty is not None:
+                empty()
+            return
+        dialog = DraftOfferDialog(drafts, parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_id() is not None:
+            resume(ws, dialog.chosen_id(), parent, opened=opened, refused=refused)
+
+    operations.query(lambda: intake.list_drafts(ws, mine_only=True), offer, refused, parent=parent)
