@@ -292,6 +292,8 @@ def test_match_panel_shows_a_known_person_and_link_is_audited(qtbot, officer_ws)
     tab_to(qtbot, "Link: this is the same person")
     press(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: ("officer", "person.link") in audit_actions(officer_ws))
+    settle()  # the link is made off the GUI thread; the wizard's copy follows on it
+    assert not panel.link_button.isEnabled()  # the linked person is off the list
     assert wizard.doc["links"]["re_referrals_12m"] == 1
     assert panel.flag.isVisible() and "RE-REFERRAL: 1 referral" in panel.flag.text()
     assert stored(officer_ws, wizard.doc["id"])["doc"]["links"]["re_referrals_12m"] == 1

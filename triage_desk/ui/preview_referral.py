@@ -47,7 +47,7 @@ def _match(ctx: PreviewContext):
 
     page = page_for(ctx.ws, ctx.section("subjects"), ctx.form(), doc=_case_doc(ctx))
     page.load(_case_doc(ctx))
-    return MatchPanel(ctx.ws, page, save_first=lambda: None)
+    return MatchPanel(ctx.ws, page, save_first=lambda: lambda: None)  # a preview has nothing to save
 
 
 @screen("consent_editor", "consent_editor.ConsentEditor", user="officer")

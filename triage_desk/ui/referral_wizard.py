@@ -202,7 +202,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         if section["id"] == "subjects" and section.get("repeat"):
             from triage_desk.ui.match_panel import MatchPanel
 
-            page.match_panel = MatchPanel(self.ws, page, save_first=self.save_now)
+            page.match_panel = MatchPanel(self.ws, page, save_first=self.save_work)
             page.extra.addWidget(page.match_panel)
         return page
 

@@ -5,6 +5,7 @@ A mixin of ReferralWizard."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from PySide6.QtCore import QTime
 
@@ -48,8 +49,17 @@ class DraftSaving:
         operations.change(lambda: self._save(snapshot, generation, step), operations.Changes.of(operations.DRAFT),
                           self._saved, self._save_failed, parent=self)
 
+    def save_work(self) -> Callable[[], None]:
+        """The draft as it is now, to write off the GUI thread before a service that needs it saved (linking
+        a person): the returned call does the writing."""
+        if self.is_submitted:
+            return lambda: None
+        snapshot, generation, step = self._snapshot()
+        generation = max(generation, self._saved_generation)
+        return lambda: self._save(snapshot, generation, step)
+
     def save_now(self) -> None:
-        """Save at once in this thread (on close, before linking a person)."""
+        """Save at once in this thread (on close)."""
         if self.is_submitted:
             return
         snapshot, generation, step = self._snapshot()
