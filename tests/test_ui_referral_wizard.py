@@ -196,6 +196,7 @@ def test_closing_saves_and_the_draft_is_offered_after_reopening(qtbot, officer_w
     tab_through(qtbot, {"Referrer name": "Crash Testperson"})
     referral_id = wizard.doc["id"]
     press(qtbot, Qt.Key.Key_Escape)  # closing never loses work
+    settle()  # the draft is written off the GUI thread; the window closes when it has landed
     assert not wizard.isVisible()
     assert stored(officer_ws, referral_id)["doc"]["referrer"]["name"] == "Crash Testperson"
 
@@ -352,6 +353,7 @@ def test_withdrawing_consent_adds_a_record_and_keeps_the_history(qtbot, officer_
     tab_through(qtbot, {"Information to withhold from the family": "The new address",
                         "Why it must be withheld": "It would put the child at risk"})
     wizard.close()
+    settle()
     saved = stored(officer_ws, wizard.doc["id"])["doc"]["consent"]
     assert [r["state"] for r in saved["records"]] == ["given", "withdrawn"]
     assert saved["withhold"] == [{"what": "The new address", "why": "It would put the child at risk"}]
@@ -439,4 +441,5 @@ def test_locking_the_screen_hides_the_wizard_and_keeps_the_draft(qtbot, officer_
     tab_through(qtbot, {"Referrer name": "Lock Testperson"})
     window.lock("manual")
     assert not wizard.isVisible()
+    settle()
     assert stored(officer_ws, wizard.doc["id"])["doc"]["referrer"]["name"] == "Lock Testperson"

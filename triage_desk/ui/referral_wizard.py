@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import intake
-from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
@@ -63,6 +62,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self._saved_generation = 0
         self._save_lock = threading.Lock()
         self._saving = False
+        self._closing = False  # a save before closing is under way
         self._save_again = False
         self._submitting = False
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
@@ -317,18 +317,11 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
 
     # ---- submit and close -------------------------------------------------------------------------
     def done(self, result: int) -> None:
-        """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first."""
+        """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first (off
+        the GUI thread: the window closes once the save has landed, wizard_saving.save_then_close)."""
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):
-            try:
-                self.save_now()
-            except TriageError as exc:
-                if not getattr(self.parent(), "is_locked", lambda: False)():
-                    self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is "
-                                            "lost.")
-                    return
-                self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
-                self.parent().lock_changed.connect(self._unlocked_after_failed_save)
-                return
+            self.save_then_close(result)
+            return
         self.autosave_timer.stop()
         QApplication.instance().removeEventFilter(self)
         try:

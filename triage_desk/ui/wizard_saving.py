@@ -1,5 +1,5 @@
 """Saving and submitting the referral wizard's draft: off the GUI thread through ui/operations at the
-flow's save points, at once on close, never overwriting a newer save; no autosave after submission.
+flow's save points and before the window closes, never overwriting a newer save; no autosave after submission.
 A mixin of ReferralWizard."""
 
 from __future__ import annotations
@@ -58,14 +58,38 @@ class DraftSaving:
         generation = max(generation, self._saved_generation)
         return lambda: self._save(snapshot, generation, step)
 
-    def save_now(self) -> None:
-        """Save at once in this thread (on close)."""
-        if self.is_submitted:
+    def _locking(self) -> bool:
+        return getattr(self.parent(), "is_locked", lambda: False)()
+
+    def save_then_close(self, result: int) -> None:
+        """Closing with unsaved edits: write them off the GUI thread, then close. While the save runs the
+        window takes no input (hidden at once when the screen is locking: no case stays on screen)."""
+        if self._closing:
             return
-        snapshot, generation, step = self._snapshot()
-        self._save(snapshot, max(generation, self._saved_generation), step)
+        self._closing = True
+        if self._locking():
+            self.hide()
+        self.setEnabled(False)
+        self.status.setText("Saving draft…")
+        operations.change(self.save_work(), operations.Changes.of(operations.DRAFT),
+                          lambda _generation: self._saved_for_close(result), self._close_save_failed, parent=self)
+
+    def _saved_for_close(self, result: int) -> None:
+        self._closing = False
+        self.setEnabled(True)
         self.flow.dirty = False
-        self._show_saved()
+        self.done(result)
+
+    def _close_save_failed(self, exc: BaseException) -> None:
+        self._closing = False
+        self.setEnabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        if not self._locking():
+            self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is lost.")
+            return
+        self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
+        self.parent().lock_changed.connect(self._unlocked_after_failed_save)
 
     def _saved(self, _generation: int) -> None:
         self._saving = False
