@@ -296,7 +296,10 @@ class MainWindow(QMainWindow):
     def open_about(self) -> None:
         from triage_desk.grants import admin_fingerprint
 
-        pin = admin_fingerprint(self.ws)
+        ws = self.ws
+        operations.query(lambda: admin_fingerprint(ws), self._show_about, parent=self)
+
+    def _show_about(self, pin: str | None) -> None:
         pinned = (f"<p>Administrator key fingerprint (pinned at set-up; compare with the one printed then):<br>"
                   f"<tt>{pin}</tt></p>" if pin else "<p>No administrator key is pinned yet.</p>")
         QMessageBox.about(self, f"About {APP_NAME}",

@@ -256,18 +256,19 @@ class TrustDialog(QDialog):
 
     def save_own_key(self) -> None:
         from triage_desk.bundle import trust
-        from triage_desk.bundle.signing import public_key_pem
 
-        username = self.ws.user.username
+        ws, username = self.ws, self.ws.user.username
         path, _ = QFileDialog.getSaveFileName(self, "Save my public key", str(documents_folder() / f"{username}.pem"),
                                               "Public keys (*.pem)")
-        if not path:
-            return
+        if path:
+            operations.query(lambda: trust.own_public_key(ws, username), lambda key: self._write_own_key(path, key),
+                             self._failed, parent=self)
+
+    def _write_own_key(self, path: str, key: bytes) -> None:
+        from triage_desk.bundle.signing import public_key_pem
+
         try:
-            Path(path).write_bytes(public_key_pem(trust.own_public_key(self.ws, username)))
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+            Path(path).write_bytes(public_key_pem(key))
         except OSError as exc:
             self.error.show_error(f"file: cannot write {path} ({exc.__class__.__name__})")
             return
