@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,15 @@ def screen(name: str, shows: str, *, user: str = "admin") -> Callable:
         return build
 
     return register
+
+
+def on_workspace(name: str, shows: str, *, user: str = "admin") -> None:
+    """The preview of a screen built from the workspace alone: `Class(ctx.ws)` for `shows` = "module.Class"."""
+    def build(ctx: PreviewContext):
+        module, cls = shows.rsplit(".", 1)
+        return getattr(importlib.import_module(f"triage_desk.ui.{module}"), cls)(ctx.ws)
+
+    screen(name, shows, user=user)(build)
 
 
 @dataclass
