@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,7 @@ from triage_desk.ui import operations
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
-from triage_desk.ui.window_state import remember_splitter
+from triage_desk.ui.window_state import remembered_split
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
@@ -108,14 +107,8 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
-        splitter = QSplitter()
-        splitter.addWidget(self.step_list)
-        splitter.addWidget(centre)
-        splitter.addWidget(self._blocking_pane())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 700, 220])
-        splitter.setChildrenCollapsible(False)
-        remember_splitter(splitter, self.ws.user.username if self.ws.user else "", "referral_wizard")
+        splitter = remembered_split(self.ws, "referral_wizard", [self.step_list, centre, self._blocking_pane()],
+                                    [0, 1, 0], sizes=[200, 700, 220])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(self._button_bar())

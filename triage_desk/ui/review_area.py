@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,7 +33,7 @@ from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_te
 from triage_desk.ui.routing_step import due_text
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
-from triage_desk.ui.window_state import remember_splitter
+from triage_desk.ui.window_state import remembered_split
 
 TITLE = "&Review"
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -56,13 +55,7 @@ class ReviewArea(QWidget):
         self.ws = ws
         self.rows: list[dict] = []
         operations.events().workspace_changed.connect(self.on_workspace_changed)
-        split = QSplitter()
-        split.addWidget(self._queue_pane())
-        split.addWidget(self._detail_pane())
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "review_area")
+        split = remembered_split(ws, "review_area", [self._queue_pane(), self._detail_pane()], [3, 2])
         layout = QVBoxLayout(self)
         layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
                               "here for a practice lead. Nobody approves their own decision."))
