@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note, scroll_contents
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -147,20 +146,13 @@ class ChecksPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(request_box, 0)
         top.addWidget(checks_box, 1)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
+        layout = QVBoxLayout(self)
         layout.addWidget(heading("Agency checks", 2))
         layout.addWidget(self.consent)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addLayout(top, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scroll_contents(self)
 
     # ------------------------------------------------------------ state
 
