@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QGroupBox,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note, scroll_contents
+from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note, record_table, scroll_contents
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -124,14 +122,8 @@ class ChecksPanel(QWidget):
         return checks_box
 
     def _build_table(self) -> None:
-        self.table = QTableWidget(0, len(CHECK_COLUMNS))
-        self.table.setAccessibleName("Agency checks")
-        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = record_table(CHECK_COLUMNS, "Agency checks")
         self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen

@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -15,7 +14,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -24,7 +22,7 @@ from triage_desk.errors import TriageError
 from triage_desk.formatting import fmt_date, parse_date_input
 from triage_desk.ui import operations
 from triage_desk.ui.form_dialog import Button, FormDialog
-from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note, record_table
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
 
@@ -110,13 +108,7 @@ class PartnerDirectoryDialog(QDialog):
         self.ws = ws
         self._partners: list = []
         self.setWindowTitle("Partner directory")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName("Partner agencies")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(COLUMNS, "Partner agencies")
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)

@@ -12,7 +12,6 @@ from enum import IntEnum
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,7 +29,16 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, documents_folder, heading, line_edit, make_plain, note
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    add_row,
+    documents_folder,
+    heading,
+    line_edit,
+    make_plain,
+    note,
+    record_table,
+)
 
 
 class Column(IntEnum):
@@ -161,13 +168,8 @@ class TrustDialog(QDialog):
         layout.addWidget(heading("Trusted signers", 2))
         layout.addWidget(note("Bundles are accepted from these keys. This database's own users are always trusted; "
                               "anyone else is trusted once their fingerprint has been confirmed with them."))
-        self.table = QTableWidget(0, len(Column))
-        self.table.setHorizontalHeaderLabels(["Fingerprint", "Signer", "Trusted because", "Added by", "Added at"])
-        self.table.setAccessibleName("Trusted signers")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(["Fingerprint", "Signer", "Trusted because", "Added by", "Added at"],
+                                  "Trusted signers")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.IDENTITY, QHeaderView.ResizeMode.Stretch)

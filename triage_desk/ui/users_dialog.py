@@ -8,7 +8,6 @@ from enum import IntEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -31,6 +29,7 @@ from triage_desk.ui.widgets import (
     chain_tab_order,
     heading,
     line_edit,
+    record_table,
 )
 
 ROLES = (("officer", "Front-door officer"), ("lead", "Practice lead"), ("admin", "Administrator"))
@@ -129,13 +128,7 @@ class UsersDialog(QDialog):
         self.ws = ws
         self.setWindowTitle("Users - Triage Desk")
         self.resize(720, 420)
-        self.table = QTableWidget(0, len(Column))
-        self.table.setHorizontalHeaderLabels(["User name", "Display name", "Role", "Status"])
-        self.table.setAccessibleName("Users")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(["User name", "Display name", "Role", "Status"], "Users")
         self.table.horizontalHeader().setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 

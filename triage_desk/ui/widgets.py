@@ -103,6 +103,21 @@ def _icon(name: str):
     return QIcon(str(resource_path("icons", name)))
 
 
+def record_table(headers, name: str, *, choose_one: bool = True):
+    """A read-only table of records, one a row, without row numbers; `choose_one`: whole rows, one at a time."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableWidget
+
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setAccessibleName(name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    if choose_one:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    return table
+
+
 def scroll_contents(widget: QWidget):
     """Move `widget`'s layout (with its widgets) into a frameless scroll area that fills it, so on a small
     screen the page scrolls instead of being clipped. Call once the layout is built."""
