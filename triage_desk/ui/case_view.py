@@ -6,7 +6,6 @@ contribute (Decision, Agency checks) when their modules are present. Opening is 
 from __future__ import annotations
 
 import html
-import importlib
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from triage_desk.forms import labels
 from triage_desk.ui import operations
 from triage_desk.ui.case_document import DocumentRenderer, confirmation_text, load_form_or_none, readable
 from triage_desk.ui.case_list_model import RAG_LABELS, STATUS_LABELS, time_left
+from triage_desk.ui.optional import optional_module
 from triage_desk.ui.widgets import heading, make_plain
 
 PANELS = (("Decision", "triage_desk.ui.decision_panel", "DecisionPanel"),
@@ -98,11 +98,8 @@ class CaseView(QWidget):
         self.load_history()
         self.tabs.addTab(self.history_view, "&History")
         for title, module_name, class_name in PANELS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
+            module = optional_module(module_name)
+            if module is None:
                 continue
             panel = getattr(module, class_name)(self.ws, self.referral_id, self)
             self.panels[title] = panel
@@ -114,10 +111,7 @@ class CaseView(QWidget):
         layout.addWidget(self.tabs, 1)
 
     def _wizard(self):
-        try:
-            return importlib.import_module("triage_desk.ui.referral_wizard")
-        except ModuleNotFoundError:
-            return None
+        return optional_module("triage_desk.ui.referral_wizard")
 
     # ---- content -----------------------------------------------------------------------------------
     def refresh_header(self) -> None:

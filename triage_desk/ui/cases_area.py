@@ -4,7 +4,6 @@ and a status-bar deadline summary. `install(window)` is called by the main windo
 
 from __future__ import annotations
 
-import importlib
 import weakref
 from itertools import pairwise
 
@@ -31,17 +30,13 @@ from triage_desk.ui.case_list_model import (
     SORT_KEYS,
     CaseListModel,
 )
+from triage_desk.ui.optional import optional_module
 from triage_desk.ui.widgets import ErrorLabel
 
 
 def _wizard_module():
     """The referral wizard when it is part of this build (its actions are hidden otherwise)."""
-    try:
-        return importlib.import_module("triage_desk.ui.referral_wizard")
-    except ModuleNotFoundError as exc:
-        if exc.name != "triage_desk.ui.referral_wizard":
-            raise
-        return None
+    return optional_module("triage_desk.ui.referral_wizard")
 
 
 class CaseTable(QTableView):

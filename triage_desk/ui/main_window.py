@@ -39,16 +39,12 @@ EXTENSIONS = (
 
 
 def install_extensions(window) -> None:
-    import importlib
+    from triage_desk.ui.optional import optional_module
 
     for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.install(window)
+        module = optional_module(name)
+        if module is not None:
+            module.install(window)
 
 
 class MainWindow(QMainWindow):
