@@ -31,6 +31,7 @@ from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import (
     ErrorLabel,
+    add_file_row,
     add_row,
     documents_folder,
     heading,
@@ -68,18 +69,9 @@ class AddSignerDialog(QDialog):
         layout.addWidget(note("Bundles signed with this key will then count as trusted here. Call the signer on a "
                               "number you already know (not one from the bundle) and compare the fingerprint."))
         form = QFormLayout()
-        key_row = QHBoxLayout()
-        key_row.setContentsMargins(0, 0, 0, 0)
         self.key_file = line_edit("Public key file", "signer.pem")
-        self.browse = QPushButton("B&rowse…")
-        self.browse.setAccessibleName("Choose the public key file")
-        self.browse.clicked.connect(self._browse)
-        key_row.addWidget(self.key_file, 1)
-        key_row.addWidget(self.browse)
-        holder = QWidget()
-        holder.setLayout(key_row)
-        self.key_label = add_row(form, "Public &key file:", holder)
-        self.key_label.setBuddy(self.key_file)
+        self.key_label, holder, self.browse = add_file_row(form, "Public &key file:", self.key_file,
+                                                           "Choose the public key file", self._browse)
         self.key_file.editingFinished.connect(self._load_key_file)
         self.fingerprint = make_plain(QLabel("(choose a key file)"))
         self.fingerprint.setAccessibleName("Fingerprint of this key")

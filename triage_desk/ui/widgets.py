@@ -177,6 +177,23 @@ def add_row(form: QFormLayout, text: str, field: QWidget) -> QLabel:
     return label
 
 
+def add_file_row(form: QFormLayout, text: str, field: QLineEdit, browse_name: str,
+                 on_browse) -> tuple[QLabel, QWidget, QPushButton]:
+    """A file name field with a Browse… button beside it, as one form row (the label's buddy is the field).
+    Returns the label, the row and the button."""
+    browse = QPushButton("B&rowse…")
+    browse.setAccessibleName(browse_name)
+    browse.clicked.connect(on_browse)
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(field, 1)
+    row.addWidget(browse)
+    label = add_row(form, text, holder)
+    label.setBuddy(field)
+    return label, holder, browse
+
+
 def chain_tab_order(*widgets: QWidget) -> None:
     for first, second in zip(widgets, widgets[1:], strict=False):
         QWidget.setTabOrder(first, second)
