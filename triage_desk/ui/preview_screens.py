@@ -87,14 +87,7 @@ def _recovery_panel(ctx: PreviewContext):
 
 
 # ---- cases, review and decisions ---------------------------------------------------------------------
-@screen("cases_area", "cases_area.CasesArea", user="officer")
-def _cases(ctx: PreviewContext):
-    from triage_desk.ui.cases_area import CasesArea
-
-    ctx.case()
-    area = CasesArea(ctx.ws)
-    area.reload()
-    return area
+on_workspace("cases_area", "cases_area.CasesArea", user="officer", cases=True)
 
 
 @screen("case_view", "case_view.CaseView", user="officer")
@@ -105,14 +98,7 @@ def _case_view(ctx: PreviewContext):
     return CaseView(ctx.ws, intake.open_case(ctx.ws, ctx.case()[1]))
 
 
-@screen("review_area", "review_area.ReviewArea", user="lead")
-def _review(ctx: PreviewContext):
-    from triage_desk.ui.review_area import ReviewArea
-
-    ctx.case()
-    area = ReviewArea(ctx.ws)
-    area.reload()
-    return area
+on_workspace("review_area", "review_area.ReviewArea", user="lead", cases=True)
 
 
 @screen("dashboard_area", "dashboard_area.DashboardArea", user="lead")
