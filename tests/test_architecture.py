@@ -225,3 +225,18 @@ def test_gui_thread_checker_sees_direct_calls_and_passes_handed_over_work():
               "    return preferences.get_int(ws, 'k', 5), admin_fingerprint(ws)\n")
     assert gui_thread_service_calls(source) == [(5, "intake.new_draft"), (12, "admin_fingerprint"),
                                                 (12, "preferences.get_int")]
+
+
+# Worker threads without ui/operations: only before a workspace exists (start-up, unlocking the database)
+# and for backups, which copy the store's file rather than run a service transaction.
+BACKGROUND_WITHOUT_OPERATIONS = {"operations.py", "tasks.py", "app.py", "unlock_dialog.py", "backups_dialog.py"}
+
+
+def test_screens_reach_worker_threads_only_through_operations():
+    offenders = [f"triage_desk/ui/{path.name}:{node.lineno}" for path in sorted(UI.glob("*.py"))
+                 if path.name not in BACKGROUND_WITHOUT_OPERATIONS
+                 for node in ast.walk(ast.parse(path.read_text("utf-8")))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
+                 == "run_in_background"]
+    assert not offenders, ("worker threads started outside ui/operations (no serial order, no "
+                           "workspace_changed):\n" + "\n".join(offenders))

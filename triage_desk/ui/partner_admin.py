@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from triage_desk.errors import TriageError
 from triage_desk.formatting import fmt_date, parse_date_input
 from triage_desk.ui import operations
 from triage_desk.ui.form_dialog import Button, FormDialog
@@ -147,9 +146,7 @@ class PartnerDirectoryDialog(QDialog):
                          parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, found: list) -> None:
         from triage_desk import partners

@@ -1,12 +1,11 @@
 """The Progress tab of a case: lifecycle state, the transitions allowed from here as buttons, every
 deadline, the phone referral's written confirmation, the strategy discussion, feedback to the
-referrer and disputes. Self-contained: every service call runs through ui/tasks.run_in_background
-and every read comes from case_overview.overview (no session here).
+referrer and disputes. Every service call runs through ui/operations (reads from case_overview.overview;
+a change announces itself to the other views).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.formatting import fmt_datetime
 from triage_desk.review_history import review_line
+from triage_desk.ui import operations
 from triage_desk.ui.progress_dialogs import (
     CancelDeadlineDialog,
     ConfirmationDialog,
@@ -132,18 +132,12 @@ class ProgressPanel(QWidget):
     # ---- reading -----------------------------------------------------------------------------------
     def reload(self) -> None:
         from triage_desk.case_overview import overview
-        from triage_desk.ui.tasks import run_in_background
 
-        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
-        run_in_background(lambda: overview(ws, rid), lambda view: me() and me()._show(view),
-                          lambda exc: me() and me()._failed(exc))
+        ws, rid = self.ws, self.referral_id
+        operations.query(lambda: overview(ws, rid), self._show, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        from triage_desk.errors import TriageError
-
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, view: dict) -> None:
         self.view = view
@@ -217,14 +211,12 @@ class ProgressPanel(QWidget):
 
     def _load_agencies(self, talks: bool) -> None:
         from triage_desk import redaction
-        from triage_desk.ui.tasks import run_in_background
 
         if not talks:
             self.agency.clear()
             return
-        ws, rid, me = self.ws, self.referral_id, weakref.ref(self)
-        run_in_background(lambda: redaction.attending_agencies(ws, rid),
-                          lambda ids: me() and me()._agencies(ids), lambda exc: me() and me()._failed(exc))
+        ws, rid = self.ws, self.referral_id
+        operations.query(lambda: redaction.attending_agencies(ws, rid), self._agencies, self._failed, parent=self)
 
     def _agencies(self, ids: list[str]) -> None:
         self.agency.clear()
@@ -234,33 +226,27 @@ class ProgressPanel(QWidget):
     # ---- doing -------------------------------------------------------------------------------------
     def _run(self, work: Callable[[], object], done: Callable[[object], None] | None = None, dialog=None) -> None:
         """Run a service call; on success close the dialog, reload and tell the case view."""
-        from triage_desk.ui.tasks import run_in_background
-
-        me = weakref.ref(self)
-
         def ok(result) -> None:
-            panel = me()
-            if panel is None:
-                return
             if dialog is not None:
                 dialog.accept()
             if done is not None:
                 done(result)
-            panel.reload()
-            panel.changed.emit(panel.referral_id)
+            self.reload()
+            self.changed.emit(self.referral_id)
 
         def refused(exc: BaseException) -> None:
             from triage_desk.errors import TriageError
 
-            if not isinstance(exc, TriageError):
+            if dialog is None:
+                operations.show_refusal(exc, self.error)
+            elif not isinstance(exc, TriageError):
                 raise exc
-            if dialog is not None:
-                dialog.refused(str(exc))
-            elif me() is not None:
-                me().error.show_error(str(exc))
+            else:
+                dialog.refused(str(exc))  # the dialog stays open with what was typed
 
         self.error.clear_error()
-        run_in_background(work, ok, refused)
+        operations.change(work, operations.Changes.of(operations.CASE, referral_id=self.referral_id), ok, refused,
+                          parent=self)
 
     def _open(self, dialog) -> None:
         self.dialog = dialog
@@ -287,12 +273,10 @@ class ProgressPanel(QWidget):
     def record_strategy(self) -> None:
         """Open the strategy discussion form once the partner directory is read (for the agency lists)."""
         from triage_desk import partners
-        from triage_desk.ui.tasks import run_in_background
 
-        ws, me = self.ws, weakref.ref(self)
-        run_in_background(lambda: [(p.name, p.id) for p in partners.list_partners(ws)],
-                          lambda agencies: me() and me()._strategy_form(agencies),
-                          lambda exc: me() and me()._failed(exc))
+        ws = self.ws
+        operations.query(lambda: [(p.name, p.id) for p in partners.list_partners(ws)], self._strategy_form,
+                         self._failed, parent=self)
 
     def _strategy_form(self, agencies: list[tuple[str, str]]) -> None:
         from triage_desk import strategy

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.deadlines import late_by
-from triage_desk.errors import InputError, PermissionDenied, TriageError
+from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
@@ -147,9 +147,7 @@ class ReviewArea(QWidget):
         operations.query(lambda: review_queue.pending_reviews(ws), self._show_rows, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.message.show_error(str(exc))
+        operations.show_refusal(exc, self.message)
 
     def _show_rows(self, rows: list[dict]) -> None:
         keep = self.current_id()

@@ -198,9 +198,7 @@ class TrustDialog(QDialog):
         operations.query(lambda: trust.list_signers(ws), self._show, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, signers: list) -> None:
         from triage_desk.bundle.signing import display_fingerprint

@@ -141,9 +141,7 @@ class DraftSaving:
     def _not_submitted(self, exc: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.message.show_error(str(exc))
+        operations.show_refusal(exc, self.message)
 
     def _submitted(self, result: dict) -> None:
         self._submitting = False
