@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,7 +27,16 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note, record_table, scroll_contents
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    chain_tab_order,
+    heading,
+    make_plain,
+    note,
+    record_table,
+    scroll_contents,
+    text_box,
+)
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -78,11 +86,8 @@ class ChecksPanel(QWidget):
         partners_label.setBuddy(self.partner_list)
         self.lead_decision = QCheckBox("Check &without consent (my decision as practice lead)")
         self.lead_decision.setAccessibleName("Check without consent, practice-lead decision")
-        self.lead_reason = QPlainTextEdit()
-        self.lead_reason.setAccessibleName("Reason for checking without consent")
-        self.lead_reason.setPlaceholderText("Reason (recorded with each check)")
-        self.lead_reason.setTabChangesFocus(True)
-        self.lead_reason.setMaximumHeight(60)
+        self.lead_reason = text_box("Reason for checking without consent", "Reason (recorded with each check)",
+                                    max_height=60)
         self.lead_reason.setEnabled(False)
         self.lead_decision.toggled.connect(self.lead_reason.setEnabled)
         self.request_button = QPushButton("&Request checks")

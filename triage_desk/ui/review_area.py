@@ -32,7 +32,7 @@ from triage_desk.ui import operations
 from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
 from triage_desk.ui.routing_step import due_text
 from triage_desk.ui.threshold_step import level_text
-from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
+from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note, text_box
 from triage_desk.ui.window_state import remembered_split
 
 TITLE = "&Review"
@@ -105,11 +105,8 @@ class ReviewArea(QWidget):
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setAccessibleName("Decision detail")
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Note to the officer (required to reject)")
-        self.note.setPlaceholderText("Note (required to reject; optional when approving)")
-        self.note.setTabChangesFocus(True)
-        self.note.setMaximumHeight(70)
+        self.note = text_box("Note to the officer (required to reject)",
+                             "Note (required to reject; optional when approving)", max_height=70)
         note_label = QLabel("&Note:")
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("&Approve")

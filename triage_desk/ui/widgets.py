@@ -103,6 +103,21 @@ def _icon(name: str):
     return QIcon(str(resource_path("icons", name)))
 
 
+def text_box(name: str, placeholder: str = "", *, max_height: int | None = None, min_height: int | None = None):
+    """A few lines of free text that Tab leaves (keyboard users are never trapped in it)."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    box = QPlainTextEdit()
+    box.setAccessibleName(name)
+    box.setPlaceholderText(placeholder)
+    box.setTabChangesFocus(True)
+    if max_height is not None:
+        box.setMaximumHeight(max_height)
+    if min_height is not None:
+        box.setMinimumHeight(min_height)
+    return box
+
+
 def record_table(headers, name: str, *, choose_one: bool = True):
     """A read-only table of records, one a row, without row numbers; `choose_one`: whole rows, one at a time."""
     from PySide6.QtWidgets import QAbstractItemView, QTableWidget
