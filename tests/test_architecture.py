@@ -149,3 +149,94 @@ def test_ui_modules_import_one_way():
 def test_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+# ---- the GUI thread never waits on the store: a service call with the workspace goes through operations ----
+# Allowed: the previews make their synthetic data before the screen opens; methods that only ever run in a
+# worker (handed to ui/operations by a lambda); the first-run wizard's `create`, which makes the database
+# (init_workspace) before any workspace or operation exists.
+GUI_THREAD_ALLOWED_MODULES = {"preview_screens.py", "preview_referral.py", "preview_registry.py"}
+RUNS_IN_WORKER = {("wizard_saving.py", "_save"), ("first_run_wizard.py", "create")}
+
+
+def _service_names(tree: ast.AST) -> set[str]:
+    """Names a module binds to the project's core modules (not triage_desk.ui): `from triage_desk import intake`."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("triage_desk") \
+                and not node.module.startswith("triage_desk.ui"):
+            names |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.asname for a in node.names if a.asname and a.name.startswith("triage_desk.")
+                      and not a.name.startswith("triage_desk.ui")}
+    return names
+
+
+def gui_thread_service_calls(source: str, module: str = "") -> list[tuple[int, str]]:
+    """`service.function(ws, ...)` or an imported `function(ws, ...)` (the workspace first: the call reaches
+    the store) written straight into a function or method body. The same call inside a lambda or nested
+    function is the work handed to ui/operations.query/change, which runs it off the GUI thread."""
+    tree = ast.parse(source)
+    services, found = _service_names(tree), []
+
+    def is_workspace(arg: ast.expr) -> bool:
+        return (isinstance(arg, ast.Name) and arg.id in ("ws", "workspace")) or (
+            isinstance(arg, ast.Attribute) and arg.attr == "ws")
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue  # a nested function or lambda: the work handed to a worker
+            if isinstance(child, ast.Call) and child.args and is_workspace(child.args[0]):
+                func = child.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in services:
+                    found.append((child.lineno, f"{func.value.id}.{func.attr}"))
+                elif isinstance(func, ast.Name) and func.id in services:
+                    found.append((child.lineno, func.id))
+            visit(child)
+
+    bodies = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    bodies += [m for n in tree.body if isinstance(n, ast.ClassDef) for m in n.body if isinstance(m, ast.FunctionDef)]
+    for function in bodies:
+        if (module, function.name) not in RUNS_IN_WORKER:
+            visit(function)
+    return sorted(found)
+
+
+def test_gui_thread_never_calls_a_service_with_the_workspace():
+    offenders = [f"triage_desk/ui/{path.name}:{line} calls {what}" for path in sorted(UI.glob("*.py"))
+                 if path.name not in GUI_THREAD_ALLOWED_MODULES
+                 for line, what in gui_thread_service_calls(path.read_text("utf-8"), path.name)]
+    assert not offenders, "service calls on the GUI thread (hand them to ui/operations.query/change):\n" + \
+        "\n".join(offenders)
+
+
+def test_gui_thread_checker_sees_direct_calls_and_passes_handed_over_work():
+    source = ("from triage_desk import intake, preferences\nfrom triage_desk.ui import wizard\n"
+              "class W:\n"
+              "    def open(self):\n"
+              "        doc = intake.new_draft(self.ws, 'child')\n"
+              "        operations.change(lambda: intake.save_draft(self.ws, doc), None)\n"
+              "        wizard.resume(self.ws, 'x')\n"
+              "        def work():\n"
+              "            return preferences.get_int(ws, 'k', 5)\n"
+              "def minutes(ws):\n"
+              "    from triage_desk.grants import admin_fingerprint\n"
+              "    return preferences.get_int(ws, 'k', 5), admin_fingerprint(ws)\n")
+    assert gui_thread_service_calls(source) == [(5, "intake.new_draft"), (12, "admin_fingerprint"),
+                                                (12, "preferences.get_int")]
+
+
+# Worker threads without ui/operations: only before a workspace exists (start-up, unlocking the database)
+# and for backups, which copy the store's file rather than run a service transaction.
+BACKGROUND_WITHOUT_OPERATIONS = {"operations.py", "tasks.py", "app.py", "unlock_dialog.py", "backups_dialog.py"}
+
+
+def test_screens_reach_worker_threads_only_through_operations():
+    offenders = [f"triage_desk/ui/{path.name}:{node.lineno}" for path in sorted(UI.glob("*.py"))
+                 if path.name not in BACKGROUND_WITHOUT_OPERATIONS
+                 for node in ast.walk(ast.parse(path.read_text("utf-8")))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None))
+                 == "run_in_background"]
+    assert not offenders, ("worker threads started outside ui/operations (no serial order, no "
+                           "workspace_changed):\n" + "\n".join(offenders))

@@ -143,6 +143,9 @@ def test_new_recovery_code_shown_once_and_needs_confirmation(qtbot, workspace, q
         settle()
 
     on_next_modal(check, qtbot)
-    code = confirm_and_issue_recovery_code(workspace)
+    issued = []
+    confirm_and_issue_recovery_code(workspace, issued=issued.append)  # the code is made off the GUI thread
+    settle()
+    code, = issued
     assert seen == [code]
     vault.KeyFile.load(workspace.data_dir).unwrap(vault.SLOT_RECOVERY, vault.normalise_recovery_code(code))

@@ -234,6 +234,7 @@ def test_continue_editing_opens_the_wizard_and_the_list_reloads_after(qtbot, win
     opened = []
     view.wizard_opened.connect(opened.append)
     qtbot.mouseClick(view.continue_button, Qt.MouseButton.LeftButton)
+    settle()  # the draft is read (and its opening audited) off the GUI thread
     assert opened and opened[0].isVisible()
     area.model.clear()
     area.locked = False

@@ -20,7 +20,10 @@ def test_after_submit_the_new_case_opens_in_the_cases_area(qtbot, workspace):
     qtbot.addWidget(area)
     doc = complete(intake.new_draft(workspace), subject(surname="Openwell"))
     intake.save_draft(workspace, doc, "review")
-    wizard = referral_wizard.resume(workspace, doc["id"])
+    got = []
+    referral_wizard.resume(workspace, doc["id"], opened=got.append)
+    settle()
+    wizard, = got
     qtbot.addWidget(wizard)
     area.watch_wizard(wizard)
     wizard.submit()

@@ -125,3 +125,20 @@ def test_close_records_logout(window_as, workspace):
     win = window_as("lead")
     win.close()
     assert ("lead", "logout") in audit_actions(workspace)
+
+
+def test_stored_idle_time_and_about_fingerprint_arrive_from_the_store(window_as, workspace, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from triage_desk import preferences
+
+    workspace.user = user(workspace, "admin")
+    preferences.set_idle_lock_minutes(workspace, workspace.user, 17)
+    win = window_as("officer")
+    settle()  # read off the GUI thread
+    assert win.idle.timeout_ms() == 17 * 60_000 and "after 17 minutes" in win.welcome_text.text()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda _parent, _title, text: shown.append(text))
+    win.open_about()
+    settle()
+    assert shown and "Administrator key fingerprint" in shown[0]

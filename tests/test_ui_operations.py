@@ -80,6 +80,8 @@ def test_review_queue_is_read_off_the_gui_thread_in_one_query(qtbot, ws, stateme
     act_as(ws, "lead")
     area = ReviewArea(ws)
     qtbot.addWidget(area)
+    settle()  # what the area reads as it opens lands before the counting starts
+
     def reload_counting_selects() -> int:
         statements.clear()
         area.reload()  # the queue, and the overdue list below it (the status bar's deadline query)

@@ -22,6 +22,7 @@ from wizard_keys import ALT, CTRL, focused, press, tab_through, tab_to, type_val
 
 from triage_desk import intake
 from triage_desk.models import Referral
+from triage_desk.ui.operations import settle
 
 
 @pytest.fixture
@@ -30,10 +31,19 @@ def officer_ws(workspace):
     return workspace
 
 
+def opened(start) -> object:
+    """The wizard an entry point opens once its draft is read or made off the GUI thread (None if none)."""
+    got = []
+    start(got.append)
+    settle()
+    return got[0] if got else None
+
+
 def open_wizard(qtbot, ws, referral_id: str | None = None):
     from triage_desk.ui import referral_wizard
 
-    wizard = referral_wizard.resume(ws, referral_id) if referral_id else referral_wizard.start_new_referral(ws)
+    wizard = opened(lambda then: referral_wizard.resume(ws, referral_id, opened=then) if referral_id
+                    else referral_wizard.start_new_referral(ws, opened=then))
     qtbot.addWidget(wizard)
     with qtbot.waitActive(wizard):
         pass
@@ -186,6 +196,7 @@ def test_closing_saves_and_the_draft_is_offered_after_reopening(qtbot, officer_w
     tab_through(qtbot, {"Referrer name": "Crash Testperson"})
     referral_id = wizard.doc["id"]
     press(qtbot, Qt.Key.Key_Escape)  # closing never loses work
+    settle()  # the draft is written off the GUI thread; the window closes when it has landed
     assert not wizard.isVisible()
     assert stored(officer_ws, referral_id)["doc"]["referrer"]["name"] == "Crash Testperson"
 
@@ -194,14 +205,17 @@ def test_closing_saves_and_the_draft_is_offered_after_reopening(qtbot, officer_w
         press(qtbot, Qt.Key.Key_Return)
 
     on_next_modal(choose_first, qtbot)
-    resumed = referral_wizard.offer_drafts(officer_ws)
+    resumed = opened(lambda then: referral_wizard.offer_drafts(officer_ws, opened=then))
     qtbot.addWidget(resumed)
     assert resumed.doc["id"] == referral_id and resumed.step_key() == "referrer"
     assert resumed.steps[1].page.group.editors["name"].edit.text() == "Crash Testperson"
     assert ("officer", "referral.draft_open") in audit_actions(officer_ws)
     resumed.close()
     officer_ws.user = user(officer_ws, "lead")
-    assert referral_wizard.offer_drafts(officer_ws) is None  # only the user's own drafts are offered
+    empty = []
+    referral_wizard.offer_drafts(officer_ws, empty=lambda: empty.append(True))
+    settle()
+    assert empty == [True]  # only the user's own drafts are offered
 
 
 def test_consent_invalid_combination_is_refused_with_a_message(qtbot, officer_ws):
@@ -279,6 +293,8 @@ def test_match_panel_shows_a_known_person_and_link_is_audited(qtbot, officer_ws)
     tab_to(qtbot, "Link: this is the same person")
     press(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: ("officer", "person.link") in audit_actions(officer_ws))
+    settle()  # the link is made off the GUI thread; the wizard's copy follows on it
+    assert not panel.link_button.isEnabled()  # the linked person is off the list
     assert wizard.doc["links"]["re_referrals_12m"] == 1
     assert panel.flag.isVisible() and "RE-REFERRAL: 1 referral" in panel.flag.text()
     assert stored(officer_ws, wizard.doc["id"])["doc"]["links"]["re_referrals_12m"] == 1
@@ -337,6 +353,7 @@ def test_withdrawing_consent_adds_a_record_and_keeps_the_history(qtbot, officer_
     tab_through(qtbot, {"Information to withhold from the family": "The new address",
                         "Why it must be withheld": "It would put the child at risk"})
     wizard.close()
+    settle()
     saved = stored(officer_ws, wizard.doc["id"])["doc"]["consent"]
     assert [r["state"] for r in saved["records"]] == ["given", "withdrawn"]
     assert saved["withhold"] == [{"what": "The new address", "why": "It would put the child at risk"}]
@@ -365,7 +382,7 @@ def test_autosave_every_30_seconds_while_there_are_unsaved_changes(qtbot, office
 def test_adult_referral_shows_section_i_and_adult_wording(qtbot, officer_ws):
     from triage_desk.ui import referral_wizard
 
-    wizard = referral_wizard.start_new_referral(officer_ws, variant="adult")
+    wizard = opened(lambda then: referral_wizard.start_new_referral(officer_ws, variant="adult", opened=then))
     qtbot.addWidget(wizard)
     keys = [s.key for s in wizard.steps]
     assert "adult" in keys and keys.index("adult") < keys.index("review")
@@ -418,10 +435,11 @@ def test_locking_the_screen_hides_the_wizard_and_keeps_the_draft(qtbot, officer_
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: getattr(window, "_drafts_offered", not hasattr(window, "cases_area")))  # none to offer
-    wizard = referral_wizard.start_new_referral(officer_ws, window)
+    wizard = opened(lambda then: referral_wizard.start_new_referral(officer_ws, window, opened=then))
     qtbot.waitUntil(lambda: focused() is not None and wizard.isAncestorOf(focused()))
     next_step(qtbot, wizard)
     tab_through(qtbot, {"Referrer name": "Lock Testperson"})
     window.lock("manual")
     assert not wizard.isVisible()
+    settle()
     assert stored(officer_ws, wizard.doc["id"])["doc"]["referrer"]["name"] == "Lock Testperson"

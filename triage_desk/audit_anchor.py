@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from triage_desk import audit, grants, statements
 from triage_desk.bundle import signing
 from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.models import AuditCheckpoint, AuditEvent, User, utcnow
+from triage_desk.private_files import replace_json
 
 ANCHOR_FILE = "audit-anchor.json"
 ANCHOR_FORMAT = "triage-desk/audit-anchor"
@@ -70,16 +70,10 @@ def write_anchor_file(folder: Path, signed: statements.Signed) -> None:
     doc = {"format": ANCHOR_FORMAT, "version": 1, "statement": signed.text,
            "signature": base64.b64encode(signed.signature).decode("ascii"),
            "public_key": base64.b64encode(signed.public_key).decode("ascii")}
-    path, tmp = folder / ANCHOR_FILE, folder / (ANCHOR_FILE + ".tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        replace_json(folder / ANCHOR_FILE, doc)
     except OSError:
-        tmp.unlink(missing_ok=True)  # the database checkpoint stands; `audit verify` names a stale anchor
+        pass  # the database checkpoint stands; `audit verify` names a stale anchor
 
 
 def use_signer(session: Session, user) -> None:

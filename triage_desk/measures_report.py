@@ -8,22 +8,12 @@ from datetime import datetime
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate
+from reportlab.platypus import Image, KeepTogether
 
 from triage_desk.measures import Report, shown, trend
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, PRIMARY_NEEDS, SOURCES
-from triage_desk.reports.pdf_styles import (
-    FONT,
-    FONT_BOLD,
-    MARKING,
-    MUTED,
-    data_table,
-    fmt_when,
-    para,
-    register_fonts,
-)
+from triage_desk.reports.pdf_styles import data_table, fmt_when, marked_a4, para, register_fonts
 
-MARKING_TEXT = "OFFICIAL-SENSITIVE"
 WIDTH = A4[0] - 32 * mm
 
 
@@ -79,23 +69,4 @@ def build_pdf(report: Report, generated_at: datetime) -> bytes:
     story = [para(title, "title"), para(f"Contacts received in the period; {_filters(report)}. Definitions of "
                                         "every figure: docs/measures.md. No personal data.", "subtitle")]
     story += _figures_table(report) + _charts(report) + _breakdown_tables(report)
-    buf = io.BytesIO()
-    footer = f"Generated on {fmt_when(generated_at)}"
-
-    def furniture(canvas, doc) -> None:
-        w, h = A4
-        canvas.saveState()
-        canvas.setFillColor(MARKING)
-        canvas.setFont(FONT_BOLD, 10)
-        canvas.drawCentredString(w / 2, h - 11 * mm, MARKING_TEXT)
-        canvas.drawCentredString(w / 2, 8 * mm, MARKING_TEXT)
-        canvas.setFillColor(MUTED)
-        canvas.setFont(FONT, 7.5)
-        canvas.drawCentredString(w / 2, 12 * mm, f"{footer} - page {doc.page}")
-        canvas.restoreState()
-
-    SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=18 * mm,
-                      bottomMargin=18 * mm, title=f"{title} ({MARKING_TEXT})", subject=MARKING_TEXT,
-                      creator="Triage Desk", invariant=True).build(story, onFirstPage=furniture,
-                                                                   onLaterPages=furniture)
-    return buf.getvalue()
+    return marked_a4(story, title=title, footer=f"Generated on {fmt_when(generated_at)}", page_numbers=True)

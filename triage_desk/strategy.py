@@ -174,13 +174,18 @@ def latest(ws, ref: str) -> tuple[StrategyDiscussion, dict] | None:
     return row, json.loads(row.minutes)
 
 
-def circulate(ws, ref: str, *, now: datetime | None = None) -> None:
-    """The minutes went out to the attendees: the record-out clock is met (or missed if late)."""
-    user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+def _recorded(ws, ref: str) -> tuple[StrategyDiscussion, dict]:
+    """The latest discussion, for an action that needs one: refused when none is recorded."""
     found = latest(ws, ref)
     if found is None:
         raise InputError("strategy discussion: none is recorded on this case")
-    row, _ = found
+    return found
+
+
+def circulate(ws, ref: str, *, now: datetime | None = None) -> None:
+    """The minutes went out to the attendees: the record-out clock is met (or missed if late)."""
+    user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
+    row, _ = _recorded(ws, ref)
     with ws.session() as s:
         done = deadlines.complete(s, row.referral_id, ["strategy_record"], now or london_now(), user.username)
         audit.record(s, user.username, "strategy.circulate", "referral", row.referral_id, discussion=row.id,
@@ -201,10 +206,7 @@ def minutes_pdf(ws, ref: str) -> bytes:
     from triage_desk.reports.pdf_casework import render_minutes
 
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
-    found = latest(ws, ref)
-    if found is None:
-        raise InputError("strategy discussion: none is recorded on this case")
-    row, minutes = found
+    row, minutes = _recorded(ws, ref)
     with ws.session() as s:
         referral = find_referral(s, row.referral_id)
         consent = load(referral.document).get("consent") or {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from triage_desk.errors import KeyError_, StoreError
 from triage_desk.paths import KEY_FILE
+from triage_desk.private_files import replace_json
 from triage_desk.secretbox import seal, unseal
 
 KEYRING_SERVICE = "Triage Desk"
@@ -93,15 +93,9 @@ class KeyFile:
     def save(self) -> None:
         """Atomic replace: a crash mid-write leaves the previous file intact."""
         doc = {"format": FORMAT, "db_id": self.db_id, "check": self.check, "slots": self.slots}
-        tmp = self.path.with_suffix(".tmp")
         try:
             # Owner-only from the first byte: the file holds only wrapped keys, but it is still a target.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=2, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            replace_json(self.path, doc)
         except OSError as exc:
             raise StoreError(f"cannot write key file {self.path}: {exc.strerror}") from None
 

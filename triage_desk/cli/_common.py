@@ -37,6 +37,25 @@ def add_user_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-file", metavar="P", help="file holding that user's password")
 
 
+def add_command(sub, name: str, common: argparse.ArgumentParser, func, *, user: bool = False,
+                **kwargs) -> argparse.ArgumentParser:
+    """One sub-command: the common options (+ `--user`/`--password-file` when it acts as a user) and the
+    function that runs it. `kwargs` go to add_parser (help, description)."""
+    parser = sub.add_parser(name, parents=[common], **kwargs)
+    if user:
+        add_user_options(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def add_decrypt_options(parser: argparse.ArgumentParser, *, required: bool = True, prefix: str = "") -> None:
+    """How to open an encrypted bundle or pack: a passphrase file or an age identity (one of them).
+    `prefix` starts each help text (e.g. "with --bundle: ")."""
+    key = parser.add_mutually_exclusive_group(required=required)
+    key.add_argument("--bundle-passphrase-file", metavar="F", help=f"{prefix}file holding the passphrase")
+    key.add_argument("--identity", metavar="AGE_KEYFILE", help=f"{prefix}age identity file (as age-keygen writes it)")
+
+
 def open_from_args(args: argparse.Namespace, *, shared: bool = False):
     """Open the workspace: keyring first, then --passphrase-file, then a terminal prompt.
     `shared`: a read-only command, which also works while the app has the database open."""

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import json
 
-from triage_desk.cli._common import add_user_options, opened, read_secret_file
+from triage_desk.cli._common import add_command, add_decrypt_options, opened, read_secret_file
 
 
 def _encrypt_options(p, required: bool = True) -> None:
     enc = p.add_mutually_exclusive_group(required=required)
     enc.add_argument("--to", metavar="AGE_PUBKEY", help="encrypt to this age X25519 public key (age1...)")
     enc.add_argument("--bundle-passphrase-file", metavar="F", help="encrypt to the passphrase held in this file")
-
-
-def _decrypt_options(p) -> None:
-    key = p.add_mutually_exclusive_group(required=True)
-    key.add_argument("--bundle-passphrase-file", metavar="F", help="file holding the passphrase")
-    key.add_argument("--identity", metavar="AGE_KEYFILE", help="age identity file (as age-keygen writes it)")
 
 
 def _choice_options(p, rationale: bool = True) -> None:
@@ -41,9 +35,15 @@ def register(sub, common) -> None:
     _register_reviews(rp, common)
 
 
+def _as_user(rp, common):
+    """Every review-pack action is done as a signed-in user."""
+    return lambda name, func, help: add_command(rp, name, common, func, user=True, help=help)
+
+
 def _register_packs(rp, common) -> None:
     """export at the front door; import, list and show on the lead's workstation."""
-    ex = rp.add_parser("export", parents=[common], help="export a signed, encrypted review pack")
+    cmd = _as_user(rp, common)
+    ex = cmd("export", run_export, "export a signed, encrypted review pack")
     which = ex.add_mutually_exclusive_group(required=True)
     which.add_argument("--cases", metavar="REF,REF", help="case references, comma separated "
                                                           "(or approval-queue: every decision awaiting approval)")
@@ -54,60 +54,41 @@ def _register_packs(rp, common) -> None:
     ex.add_argument("--blind", action="store_true", help="the lead scores each case before seeing the decision")
     ex.add_argument("--out", metavar="FILE", required=True)
     _encrypt_options(ex)
-    add_user_options(ex)
-    ex.set_defaults(func=run_export)
-    im = rp.add_parser("import", parents=[common], help="verify a review pack and put it in your review queue")
+    im = cmd("import", run_import, "verify a review pack and put it in your review queue")
     im.add_argument("file", metavar="FILE")
-    _decrypt_options(im)
-    add_user_options(im)
-    im.set_defaults(func=run_import)
-    ls = rp.add_parser("list", parents=[common], help="your review queue")
+    add_decrypt_options(im)
+    ls = cmd("list", run_list, "your review queue")
     ls.add_argument("--json", action="store_true")
-    add_user_options(ls)
-    ls.set_defaults(func=run_list)
-    show = rp.add_parser("show", parents=[common], help="one case of the queue (blind: decision hidden)")
+    show = cmd("show", run_show, "one case of the queue (blind: decision hidden)")
     show.add_argument("ref", metavar="REF")
-    add_user_options(show)
-    show.set_defaults(func=run_show)
 
 
 def _register_reviews(rp, common) -> None:
     """score, reveal, review and return on the lead's workstation; import-return and stats at the front door."""
-    sc = rp.add_parser("score", parents=[common], help="score cases of a blind pack before the reveal")
+    cmd = _as_user(rp, common)
+    sc = cmd("score", run_score, "score cases of a blind pack before the reveal")
     sc.add_argument("refs", metavar="REF[,REF]")
     _choice_options(sc, rationale=False)
-    add_user_options(sc)
-    sc.set_defaults(func=run_score)
-    rv = rp.add_parser("reveal", parents=[common], help="reveal the officer's decision after a blind score")
+    rv = cmd("reveal", run_reveal, "reveal the officer's decision after a blind score")
     rv.add_argument("refs", metavar="REF[,REF]")
-    add_user_options(rv)
-    rv.set_defaults(func=run_reveal)
-    rw = rp.add_parser("review", parents=[common], help="agree, or re-decide with level, outcomes and rationale")
+    rw = cmd("review", run_review, "agree, or re-decide with level, outcomes and rationale")
     rw.add_argument("refs", metavar="REF[,REF]")
     rw.add_argument("--agree", action="store_true")
     _choice_options(rw)
-    add_user_options(rw)
-    rw.set_defaults(func=run_review)
-    rt = rp.add_parser("return", parents=[common], help="write the signed, encrypted review return")
+    rt = cmd("return", run_return, "write the signed, encrypted review return")
     rt.add_argument("--pack", metavar="ID", help="the pack (default: the newest imported)")
     rt.add_argument("--out", metavar="FILE", required=True)
     _encrypt_options(rt)
-    add_user_options(rt)
-    rt.set_defaults(func=run_return)
-    ir = rp.add_parser("import-return", parents=[common], help="apply a lead's review return (exactly once)")
+    ir = cmd("import-return", run_import_return, "apply a lead's review return (exactly once)")
     ir.add_argument("file", metavar="FILE")
-    _decrypt_options(ir)
-    add_user_options(ir)
-    ir.set_defaults(func=run_import_return)
-    st = rp.add_parser("stats", parents=[common], help="agreement statistics (and the meeting pack PDF)")
+    add_decrypt_options(ir)
+    st = cmd("stats", run_stats, "agreement statistics (and the meeting pack PDF)")
     st.add_argument("--officer", metavar="USER")
     st.add_argument("--team", metavar="NAME", help="only officers in this team (triage-desk user set-team)")
     st.add_argument("--from", dest="start", metavar="YYYY-MM")
     st.add_argument("--to", dest="end", metavar="YYYY-MM")
     st.add_argument("--pdf", metavar="FILE", help="write the threshold review meeting pack")
     st.add_argument("--json", action="store_true")
-    add_user_options(st)
-    st.set_defaults(func=run_stats)
 
 
 def _secret(args) -> str | None:

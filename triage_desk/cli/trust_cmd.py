@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from triage_desk.cli._common import add_user_options, opened, read_secret_file
+from triage_desk.cli._common import add_command, add_decrypt_options, opened, read_secret_file
 from triage_desk.errors import InputError
 
 
@@ -17,12 +17,11 @@ def register(sub, common) -> None:
     p = sub.add_parser("trust", help="manage trusted bundle signers",
                        description="List, add or remove trusted bundle signers (by public-key fingerprint).")
     tsub = p.add_subparsers(dest="trust_command", metavar="ACTION", required=True)
-    ls = tsub.add_parser("list", parents=[common], help="list trusted signers (and this database's own users)")
+    ls = add_command(tsub, "list", common, run_list, help="list trusted signers (and this database's own users)")
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=run_list)
-    add = tsub.add_parser("add", parents=[common], help="trust a signer's key",
-                          description="Trust the key in a bundle (--bundle) or a PEM public key file (--pem). "
-                                      "--fingerprint is what you confirmed with the signer; it must match.")
+    add = add_command(tsub, "add", common, run_add, user=True, help="trust a signer's key",
+                      description="Trust the key in a bundle (--bundle) or a PEM public key file (--pem). "
+                                  "--fingerprint is what you confirmed with the signer; it must match.")
     src = add.add_mutually_exclusive_group(required=True)
     src.add_argument("--bundle", metavar="FILE", help="take the signer's key from this bundle")
     src.add_argument("--pem", metavar="FILE", help="an Ed25519 public key in PEM form")
@@ -32,18 +31,12 @@ def register(sub, common) -> None:
     add.add_argument("--practice-lead", action="store_true",
                      help="the signer is a practice lead (confirmed with their organisation): approvals they "
                           "countersign are accepted on import")
-    add.add_argument("--bundle-passphrase-file", metavar="F", help="with --bundle: its passphrase")
-    add.add_argument("--identity", metavar="AGE_KEYFILE", help="with --bundle: an age identity file")
-    add_user_options(add)
-    add.set_defaults(func=run_add)
-    rm = tsub.add_parser("remove", parents=[common], help="stop trusting a signer")
+    add_decrypt_options(add, required=False, prefix="with --bundle: ")
+    rm = add_command(tsub, "remove", common, run_remove, user=True, help="stop trusting a signer")
     rm.add_argument("fingerprint", metavar="FP")
-    add_user_options(rm)
-    rm.set_defaults(func=run_remove)
-    key = tsub.add_parser("key", parents=[common], help="print a user's public key (PEM) and fingerprint")
+    key = add_command(tsub, "key", common, run_key, help="print a user's public key (PEM) and fingerprint")
     key.add_argument("username", metavar="USER")
     key.add_argument("--out", metavar="FILE", help="write the PEM to FILE")
-    key.set_defaults(func=run_key)
 
 
 def run_list(args) -> int:

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import json
 
-from triage_desk.cli._common import add_user_options, read_secret_file
-
-
-def _decrypt_options(p) -> None:
-    key = p.add_mutually_exclusive_group()
-    key.add_argument("--bundle-passphrase-file", metavar="F", help="file holding the bundle passphrase")
-    key.add_argument("--identity", metavar="AGE_KEYFILE", help="age identity file (as age-keygen writes it)")
+from triage_desk.cli._common import add_decrypt_options, add_user_options, read_secret_file
 
 
 def register(sub, common) -> None:
@@ -24,7 +18,7 @@ def register(sub, common) -> None:
                                    "reference, each member's hash, trust. Exit 0 only when intact and trusted; "
                                    "1 intact but untrusted signer; 2 damaged or refused; 3 cannot decrypt.")
     p.add_argument("file", metavar="FILE")
-    _decrypt_options(p)
+    add_decrypt_options(p, required=False)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run_verify)
     im = sub.add_parser("import-bundle", parents=[common], help="import a verified case bundle into this database",
@@ -32,7 +26,7 @@ def register(sub, common) -> None:
                                     "matched on the bundle's ids (never duplicated); differences are listed and "
                                     "applied only when accepted.")
     im.add_argument("file", metavar="FILE")
-    _decrypt_options(im)
+    add_decrypt_options(im, required=False)
     add_user_options(im)
     im.add_argument("--accept", choices=("all", "none"), default="none",
                     help="differences to take from the bundle (default none: list them, change nothing)")

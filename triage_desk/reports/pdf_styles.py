@@ -13,6 +13,7 @@ shaped: shaping every Latin word would cost several times the whole render.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from datetime import date, datetime
@@ -22,10 +23,12 @@ from xml.sax.saxutils import escape, unescape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from triage_desk import formatting
 from triage_desk.formatting import to_moment
@@ -289,3 +292,32 @@ def field_grid(pairs: list[tuple[str, Any]], total: float, columns: int = 2) -> 
     extra = [("BACKGROUND", (c, 0), (c, -1), BOX_BG) for c in range(0, width, 2)]
     return Table(rows or [["", ""]], colWidths=[label_w, value_w] * columns, splitInRow=1,
                  style=grid_style(header=False, extra=extra), hAlign="LEFT", spaceAfter=5)
+
+
+MARKING_TEXT = "OFFICIAL-SENSITIVE"
+
+
+def marked_a4(story: list, *, title: str, footer: str, author: str = "", page_numbers: bool = False) -> bytes:
+    """An A4 document with the protective marking at the top and bottom of every page and `footer` above
+    the lower marking (" - page N" added when `page_numbers`); the marking is appended to the PDF title."""
+    register_fonts()
+    buf = io.BytesIO()
+
+    def furniture(canvas, doc) -> None:
+        w, h = A4
+        canvas.saveState()
+        canvas.setFillColor(MARKING)
+        canvas.setFont(FONT_BOLD, 10)
+        canvas.drawCentredString(w / 2, h - 11 * mm, MARKING_TEXT)
+        canvas.drawCentredString(w / 2, 8 * mm, MARKING_TEXT)
+        canvas.setFillColor(MUTED)
+        canvas.setFont(FONT, 7.5)
+        canvas.drawCentredString(w / 2, 12 * mm, f"{footer} - page {doc.page}" if page_numbers else footer)
+        canvas.restoreState()
+
+    meta = {"author": author} if author else {}
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=18 * mm,
+                      bottomMargin=18 * mm, title=f"{title} ({MARKING_TEXT})", subject=MARKING_TEXT,
+                      creator="Triage Desk", invariant=True, **meta).build(story, onFirstPage=furniture,
+                                                                            onLaterPages=furniture)
+    return buf.getvalue()

@@ -30,6 +30,7 @@ from triage_desk.reports.pdf_styles import (
     FONT_BOLD,
     LONDON,
     MARKING,
+    MARKING_TEXT,
     MUTED,
     RULE,
     clean,
@@ -37,7 +38,6 @@ from triage_desk.reports.pdf_styles import (
     register_fonts,
 )
 
-MARKING_TEXT = "OFFICIAL-SENSITIVE"
 PAGE = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 16 * mm, 22 * mm, 20 * mm
 FRAME_PAD = 6  # the padding of the frame SimpleDocTemplate makes; the body's text starts inside it

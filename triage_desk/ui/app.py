@@ -271,15 +271,11 @@ class AppController(QObject):
 def _prewarm_main_window() -> None:
     """Import the main window's modules (no widgets made here) so building it after sign-in does not
     stall the GUI thread for the ~0.3 s these imports cost."""
-    import importlib
-
     from triage_desk.ui import main_window
+    from triage_desk.ui.optional import optional_module
 
     for name in main_window.EXTENSIONS:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue  # an optional area: install_extensions skips it too
+        optional_module(name)  # an optional area may be absent: install_extensions skips it too
 
 
 def _report_shown() -> None:

@@ -335,9 +335,7 @@ class BundleReportDialog(QDialog):
                           self._view_failed, parent=self)
 
     def _view_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def import_case(self) -> None:
         from triage_desk.bundle.importer import plan_import

@@ -4,7 +4,6 @@ and a status-bar deadline summary. `install(window)` is called by the main windo
 
 from __future__ import annotations
 
-import importlib
 import weakref
 from itertools import pairwise
 
@@ -31,17 +30,13 @@ from triage_desk.ui.case_list_model import (
     SORT_KEYS,
     CaseListModel,
 )
+from triage_desk.ui.optional import optional_module
 from triage_desk.ui.widgets import ErrorLabel
 
 
 def _wizard_module():
     """The referral wizard when it is part of this build (its actions are hidden otherwise)."""
-    try:
-        return importlib.import_module("triage_desk.ui.referral_wizard")
-    except ModuleNotFoundError as exc:
-        if exc.name != "triage_desk.ui.referral_wizard":
-            raise
-        return None
+    return optional_module("triage_desk.ui.referral_wizard")
 
 
 class CaseTable(QTableView):
@@ -323,19 +318,13 @@ def _install_referral_menu(window, area: CasesArea, wizard) -> None:
         return action
 
     def new(variant: str) -> None:
-        try:
-            area.watch_wizard(wizard.start_new_referral(window.ws, window, variant=variant))
-        except TriageError as exc:
-            QMessageBox.warning(window, "New referral", str(exc))
+        wizard.start_new_referral(window.ws, window, variant=variant, opened=area.watch_wizard,
+                                  refused=_warning(window, "New referral"))
 
     def resume_draft() -> None:
-        try:
-            if not _has_drafts(window.ws):
-                QMessageBox.information(window, "Resume draft", "You have no unfinished referrals.")
-                return
-            area.watch_wizard(wizard.offer_drafts(window.ws, window))
-        except TriageError as exc:
-            QMessageBox.warning(window, "Resume draft", str(exc))
+        wizard.offer_drafts(window.ws, window, opened=area.watch_wizard, refused=_warning(window, "Resume draft"),
+                            empty=lambda: QMessageBox.information(window, "Resume draft",
+                                                                  "You have no unfinished referrals."))
 
     def open_by_reference() -> None:
         ref, ok = QInputDialog.getText(window, "Open case", "Case &reference (for example TD-2026-000123):")
@@ -355,17 +344,26 @@ def _install_referral_menu(window, area: CasesArea, wizard) -> None:
     window.close_case_action = add("&Close case tab", area.close_current, "Ctrl+W", "close_case")
 
 
-def _has_drafts(ws) -> bool:
-    from triage_desk import intake
+def _warning(window, title: str):
+    """A refusal (TriageError) as a warning box titled `title`; anything else is a fault and propagates."""
 
-    return bool(intake.list_drafts(ws, mine_only=True, limit=1))
+    def show(exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        QMessageBox.warning(window, title, str(exc))
+
+    return show
 
 
 def _offer_drafts_once(window, wizard) -> None:
     if getattr(window, "_drafts_offered", False) or window.is_locked() or window.user is None:
         return
     window._drafts_offered = True
-    try:
-        window.cases_area.watch_wizard(wizard.offer_drafts(window.ws, window))
-    except TriageError:
-        pass  # e.g. a read-only role: nothing to offer
+    wizard.offer_drafts(window.ws, window, opened=window.cases_area.watch_wizard,
+                        refused=_quietly)
+
+
+def _quietly(exc: BaseException) -> None:
+    """e.g. a read-only role: no drafts to offer at sign-in, and nothing to say about it."""
+    if not isinstance(exc, TriageError):
+        raise exc

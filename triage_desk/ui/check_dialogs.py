@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from triage_desk.formatting import fmt_datetime
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, make_plain, note, text_box
 
 
 def when_text(iso: str | None) -> str:
@@ -31,12 +31,7 @@ def when_text(iso: str | None) -> str:
 
 
 def _text_box(name: str, placeholder: str = "") -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setAccessibleName(name)
-    box.setPlaceholderText(placeholder)
-    box.setTabChangesFocus(True)  # keyboard users can leave the box with Tab
-    box.setMinimumHeight(70)
-    return box
+    return text_box(name, placeholder, min_height=70)
 
 
 def _requested_line(check: dict) -> QLabel:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QGroupBox,
@@ -19,10 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
-    QScrollArea,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,7 +27,16 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.check_dialogs import CancelDialog, ResponseDialog, SharingDecisionDialog, when_text
-from triage_desk.ui.widgets import ErrorLabel, chain_tab_order, heading, make_plain, note
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    chain_tab_order,
+    heading,
+    make_plain,
+    note,
+    record_table,
+    scroll_contents,
+    text_box,
+)
 
 OVERDUE_TINT = QColor("#fde2e1")
 CHECK_COLUMNS = ("Partner", "Requested", "Due", "Status", "Response")
@@ -81,11 +86,8 @@ class ChecksPanel(QWidget):
         partners_label.setBuddy(self.partner_list)
         self.lead_decision = QCheckBox("Check &without consent (my decision as practice lead)")
         self.lead_decision.setAccessibleName("Check without consent, practice-lead decision")
-        self.lead_reason = QPlainTextEdit()
-        self.lead_reason.setAccessibleName("Reason for checking without consent")
-        self.lead_reason.setPlaceholderText("Reason (recorded with each check)")
-        self.lead_reason.setTabChangesFocus(True)
-        self.lead_reason.setMaximumHeight(60)
+        self.lead_reason = text_box("Reason for checking without consent", "Reason (recorded with each check)",
+                                    max_height=60)
         self.lead_reason.setEnabled(False)
         self.lead_decision.toggled.connect(self.lead_reason.setEnabled)
         self.request_button = QPushButton("&Request checks")
@@ -125,14 +127,8 @@ class ChecksPanel(QWidget):
         return checks_box
 
     def _build_table(self) -> None:
-        self.table = QTableWidget(0, len(CHECK_COLUMNS))
-        self.table.setAccessibleName("Agency checks")
-        self.table.setHorizontalHeaderLabels(CHECK_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = record_table(CHECK_COLUMNS, "Agency checks")
         self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 190)  # long partner names wrap rather than push the response off screen
@@ -147,20 +143,13 @@ class ChecksPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(request_box, 0)
         top.addWidget(checks_box, 1)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
+        layout = QVBoxLayout(self)
         layout.addWidget(heading("Agency checks", 2))
         layout.addWidget(self.consent)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addLayout(top, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scroll_contents(self)
 
     # ------------------------------------------------------------ state
 

@@ -19,10 +19,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QRadioButton,
     QStackedWidget,
     QVBoxLayout,
@@ -35,6 +33,7 @@ from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
     StrengthMeter,
+    add_file_row,
     add_row,
     documents_folder,
     heading,
@@ -113,19 +112,9 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         self.password = PasswordField("Your password")
         add_row(form, "Your pass&word:", self.password).setToolTip("Unlocks your signing key")
-        out_row = QHBoxLayout()
         self.out = line_edit("Bundle file")
         self.out.setText(str(default_folder() / f"{reference}{BUNDLE_SUFFIX}"))
-        self.browse = QPushButton("B&rowse…")
-        self.browse.setAccessibleName("Choose the bundle file")
-        self.browse.clicked.connect(self._browse)
-        out_row.addWidget(self.out, 1)
-        out_row.addWidget(self.browse)
-        out_holder = QWidget()
-        out_holder.setLayout(out_row)
-        out_row.setContentsMargins(0, 0, 0, 0)
-        label = add_row(form, "Save &to:", out_holder)
-        label.setBuddy(self.out)
+        _label, _row, self.browse = add_file_row(form, "Save &to:", self.out, "Choose the bundle file", self._browse)
         return form
 
     # ---- pages --------------------------------------------------------------------------------------

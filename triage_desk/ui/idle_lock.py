@@ -5,17 +5,13 @@ user's password, or an administrator's, unlocks (an administrator takes over the
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFormLayout, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFrame, QVBoxLayout, QWidget
 
-from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.sign_in_form import SignInFields
 from triage_desk.ui.widgets import (
-    ErrorLabel,
-    PasswordField,
-    add_row,
     chain_tab_order,
     heading,
-    line_edit,
     make_plain,
     note,
 )
@@ -95,13 +91,9 @@ class LockScreen(QWidget):
         panel.setMaximumWidth(480)
         self.title = heading("Triage Desk is locked", 6)
         self.reason = make_plain(note(""))  # shows the display name
-        form = QFormLayout()
-        self.username = line_edit("User name")
-        add_row(form, "&User name:", self.username)
-        self.password = PasswordField("Password")
-        add_row(form, "&Password:", self.password)
+        self.fields = SignInFields(whose="the")
+        self.username, self.password, self.error = self.fields.username, self.fields.password, self.fields.error
         self.hint = note("Only the signed-in user, or an administrator, can unlock.")
-        self.error = ErrorLabel()
         self.buttons = QDialogButtonBox()
         self.unlock_button = self.buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
         self.unlock_button.setDefault(True)
@@ -115,7 +107,7 @@ class LockScreen(QWidget):
         inner.setSpacing(10)
         inner.addWidget(self.title)
         inner.addWidget(self.reason)
-        inner.addLayout(form)
+        inner.addLayout(self.fields.form)
         inner.addWidget(self.hint)
         inner.addWidget(self.error)
         inner.addWidget(self.buttons)
@@ -138,12 +130,10 @@ class LockScreen(QWidget):
 
         if self._checking:
             return
-        name, password = self.username.text().strip().lower(), self.password.text()
-        if not password:
-            self.error.show_error("Enter the password.")
-            self.password.setFocus()
+        typed = self.fields.credentials()
+        if typed is None:
             return
-        ws, locked = self.ws, self.locked_user.username
+        ws, locked, (name, password) = self.ws, self.locked_user.username, typed
         self._checking = True
         operations.change(lambda: session_events.unlock(ws, locked, name, password),
                           operations.Changes.of(operations.SESSION), self._unlocked, self._refused, parent=self)
@@ -156,8 +146,4 @@ class LockScreen(QWidget):
 
     def _refused(self, exc: BaseException) -> None:
         self._checking = False
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.password.clear()
-        self.error.show_error(str(exc))
-        self.password.setFocus()
+        self.fields.refused(exc)

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, record_table
 
 
 def _label_for(plan, tokens: tuple) -> str:
@@ -96,12 +94,9 @@ class ImportDialog(QDialog):
 
     def _build_table(self, plan) -> None:
         """One row per difference: a tick (never ticked to start with), the field in words, both values."""
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Accept", "Field", "This workstation", "Bundle"])
-        self.table.setAccessibleName("Differences between this workstation and the bundle")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = record_table(["Accept", "Field", "This workstation", "Bundle"],
+                                  "Differences between this workstation and the bundle", choose_one=False)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)

@@ -6,18 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from triage_desk import APP_NAME
-from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.sign_in_form import SignInFields
 from triage_desk.ui.widgets import (
-    ErrorLabel,
-    PasswordField,
-    add_row,
     chain_tab_order,
     heading,
-    line_edit,
     note,
 )
 
@@ -36,15 +32,9 @@ class LoginDialog(QDialog):
         self.marking.setAccessibleName("Security marking")
         self.marking.setStyleSheet("QLabel { font-weight: bold; letter-spacing: 1px; }")
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.username = line_edit("User name", "e.g. j.smith")
+        self.fields = SignInFields("e.g. j.smith")
+        self.username, self.password, self.error = self.fields.username, self.fields.password, self.fields.error
         self.username.setText(username)
-        add_row(form, "&User name:", self.username)
-        self.password = PasswordField("Password")
-        add_row(form, "&Password:", self.password)
-
-        self.error = ErrorLabel()
         self.status = QLabel("")
         self.status.setAccessibleName("Progress")
         self.location = QLabel(f"Database: {Path(data_dir)}")
@@ -72,7 +62,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addSpacing(8)
-        layout.addLayout(form)
+        layout.addLayout(self.fields.form)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -94,52 +84,37 @@ class LoginDialog(QDialog):
         self.username.setText(username)
         self.password.clear()
         self.error.clear_error()
-        self._set_enabled(True)
+        self.fields.set_editable(True)
         (self.password if username else self.username).setFocus()
-
-    def _set_enabled(self, enabled: bool) -> None:
-        # Read-only, not disabled: focus stays in the field, so Enter keeps meaning Sign in.
-        for widget in (self.username, self.password):
-            widget.setReadOnly(not enabled)
 
     def submit(self) -> None:
         if self._pending:
             return
-        name, password = self.username.text().strip().lower(), self.password.text()
-        if not name:
-            self.error.show_error("Enter your user name.")
-            self.username.setFocus()
-            return
-        if not password:
-            self.error.show_error("Enter your password.")
-            self.password.setFocus()
+        typed = self.fields.credentials()
+        if typed is None:
             return
         if self.ws is None:  # still opening: finish when set_workspace() arrives
             self._pending = True
-            self._set_enabled(False)
+            self.fields.set_editable(False)
             self.status.setText("Opening the database…")
             return
         from triage_desk import session_events
 
         self.error.clear_error()
         self._pending = True  # a second Enter while the password is checked does nothing
-        self._set_enabled(False)
-        ws = self.ws
+        self.fields.set_editable(False)
+        ws, (name, password) = self.ws, typed
         operations.change(lambda: session_events.sign_in(ws, name, password),
                           operations.Changes.of(operations.SESSION), self._signed_in, self._refused, parent=self)
 
     def _signed_in(self, user) -> None:
         self._pending = False
-        self._set_enabled(True)
+        self.fields.set_editable(True)
         self.password.clear()
         self.signed_in.emit(user)
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
         self._pending = False
-        self._set_enabled(True)
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.password.clear()
-        self.error.show_error(str(exc))
-        self.password.setFocus()
+        self.fields.set_editable(True)
+        self.fields.refused(exc)

@@ -41,16 +41,12 @@ EXTENSIONS = (
 
 
 def install_extensions(window) -> None:
-    import importlib
+    from triage_desk.ui.optional import optional_module
 
     for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.install(window)
+        module = optional_module(name)
+        if module is not None:
+            module.install(window)
 
 
 class MainWindow(QMainWindow):
@@ -87,8 +83,10 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._make_status_bar()
         install_extensions(self)
-        minutes = preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES, preferences.DEFAULT_IDLE_LOCK_MINUTES)
-        self.idle = IdleLock(minutes, self)
+        self.idle = IdleLock(preferences.DEFAULT_IDLE_LOCK_MINUTES, self)  # the stored time follows
+        operations.query(lambda: preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES,
+                                                     preferences.DEFAULT_IDLE_LOCK_MINUTES),
+                         self._idle_minutes_read, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
         self.idle.start()
         self.refresh_user()
@@ -249,6 +247,14 @@ class MainWindow(QMainWindow):
             self.user_changed.emit(user)
         self.lock_changed.emit(False)
 
+    def _idle_minutes_read(self, minutes: int) -> None:
+        from triage_desk import preferences
+
+        if self.idle.timeout_ms() == preferences.DEFAULT_IDLE_LOCK_MINUTES * 60_000:  # not set since
+            self.idle.set_minutes(minutes)
+            if self.user is not None:
+                self.refresh_user()  # the welcome text names the time
+
     def apply_idle_minutes(self, minutes: int) -> None:
         self.idle.set_minutes(minutes)
         self.refresh_user()
@@ -288,7 +294,10 @@ class MainWindow(QMainWindow):
     def open_about(self) -> None:
         from triage_desk.grants import admin_fingerprint
 
-        pin = admin_fingerprint(self.ws)
+        ws = self.ws
+        operations.query(lambda: admin_fingerprint(ws), self._show_about, parent=self)
+
+    def _show_about(self, pin: str | None) -> None:
         pinned = (f"<p>Administrator key fingerprint (pinned at set-up; compare with the one printed then):<br>"
                   f"<tt>{pin}</tt></p>" if pin else "<p>No administrator key is pinned yet.</p>")
         QMessageBox.about(self, f"About {APP_NAME}",

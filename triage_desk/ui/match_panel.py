@@ -73,7 +73,7 @@ def describe(c: matching.Candidate, received_at: datetime) -> tuple[str, int]:
 
 
 class MatchPanel(QGroupBox):
-    def __init__(self, ws, page, save_first: Callable[[], None], parent: QWidget | None = None):
+    def __init__(self, ws, page, save_first: Callable[[], Callable[[], None]], parent: QWidget | None = None):
         super().__init__("Possible existing records", parent)
         self.ws, self.page, self.save_first = ws, page, save_first
         self.setAccessibleName("Possible existing records")
@@ -188,22 +188,38 @@ class MatchPanel(QGroupBox):
         if not (0 <= row < len(self.candidates)) or subject is None:
             return
         candidate = self.candidates[row]
-        try:
-            self.save_first()  # the service links people to a saved referral
-            action = intake.link_person if same else intake.reject_match
-            action(self.ws, self.page.doc, subject["id"], candidate.person_id)
-        except TriageError as exc:
-            self.status.setText(str(exc))
-            return
-        del self.candidates[row]
-        self.list.takeItem(row)
+        save = self.save_first()  # the service links people to a saved referral: the draft is written first
+        ws, doc, subject_id = self.ws, copy.deepcopy(self.page.doc), subject["id"]
+        action = intake.link_person if same else intake.reject_match
+
+        def work() -> dict:
+            save()
+            action(ws, doc, subject_id, candidate.person_id)
+            return doc.get("links") or {}
+
+        self.link_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
+        operations.change(work, operations.Changes.of(operations.CASE, referral_id=doc.get("id")),
+                          lambda links: self._decided(candidate, same, links), self._not_decided, parent=self)
+
+    def _decided(self, candidate: matching.Candidate, same: bool, links: dict) -> None:
+        self.page.doc.setdefault("links", {}).update(links)
+        if candidate in self.candidates:
+            row = self.candidates.index(candidate)
+            del self.candidates[row]
+            self.list.takeItem(row)
         self.status.setText("Linked: the earlier referrals will show on this case." if same
                             else "Noted: not the same person; it will not be suggested again for this referral.")
         self._update_buttons()
         self._show_flag()
         self.page.changed.emit()
-        operations.announce(operations.Changes.of(operations.CASE, referral_id=self.page.doc.get("id")))
         (self.list if self.candidates else self.page.items).setFocus()
+
+    def _not_decided(self, exc: BaseException) -> None:
+        self._update_buttons()
+        if not isinstance(exc, TriageError):
+            raise exc
+        self.status.setText(str(exc))
 
     def _show_flag(self) -> None:
         links = self.page.doc.get("links") or {} if isinstance(self.page.doc, dict) else {}

@@ -166,3 +166,13 @@ def settle(timeout: float = 30.0) -> None:
         QCoreApplication.processEvents()
         if not busy() or time.monotonic() > end:
             return
+
+
+def show_refusal(exc: BaseException, error) -> None:
+    """The usual `failure` callback's body: a refusal (TriageError) in words in the `error` label; anything
+    else is a fault and propagates."""
+    from triage_desk.errors import TriageError
+
+    if not isinstance(exc, TriageError):
+        raise exc
+    error.show_error(str(exc))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 from triage_desk.ui.widgets import ErrorLabel, make_plain
 
@@ -45,9 +44,7 @@ class OverdueQueue(QWidget):
         operations.query(lambda: deadlines.overdue_list(ws), self._show, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, rows: list[dict]) -> None:
         self.tree.clear()

@@ -7,25 +7,21 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
 
-from triage_desk.errors import TriageError
 from triage_desk.formatting import fmt_date, parse_date_input
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note
+from triage_desk.ui.form_dialog import Button, FormDialog
+from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, line_edit, note, record_table
 
 COLUMNS = ("Partner", "Kind", "Agreement", "Signed on", "Check due (working h)", "Contact route", "Active")
 
@@ -35,17 +31,16 @@ def _typed_date(text: str) -> str | None:
     return parse_date_input(text) or text.strip() or None
 
 
-class PartnerEditDialog(QDialog):
+class PartnerEditDialog(FormDialog):
     """Add a partner (`partner` None) or change one."""
 
     def __init__(self, ws, partner=None, parent=None):
         from triage_desk import partners
 
-        super().__init__(parent)
-        self.ws, self.partner = ws, partner
         title = "Add partner" if partner is None else "Change partner"
-        self.setWindowTitle(title)
-        form = QFormLayout()
+        super().__init__(title, parent, header=title, ok=Button.Save)
+        self.ws, self.partner = ws, partner
+        form = self.form
         self.pid = line_edit("Partner id", "lower case, e.g. police-north")
         if partner is not None:
             self.pid.setText(partner.id)
@@ -79,20 +74,10 @@ class PartnerEditDialog(QDialog):
         form.addRow("", self.active)
         if partner is not None:
             self._show_partner(partner)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.addWidget(heading(title, 2))
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
         self.setMinimumWidth(540)  # contact routes are a sentence long
         first = [self.name] if partner is not None else [self.pid, self.name]
         chain_tab_order(*first, self.kind, self.isa_status, self.isa_date, self.due_hours, self.contact, self.active,
-                        self.buttons.button(QDialogButtonBox.StandardButton.Save))
+                        self.ok_button)
 
     def _show_partner(self, partner) -> None:
         self.name.setText(partner.name)
@@ -108,7 +93,7 @@ class PartnerEditDialog(QDialog):
                 "isa_date": _typed_date(self.isa_date.text()), "check_due_hours": self.due_hours.value(),
                 "contact_route": self.contact.text(), "active": self.active.isChecked()}
 
-    def _submit(self) -> None:
+    def _ok(self) -> None:
         from triage_desk import partners
 
         ws, partner_id, values = self.ws, self.pid.text().strip(), self.values()
@@ -122,13 +107,7 @@ class PartnerDirectoryDialog(QDialog):
         self.ws = ws
         self._partners: list = []
         self.setWindowTitle("Partner directory")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName("Partner agencies")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(COLUMNS, "Partner agencies")
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
@@ -167,9 +146,7 @@ class PartnerDirectoryDialog(QDialog):
                          parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, found: list) -> None:
         from triage_desk import partners

@@ -167,22 +167,29 @@ class RecoveryCodeDialog(QDialog):
             super().reject()
 
 
-def confirm_and_issue_recovery_code(ws, parent: QWidget | None = None) -> str | None:
-    """Ask, replace the recovery code, show the new one once. Returns the code (for tests) or None."""
+def confirm_and_issue_recovery_code(ws, parent: QWidget | None = None,
+                                    issued: Callable[[str], None] | None = None) -> None:
+    """Ask, replace the recovery code off the GUI thread, then show the new one once (`issued(code)` after)."""
     from triage_desk import keys
+    from triage_desk.grants import admin_fingerprint
 
     answer = QMessageBox.question(parent, "New recovery code",
                                   "Issue a new recovery code? The current code will stop working.")
     if answer != QMessageBox.StandardButton.Yes:
-        return None
-    try:
-        code = keys.new_recovery_code(ws)
-    except TriageError as exc:
-        QMessageBox.warning(parent, "New recovery code", str(exc))
-        return None
-    from triage_desk.grants import admin_fingerprint
+        return
 
-    dialog = RecoveryCodeDialog(code, parent)
-    dialog.panel.set_fingerprint(admin_fingerprint(ws))
-    dialog.exec()
-    return code
+    def show(result: tuple[str, str | None]) -> None:
+        code, fingerprint = result
+        dialog = RecoveryCodeDialog(code, parent)
+        dialog.panel.set_fingerprint(fingerprint)
+        dialog.exec()
+        if issued is not None:
+            issued(code)
+
+    def refused(exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):
+            raise exc
+        QMessageBox.warning(parent, "New recovery code", str(exc))
+
+    operations.change(lambda: (keys.new_recovery_code(ws), admin_fingerprint(ws)),
+                      operations.Changes.of(operations.AUDIT), show, refused, parent=parent)

@@ -47,7 +47,7 @@ def _match(ctx: PreviewContext):
 
     page = page_for(ctx.ws, ctx.section("subjects"), ctx.form(), doc=_case_doc(ctx))
     page.load(_case_doc(ctx))
-    return MatchPanel(ctx.ws, page, save_first=lambda: None)
+    return MatchPanel(ctx.ws, page, save_first=lambda: lambda: None)  # a preview has nothing to save
 
 
 @screen("consent_editor", "consent_editor.ConsentEditor", user="officer")
@@ -83,24 +83,9 @@ def _step(ctx: PreviewContext, key: str):
     return page
 
 
-@screen("threshold_step", "threshold_step.ThresholdStep", user="officer")
-def _threshold(ctx: PreviewContext):
-    return _step(ctx, "threshold")
-
-
-@screen("dash_step", "dash_step.DashStep", user="officer")
-def _dash(ctx: PreviewContext):
-    return _step(ctx, "dash")
-
-
-@screen("s42_step", "s42_step.S42Step", user="officer")
-def _s42(ctx: PreviewContext):
-    return _step(ctx, "s42")
-
-
-@screen("routing_step", "routing_step.RoutingStep", user="officer")
-def _routing(ctx: PreviewContext):
-    return _step(ctx, "routing")
+for _key, _shows in (("threshold", "threshold_step.ThresholdStep"), ("dash", "dash_step.DashStep"),
+                     ("s42", "s42_step.S42Step"), ("routing", "routing_step.RoutingStep")):
+    screen(f"{_key}_step", _shows, user="officer")(lambda ctx, key=_key: _step(ctx, key))
 
 
 @screen("review_page", "wizard_pages.ReviewPage", user="officer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,21 @@ def screen(name: str, shows: str, *, user: str = "admin") -> Callable:
         return build
 
     return register
+
+
+def on_workspace(name: str, shows: str, *, user: str = "admin", cases: bool = False) -> None:
+    """The preview of a screen built from the workspace alone: `Class(ctx.ws)` for `shows` = "module.Class".
+    `cases`: a work area, shown over the synthetic cases (made first) and loaded."""
+    def build(ctx: PreviewContext):
+        module, cls = shows.rsplit(".", 1)
+        if cases:
+            ctx.case()
+        widget = getattr(importlib.import_module(f"triage_desk.ui.{module}"), cls)(ctx.ws)
+        if cases:
+            widget.reload()
+        return widget
+
+    screen(name, shows, user=user)(build)
 
 
 @dataclass

@@ -4,7 +4,7 @@ added (tests/test_ui_previews.py fails until it has one)."""
 
 from __future__ import annotations
 
-from triage_desk.ui.preview_registry import PreviewContext, screen
+from triage_desk.ui.preview_registry import PreviewContext, on_workspace, screen
 
 RECOVERY_CODE = "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2"  # looks like a code; unlocks nothing
 
@@ -48,18 +48,8 @@ def _backups(ctx: PreviewContext):
     return BackupsDialog(ctx.ws, is_admin=True)
 
 
-@screen("users_dialog", "users_dialog.UsersDialog")
-def _users(ctx: PreviewContext):
-    from triage_desk.ui.users_dialog import UsersDialog
-
-    return UsersDialog(ctx.ws)
-
-
-@screen("add_user", "users_dialog.AddUserDialog")
-def _add_user(ctx: PreviewContext):
-    from triage_desk.ui.users_dialog import AddUserDialog
-
-    return AddUserDialog(ctx.ws)
+on_workspace("users_dialog", "users_dialog.UsersDialog")
+on_workspace("add_user", "users_dialog.AddUserDialog")
 
 
 @screen("reset_password", "users_dialog.ResetPasswordDialog")
@@ -76,32 +66,10 @@ def _change_role(ctx: PreviewContext):
     return ChangeRoleDialog(ctx.ws, "officer", "officer")
 
 
-@screen("settings_dialog", "settings_dialog.SettingsDialog")
-def _settings(ctx: PreviewContext):
-    from triage_desk.ui.settings_dialog import SettingsDialog
-
-    return SettingsDialog(ctx.ws)
-
-
-@screen("passphrase_dialog", "passphrase_dialog.PassphraseDialog")
-def _passphrase(ctx: PreviewContext):
-    from triage_desk.ui.passphrase_dialog import PassphraseDialog
-
-    return PassphraseDialog(ctx.ws)
-
-
-@screen("reset_passphrase", "passphrase_dialog.ResetPassphraseDialog")
-def _reset_passphrase(ctx: PreviewContext):
-    from triage_desk.ui.passphrase_dialog import ResetPassphraseDialog
-
-    return ResetPassphraseDialog(ctx.ws)
-
-
-@screen("change_password", "passphrase_dialog.ChangePasswordDialog", user="officer")
-def _change_password(ctx: PreviewContext):
-    from triage_desk.ui.passphrase_dialog import ChangePasswordDialog
-
-    return ChangePasswordDialog(ctx.ws)
+on_workspace("settings_dialog", "settings_dialog.SettingsDialog")
+on_workspace("passphrase_dialog", "passphrase_dialog.PassphraseDialog")
+on_workspace("reset_passphrase", "passphrase_dialog.ResetPassphraseDialog")
+on_workspace("change_password", "passphrase_dialog.ChangePasswordDialog", user="officer")
 
 
 @screen("recovery_code", "passphrase_dialog.RecoveryCodeDialog")
@@ -119,14 +87,7 @@ def _recovery_panel(ctx: PreviewContext):
 
 
 # ---- cases, review and decisions ---------------------------------------------------------------------
-@screen("cases_area", "cases_area.CasesArea", user="officer")
-def _cases(ctx: PreviewContext):
-    from triage_desk.ui.cases_area import CasesArea
-
-    ctx.case()
-    area = CasesArea(ctx.ws)
-    area.reload()
-    return area
+on_workspace("cases_area", "cases_area.CasesArea", user="officer", cases=True)
 
 
 @screen("case_view", "case_view.CaseView", user="officer")
@@ -137,14 +98,7 @@ def _case_view(ctx: PreviewContext):
     return CaseView(ctx.ws, intake.open_case(ctx.ws, ctx.case()[1]))
 
 
-@screen("review_area", "review_area.ReviewArea", user="lead")
-def _review(ctx: PreviewContext):
-    from triage_desk.ui.review_area import ReviewArea
-
-    ctx.case()
-    area = ReviewArea(ctx.ws)
-    area.reload()
-    return area
+on_workspace("review_area", "review_area.ReviewArea", user="lead", cases=True)
 
 
 @screen("dashboard_area", "dashboard_area.DashboardArea", user="lead")
@@ -224,11 +178,7 @@ def _sharing(ctx: PreviewContext):
     return SharingDecisionDialog(ctx.ws, ctx.case()[0], partners.list_partners(ctx.ws))
 
 
-@screen("partner_directory", "partner_admin.PartnerDirectoryDialog")
-def _partners(ctx: PreviewContext):
-    from triage_desk.ui.partner_admin import PartnerDirectoryDialog
-
-    return PartnerDirectoryDialog(ctx.ws)
+on_workspace("partner_directory", "partner_admin.PartnerDirectoryDialog")
 
 
 @screen("partner_edit", "partner_admin.PartnerEditDialog")
@@ -248,9 +198,9 @@ def _progress(ctx: PreviewContext):
     return ProgressPanel(ctx.ws, ctx.case()[0])
 
 
-@screen("form_dialog", "progress_dialogs.FormDialog")
+@screen("form_dialog", "form_dialog.FormDialog")
 def _form(ctx: PreviewContext):
-    from triage_desk.ui.progress_dialogs import FormDialog
+    from triage_desk.ui.form_dialog import FormDialog
 
     return FormDialog("A form", None)
 
@@ -299,18 +249,9 @@ def _strategy(ctx: PreviewContext):
     return StrategyForm([(p.name, p.id) for p in partners.list_partners(ctx.ws)])
 
 
-@screen("review_queue", "review_pack_dialog.ReviewQueueDialog", user="lead")
-def _review_queue(ctx: PreviewContext):
-    from triage_desk.ui.review_pack_dialog import ReviewQueueDialog
-
-    return ReviewQueueDialog(ctx.ws)
-
-
-@screen("export_review_pack", "review_export.ExportPackDialog", user="lead")
-def _export_pack(ctx: PreviewContext):
-    from triage_desk.ui.review_export import ExportPackDialog
-
-    return ExportPackDialog(ctx.ws)
+on_workspace("review_queue", "review_pack_dialog.ReviewQueueDialog", user="lead")
+on_workspace("export_review_pack", "review_export.ExportPackDialog", user="lead")
+on_workspace("agreement_dialog", "agreement_dialog.AgreementDialog", user="lead")
 
 
 @screen("import_review_pack", "review_import.ImportPackDialog", user="lead")
@@ -325,10 +266,3 @@ def _import_return(ctx: PreviewContext):
     from triage_desk.ui.review_import import ImportReturnDialog
 
     return ImportReturnDialog(ctx.ws, "review-return.tdreturn")
-
-
-@screen("agreement_dialog", "agreement_dialog.AgreementDialog", user="lead")
-def _agreement(ctx: PreviewContext):
-    from triage_desk.ui.agreement_dialog import AgreementDialog
-
-    return AgreementDialog(ctx.ws)

@@ -5,23 +5,18 @@ call in the background and shows a refusal inside the dialog, which stays open w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from triage_desk.formatting import QT_DATETIME
-from triage_desk.ui.widgets import ErrorLabel, add_row, note
+from triage_desk.ui.form_dialog import FormDialog
+from triage_desk.ui.widgets import add_row, note
 
 FIELD_LABELS = {"receiving_team": "&Receiving team", "reason": "&Why", "lead_professional": "&Lead professional",
                 "to": "Step up &to", "outcome": "&Outcome", "reason_code": "No further action &reason",
@@ -32,39 +27,6 @@ def _rules() -> dict:
     from triage_desk.forms.threshold import default_context
 
     return default_context().rules.data
-
-
-class FormDialog(QDialog):
-    """A form, an error line and OK / Cancel; `submit` is called with the values on OK."""
-
-    def __init__(self, title: str, parent: QWidget | None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.form = QFormLayout()
-        self.error = ErrorLabel()
-        self.on_submit: Callable[[dict], None] | None = None
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-    def values(self) -> dict:
-        raise NotImplementedError
-
-    def _ok(self) -> None:
-        self.error.clear_error()
-        self.ok_button.setEnabled(False)  # one submission at a time; the panel re-enables on a refusal
-        if self.on_submit is not None:
-            self.on_submit(self.values())
-
-    def refused(self, message: str) -> None:
-        self.ok_button.setEnabled(True)
-        self.error.show_error(message)
 
 
 def _text(name: str, multiline: bool = False) -> QWidget:

@@ -156,11 +156,7 @@ class ProgressPanel(QWidget):
             self.reload()
 
     def _failed(self, exc: BaseException) -> None:
-        from triage_desk.errors import TriageError
-
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, view: dict) -> None:
         self.view = view
@@ -260,12 +256,12 @@ class ProgressPanel(QWidget):
         def refused(exc: BaseException) -> None:
             from triage_desk.errors import TriageError
 
-            if not isinstance(exc, TriageError):
+            if dialog is None:
+                operations.show_refusal(exc, self.error)
+            elif not isinstance(exc, TriageError):
                 raise exc
-            if dialog is not None:
-                dialog.refused(str(exc))
             else:
-                self.error.show_error(str(exc))
+                dialog.refused(str(exc))  # the dialog stays open with what was typed
 
         self.error.clear_error()
         operations.change(work, operations.Changes.of(*kinds, referral_id=self.referral_id), ok, refused,

@@ -9,6 +9,7 @@ and on close. Keyboard: Alt+N next, Alt+B back, Ctrl+S save, Ctrl+Enter submit.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -22,18 +23,17 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from triage_desk import intake
-from triage_desk.errors import TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
-from triage_desk.ui.window_state import remember_splitter
+from triage_desk.ui.window_state import remembered_split
 from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
@@ -61,6 +61,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self._saved_generation = 0
         self._save_lock = threading.Lock()
         self._saving = False
+        self._closing = False  # a save before closing is under way
         self._save_again = False
         self._submitting = False
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
@@ -106,14 +107,8 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
-        splitter = QSplitter()
-        splitter.addWidget(self.step_list)
-        splitter.addWidget(centre)
-        splitter.addWidget(self._blocking_pane())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 700, 220])
-        splitter.setChildrenCollapsible(False)
-        remember_splitter(splitter, self.ws.user.username if self.ws.user else "", "referral_wizard")
+        splitter = remembered_split(self.ws, "referral_wizard", [self.step_list, centre, self._blocking_pane()],
+                                    [0, 1, 0], sizes=[200, 700, 220])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(self._button_bar())
@@ -200,7 +195,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         if section["id"] == "subjects" and section.get("repeat"):
             from triage_desk.ui.match_panel import MatchPanel
 
-            page.match_panel = MatchPanel(self.ws, page, save_first=self.save_now)
+            page.match_panel = MatchPanel(self.ws, page, save_first=self.save_work)
             page.extra.addWidget(page.match_panel)
         return page
 
@@ -315,18 +310,11 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
 
     # ---- submit and close -------------------------------------------------------------------------
     def done(self, result: int) -> None:
-        """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first."""
+        """Every way of closing (Close, Escape, the window's X, the screen lock) saves the draft first (off
+        the GUI thread: the window closes once the save has landed, wizard_saving.save_then_close)."""
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):
-            try:
-                self.save_now()
-            except TriageError as exc:
-                if not getattr(self.parent(), "is_locked", lambda: False)():
-                    self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is "
-                                            "lost.")
-                    return
-                self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
-                self.parent().lock_changed.connect(self._unlocked_after_failed_save)
-                return
+            self.save_then_close(result)
+            return
         self.autosave_timer.stop()
         QApplication.instance().removeEventFilter(self)
         try:
@@ -355,23 +343,45 @@ def _open(wizard: ReferralWizard) -> ReferralWizard:
     return wizard
 
 
-def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child") -> ReferralWizard:
-    """A new draft (saved at once) in a wizard window."""
-    return _open(ReferralWizard(ws, intake.new_draft(ws, variant), None, parent))
+def _then(callback: Callable | None, value) -> None:
+    if callback is not None:
+        callback(value)
 
 
-def resume(ws, referral_id: str, parent: QWidget | None = None) -> ReferralWizard:
-    """A saved draft, opened at the step it was left on."""
-    doc, step = intake.resume_draft(ws, referral_id)
-    return _open(ReferralWizard(ws, doc, step, parent))
+def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child", *,
+                       opened: Callable[[ReferralWizard], None] | None = None,
+                       refused: Callable[[BaseException], None] | None = None) -> None:
+    """A new draft (saved at once, off the GUI thread), then a wizard window on it: `opened(wizard)`."""
+    operations.change(lambda: intake.new_draft(ws, variant), operations.Changes.of(operations.DRAFT),
+                      lambda doc: _then(opened, _open(ReferralWizard(ws, doc, None, parent))), refused, parent=parent)
 
 
-def offer_drafts(ws, parent: QWidget | None = None) -> ReferralWizard | None:
-    """If the signed-in user has drafts, offer to resume one; returns the wizard opened, if any."""
-    drafts = intake.list_drafts(ws, mine_only=True)
-    if not drafts:
-        return None
-    dialog = DraftOfferDialog(drafts, parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen_id() is None:
-        return None
-    return resume(ws, dialog.chosen_id(), parent)
+def resume(ws, referral_id: str, parent: QWidget | None = None, *,
+           opened: Callable[[ReferralWizard], None] | None = None,
+           refused: Callable[[BaseException], None] | None = None) -> None:
+    """A saved draft, opened at the step it was left on (reading it is audited, off the GUI thread)."""
+
+    def show(result: tuple[dict, str | None]) -> None:
+        doc, step = result
+        _then(opened, _open(ReferralWizard(ws, doc, step, parent)))
+
+    operations.change(lambda: intake.resume_draft(ws, referral_id), operations.Changes.of(operations.AUDIT),
+                      show, refused, parent=parent)
+
+
+def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[ReferralWizard], None] | None = None,
+                 empty: Callable[[], None] | None = None,
+                 refused: Callable[[BaseException], None] | None = None) -> None:
+    """If the signed-in user has drafts, offer to resume one (`opened(wizard)` if one is chosen);
+    `empty()` when there is none to offer."""
+
+    def offer(drafts: list) -> None:
+        if not drafts:
+            if empty is not None:
+                empty()
+            return
+        dialog = DraftOfferDialog(drafts, parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_id() is not None:
+            resume(ws, dialog.chosen_id(), parent, opened=opened, refused=refused)
+
+    operations.query(lambda: intake.list_drafts(ws, mine_only=True), offer, refused, parent=parent)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,15 +25,15 @@ from PySide6.QtWidgets import (
 
 from triage_desk import decisions
 from triage_desk.deadlines import late_by
-from triage_desk.errors import InputError, PermissionDenied, TriageError
+from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
 from triage_desk.ui.decision_panel import APPROVAL_WORDS, outcomes_text, when_text
 from triage_desk.ui.routing_step import due_text
 from triage_desk.ui.threshold_step import level_text
-from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note
-from triage_desk.ui.window_state import remember_splitter
+from triage_desk.ui.widgets import WARNING_STYLE, ErrorLabel, heading, make_plain, note, text_box
+from triage_desk.ui.window_state import remembered_split
 
 TITLE = "&Review"
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -56,13 +55,7 @@ class ReviewArea(QWidget):
         self.ws = ws
         self.rows: list[dict] = []
         operations.events().workspace_changed.connect(self.on_workspace_changed)
-        split = QSplitter()
-        split.addWidget(self._queue_pane())
-        split.addWidget(self._detail_pane())
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "review_area")
+        split = remembered_split(ws, "review_area", [self._queue_pane(), self._detail_pane()], [3, 2])
         layout = QVBoxLayout(self)
         layout.addWidget(note("Overrides, no-further-action decisions and decisions with consent not sought wait "
                               "here for a practice lead. Nobody approves their own decision."))
@@ -112,11 +105,8 @@ class ReviewArea(QWidget):
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setAccessibleName("Decision detail")
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Note to the officer (required to reject)")
-        self.note.setPlaceholderText("Note (required to reject; optional when approving)")
-        self.note.setTabChangesFocus(True)
-        self.note.setMaximumHeight(70)
+        self.note = text_box("Note to the officer (required to reject)",
+                             "Note (required to reject; optional when approving)", max_height=70)
         note_label = QLabel("&Note:")
         note_label.setBuddy(self.note)
         self.approve_button = QPushButton("&Approve")
@@ -154,9 +144,7 @@ class ReviewArea(QWidget):
         operations.query(lambda: review_queue.pending_reviews(ws), self._show_rows, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.message.show_error(str(exc))
+        operations.show_refusal(exc, self.message)
 
     def _show_rows(self, rows: list[dict]) -> None:
         keep = self.current_id()

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +31,7 @@ from triage_desk.forms.facts import LONDON
 from triage_desk.forms.threshold import default_context
 from triage_desk.measures_defs import PRIMARY_NEEDS
 from triage_desk.ui.threshold_step import assess_draft, level_text, population
-from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable
+from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, note, scroll_contents, shrinkable, text_box
 
 RAG_WORDS = {"red": "RED – act within 4 hours", "amber": "AMBER – within 1 working day",
              "green": "GREEN – within 3 working days"}
@@ -133,17 +132,10 @@ class RoutingStep(QWidget):
         for code, words in rules["nfa_reasons"].items():
             self.nfa_reason.addItem(words, code)
         self.nfa_reason.currentIndexChanged.connect(self._edited)
-        self.rationale = QPlainTextEdit()
-        self.rationale.setAccessibleName("Rationale for the override")
-        self.rationale.setPlaceholderText("Why the final decision differs from the suggestion (required)")
-        self.rationale.setTabChangesFocus(True)
-        self.rationale.setMaximumHeight(90)
+        self.rationale = text_box("Rationale for the override",
+                                  "Why the final decision differs from the suggestion (required)", max_height=90)
         self.rationale.textChanged.connect(self._edited)
-        self.evidence = QPlainTextEdit()
-        self.evidence.setAccessibleName("Evidence for the override")
-        self.evidence.setPlaceholderText("What the decision rests on (optional)")
-        self.evidence.setTabChangesFocus(True)
-        self.evidence.setMaximumHeight(60)
+        self.evidence = text_box("Evidence for the override", "What the decision rests on (optional)", max_height=60)
         self.evidence.textChanged.connect(self._edited)
         # DfE primary need (N0-N9) for the statutory return: recorded with every decision, override or not
         self.primary_need = QComboBox()

@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QSpinBox
 
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, chain_tab_order, heading, note
+from triage_desk.ui.form_dialog import Button, FormDialog
+from triage_desk.ui.widgets import add_row, chain_tab_order, note
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(FormDialog):
     def __init__(self, ws, parent=None):
         from triage_desk import preferences
 
-        super().__init__(parent)
+        super().__init__("Settings - Triage Desk", parent, header="Settings", ok=Button.Save,
+                         intro="These settings apply to everyone using this workstation's database. "
+                               "Changes are recorded in the audit trail.")
         self.ws = ws
-        self.setWindowTitle("Settings - Triage Desk")
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(1, 240)
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setAccessibleName("Idle auto-lock minutes")
-        self.idle_minutes.setValue(preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES,
-                                                       preferences.DEFAULT_IDLE_LOCK_MINUTES))
-        form = QFormLayout()
-        add_row(form, "&Lock after no activity for:", self.idle_minutes)
-        self.policy_note = self._policy_note(form)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.addWidget(heading("Settings", 2))
-        layout.addWidget(note("These settings apply to everyone using this workstation's database. "
-                              "Changes are recorded in the audit trail."))
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        chain_tab_order(self.idle_minutes, self.buttons.button(QDialogButtonBox.StandardButton.Save))
+        self.idle_minutes.setValue(preferences.DEFAULT_IDLE_LOCK_MINUTES)
+        self._edited = False  # the stored value, read off the GUI thread, never overwrites what was typed
+        self.idle_minutes.valueChanged.connect(self._mark_edited)
+        add_row(self.form, "&Lock after no activity for:", self.idle_minutes)
+        self.policy_note = self._policy_note(self.form)
+        chain_tab_order(self.idle_minutes, self.ok_button)
         self.setMinimumWidth(420)
+        operations.query(lambda: preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES,
+                                                     preferences.DEFAULT_IDLE_LOCK_MINUTES),
+                         self._loaded, parent=self)
+
+    def _mark_edited(self) -> None:
+        self._edited = True
+
+    def _loaded(self, minutes: int) -> None:
+        if not self._edited:
+            self.idle_minutes.blockSignals(True)
+            self.idle_minutes.setValue(minutes)
+            self.idle_minutes.blockSignals(False)
 
     def _policy_note(self, form: QFormLayout):
         """Fields the machine's IT policy fixes are disabled, with the reason beside them."""
@@ -45,6 +47,7 @@ class SettingsDialog(QDialog):
 
         fixed = policy.current()
         if fixed.locked(policy.IDLE_LOCK_MINUTES):
+            self.idle_minutes.setValue(int(str(fixed.get(policy.IDLE_LOCK_MINUTES))))  # no stored value applies
             self.idle_minutes.setEnabled(False)
             self.idle_minutes.setToolTip(fixed.note(policy.IDLE_LOCK_MINUTES))
         lines = [f"{policy.LABELS[k][:1].upper()}{policy.LABELS[k][1:]}: set by your IT department."
@@ -60,6 +63,9 @@ class SettingsDialog(QDialog):
 
     def minutes(self) -> int:
         return self.idle_minutes.value()
+
+    def _ok(self) -> None:
+        self.save()
 
     def save(self) -> None:
         from triage_desk import preferences

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk.formatting import QT_DATETIME, fmt_date, parse_date_input
-from triage_desk.ui.progress_dialogs import FormDialog
+from triage_desk.ui.form_dialog import FormDialog
 from triage_desk.ui.widgets import add_row, documents_folder
 
 DECISIONS = (("Section 47 enquiry", "s47"), ("Child and family assessment (s17)", "s17"),

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from triage_desk.errors import InputError
 from triage_desk.forms import labels
 from triage_desk.forms.threshold import default_context, evaluate
 from triage_desk.ui.widgets import heading, make_plain, note
-from triage_desk.ui.window_state import remember_splitter
+from triage_desk.ui.window_state import remembered_split
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -83,13 +82,8 @@ class ThresholdStep(QWidget):
 
         # One column (the wizard's centre is narrow): the result on top, where it is seen as boxes are
         # ticked; the tree; the reasons below it, the split between them adjustable.
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self._indicator_pane())
-        split.addWidget(self._reasons_pane())
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
-        remember_splitter(split, getattr(getattr(ws, "user", None), "username", ""), "threshold_step")
+        split = remembered_split(ws, "threshold_step", [self._indicator_pane(), self._reasons_pane()], [3, 1],
+                                 vertical=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self._summary())
         layout.addWidget(split, 1)

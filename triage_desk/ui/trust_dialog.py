@@ -12,7 +12,6 @@ from enum import IntEnum
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,7 +29,17 @@ from PySide6.QtWidgets import (
 from triage_desk.errors import TriageError
 from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.ui import operations
-from triage_desk.ui.widgets import ErrorLabel, add_row, documents_folder, heading, line_edit, make_plain, note
+from triage_desk.ui.widgets import (
+    ErrorLabel,
+    add_file_row,
+    add_row,
+    documents_folder,
+    heading,
+    line_edit,
+    make_plain,
+    note,
+    record_table,
+)
 
 
 class Column(IntEnum):
@@ -61,18 +69,9 @@ class AddSignerDialog(QDialog):
         layout.addWidget(note("Bundles signed with this key will then count as trusted here. Call the signer on a "
                               "number you already know (not one from the bundle) and compare the fingerprint."))
         form = QFormLayout()
-        key_row = QHBoxLayout()
-        key_row.setContentsMargins(0, 0, 0, 0)
         self.key_file = line_edit("Public key file", "signer.pem")
-        self.browse = QPushButton("B&rowse…")
-        self.browse.setAccessibleName("Choose the public key file")
-        self.browse.clicked.connect(self._browse)
-        key_row.addWidget(self.key_file, 1)
-        key_row.addWidget(self.browse)
-        holder = QWidget()
-        holder.setLayout(key_row)
-        self.key_label = add_row(form, "Public &key file:", holder)
-        self.key_label.setBuddy(self.key_file)
+        self.key_label, holder, self.browse = add_file_row(form, "Public &key file:", self.key_file,
+                                                           "Choose the public key file", self._browse)
         self.key_file.editingFinished.connect(self._load_key_file)
         self.fingerprint = make_plain(QLabel("(choose a key file)"))
         self.fingerprint.setAccessibleName("Fingerprint of this key")
@@ -161,13 +160,8 @@ class TrustDialog(QDialog):
         layout.addWidget(heading("Trusted signers", 2))
         layout.addWidget(note("Bundles are accepted from these keys. This database's own users are always trusted; "
                               "anyone else is trusted once their fingerprint has been confirmed with them."))
-        self.table = QTableWidget(0, len(Column))
-        self.table.setHorizontalHeaderLabels(["Fingerprint", "Signer", "Trusted because", "Added by", "Added at"])
-        self.table.setAccessibleName("Trusted signers")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(["Fingerprint", "Signer", "Trusted because", "Added by", "Added at"],
+                                  "Trusted signers")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.IDENTITY, QHeaderView.ResizeMode.Stretch)
@@ -204,9 +198,7 @@ class TrustDialog(QDialog):
         operations.query(lambda: trust.list_signers(ws), self._show, self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.error.show_error(str(exc))
+        operations.show_refusal(exc, self.error)
 
     def _show(self, signers: list) -> None:
         from triage_desk.bundle.signing import display_fingerprint
@@ -256,18 +248,19 @@ class TrustDialog(QDialog):
 
     def save_own_key(self) -> None:
         from triage_desk.bundle import trust
-        from triage_desk.bundle.signing import public_key_pem
 
-        username = self.ws.user.username
+        ws, username = self.ws, self.ws.user.username
         path, _ = QFileDialog.getSaveFileName(self, "Save my public key", str(documents_folder() / f"{username}.pem"),
                                               "Public keys (*.pem)")
-        if not path:
-            return
+        if path:
+            operations.query(lambda: trust.own_public_key(ws, username), lambda key: self._write_own_key(path, key),
+                             self._failed, parent=self)
+
+    def _write_own_key(self, path: str, key: bytes) -> None:
+        from triage_desk.bundle.signing import public_key_pem
+
         try:
-            Path(path).write_bytes(public_key_pem(trust.own_public_key(self.ws, username)))
-        except TriageError as exc:
-            self.error.show_error(str(exc))
-            return
+            Path(path).write_bytes(public_key_pem(key))
         except OSError as exc:
             self.error.show_error(f"file: cannot write {path} ({exc.__class__.__name__})")
             return

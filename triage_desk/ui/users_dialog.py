@@ -8,22 +8,20 @@ from enum import IntEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
 
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
+from triage_desk.ui.form_dialog import FormDialog
 from triage_desk.ui.widgets import (
     ErrorLabel,
     PasswordField,
@@ -31,6 +29,7 @@ from triage_desk.ui.widgets import (
     chain_tab_order,
     heading,
     line_edit,
+    record_table,
 )
 
 ROLES = (("officer", "Front-door officer"), ("lead", "Practice lead"), ("admin", "Administrator"))
@@ -52,29 +51,16 @@ def _role_combo(current: str = "officer") -> QComboBox:
     return combo
 
 
-class _FormDialog(QDialog):
-    """Small modal form with an in-dialog error label; `prepare()` reads it and returns the service call,
-    which runs through ui/operations."""
+class _FormDialog(FormDialog):
+    """`prepare()` reads the form and returns the service call, which runs through ui/operations."""
 
     def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.addWidget(heading(title, 2))
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        super().__init__(title, parent, header=title)
 
     def prepare(self) -> Callable[[], object]:
         raise NotImplementedError
 
-    def _submit(self) -> None:
+    def _ok(self) -> None:
         operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.USER))
 
 
@@ -142,13 +128,7 @@ class UsersDialog(QDialog):
         self.ws = ws
         self.setWindowTitle("Users - Triage Desk")
         self.resize(720, 420)
-        self.table = QTableWidget(0, len(Column))
-        self.table.setHorizontalHeaderLabels(["User name", "Display name", "Role", "Status"])
-        self.table.setAccessibleName("Users")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(["User name", "Display name", "Role", "Status"], "Users")
         self.table.horizontalHeader().setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 

@@ -103,6 +103,36 @@ def _icon(name: str):
     return QIcon(str(resource_path("icons", name)))
 
 
+def text_box(name: str, placeholder: str = "", *, max_height: int | None = None, min_height: int | None = None):
+    """A few lines of free text that Tab leaves (keyboard users are never trapped in it)."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    box = QPlainTextEdit()
+    box.setAccessibleName(name)
+    box.setPlaceholderText(placeholder)
+    box.setTabChangesFocus(True)
+    if max_height is not None:
+        box.setMaximumHeight(max_height)
+    if min_height is not None:
+        box.setMinimumHeight(min_height)
+    return box
+
+
+def record_table(headers, name: str, *, choose_one: bool = True):
+    """A read-only table of records, one a row, without row numbers; `choose_one`: whole rows, one at a time."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableWidget
+
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setAccessibleName(name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    if choose_one:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    return table
+
+
 def scroll_contents(widget: QWidget):
     """Move `widget`'s layout (with its widgets) into a frameless scroll area that fills it, so on a small
     screen the page scrolls instead of being clipped. Call once the layout is built."""
@@ -160,6 +190,23 @@ def add_row(form: QFormLayout, text: str, field: QWidget) -> QLabel:
     label.setBuddy(field)
     form.addRow(label, field)
     return label
+
+
+def add_file_row(form: QFormLayout, text: str, field: QLineEdit, browse_name: str,
+                 on_browse) -> tuple[QLabel, QWidget, QPushButton]:
+    """A file name field with a Browse… button beside it, as one form row (the label's buddy is the field).
+    Returns the label, the row and the button."""
+    browse = QPushButton("B&rowse…")
+    browse.setAccessibleName(browse_name)
+    browse.clicked.connect(on_browse)
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(field, 1)
+    row.addWidget(browse)
+    label = add_row(form, text, holder)
+    label.setBuddy(field)
+    return label, holder, browse
 
 
 def chain_tab_order(*widgets: QWidget) -> None:

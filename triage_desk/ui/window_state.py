@@ -47,6 +47,21 @@ def save_window(window: QWidget, username: str, name: str) -> None:
     settings().setValue(_key(username, f"{name}/geometry"), window.saveGeometry())
 
 
+def remembered_split(ws, name: str, panes: list, stretch: list[int], *, sizes: list[int] | None = None,
+                     vertical: bool = False) -> QSplitter:
+    """Panes side by side (or stacked), none collapsible, with the sizes the signed-in user last dragged them
+    to (`sizes` until they have)."""
+    split = QSplitter(Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal)
+    for index, (pane, factor) in enumerate(zip(panes, stretch, strict=True)):
+        split.addWidget(pane)
+        split.setStretchFactor(index, factor)
+    if sizes:
+        split.setSizes(sizes)
+    split.setChildrenCollapsible(False)
+    remember_splitter(split, getattr(getattr(ws, "user", None), "username", "") or "", name)
+    return split
+
+
 def remember_splitter(splitter: QSplitter, username: str, name: str) -> None:
     """Restore the splitter's sizes for this user and save them whenever the person drags it."""
     store = settings()

@@ -18,13 +18,12 @@ never shows a dead step. Avoid Alt+N and Alt+B mnemonics on a page: the wizard k
 
 from __future__ import annotations
 
-import importlib
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from triage_desk.forms.form import get_path, is_visible
 from triage_desk.ui.field_editors import NOT_KNOWN, choices
+from triage_desk.ui.optional import optional_module
 from triage_desk.ui.widgets import WARNING_STYLE
 
 EXTRA_PAGES = {
@@ -40,13 +39,8 @@ DEFAULT_TITLES = {"threshold": "Threshold", "dash": "Domestic abuse (DASH)", "s4
 def load_page_class(key: str) -> type | None:
     """The page class registered under `key`, or None when its module is not in this build."""
     module_name, _, class_name = EXTRA_PAGES[key].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise  # a real import error inside the page must not be hidden
-        return None
-    return getattr(module, class_name, None)
+    module = optional_module(module_name)
+    return getattr(module, class_name, None) if module is not None else None
 
 
 def extra_pages() -> list[tuple[str, str, type]]:

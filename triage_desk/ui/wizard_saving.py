@@ -1,10 +1,11 @@
 """Saving and submitting the referral wizard's draft: off the GUI thread through ui/operations at the
-flow's save points, at once on close, never overwriting a newer save; no autosave after submission.
+flow's save points and before the window closes, never overwriting a newer save; no autosave after submission.
 A mixin of ReferralWizard."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from PySide6.QtCore import QTime
 
@@ -48,14 +49,47 @@ class DraftSaving:
         operations.change(lambda: self._save(snapshot, generation, step), operations.Changes.of(operations.DRAFT),
                           self._saved, self._save_failed, parent=self)
 
-    def save_now(self) -> None:
-        """Save at once in this thread (on close, before linking a person)."""
+    def save_work(self) -> Callable[[], None]:
+        """The draft as it is now, to write off the GUI thread before a service that needs it saved (linking
+        a person): the returned call does the writing."""
         if self.is_submitted:
-            return
+            return lambda: None
         snapshot, generation, step = self._snapshot()
-        self._save(snapshot, max(generation, self._saved_generation), step)
+        generation = max(generation, self._saved_generation)
+        return lambda: self._save(snapshot, generation, step)
+
+    def _locking(self) -> bool:
+        return getattr(self.parent(), "is_locked", lambda: False)()
+
+    def save_then_close(self, result: int) -> None:
+        """Closing with unsaved edits: write them off the GUI thread, then close. While the save runs the
+        window takes no input (hidden at once when the screen is locking: no case stays on screen)."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._locking():
+            self.hide()
+        self.setEnabled(False)
+        self.status.setText("Saving draft…")
+        operations.change(self.save_work(), operations.Changes.of(operations.DRAFT),
+                          lambda _generation: self._saved_for_close(result), self._close_save_failed, parent=self)
+
+    def _saved_for_close(self, result: int) -> None:
+        self._closing = False
+        self.setEnabled(True)
         self.flow.dirty = False
-        self._show_saved()
+        self.done(result)
+
+    def _close_save_failed(self, exc: BaseException) -> None:
+        self._closing = False
+        self.setEnabled(True)
+        if not isinstance(exc, TriageError):
+            raise exc
+        if not self._locking():
+            self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is lost.")
+            return
+        self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
+        self.parent().lock_changed.connect(self._unlocked_after_failed_save)
 
     def _saved(self, _generation: int) -> None:
         self._saving = False
@@ -107,9 +141,7 @@ class DraftSaving:
     def _not_submitted(self, exc: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
-        if not isinstance(exc, TriageError):
-            raise exc
-        self.message.show_error(str(exc))
+        operations.show_refusal(exc, self.message)
 
     def _submitted(self, result: dict) -> None:
         self._submitting = False
