@@ -29,12 +29,15 @@ class _ImportDialog(OpenBundleDialog):
         self.outcome.setVisible(False)
         self.layout().insertWidget(self.layout().count() - 1, self.outcome)
 
-    def work(self, kwargs: dict):
+    @staticmethod
+    def service():
+        """The core function importing the file: `service()(ws, path, **kwargs)`, run off the GUI thread."""
         raise NotImplementedError
 
     def run(self, kwargs: dict) -> None:
-        operations.change(lambda: self.work(kwargs), operations.Changes.of(*self.CHANGES), self._done, self._failed,
-                          parent=self)
+        service, ws, path = self.service(), self.ws, self.path
+        operations.change(lambda: service(ws, path, **kwargs), operations.Changes.of(*self.CHANGES), self._done,
+                          self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         super()._failed(exc)  # raises anything that is not a refusal in words
@@ -57,10 +60,11 @@ class ImportPackDialog(_ImportDialog):
                "are checked first. Its cases go to your review queue, kept apart from this workstation's cases.")
     CHANGES = (REVIEW,)
 
-    def work(self, kwargs: dict):
+    @staticmethod
+    def service():
         from triage_desk.review_pack import import_pack
 
-        return import_pack(self.ws, self.path, **kwargs)
+        return import_pack
 
 
 class ImportReturnDialog(_ImportDialog):
@@ -70,10 +74,11 @@ class ImportReturnDialog(_ImportDialog):
                "waits for the officer's response. A return already applied changes nothing.")
     CHANGES = (operations.CASE, operations.DECISION, REVIEW)
 
-    def work(self, kwargs: dict):
+    @staticmethod
+    def service():
         from triage_desk.review_apply import apply_return
 
-        return apply_return(self.ws, self.path, **kwargs)
+        return apply_return
 
 
 KINDS = {"pack": (ImportPackDialog, "Review packs (*.tdreview);;All files (*)"),
