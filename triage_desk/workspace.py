@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from triage_desk import vault
+from triage_desk import changefeed, vault  # noqa: F401 - changefeed: its session events NOTIFY on a server
 from triage_desk.db import InstanceLock, check_data_dir, guard_wal, make_engine, migrate
 from triage_desk.errors import StoreError
 from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
@@ -51,6 +51,7 @@ class Workspace:
 
             self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         session = self._sessionmaker()
+        session.info["actor"] = self.actor  # models.referral names who changed a referral
         try:
             if not self.exclusive:
                 # Beside the app: take the write lock at the start, so this unit of work (a sign-in,
