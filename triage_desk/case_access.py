@@ -19,6 +19,11 @@ def case_page(ws, filters, sort, after_key, limit: int):
         return caselist.fetch_page(s, filters, sort, after_key, limit)
 
 
+def case_rows(ws, referral_ids: list[str], filters=None) -> dict:
+    with ws.session() as s:
+        return caselist.fetch_rows(s, referral_ids, filters)
+
+
 def case_count(ws, filters, cap: int) -> tuple[int, bool]:
     with ws.session() as s:
         return caselist.count_matching(s, filters, cap)

@@ -258,6 +258,14 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
     return page, ((1 if value is None else 0), value, page[-1].id)
 
 
+def fetch_rows(session: Session, referral_ids: list[str], filters: CaseFilters | None = None) -> dict[str, CaseRow]:
+    """The current rows of these referrals that still match `filters` (a change repaints just those rows;
+    one missing from the answer no longer belongs in the list)."""
+    shape, params = _shape(filters or CaseFilters())
+    statement = select(*COLUMNS).where(Referral.id.in_(referral_ids), *_conditions(shape))
+    return {r[0]: _row(r) for r in session.connection().execute(statement, params).all()}
+
+
 def count_matching(session: Session, filters: CaseFilters | None = None, cap: int = 10000) -> tuple[int, bool]:
     """How many referrals match, counted up to `cap` (status bars show "10,000+"): (count, capped)."""
     shape, params = _shape(filters or CaseFilters())

@@ -113,30 +113,30 @@ class Listener(threading.Thread):
         super().__init__(name="triage-desk-changefeed", daemon=True)
         self.engine, self.on_change = engine, on_change
         self.own = None if include_own else origin(engine)
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.listening = threading.Event()  # set once LISTEN is in force (tests wait on it)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        self._halt.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
 
     def _connect(self):
         raw = self.engine.raw_connection()
-        raw.detach()  # ours for as long as we listen; never back into the pool
         conn = raw.driver_connection
+        raw.detach()  # ours for as long as we listen; never back into the pool
         conn.autocommit = True
         conn.execute(f"LISTEN {CHANNEL}")
         return conn
 
     def run(self) -> None:
         lost = False
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 conn = self._connect()
             except Exception:  # noqa: BLE001 - server away: try again shortly; the status bar says so
                 lost = True
-                self._stop.wait(2.0)
+                self._halt.wait(2.0)
                 continue
             self.listening.set()
             if lost:
@@ -150,7 +150,7 @@ class Listener(threading.Thread):
                 conn.close()
 
     def _drain(self, conn) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             for note in conn.notifies(timeout=0.5):
                 change = parse(note.payload, self.own)
                 if change is not None:
