@@ -18,7 +18,10 @@ from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
 
 
 def is_initialised(data_dir: Path) -> bool:
-    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+    from triage_desk import server
+
+    return ((data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+            or server.load_profile(data_dir) is not None)
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Workspace:
     unlocked_with: str = "keyring"  # keyring | passphrase | recovery_code (recovery prompts a passphrase reset)
     backup_on_close: bool = False  # the app sets it: a backup is written when it closes
     restore_on_close: str | None = None  # File › Backups › Restore: swapped in once the database is closed
+    server: object | None = None  # team mode: the server.Profile this workspace is open on
     _sessionmaker: object = field(default=None, repr=False)
 
     @property
@@ -42,6 +46,11 @@ class Workspace:
     @property
     def db_path(self) -> Path:
         return self.data_dir / DB_FILE
+
+    @property
+    def location(self) -> str:
+        """Where the records are, for the status bar and About: the file, or the team server (no password)."""
+        return f"team server {self.server.where}" if self.server is not None else str(self.db_path)
 
     @contextmanager
     def session(self) -> Iterator:
@@ -78,7 +87,7 @@ class Workspace:
             except Exception:  # noqa: BLE001 - never block closing; `audit verify` names an unsigned tail
                 pass
         try:
-            if self.backup_on_close and self.exclusive:
+            if self.backup_on_close and self.exclusive and self.server is None:
                 from triage_desk import backup
 
                 backup.auto_backup(self, reason="close")
@@ -172,6 +181,20 @@ def _open_shared(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLo
     return Workspace(data_dir, kf, engine, lock, key)
 
 
+def open_server(data_dir: Path, profile, *, password: str | None = None) -> Workspace:
+    """The Workspace on the team server (the local data directory keeps forms, drafts and logs)."""
+    from sqlalchemy import text
+
+    from triage_desk import server
+    from triage_desk.forms.form import use_data_dir
+
+    engine = server.connect_checked(profile, password if password is not None else server.stored_password(profile))
+    with engine.connect() as conn:
+        db_id = conn.execute(text("SELECT value FROM setting WHERE key = 'server.id'")).scalar() or profile.where
+    use_data_dir(data_dir)
+    return Workspace(Path(data_dir), server.ServerIdentity(db_id), engine, server.ServerLock(), b"", server=profile)
+
+
 def open_workspace(data_dir: Path, *, passphrase: str | None = None, recovery_code: str | None = None,
                    shared: bool = False, accept_wal_loss: bool = False) -> Workspace:
     """Unlock an existing data directory with the keyring, passphrase or recovery code.
@@ -179,7 +202,12 @@ def open_workspace(data_dir: Path, *, passphrase: str | None = None, recovery_co
     Writers hold the instance lock for as long as they are open. `shared=True` (read-only commands)
     takes the lock when it is free and otherwise opens beside the app. A damaged write-ahead log is
     refused (db.WalDamaged) unless `accept_wal_loss`."""
+    from triage_desk import server
+
     data_dir = Path(data_dir)
+    profile = server.load_profile(data_dir)
+    if profile is not None:  # team mode: the server or an error, never the local file
+        return open_server(data_dir, profile)
     check_data_dir(data_dir, create=False)
     if not is_initialised(data_dir):
         raise StoreError(f"no Triage Desk database in {data_dir}: run `triage-desk init` "

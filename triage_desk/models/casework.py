@@ -42,8 +42,10 @@ class Deadline(Versioned, Base):
     __tablename__ = "deadline"
     __table_args__ = (
         # Partial indexes over open deadlines only: the overdue view at 1M referrals reads a few rows.
-        Index("ix_deadline_open_due", "due_at", "referral_id", sqlite_where=text("state = 'open'")),
-        Index("ix_deadline_open_kind_due", "kind", "due_at", "referral_id", sqlite_where=text("state = 'open'")),
+        Index("ix_deadline_open_due", "due_at", "referral_id", sqlite_where=text("state = 'open'"),
+              postgresql_where=text("state = 'open'")),
+        Index("ix_deadline_open_kind_due", "kind", "due_at", "referral_id", sqlite_where=text("state = 'open'"),
+              postgresql_where=text("state = 'open'")),
         Index("ix_deadline_referral", "referral_id", "kind"),
     )
 
