@@ -1,7 +1,7 @@
 """Many hands, nothing lost (issue 15 point 4): a save made from an older version is refused with who
 saved first, when and what differs; the person chooses; edit leases show who else has a referral open.
 
-Runs on every store the `store_ws` fixture offers (SQLCipher always; the team server when one can start)."""
+Runs on both stores (SQLCipher, and the team server tests/pg_fixtures.py starts)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import copy
 import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
+from pg_fixtures import STORES, on_store
 
 from triage_desk import accounts, concurrency, decisions, edit_leases, intake
 from triage_desk.concurrency import Conflict
@@ -19,17 +20,13 @@ from triage_desk.models import Role, utcnow
 RATIONALE = "The school reports two new injuries this week; the level must be higher than suggested."
 
 
-@pytest.fixture(params=["sqlcipher"])
-def store_ws(request):
-    return request.getfixturevalue("workspace")
-
-
-@pytest.fixture
-def ws(store_ws):
-    with store_ws.session() as s:
-        accounts.create_user(s, store_ws.user, "lead2", "Second Lead", Role.LEAD, "user-password-1")
-    act_as(store_ws, "officer")
-    return store_ws
+@pytest.fixture(params=STORES)
+def ws(request, workspace):
+    ws = on_store(request, workspace)
+    with ws.session() as s:
+        accounts.create_user(s, ws.user, "lead2", "Second Lead", Role.LEAD, "user-password-1")
+    act_as(ws, "officer")
+    return ws
 
 
 def _draft(ws) -> tuple[dict, int]:

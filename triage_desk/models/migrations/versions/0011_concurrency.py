@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"  # TODO(pg-live): "0010" once pg-store is merged
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
