@@ -122,3 +122,31 @@ def test_two_officers_deciding_at_once_one_wins_the_other_is_told(pg_workspace, 
     with pg_workspace.session() as s:
         assert len(decisions.history(s, doc["id"])) == 1
         assert s.get(Referral, doc["id"]).revision == 1
+
+
+def test_workstations_creating_referrals_at_once_get_distinct_references(pg_workspace, pg_profile, tmp_path):
+    from pg_fixtures import APP_PASSWORD
+
+    from triage_desk.workspace import open_server
+
+    references: list[str] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def officer(n: int) -> None:
+        ws = open_server(tmp_path / f"o{n}", pg_profile, password=APP_PASSWORD)
+        act_as(ws, "officer")
+        start.wait()
+        try:
+            references.extend(intake.new_draft(ws)["reference"] for _ in range(5))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            ws.close()
+
+    threads = [threading.Thread(target=officer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and len(set(references)) == 20
