@@ -240,7 +240,10 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
             done, person_rows, ref_rows, link_rows, deadline_rows = item
             for sql, rows in ((_INSERT_PERSON, person_rows), (_INSERT_REFERRAL, ref_rows), (_INSERT_LINK, link_rows),
                               (_INSERT_DEADLINE, deadline_rows)):
-                cur.executemany(sql if sqlite else sql.replace("?", "%s"), rows)  # psycopg's placeholder
+                if sqlite:
+                    cur.executemany(sql, rows)
+                else:
+                    _copy(cur, sql, rows)
             raw.commit()
             if progress:
                 progress(done, n)
@@ -267,6 +270,14 @@ _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_i
                 "VALUES (?,?,?,?,?,?)")
 _INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
+
+
+def _copy(cur, insert: str, rows: list[tuple]) -> None:
+    """On the team server: the same rows through COPY (several times faster than INSERTs one by one)."""
+    fixed = ("open",) if "'open'" in insert else ()  # the deadline insert's constant state column
+    with cur.copy(insert[:insert.index(" VALUES")].replace("INSERT INTO", "COPY", 1) + " FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row + fixed)
 
 
 def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
