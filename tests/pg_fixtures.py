@@ -169,3 +169,27 @@ def on_store(request, sqlcipher_workspace):
     if request.param == "sqlcipher":
         return sqlcipher_workspace
     return request.getfixturevalue("pg_workspace")
+
+
+def tamper_engine(ws):
+    """Who can rewrite the audit table: on SQLCipher anyone with the key (dropping the triggers); on the
+    server only its superuser, past the triggers (session_replication_role) and the app role's grants."""
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.pool import NullPool
+
+    if ws.engine.dialect.name == "sqlite":
+        with ws.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
+            conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+        return ws.engine
+    parts = urlsplit(os.environ[PG_ENV])
+    engine = create_engine(parts._replace(scheme="postgresql+psycopg", path=f"/{ws.engine.url.database}").geturl(),
+                           poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _past_triggers(dbapi_conn, _record):
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SET session_replication_role = replica")
+        dbapi_conn.autocommit = False
+
+    return engine

@@ -96,3 +96,64 @@ def init_server(data_dir, profile, *, owner_password: str | None, app_role: str,
                                                  admin_password, actor=admin_username)
     ensure_partners(ws)
     return ws, True
+
+
+def _server_is_empty(conn) -> bool:
+    from sqlalchemy import func, select
+
+    from triage_desk.models import AuditEvent, Referral, User
+
+    return not any(conn.execute(select(func.count()).select_from(t)).scalar() for t in (User, AuditEvent, Referral))
+
+
+def copy_store(source_engine, target_conn, batch: int = 5000) -> dict[str, int]:
+    """Every row of every table, parents first, keys and audit hashes exactly as they are."""
+    from sqlalchemy import select
+
+    from triage_desk.models import Base
+
+    counts: dict[str, int] = {}
+    present = {r[0] for r in target_conn.execute(text("SELECT key FROM setting"))}
+    with source_engine.connect() as src:
+        for table in Base.metadata.sorted_tables:
+            rows = src.execute(select(table)).mappings()
+            n = 0
+            while chunk := [dict(r) for r in rows.fetchmany(batch)]:
+                if table.name == "setting":  # the server's own settings (its id, app role) stay
+                    chunk = [r for r in chunk if r["key"] not in present]
+                if chunk:
+                    target_conn.execute(table.insert(), chunk)
+                n += len(chunk)
+            counts[table.name] = n
+            for col in table.primary_key.columns:  # serial keys continue after the copied ones
+                if col.autoincrement is not False and col.type.python_type is int:
+                    target_conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{col.name}'), "
+                                             f"coalesce(max({col.name}), 0) + 1, false) FROM \"{table.name}\""))
+    return counts
+
+
+def import_store(source_ws, profile, *, owner_password: str | None, app_role: str) -> dict[str, int]:
+    """`server import`: the single-PC database, audit chain and all, onto an empty team server.
+
+    The source's signed-in admin records the move and signs a checkpoint over the whole chain first,
+    so `audit verify` on the server proves every event came across unchanged."""
+    from triage_desk import audit, audit_anchor, server
+
+    engine = server.make_engine(profile, owner_password)
+    try:
+        prepare(engine, app_role)
+        with engine.begin() as conn:
+            if not _server_is_empty(conn):
+                raise StoreError(f"the team server {profile.where} already holds users, referrals or audit events: "
+                                 "import only into a new, empty database (nothing was changed)")
+            with source_ws.session() as s:
+                audit.record(s, source_ws.actor, "store.moved_to_server", "workspace", source_ws.key_file.db_id,
+                             server=profile.where)
+            audit_anchor.checkpoint(source_ws, "move")
+            return copy_store(source_ws.engine, conn)
+    except StoreError:
+        raise
+    except BaseException as exc:
+        raise (server.explain(exc, profile) or exc) from None
+    finally:
+        engine.dispose()

@@ -39,9 +39,9 @@ def fold(word: str) -> list[str]:
     return _PIECE.findall(plain.lower())
 
 
-def prefix_query(words: list[str], dialect: str) -> str | None:
-    """Every word (of 2+ letters) begins some word of the row: FTS5 `"w"* AND …` or tsquery `w:* & …`."""
-    words = [w for w in words if len(w) >= 2]
+def prefix_query(words: list[str], dialect: str, min_len: int = 2) -> str | None:
+    """Every word (of `min_len`+ letters) begins some word of the row: FTS5 `"w"* AND …` or tsquery `w:* & …`."""
+    words = [w for w in words if len(w) >= min_len]
     if not words:
         return None
     if dialect == "sqlite":
