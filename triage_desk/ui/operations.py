@@ -27,6 +27,7 @@ CASE, DECISION, CHECK, USER, SESSION, TRUST = "case", "decision", "check", "user
 AUDIT = "audit"  # only the audit trail grew (a case viewed, printed or saved)
 SETTINGS = "settings"  # workstation settings (the idle lock time)
 DRAFT = "draft"  # a draft autosaved while the wizard is open (the list reloads when the wizard closes)
+LEASE = "lease"  # someone opened or closed a referral for editing ("being edited by", edit_leases.py)
 
 
 @dataclass(frozen=True)

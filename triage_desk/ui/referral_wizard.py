@@ -38,16 +38,18 @@ from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
 from triage_desk.ui.wizard_steps import FitScrollArea, Step, relative_path
+from triage_desk.ui.wizard_team import TeamEditing
 
 TICK_MS = 2_000  # the flow decides when a save is due (every 30 s while there are unsaved edits)
 REVALIDATE_MS = 150
 _open_wizards: set[ReferralWizard] = set()  # non-modal windows: kept alive until closed
 
 
-class ReferralWizard(ProblemList, DraftSaving, QDialog):
+class ReferralWizard(ProblemList, DraftSaving, TeamEditing, QDialog):
     submitted = Signal(dict)  # the submitted document (with reference and re-referral count)
 
-    def __init__(self, ws, doc: dict, step: str | None = None, parent: QWidget | None = None):
+    def __init__(self, ws, doc: dict, step: str | None = None, parent: QWidget | None = None, *,
+                 version: int | None = None):
         from triage_desk.forms.form import load_form as load
         from triage_desk.forms.wizard_flow import WizardFlow
 
@@ -84,6 +86,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         start = next((i for i, s in enumerate(self.steps) if s.key == self.flow.current.id), 0)
         self.current = -1
         self._show_step(start)
+        self.start_team(version)
 
     @property
     def doc(self) -> dict:
@@ -100,9 +103,15 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self.title = make_plain(heading("", 4))
         self.stack = QStackedWidget()
         self.message = ErrorLabel()
+        self.editing_banner = make_plain(QLabel(""))  # "Being edited by NAME since TIME" (wizard_team)
+        self.editing_banner.setWordWrap(True)
+        self.editing_banner.setAccessibleName("Also being edited by")
+        self.editing_banner.setStyleSheet("background: #fff4ce; padding: 4px;")
+        self.editing_banner.hide()
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(12, 0, 12, 0)
+        centre_layout.addWidget(self.editing_banner)
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
@@ -319,7 +328,11 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):
             try:
                 self.save_now()
-            except TriageError as exc:
+            except Exception as exc:
+                if self.keep_on_close(exc):
+                    return self._closed(result)
+                if not isinstance(exc, TriageError):
+                    raise
                 if not getattr(self.parent(), "is_locked", lambda: False)():
                     self.message.show_error(f"The draft could not be saved ({exc}); it stays open so nothing is "
                                             "lost.")
@@ -327,6 +340,10 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
                 self.hide()  # the screen is locking: the case must not stay on screen; the edits stay in memory
                 self.parent().lock_changed.connect(self._unlocked_after_failed_save)
                 return
+        self._closed(result)
+
+    def _closed(self, result: int) -> None:
+        self.release_lease()
         self.autosave_timer.stop()
         QApplication.instance().removeEventFilter(self)
         try:
@@ -335,7 +352,6 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
             pass
         _open_wizards.discard(self)
         super().done(result)
-
 
     def _unlocked_after_failed_save(self, locked: bool) -> None:
         if not locked:
@@ -357,17 +373,36 @@ def _open(wizard: ReferralWizard) -> ReferralWizard:
 
 def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child") -> ReferralWizard:
     """A new draft (saved at once) in a wizard window."""
-    return _open(ReferralWizard(ws, intake.new_draft(ws, variant), None, parent))
+    return _open(ReferralWizard(ws, intake.new_draft(ws, variant), None, parent, version=1))
 
 
 def resume(ws, referral_id: str, parent: QWidget | None = None) -> ReferralWizard:
     """A saved draft, opened at the step it was left on."""
     doc, step = intake.resume_draft(ws, referral_id)
-    return _open(ReferralWizard(ws, doc, step, parent))
+    return _open(ReferralWizard(ws, doc, step, parent, version=intake.version_of(ws, referral_id)))
+
+
+def resume_kept(ws, parent: QWidget | None = None) -> list[ReferralWizard]:
+    """Drafts kept on this PC while the server was away: opened again and saved to the server at once
+    (a draft changed there meanwhile asks whose version stands)."""
+    from triage_desk import local_drafts
+
+    opened = []
+    for kept in local_drafts.pending(ws):
+        wizard = _open(ReferralWizard(ws, kept.doc, kept.step, parent, version=kept.version))
+        wizard._kept_locally = True
+        wizard._back_online = False
+        wizard.save_draft_async(force=True)
+        opened.append(wizard)
+    return opened
 
 
 def offer_drafts(ws, parent: QWidget | None = None) -> ReferralWizard | None:
-    """If the signed-in user has drafts, offer to resume one; returns the wizard opened, if any."""
+    """If the signed-in user has drafts, offer to resume one; returns the wizard opened, if any. Drafts kept
+    on this PC while the server was away come back first, without asking."""
+    kept = resume_kept(ws, parent)
+    if kept:
+        return kept[0]
     drafts = intake.list_drafts(ws, mine_only=True)
     if not drafts:
         return None

@@ -25,7 +25,7 @@ class DraftSaving:
         with self._save_lock:
             if generation < self._saved_generation or self.is_submitted:
                 return self._saved_generation
-            intake.save_draft(self.ws, snapshot, step)
+            self.save_versioned(snapshot, step)  # wizard_team: against the version last read
             self._saved_generation = generation
             return generation
 
@@ -60,6 +60,7 @@ class DraftSaving:
     def _saved(self, _generation: int) -> None:
         self._saving = False
         self._show_saved()
+        self.note_back_online()
         if self._save_again:
             self._save_again = False
             self.save_draft_async(force=True)
@@ -71,7 +72,7 @@ class DraftSaving:
 
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
-        if self.is_submitted:
+        if self.is_submitted or self.team_save_failed(exc):  # a conflict, or the server away
             return
         self.status.setText("Draft NOT saved")
         self.message.show_error(f"The draft could not be saved: {exc if isinstance(exc, TriageError) else 'error'}"
@@ -95,11 +96,11 @@ class DraftSaving:
             return
         self._submitting = True  # no autosave may follow the submission (it is no longer a draft)
         self.submit_button.setEnabled(False)
-        ws, doc = self.ws, copy.deepcopy(self.doc)
+        ws, doc, version = self.ws, copy.deepcopy(self.doc), self._version
 
         def work():
             with self._save_lock:
-                return intake.submit(ws, doc)
+                return intake.submit(ws, doc, expected_version=version)
 
         operations.change(work, operations.Changes.of(operations.CASE, referral_id=doc.get("id")),
                           self._submitted, self._not_submitted, parent=self)
@@ -107,6 +108,8 @@ class DraftSaving:
     def _not_submitted(self, exc: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
+        if self.team_save_failed(exc):  # someone else saved first, or the server is away: not submitted
+            return
         if not isinstance(exc, TriageError):
             raise exc
         self.message.show_error(str(exc))
