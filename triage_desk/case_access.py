@@ -83,6 +83,7 @@ class DecisionState:
     document: dict = field(default_factory=dict)
     current: object | None = None
     older: list = field(default_factory=list)
+    version: int | None = None  # the referral's version: a decision saved against it (concurrency.py)
 
 
 def decision_state(ws, referral_id: str) -> DecisionState:
@@ -91,7 +92,8 @@ def decision_state(ws, referral_id: str) -> DecisionState:
         return DecisionState(status=row.status if row else None,
                              document=json.loads(row.document) if row else {},
                              current=decisions.current(s, referral_id),
-                             older=[d for d in decisions.history(s, referral_id) if d.superseded])
+                             older=[d for d in decisions.history(s, referral_id) if d.superseded],
+                             version=row.version if row else None)
 
 
 @dataclass
