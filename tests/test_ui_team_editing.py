@@ -199,3 +199,19 @@ def test_a_change_on_another_workstation_reaches_this_ones_views(qtbot, pg_works
     finally:
         operations.unfollow()
         other.close()
+
+
+def test_the_case_view_shows_who_is_editing_the_referral(qtbot, workspace, draft):
+    from triage_desk.ui.case_view import CaseView
+
+    other = copy.copy(workspace)
+    other.__dict__.pop("_workstation", None)
+    act_as(other, "lead")
+    view = CaseView(workspace, intake.resume_draft(workspace, draft)[0])
+    qtbot.addWidget(view)
+    settle()
+    assert not view.editing_banner.isVisibleTo(view)
+    edit_leases.take(other, draft)
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
+    qtbot.waitUntil(lambda: view.editing_banner.isVisibleTo(view))
+    assert view.editing_banner.text().startswith("Being edited by Test Lead since ")
