@@ -120,3 +120,16 @@ def test_an_edit_lease_shows_who_else_is_editing_until_released_or_expired(ws, m
     later = utcnow() + edit_leases.TIMEOUT + edit_leases.RENEW_EVERY
     monkeypatch.setattr(edit_leases, "utcnow", lambda: later)  # the other PC crashed and stopped renewing
     assert edit_leases.editors(ws, [doc["id"]]) == {}
+
+
+def test_a_row_saved_elsewhere_between_read_and_write_is_a_conflict_not_a_lost_update(ws):
+    from triage_desk.models import Referral
+
+    doc, _ = _draft(ws)
+    with pytest.raises(Conflict), ws.session() as mine:
+        row = mine.get(Referral, doc["id"])
+        with ws.session() as theirs:  # another workstation saves the same row meanwhile
+            theirs.get(Referral, doc["id"]).subject_sort = "theirs"
+        row.subject_sort = "mine"
+    with ws.session() as s:
+        assert s.get(Referral, doc["id"]).subject_sort == "theirs"

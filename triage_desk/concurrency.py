@@ -60,6 +60,18 @@ class Conflict(TriageError):
         return self.message
 
 
+class ChangedMeanwhile(Conflict):
+    """A versioned row was saved elsewhere between this unit of work's read and its write (raised by
+    Workspace.session for any service; intake and decisions say who and what instead, see stale_guard)."""
+
+    def __init__(self) -> None:
+        super().__init__("this record", "another officer", None)
+        self.message = ("this record was changed on another workstation at the same moment, so your change was "
+                        "not saved (nothing was overwritten): look at it again and repeat your change if it still "
+                        "applies")
+        self.args = (self.message,)
+
+
 def display_name(session, username: str | None) -> str:
     from sqlalchemy import select
 
@@ -93,7 +105,7 @@ def stale_guard(ws, referral_id: str, mine: dict | None = None) -> Iterator[None
     (the version in the UPDATE no longer matched): say who, read afresh, instead of a raw ORM error."""
     try:
         yield
-    except StaleDataError:
+    except (StaleDataError, ChangedMeanwhile):
         from triage_desk.models import Referral
 
         with ws.session() as s:

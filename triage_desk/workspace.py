@@ -55,6 +55,8 @@ class Workspace:
     @contextmanager
     def session(self) -> Iterator:
         """A unit of work: commits on success, rolls back on any error."""
+        from sqlalchemy.orm.exc import StaleDataError
+
         if self._sessionmaker is None:
             from sqlalchemy.orm import sessionmaker
 
@@ -68,6 +70,11 @@ class Workspace:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
+        except StaleDataError:  # a versioned row was saved elsewhere between our read and our write
+            session.rollback()
+            from triage_desk.concurrency import ChangedMeanwhile
+
+            raise ChangedMeanwhile() from None
         except BaseException:
             session.rollback()
             raise
