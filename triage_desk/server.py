@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from triage_desk.errors import AuthError, InputError, StoreError
+from triage_desk.paths import TEAM_SERVER_FILE
 
-PROFILE_FILE = "team-server.json"
+PROFILE_FILE = TEAM_SERVER_FILE
 KEYRING_SERVICE = "triage-desk team server"
 CONNECT_TIMEOUT_S = 5
 APP_ROLE_SETTING = "server.app_role"
@@ -68,6 +69,13 @@ def check_url(url: str, option: str = "--url") -> str:
 
 
 # ---- the profile -------------------------------------------------------------------------------------------
+def joined(data_dir: Path) -> bool:
+    """Cheap: is this workstation in team mode (a profile file, or a server fixed by IT policy)?"""
+    from triage_desk import policy
+
+    return (Path(data_dir) / TEAM_SERVER_FILE).exists() or bool(policy.current().get(policy.TEAM_SERVER_URL))
+
+
 def load_profile(data_dir: Path) -> Profile | None:
     """The workstation's profile: the policy file's wins over the data directory's; None in single-PC mode."""
     from triage_desk import policy

@@ -20,8 +20,7 @@ from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
 def is_initialised(data_dir: Path) -> bool:
     from triage_desk import server
 
-    return ((data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
-            or server.load_profile(data_dir) is not None)
+    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists() or server.joined(data_dir)
 
 
 @dataclass

@@ -45,9 +45,11 @@ class _FirstShow(QObject):
 def _looks_initialised(data_dir: Path) -> bool:
     # Mirrors workspace.is_initialised without importing the workspace stack (~30 ms) before the
     # first window; tests/test_ui_login.py checks the two agree.
-    from triage_desk.paths import DB_FILE, KEY_FILE
+    from triage_desk import policy
+    from triage_desk.paths import DB_FILE, KEY_FILE, TEAM_SERVER_FILE
 
-    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+    return ((data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists() or (data_dir / TEAM_SERVER_FILE).exists()
+            or bool(policy.current().get(policy.TEAM_SERVER_URL)))
 
 
 def _nearest_existing(path: Path) -> Path:
