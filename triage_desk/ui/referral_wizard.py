@@ -65,6 +65,7 @@ class ReferralWizard(ProblemList, DraftSaving, TeamEditing, QDialog):
         self._saving = False
         self._save_again = False
         self._submitting = False
+        self.init_team(doc, version)  # before any save can run on a worker thread
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.resize(1180, 760)
@@ -86,7 +87,7 @@ class ReferralWizard(ProblemList, DraftSaving, TeamEditing, QDialog):
         start = next((i for i, s in enumerate(self.steps) if s.key == self.flow.current.id), 0)
         self.current = -1
         self._show_step(start)
-        self.start_team(version)
+        self.start_team()
 
     @property
     def doc(self) -> dict:
@@ -391,7 +392,6 @@ def resume_kept(ws, parent: QWidget | None = None) -> list[ReferralWizard]:
     for kept in local_drafts.pending(ws):
         wizard = _open(ReferralWizard(ws, kept.doc, kept.step, parent, version=kept.version))
         wizard._kept_locally = True
-        wizard._back_online = False
         wizard.save_draft_async(force=True)
         opened.append(wizard)
     return opened

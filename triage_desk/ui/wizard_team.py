@@ -18,10 +18,13 @@ RETRY_MS = 30_000  # while the server is away: try the save again this often
 class TeamEditing:
     """Needs the wizard's ws, doc, flow, steps, status, message and editing_banner (a QLabel)."""
 
-    def start_team(self, version: int | None) -> None:
-        """Called once the wizard is built: the version its document was read at, the lease, the retry."""
-        self._version, self._base = version, copy.deepcopy(self.doc)
-        self._kept_locally = False
+    def init_team(self, doc: dict, version: int | None) -> None:
+        """First thing in the wizard's constructor: the version its document was read at."""
+        self._version, self._base = version, copy.deepcopy(doc)
+        self._kept_locally = self._back_online = False
+
+    def start_team(self) -> None:
+        """Once the wizard is built: the lease and its renewal, the retry timer for an absent server."""
         self.lease_timer = QTimer(self)
         self.lease_timer.setInterval(int(edit_leases.RENEW_EVERY.total_seconds() * 1000))
         self.lease_timer.timeout.connect(self.renew_lease)
@@ -109,7 +112,7 @@ class TeamEditing:
                                 f"either ({exc}). Keep this window open: your changes are still here.")
 
     def note_back_online(self) -> None:
-        if getattr(self, "_back_online", False):
+        if self._back_online:
             self._back_online = False
             self.retry_timer.stop()
             self.message.show_error("The team server is back: your draft is saved there, and the copy kept on this "
