@@ -58,6 +58,8 @@ def test_init_creates_the_schema_and_admin_then_a_workstation_joins(pg_server, e
     assert main(["audit", "verify", "--data-dir", str(desk)]) == 0
     assert "audit chain intact" in capsys.readouterr().out
     assert not (desk / "triage.db").exists()  # the workstation holds no local database in team mode
+    assert main(["backup", "--data-dir", str(desk)]) == 4  # the server's backups are IT's, said plainly
+    assert "IT backs up" in capsys.readouterr().err
 
 
 def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty_database, workspace, data_dir,
