@@ -1,7 +1,8 @@
 """PostgreSQL fixtures: the throwaway server `.ci/run` starts (URL in TRIAGE_DESK_TEST_PG, see .ci/pg-server).
 
-A migrated template database is built once per schema version (under an advisory lock, so parallel
-workers build it once); each test gets its own `CREATE DATABASE … TEMPLATE` copy, dropped afterwards.
+A template database (`server init` done, users admin/officer/lead) is built once per schema version (under
+an advisory lock, so parallel workers build it once); each test gets its own `CREATE DATABASE … TEMPLATE`
+copy, dropped afterwards.
 Workstations connect as the application role `td_app` (INSERT-only on the audit table); IT's owner role
 is `td_owner`. Without a server the tests skip, saying why; with CI=true they fail instead.
 
@@ -75,7 +76,9 @@ class PgServer:
 
     def create_database(self, template: str | None = None) -> str:
         name = f"td_test_{uuid.uuid4().hex[:12]}"
-        self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or self.template}" OWNER {OWNER}')
+        # FILE_COPY: a small template copies faster than PostgreSQL 15's default WAL_LOG strategy
+        self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or self.template}" OWNER {OWNER} '
+                           "STRATEGY FILE_COPY")
         return name
 
     def drop_database(self, name: str) -> None:
@@ -94,20 +97,31 @@ class PgServer:
             self.admin.execute(f'CREATE DATABASE "{building}" OWNER {OWNER} TEMPLATE template0')
             with _connect(self.socket_url("tdpg", building)) as conn:
                 conn.execute(f"ALTER SCHEMA public OWNER TO {OWNER}")  # as IT does (docs/team-server.md)
-            _prepare(self.socket_url(OWNER, building), OWNER_PASSWORD)
+            _seed(self.socket_url(OWNER, building))
             self.admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{self.template}"')
         finally:
             self.admin.execute("SELECT pg_advisory_unlock(%s)", (_BUILD_LOCK,))
 
 
-def _prepare(url: str, password: str) -> None:
-    from triage_desk import server, server_setup
+def _seed(url: str) -> None:
+    """`server init` with the admin, plus an officer and a lead: what every team-server test starts from
+    (built once; passwords hashed at test strength, as conftest's fast_kdf does)."""
+    from conftest import ADMIN_PASSWORD, USER_PASSWORD
 
-    engine = server.make_engine(server.Profile(url), password)
-    try:
-        server_setup.prepare(engine, APP)
-    finally:
-        engine.dispose()
+    from triage_desk import accounts, secretbox, server, server_setup
+    from triage_desk.models import Role
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(iterations=1, memory_kib=1024, lanes=1))
+        ws, _ = server_setup.init_server(Path(os.devnull), server.Profile(url), owner_password=OWNER_PASSWORD,
+                                         app_role=APP, admin_username="admin", admin_display_name="Test Admin",
+                                         admin_password=ADMIN_PASSWORD)
+        try:
+            with ws.session() as s:
+                accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
+                accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+        finally:
+            ws.close()
 
 
 @pytest.fixture(scope="session")
@@ -141,25 +155,16 @@ def pg_profile(pg_server, pg_database):
 
 
 @pytest.fixture
-def pg_workspace(pg_server, pg_database, pg_profile, tmp_path):
+def pg_workspace(pg_database, pg_profile, tmp_path):
     """A team-server workspace signed in as admin 'admin' (+ 'officer', 'lead'), as the application role."""
-    from conftest import ADMIN_PASSWORD, USER_PASSWORD
+    from conftest import ADMIN_PASSWORD
 
-    from triage_desk import accounts, server, server_setup
-    from triage_desk.models import Role
+    from triage_desk import accounts
     from triage_desk.workspace import open_server
 
-    data_dir = tmp_path / "workstation"
-    owner_profile = server.Profile(pg_server.socket_url(OWNER, pg_database))
-    owner_ws, _ = server_setup.init_server(data_dir, owner_profile, owner_password=OWNER_PASSWORD, app_role=APP,
-                                           admin_username="admin", admin_display_name="Test Admin",
-                                           admin_password=ADMIN_PASSWORD)
-    owner_ws.close()
-    ws = open_server(data_dir, pg_profile, password=APP_PASSWORD)
+    ws = open_server(tmp_path / "workstation", pg_profile, password=APP_PASSWORD)
     with ws.session() as s:
         ws.user = accounts.authenticate(s, "admin", ADMIN_PASSWORD, action="test.login")
-        accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
-        accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
     yield ws
     ws.close()
 

@@ -58,6 +58,8 @@ def test_init_creates_the_schema_and_admin_then_a_workstation_joins(pg_server, e
     assert main(["audit", "verify", "--data-dir", str(desk)]) == 0
     assert "audit chain intact" in capsys.readouterr().out
     assert not (desk / "triage.db").exists()  # the workstation holds no local database in team mode
+    assert main(["backup", "--data-dir", str(desk)]) == 4  # the server's backups are IT's, said plainly
+    assert "IT backs up" in capsys.readouterr().err
 
 
 def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty_database, workspace, data_dir,
@@ -70,10 +72,10 @@ def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty
                      received_at="2026-01-10T09:00")
     reference = intake.submit(workspace, draft)["reference"]
     workspace.close()
-    assert main(["server", "import", "--url", pg_server.socket_url(OWNER, empty_database), "--app-role", APP,
-                 "--owner-password-file", secrets["owner"], "--from-data-dir", str(data_dir),
-                 "--passphrase-file", secrets["passphrase"], "--user", "admin", "--password-file",
-                 secrets["admin"]]) == 0
+    move = ["server", "import", "--url", pg_server.socket_url(OWNER, empty_database), "--app-role", APP,
+            "--owner-password-file", secrets["owner"], "--from-data-dir", str(data_dir),
+            "--passphrase-file", secrets["passphrase"], "--user", "admin", "--password-file", secrets["admin"]]
+    assert main(move) == 0
     assert "1 referrals" in capsys.readouterr().out
     desk = tmp_path / "desk"
     assert _join(pg_server, empty_database, secrets, desk) == 0
@@ -92,10 +94,7 @@ def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty
     finally:
         ws.close()
     # A second import would mix two chains: refused.
-    assert main(["server", "import", "--url", pg_server.socket_url(OWNER, empty_database), "--app-role", APP,
-                 "--owner-password-file", secrets["owner"], "--from-data-dir", str(data_dir),
-                 "--passphrase-file", secrets["passphrase"], "--user", "admin", "--password-file",
-                 secrets["admin"]]) == 4
+    assert main(move) == 4
     assert "already holds" in capsys.readouterr().err
 
 

@@ -49,3 +49,18 @@ def test_workspace_on_the_server_writes_through_the_services(pg_workspace):
         assert names == {"admin", "officer", "lead"}
         report = audit.walk(s)
     assert report.first_break is None and report.events >= 4
+
+
+def test_a_server_that_stops_answering_is_named_not_called_damage(pg_server, pg_workspace, pg_database):
+    from sqlalchemy.exc import DBAPIError
+
+    from triage_desk import intake
+    from triage_desk.failures import store_error_from
+
+    pg_server.admin.execute(f'ALTER DATABASE "{pg_database}" ALLOW_CONNECTIONS false')
+    pg_server.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                            (pg_database,))
+    with pytest.raises(DBAPIError) as raised:
+        intake.new_draft(pg_workspace)
+    message = str(store_error_from(raised.value))
+    assert "team server stopped answering" in message and "damaged" not in message

@@ -238,12 +238,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
         producer.start()
         while (item := batches.get()) is not None:
             done, person_rows, ref_rows, link_rows, deadline_rows = item
-            for sql, rows in ((_INSERT_PERSON, person_rows), (_INSERT_REFERRAL, ref_rows), (_INSERT_LINK, link_rows),
-                              (_INSERT_DEADLINE, deadline_rows)):
-                if sqlite:
-                    cur.executemany(sql, rows)
-                else:
-                    _copy(cur, sql, rows)
+            _write(cur, sqlite, (person_rows, ref_rows, link_rows, deadline_rows))
             raw.commit()
             if progress:
                 progress(done, n)
@@ -270,6 +265,14 @@ _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_i
                 "VALUES (?,?,?,?,?,?)")
 _INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
+
+
+def _write(cur, sqlite: bool, batch: tuple) -> None:
+    for sql, rows in zip((_INSERT_PERSON, _INSERT_REFERRAL, _INSERT_LINK, _INSERT_DEADLINE), batch, strict=True):
+        if sqlite:
+            cur.executemany(sql, rows)
+        else:
+            _copy(cur, sql, rows)
 
 
 def _copy(cur, insert: str, rows: list[tuple]) -> None:
