@@ -119,6 +119,7 @@ class DraftSaving:
         self.is_submitted = True
         self.flow.doc = result
         self.autosave_timer.stop()
+        self.revalidate_timer.stop()  # a pending re-check must not put "can be submitted" back after this
         review = next(i for i, s in enumerate(self.steps) if s.key == "review")
         if review != self.current:
             self.flow.go("review")  # its save point is skipped: the referral is no longer a draft
