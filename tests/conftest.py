@@ -18,6 +18,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests of the policy point this variable at their own file (monkeypatch).
 os.environ["TRIAGE_DESK_POLICY_FILE"] = os.devnull
 
+pytest_plugins = ["pg_fixtures"]  # PostgreSQL server fixtures (issue 15)
+
 ADMIN_PASSWORD = "admin-password-1"
 PASSPHRASE = "test passphrase 123"
 USER_PASSWORD = "user-password-1"

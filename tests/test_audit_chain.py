@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pg_fixtures import STORES, on_store, tamper_engine
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -12,11 +13,10 @@ from triage_desk.cli import main
 from triage_desk.errors import AuthError
 
 
-def _drop_triggers(ws):
-    # What an attacker holding the key could do; the chain must still tell.
-    with ws.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER audit_event_no_update"))
-        conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+@pytest.fixture(params=STORES)
+def workspace(request, workspace):
+    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
+    return on_store(request, workspace)
 
 
 def test_events_are_recorded_for_logins_and_user_changes(workspace):
@@ -32,15 +32,16 @@ def test_events_are_recorded_for_logins_and_user_changes(workspace):
 
 
 def test_ordinary_code_cannot_update_or_delete(workspace):
-    with pytest.raises(DatabaseError, match="append-only"), workspace.engine.begin() as conn:
+    refused = "append-only|permission denied"  # the server also withholds the privilege from the app role
+    with pytest.raises(DatabaseError, match=refused), workspace.engine.begin() as conn:
         conn.execute(text("UPDATE audit_event SET actor='x' WHERE id=1"))
-    with pytest.raises(DatabaseError, match="append-only"), workspace.engine.begin() as conn:
+    with pytest.raises(DatabaseError, match=refused), workspace.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id=1"))
 
 
 def test_edited_event_is_named(workspace):
-    _drop_triggers(workspace)
-    with workspace.engine.begin() as conn:
+    # What an attacker past the triggers could do; the chain must still tell.
+    with tamper_engine(workspace).begin() as conn:
         conn.execute(text("UPDATE audit_event SET actor='someone-else' WHERE id=3"))
     with workspace.session() as s:
         report = audit_anchor.verify(s)
@@ -49,8 +50,8 @@ def test_edited_event_is_named(workspace):
 
 
 def test_deleted_event_is_named(workspace):
-    _drop_triggers(workspace)
-    with workspace.engine.begin() as conn:
+    # What an attacker past the triggers could do; the chain must still tell.
+    with tamper_engine(workspace).begin() as conn:
         conn.execute(text("DELETE FROM audit_event WHERE id=2"))
     with workspace.session() as s:
         report = audit_anchor.verify(s)
@@ -60,14 +61,22 @@ def test_deleted_event_is_named(workspace):
 
 def test_deleting_the_newest_event_and_rehashing_still_breaks_the_link(workspace):
     # Deleting the last event leaves no gap; appending a forged one must not link to the old chain.
-    _drop_triggers(workspace)
-    with workspace.engine.begin() as conn:
+    # What an attacker past the triggers could do; the chain must still tell.
+    with tamper_engine(workspace).begin() as conn:
         conn.execute(text("UPDATE audit_event SET prev_hash=:h WHERE id=4"), {"h": "f" * 64})
     with workspace.session() as s:
         assert audit_anchor.verify(s).first_break == 4
 
 
-def test_cli_audit_verify_exit_codes(workspace, data_dir, secret_files, capsys):
+def test_cli_audit_verify_exit_codes(workspace, secret_files, capsys):
+    from pg_fixtures import APP_PASSWORD
+
+    from triage_desk import server
+
+    data_dir = workspace.data_dir
+    if workspace.server is not None:  # the workstation has joined the team server
+        server.save_profile(data_dir, workspace.server)
+        server.store_password(workspace.server, APP_PASSWORD)
     workspace.close()
     args = ["audit", "verify", "--data-dir", str(data_dir), "--passphrase-file", secret_files["passphrase"]]
     assert main(args) == 0
@@ -75,8 +84,7 @@ def test_cli_audit_verify_exit_codes(workspace, data_dir, secret_files, capsys):
     from triage_desk.workspace import open_workspace
 
     ws = open_workspace(data_dir)
-    _drop_triggers(ws)
-    with ws.engine.begin() as conn:
+    with tamper_engine(ws).begin() as conn:
         conn.execute(text("UPDATE audit_event SET detail='{}' WHERE id=3"))
     ws.close()
     assert main(args) == 1

@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from triage_desk.models import AuditEvent, utcnow
@@ -58,9 +58,22 @@ def head(session: Session) -> str:
     return last or GENESIS
 
 
+# pg_advisory_xact_lock key for appends (any constant bigint; "TDaudit" in ASCII).
+APPEND_LOCK = 0x5444617564697400
+
+
+def serialise_appends(session: Session) -> None:
+    """One chain under many writers: on a server, appends take turns on a transaction-scoped advisory
+    lock (held until commit or rollback), so two workstations never both link to the same head. SQLite
+    has one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
+
+
 def record(session: Session, actor: str | None, action: str, target_type: str | None = None,
            target_id: str | int | None = None, **detail) -> AuditEvent:
     """Append one event in the caller's transaction (so it commits or rolls back with the change)."""
+    serialise_appends(session)
     prev = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     prev_id, prev_hash = (prev[0], prev[1]) if prev else (0, GENESIS)
     event = AuditEvent(id=prev_id + 1, at=utcnow(), actor=actor, action=action, target_type=target_type,

@@ -28,8 +28,11 @@ ANCHOR_FILE = "audit-anchor.json"
 ANCHOR_FORMAT = "triage-desk/audit-anchor"
 
 
-def _data_dir(session: Session) -> Path:
-    return Path(session.get_bind().url.database).parent
+def _data_dir(session: Session) -> Path | None:
+    """The folder beside the database file; None on a team server, where no one workstation's file can
+    vouch for a chain every workstation writes (there the server refuses UPDATE/DELETE of events)."""
+    bind = session.get_bind()
+    return Path(bind.url.database).parent if bind.dialect.name == "sqlite" else None
 
 
 def _chain_end(session: Session) -> tuple[int, str]:
@@ -61,7 +64,8 @@ def write(session: Session, user, reason: str) -> AuditCheckpoint | None:
     session.add(row)
     session.flush()
     folder = _data_dir(session)
-    event.listen(session, "after_commit", lambda _s: write_anchor_file(folder, signed), once=True)
+    if folder is not None:
+        event.listen(session, "after_commit", lambda _s: write_anchor_file(folder, signed), once=True)
     return row
 
 
@@ -209,7 +213,7 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None, *,
                                    "open or did not close cleanly")
     elif report.events:
         report.warnings.append("no signed checkpoint yet (a database from before checkpoints existed)")
-    if not copy:
+    if not copy and session.get_bind().dialect.name == "sqlite":  # on a server: no anchor file (see _data_dir)
         _check_anchor_file(session, report, Path(data_dir) if data_dir else _data_dir(session), bool(valid))
     for ev in session.execute(select(AuditEvent.detail).where(AuditEvent.action == "audit.unsigned_tail")).scalars():
         d = json.loads(ev)

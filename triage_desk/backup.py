@@ -75,6 +75,9 @@ def _raw_connect(path: Path, key: bytes, *, readonly: bool):
 
 def create_backup(ws, *, keep: int = KEEP, now: datetime | None = None) -> Path:
     """Write one backup of the open database and drop the oldest beyond `keep`."""
+    if getattr(ws, "server", None) is not None:
+        raise StoreError("in team mode the records are on the team server, which IT backs up with its own tools "
+                         "(docs/team-server.md); this workstation keeps no copy")
     folder = backups_dir(ws.data_dir)
     folder.mkdir(mode=0o700, exist_ok=True)
     when = (now or datetime.now()).replace(microsecond=0)
@@ -113,6 +116,8 @@ def rotate(data_dir: Path, keep: int = KEEP) -> list[Path]:
 def auto_backup(ws, reason: str) -> Path | None:
     """The app's backup on close and on its timer: a failure is logged, never raised (closing must
     not fail because a backup could not be written)."""
+    if getattr(ws, "server", None) is not None:
+        return None  # the server's backups are IT's (docs/team-server.md)
     try:
         return create_backup(ws)
     except Exception as exc:  # noqa: BLE001 - reported in the log; the next backup tries again
@@ -156,6 +161,10 @@ def _audit_check(session_factory, *, copy: bool) -> Check:
 
 def check_workspace(ws) -> list[Check]:
     """`triage-desk check` on the open database."""
+    if getattr(ws, "server", None) is not None:
+        raise StoreError("in team mode `check` runs on the server with PostgreSQL's own tools (pg_amcheck); "
+                         "`triage-desk audit verify` checks the audit trail")
+
     def run_pragma(sql: str) -> list:
         with ws.engine.connect() as conn:
             return list(conn.exec_driver_sql(sql).fetchall())

@@ -19,6 +19,11 @@ def case_page(ws, filters, sort, after_key, limit: int):
         return caselist.fetch_page(s, filters, sort, after_key, limit)
 
 
+def case_rows(ws, referral_ids: list[str], filters=None) -> dict:
+    with ws.session() as s:
+        return caselist.fetch_rows(s, referral_ids, filters)
+
+
 def case_count(ws, filters, cap: int) -> tuple[int, bool]:
     with ws.session() as s:
         return caselist.count_matching(s, filters, cap)
@@ -78,6 +83,7 @@ class DecisionState:
     document: dict = field(default_factory=dict)
     current: object | None = None
     older: list = field(default_factory=list)
+    version: int | None = None  # the referral's version: a decision saved against it (concurrency.py)
 
 
 def decision_state(ws, referral_id: str) -> DecisionState:
@@ -86,7 +92,8 @@ def decision_state(ws, referral_id: str) -> DecisionState:
         return DecisionState(status=row.status if row else None,
                              document=json.loads(row.document) if row else {},
                              current=decisions.current(s, referral_id),
-                             older=[d for d in decisions.history(s, referral_id) if d.superseded])
+                             older=[d for d in decisions.history(s, referral_id) if d.superseded],
+                             version=row.version if row else None)
 
 
 @dataclass

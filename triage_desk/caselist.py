@@ -21,7 +21,7 @@ from triage_desk import deadlines
 from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
 from triage_desk.forms.clock import london_now
-from triage_desk.models import Referral
+from triage_desk.models import Referral, fts
 
 SORTS = {"received": Referral.received_at, "decision_due": Referral.decision_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
@@ -83,11 +83,14 @@ COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(R
            type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level)
 
 
+def _when(value) -> datetime | None:
+    """SQLite hands raw rows' date-times back as text, PostgreSQL as datetimes."""
+    return value if value is None or isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def _row(r) -> CaseRow:
-    due, checks_due = r[6], r[12]
-    return CaseRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
-                   datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10], r[11] or 0,
-                   datetime.fromisoformat(checks_due) if checks_due else None, r[13], r[14])
+    return CaseRow(r[0], r[1], r[2], _when(r[3]), r[4], r[5], _when(r[6] or None), r[7], bool(r[8]), r[9], r[10],
+                   r[11] or 0, _when(r[12] or None), r[13], r[14])
 
 
 def _fts_terms(value: str) -> str | None:
@@ -101,8 +104,9 @@ def _unindexed(col):
     return literal_column(f"+referral.{col.key}", type_=col.type)
 
 
-def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
-    """Which filters are set (the statement's shape, cached) and their values (bound parameters)."""
+def _shape(filters: CaseFilters, dialect: str = "sqlite") -> tuple[tuple, dict]:
+    """Which filters are set (the statement's shape, cached) and their values (bound parameters).
+    On the team server the shape ends with "pg": its own search index, no SQLite planner hints."""
     params: dict = {}
     needle = filters.text.strip()
     kind = None
@@ -112,7 +116,8 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
         terms = _fts_terms(needle)
         if terms is None:
             raise InputError("search: type letters or digits of a name or a reference")
-        kind, params["fts"] = "fts", f"subject_name : ({terms})"
+        kind, params["fts"] = "fts", (f"subject_name : ({terms})" if dialect == "sqlite" else
+                                      fts.prefix_query([w.lower() for w in _WORD.findall(needle)], dialect, 1))
     if filters.status:
         params["status"] = tuple(filters.status)
     if filters.rag:
@@ -132,7 +137,7 @@ def _shape(filters: CaseFilters) -> tuple[tuple, dict]:
         params["approval"] = APPROVAL_PENDING
     if filters.checks_outstanding:
         params["checks"] = 0
-    return (kind, *sorted(params)), params
+    return (kind, *sorted(params), *(() if dialect == "sqlite" else ("pg",))), params
 
 
 # Pending approvals and open checks are few: their own tables' rows drive the query (looked up by
@@ -142,12 +147,17 @@ _PENDING_APPROVAL = ("referral.rowid IN (SELECT r.rowid FROM decision d JOIN ref
                      "WHERE d.approval = :approval)")
 _OPEN_CHECKS = ("referral.rowid IN (SELECT r.rowid FROM agency_check k JOIN referral r ON r.id = k.referral_id "
                 "WHERE k.status = 'requested')")
+# PostgreSQL has no rowid and plans these itself; its search index is migration 0010's.
+_PG = {_PENDING_APPROVAL: "referral.id IN (SELECT d.referral_id FROM decision d WHERE d.approval = :approval)",
+       _OPEN_CHECKS: "referral.id IN (SELECT k.referral_id FROM agency_check k WHERE k.status = 'requested')",
+       "fts": "to_tsvector('simple'::regconfig, td_fold(referral.subject_name)) @@ to_tsquery('simple', :fts)"}
 
 
 def _conditions(shape: tuple) -> list:
     kind, names = shape[0], set(shape[1:])
+    pg = "pg" in names
     driven = kind in ("ref", "fts") or "approval" in names or "checks" in names  # a small set of matches leads
-    c = _unindexed if driven else (lambda col: col)
+    c = _unindexed if driven and not pg else (lambda col: col)
     conds = []
     if "status" in names:
         conds.append(c(Referral.status).in_(bindparam("status", expanding=True)))
@@ -165,13 +175,15 @@ def _conditions(shape: tuple) -> list:
         rows = deadlines.overdue_select(kind) if "dl_now" in names else deadlines.open_select(kind)
         conds.append(Referral.id.in_(rows.with_only_columns(rows.selected_columns.referral_id).order_by(None)))
     if "approval" in names:
-        conds.append(text(_PENDING_APPROVAL))
+        conds.append(text(_PG[_PENDING_APPROVAL] if pg else _PENDING_APPROVAL))
         conds.append(c(Referral.approval) == bindparam("approval"))
     if "checks" in names:
-        conds.append(text(_OPEN_CHECKS))
+        conds.append(text(_PG[_OPEN_CHECKS] if pg else _OPEN_CHECKS))
         conds.append(c(Referral.checks_open) > bindparam("checks"))
     if kind == "ref":
         conds.append(and_(Referral.reference >= bindparam("ref_lo"), Referral.reference < bindparam("ref_hi")))
+    elif kind == "fts" and pg:
+        conds.append(text(_PG["fts"]))
     elif kind == "fts":
         # Matches come from the FTS index, then are looked up by rowid: never a scan of referrals.
         conds.append(text("referral.rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"))
@@ -193,7 +205,7 @@ _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :f
 def _widened(session: Session, shape: tuple, params: dict, sort_key: str) -> tuple:
     """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
     kind = shape[0]
-    if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference"):
+    if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
         return shape
     wide, conn = f"{kind}_wide", session.connection()
     cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
@@ -234,7 +246,7 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
     if not 1 <= limit <= 5000:
         raise InputError("limit: must be between 1 and 5000")
     desc = sort.desc
-    shape, params = _shape(filters)
+    shape, params = _shape(filters, session.get_bind().dialect.name)
     shape = _widened(session, shape, params, sort.key)
     rows: list = []
     conn = session.connection()  # Core execution: plain rows, no ORM loading layer
@@ -258,9 +270,17 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
     return page, ((1 if value is None else 0), value, page[-1].id)
 
 
+def fetch_rows(session: Session, referral_ids: list[str], filters: CaseFilters | None = None) -> dict[str, CaseRow]:
+    """The current rows of these referrals that still match `filters` (a change repaints just those rows;
+    one missing from the answer no longer belongs in the list)."""
+    shape, params = _shape(filters or CaseFilters())
+    statement = select(*COLUMNS).where(Referral.id.in_(referral_ids), *_conditions(shape))
+    return {r[0]: _row(r) for r in session.connection().execute(statement, params).all()}
+
+
 def count_matching(session: Session, filters: CaseFilters | None = None, cap: int = 10000) -> tuple[int, bool]:
     """How many referrals match, counted up to `cap` (status bars show "10,000+"): (count, capped)."""
-    shape, params = _shape(filters or CaseFilters())
+    shape, params = _shape(filters or CaseFilters(), session.get_bind().dialect.name)
     inner = select(Referral.id).where(*_conditions(shape)).suffix_with(f"LIMIT {int(cap) + 1}").subquery()
     n = session.connection().execute(select(func.count()).select_from(inner), params).scalar_one()
     return min(n, cap), n > cap

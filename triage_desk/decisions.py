@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit, statements
+from triage_desk import accounts, audit, concurrency, statements
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms.catalogue import Rules, default_rules
 from triage_desk.measures_defs import PRIMARY_NEEDS
@@ -149,9 +149,10 @@ def latest(session, referral_id: str) -> Decision | None:
                            .order_by(Decision.revision.desc(), Decision.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
+def decide(ws, referral_id: str, engine: dict, proposal: Proposal, *, expected_version: int | None = None) -> Decision:
     """Save the decision beside the engine result, signed with the decider's key; route it for approval
-    when needed. A new decision supersedes the referral's current one (history is kept)."""
+    when needed. A new decision supersedes the referral's current one (history is kept). With
+    `expected_version` (the referral's version the panel read): concurrency.Conflict when it changed since."""
     from triage_desk.models.referral import Referral
 
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD)
@@ -165,10 +166,12 @@ def decide(ws, referral_id: str, engine: dict, proposal: Proposal) -> Decision:
         requires.append("practice-lead approval of the override")
     if default_rules()["nfa_outcome"] in proposal.final_outcomes:
         requires.append("practice-lead approval of no further action")
-    with ws.session() as s:
-        referral = s.get(Referral, referral_id)
+    with concurrency.stale_guard(ws, referral_id), ws.session() as s:
+        referral = s.get(Referral, referral_id, with_for_update=True)  # deciders on one case take turns
         if referral is None:
             raise InputError(f"referral: no referral with id {referral_id}")
+        if expected_version is not None and referral.version != expected_version:
+            raise concurrency.decision_conflict(s, referral, current(s, referral_id), proposal)
         if referral.status == "draft":
             raise InputError("referral: submit the referral before recording a decision")
         if referral.status == "closed":
@@ -220,13 +223,14 @@ def approve(ws, decision_id: int, approved: bool, note: str = "") -> Decision:
     user = accounts.require(ws.user, Role.LEAD)
     key = statements.signing_key(user)
     with ws.session() as s:
-        decision = s.get(Decision, decision_id)
+        decision = s.get(Decision, decision_id, with_for_update=True)  # two leads answering: one waits, then sees
         if decision is None:
             raise InputError(f"decision: no decision {decision_id}")
         if decision.superseded:
             raise InputError(f"decision: {decision_id} was replaced by a later decision")
-        if decision.approval != APPROVAL_PENDING:
-            raise InputError(f"decision: {decision_id} is not waiting for approval ({decision.approval})")
+        if decision.approval != APPROVAL_PENDING:  # another practice lead answered first
+            raise concurrency.decision_conflict(s, s.get(Referral, decision.referral_id), decision,
+                                                approval=APPROVED if approved else REJECTED)
         if decision.decided_by == user.username:
             raise PermissionDenied("you cannot approve or reject your own decision: another practice lead must")
         if not approved and len(note.strip()) < MIN_REJECT_NOTE:

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from triage_desk import accounts, audit, deadlines, matching
 from triage_desk.demo_accounts import add_demo_decisions, ensure_demo_accounts
@@ -208,8 +208,8 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     t0 = time.perf_counter()
     with ws.session() as s:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
-        last_refs = dict(s.execute(select(func.substr(Referral.reference, 4, 4), func.max(Referral.reference))
-                                   .group_by(func.substr(Referral.reference, 4, 4))).all())
+        year = func.substr(Referral.reference, literal(4, literal_execute=True), literal(4, literal_execute=True))
+        last_refs = dict(s.execute(select(year, func.max(Referral.reference)).group_by(year)).all())
     counters = {int(y): int(r[-6:]) for y, r in last_refs.items()}
     rng = random.Random(f"{seed}:{existing}")
     totals = {"people": 0, "links": 0}
@@ -232,15 +232,13 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     item = ()
     try:
         cur = raw.cursor()
-        # A big page cache for this connection only: index inserts for a million rows stay in memory.
-        cur.execute("PRAGMA cache_size = -262144")
+        sqlite = ws.engine.dialect.name == "sqlite"
+        if sqlite:  # a big page cache for this connection only: a million rows' index inserts stay in memory
+            cur.execute("PRAGMA cache_size = -262144")
         producer.start()
         while (item := batches.get()) is not None:
             done, person_rows, ref_rows, link_rows, deadline_rows = item
-            cur.executemany(_INSERT_PERSON, person_rows)
-            cur.executemany(_INSERT_REFERRAL, ref_rows)
-            cur.executemany(_INSERT_LINK, link_rows)
-            cur.executemany(_INSERT_DEADLINE, deadline_rows)
+            _write(cur, sqlite, (person_rows, ref_rows, link_rows, deadline_rows))
             raw.commit()
             if progress:
                 progress(done, n)
@@ -267,6 +265,22 @@ _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_i
                 "VALUES (?,?,?,?,?,?)")
 _INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
+
+
+def _write(cur, sqlite: bool, batch: tuple) -> None:
+    for sql, rows in zip((_INSERT_PERSON, _INSERT_REFERRAL, _INSERT_LINK, _INSERT_DEADLINE), batch, strict=True):
+        if sqlite:
+            cur.executemany(sql, rows)
+        else:
+            _copy(cur, sql, rows)
+
+
+def _copy(cur, insert: str, rows: list[tuple]) -> None:
+    """On the team server: the same rows through COPY (several times faster than INSERTs one by one)."""
+    fixed = ("open",) if "'open'" in insert else ()  # the deadline insert's constant state column
+    with cur.copy(insert[:insert.index(" VALUES")].replace("INSERT INTO", "COPY", 1) + " FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row + fixed)
 
 
 def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:

@@ -50,6 +50,9 @@ def store_error_from(exc: BaseException) -> StoreError | None:
         return None
     if type(exc).__name__ == "IntegrityError":
         return None  # a broken rule in our own code, not a damaged store
+    orig = getattr(exc, "orig", exc)
+    if type(orig).__module__.startswith("psycopg"):
+        return _server_error(orig)
     raw = str(getattr(exc, "orig", exc)).lower()
     if any(word in raw for word in _BUSY):
         return StoreError("the database is busy with another Triage Desk window or command; try again "
@@ -61,6 +64,19 @@ def store_error_from(exc: BaseException) -> StoreError | None:
     return StoreError("the database could not be read: part of it is damaged. Nothing was changed. Run "
                       "`triage-desk check` to see what is affected and `triage-desk backup list` / "
                       "`triage-desk restore` to go back to a backup")
+
+
+def _server_error(orig: BaseException) -> StoreError:
+    """Team mode: the server, not a file, is in trouble; say so (never "damaged", never a fallback)."""
+    name = type(orig).__name__
+    if name == "InsufficientPrivilege":
+        return StoreError("the team server refused this change for this workstation's database role: ask IT to "
+                          "re-apply the grants with `triage-desk server init` (nothing was changed)")
+    if name in ("OperationalError", "AdminShutdown", "CannotConnectNow", "ConnectionFailure", "InterfaceError"):
+        return StoreError("the team server stopped answering (it is down or the network is out): the change in "
+                          "progress was not saved. Try again when it is back; the local database is not used in "
+                          "team mode")
+    return StoreError(f"the team server could not carry out the change ({name}); nothing was changed")
 
 
 def log_unexpected(exc: BaseException, data_dir: Path | None, command: str | None) -> Path | None:

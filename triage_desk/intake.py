@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from triage_desk import accounts, audit, deadlines, decisions, matching
+from triage_desk import accounts, audit, concurrency, deadlines, decisions, matching
 from triage_desk.errors import InputError
 from triage_desk.forms import validation
 from triage_desk.forms.clock import london_now
@@ -69,8 +69,12 @@ def new_draft(ws, variant: str = "child") -> dict:
     return doc
 
 
-def save_draft(ws, doc: dict, step: str | None = None) -> None:
-    """Autosave: idempotent, one short transaction. Refuses documents that are no longer drafts."""
+def save_draft(ws, doc: dict, step: str | None = None, *, expected_version: int | None = None,
+               base: dict | None = None) -> int:
+    """Autosave: idempotent, one short transaction. Refuses documents that are no longer drafts.
+    `expected_version`: the version the wizard last read or saved; a newer one saved elsewhere raises
+    concurrency.Conflict (differences against `base`, the document as the wizard last had it saved).
+    Returns the version now saved."""
     accounts.require(ws.user, *CASE_ROLES)
     check_identity(doc)
     if doc.get("status", "draft") != "draft":
@@ -78,7 +82,7 @@ def save_draft(ws, doc: dict, step: str | None = None) -> None:
     text = store_text(doc)
     cols = columns(doc)
     with ws.session() as s:
-        row = s.get(Referral, doc["id"])
+        row = s.get(Referral, doc["id"], with_for_update=True)
         if row is None:
             if not doc.get("reference"):
                 doc["reference"] = next_reference(s, cols["received_at"].year)
@@ -88,10 +92,18 @@ def save_draft(ws, doc: dict, step: str | None = None) -> None:
             s.flush()
         elif row.status != "draft":
             raise InputError(f"status: referral {row.reference} is already {row.status}; it is no longer a draft")
-        elif row.document != text or row.wizard_step != step:
-            s.execute(update(Referral).where(Referral.id == row.id)
-                      .values(document=text, wizard_step=step, updated_at=utcnow(), **cols))
+        else:
+            concurrency.check_referral(s, row, expected_version, doc, base)
+            if row.document != text or row.wizard_step != step:
+                done = s.execute(update(Referral).where(Referral.id == row.id, Referral.version == row.version)
+                                 .values(document=text, wizard_step=step, updated_at=utcnow(), updated_by=ws.actor,
+                                         version=row.version + 1, **cols))
+                if done.rowcount != 1:  # saved elsewhere between our read and this write
+                    s.expire(row)
+                    raise concurrency.referral_conflict(s, s.get(Referral, doc["id"]), doc, base)
+                s.expire(row)
         _audit_once(ws, s, "referral.draft_save", row)
+        return row.version
 
 
 def list_drafts(ws, *, mine_only: bool = False, limit: int = 500) -> list[DraftInfo]:
@@ -117,6 +129,13 @@ def resume_draft(ws, referral_id: str) -> tuple[dict, str | None]:
             raise InputError("draft: no such draft (it may have been submitted)")
         _audit_once(ws, s, "referral.draft_open", row)
         return load(row.document), row.wizard_step
+
+
+def version_of(ws, referral_id: str) -> int | None:
+    """The saved version of a referral (None: not saved yet); a screen hands it back when it saves."""
+    with ws.session() as s:
+        row = s.get(Referral, referral_id)
+        return None if row is None else row.version
 
 
 def blocking_problems(doc: dict) -> list[str]:
@@ -153,8 +172,9 @@ def _store_scores(row: Referral, doc: dict) -> dict:
     return result
 
 
-def submit(ws, doc: dict) -> dict:
-    """Submit a draft: refused while validation reports blocking problems (all of them are listed)."""
+def submit(ws, doc: dict, *, expected_version: int | None = None) -> dict:
+    """Submit a draft: refused while validation reports blocking problems (all of them are listed), and
+    (concurrency.Conflict) when the draft was saved elsewhere since `expected_version`."""
     accounts.require(ws.user, *CASE_ROLES)
     check_identity(doc)
     problems = blocking_problems(doc)
@@ -163,10 +183,12 @@ def submit(ws, doc: dict) -> dict:
     doc = copy.deepcopy(doc)
     doc["status"] = "submitted"
     proposal, engine = _checked_proposal(ws, doc)
-    with ws.session() as s:
-        row = s.get(Referral, doc["id"])
+    with concurrency.stale_guard(ws, doc["id"], doc), ws.session() as s:
+        row = s.get(Referral, doc["id"], with_for_update=True)
         if row is not None and row.status != "draft":
             raise InputError(f"status: referral {row.reference} was already submitted")
+        if row is not None:
+            concurrency.check_referral(s, row, expected_version, doc)
         if row is None:
             doc["reference"] = doc.get("reference") or next_reference(s, columns(doc)["received_at"].year)
             row = new_row(doc, "", ws.actor)

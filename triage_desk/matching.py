@@ -1,8 +1,9 @@
 """Person matching at intake: who already known to the front door might this subject be?
 
 Candidates come only from indexed look-ups (never a scan of every person): NHS number, the metaphone
-key of the surname with the DOB, the DOB alone, and FTS5 prefix matches on names and postcode. Each
-candidate is then scored with rapidfuzz and the reasons are listed for the officer.
+key of the surname with the DOB, the DOB alone, and word-prefix matches on names and postcode (FTS5 on
+SQLCipher, full-text indexes on PostgreSQL: models/fts.py). Each candidate is then scored with rapidfuzz
+and the reasons are listed for the officer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from triage_desk.models import fts
 
 PER_SOURCE = 200  # most candidates taken from any one look-up
 MIN_SCORE = 60.0  # out of 100 for what was typed (see _score)
@@ -85,12 +88,6 @@ def _dob(value) -> str | None:
     return None
 
 
-def _fts_query(words: list[str]) -> str | None:
-    # Quoted prefix terms: user text can never inject FTS5 syntax.
-    terms = [f'"{w}"*' for w in words if len(w) >= 2]
-    return " AND ".join(terms) if terms else None
-
-
 def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | None, nhs: str | None,
                    postcode: str | None) -> dict[str, set[str]]:
     """person id -> look-ups that found it."""
@@ -112,14 +109,12 @@ def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | No
     sx = soundex(surname)
     if sx and not dob:
         add("SELECT id FROM person WHERE surname_soundex = :k", {"k": sx}, "soundex")
-    q = _fts_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")])
+    dialect = session.get_bind().dialect.name
+    q = fts.prefix_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")], dialect)
     if q:
-        add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
-            "WHERE person_fts MATCH :q", {"q": q}, "name")
+        add(fts.PERSON_WORDS[dialect], {"q": q}, "name")
     if postcode:
-        pq = f'postcode : "{postcode}"'
-        add("SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid "
-            "WHERE person_fts MATCH :q", {"q": pq}, "postcode")
+        add(fts.PERSON_POSTCODE[dialect], {"q": fts.phrase_query(postcode, "postcode", dialect)}, "postcode")
     return found
 
 

@@ -11,6 +11,7 @@ APP_DIR_NAME = "TriageDesk"
 DB_FILE = "triage.db"
 KEY_FILE = "keys.json"  # wrapped copies of the data key (never the key in clear)
 LOCK_FILE = "triage.lock"
+TEAM_SERVER_FILE = "team-server.json"  # team mode: the workstation's connection profile (no password)
 
 
 def default_data_dir() -> Path:

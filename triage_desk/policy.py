@@ -24,6 +24,9 @@ POLICY_ENV = "TRIAGE_DESK_POLICY_FILE"
 IDLE_LOCK_MINUTES = "idle_lock_minutes"
 DATA_DIRECTORY = "data_directory"
 TEAM_SERVER_PROFILE = "team_server_profile"
+TEAM_SERVER_URL = "team_server_url"  # team mode: postgresql://ROLE@HOST/DB?sslmode=verify-full (no password)
+TEAM_SERVER_CA_FILE = "team_server_ca_file"
+TEAM_SERVER_PASSWORD = "team_server_password"  # only where IT keeps it here rather than each user's keyring
 ALLOW_UNENCRYPTED_EXPORT = "allow_unencrypted_export"
 COUNCIL_NAME = "council_name"
 COUNCIL_LOGO = "council_logo"
@@ -37,6 +40,9 @@ LABELS = {
     IDLE_LOCK_MINUTES: "idle auto-lock",
     DATA_DIRECTORY: "data directory",
     TEAM_SERVER_PROFILE: "team server profile",
+    TEAM_SERVER_URL: "team server address",
+    TEAM_SERVER_CA_FILE: "team server CA certificate",
+    TEAM_SERVER_PASSWORD: "team server password",
     ALLOW_UNENCRYPTED_EXPORT: "unencrypted exports",
     COUNCIL_NAME: "council name on PDFs",
     COUNCIL_LOGO: "council logo on PDFs",
@@ -144,6 +150,9 @@ KEYS = {
     IDLE_LOCK_MINUTES: _int_minutes,
     DATA_DIRECTORY: _directory,
     TEAM_SERVER_PROFILE: _text(200),
+    TEAM_SERVER_URL: _text(500),
+    TEAM_SERVER_CA_FILE: _text(500),
+    TEAM_SERVER_PASSWORD: _text(200),
     ALLOW_UNENCRYPTED_EXPORT: _boolean,
     COUNCIL_NAME: _text(120),
     COUNCIL_LOGO: _logo,

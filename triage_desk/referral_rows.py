@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from triage_desk.errors import InputError
@@ -106,9 +106,15 @@ def columns(doc: dict) -> dict:
     }
 
 
+REFERENCE_LOCK = 0x5444726566000000  # + year: pg_advisory_xact_lock key for numbering ("TDref")
+
+
 def next_reference(session: Session, year: int) -> str:
     """The next free TD-YYYY-NNNNNN for a year (a range read on the unique index, not a scan)."""
     prefix = f"TD-{year:04d}-"
+    if session.get_bind().dialect.name == "postgresql":
+        # Many workstations: numbering takes turns (until commit), so two never take the same number.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFERENCE_LOCK + year})
     last = session.execute(select(func.max(Referral.reference))
                            .where(Referral.reference >= prefix, Referral.reference < f"TD-{year:04d}.")).scalar()
     return f"{prefix}{(int(last[-6:]) if last else 0) + 1:06d}"

@@ -11,14 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from triage_desk import vault
+from triage_desk import changefeed, vault  # noqa: F401 - changefeed: its session events NOTIFY on a server
 from triage_desk.db import InstanceLock, check_data_dir, guard_wal, make_engine, migrate
 from triage_desk.errors import StoreError
 from triage_desk.paths import DB_FILE, KEY_FILE, LOCK_FILE
 
 
 def is_initialised(data_dir: Path) -> bool:
-    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+    from triage_desk import server
+
+    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists() or server.joined(data_dir)
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Workspace:
     unlocked_with: str = "keyring"  # keyring | passphrase | recovery_code (recovery prompts a passphrase reset)
     backup_on_close: bool = False  # the app sets it: a backup is written when it closes
     restore_on_close: str | None = None  # File › Backups › Restore: swapped in once the database is closed
+    server: object | None = None  # team mode: the server.Profile this workspace is open on
     _sessionmaker: object = field(default=None, repr=False)
 
     @property
@@ -43,14 +46,22 @@ class Workspace:
     def db_path(self) -> Path:
         return self.data_dir / DB_FILE
 
+    @property
+    def location(self) -> str:
+        """Where the records are, for the status bar and About: the file, or the team server (no password)."""
+        return f"team server {self.server.where}" if self.server is not None else str(self.db_path)
+
     @contextmanager
     def session(self) -> Iterator:
         """A unit of work: commits on success, rolls back on any error."""
+        from sqlalchemy.orm.exc import StaleDataError
+
         if self._sessionmaker is None:
             from sqlalchemy.orm import sessionmaker
 
             self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         session = self._sessionmaker()
+        session.info["actor"] = self.actor  # models.referral names who changed a referral
         try:
             if not self.exclusive:
                 # Beside the app: take the write lock at the start, so this unit of work (a sign-in,
@@ -58,6 +69,11 @@ class Workspace:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
+        except StaleDataError:  # a versioned row was saved elsewhere between our read and our write
+            session.rollback()
+            from triage_desk.concurrency import ChangedMeanwhile
+
+            raise ChangedMeanwhile() from None
         except BaseException:
             session.rollback()
             raise
@@ -77,7 +93,7 @@ class Workspace:
             except Exception:  # noqa: BLE001 - never block closing; `audit verify` names an unsigned tail
                 pass
         try:
-            if self.backup_on_close and self.exclusive:
+            if self.backup_on_close and self.exclusive and self.server is None:
                 from triage_desk import backup
 
                 backup.auto_backup(self, reason="close")
@@ -171,6 +187,20 @@ def _open_shared(data_dir: Path, key: bytes, kf: vault.KeyFile, lock: InstanceLo
     return Workspace(data_dir, kf, engine, lock, key)
 
 
+def open_server(data_dir: Path, profile, *, password: str | None = None) -> Workspace:
+    """The Workspace on the team server (the local data directory keeps forms, drafts and logs)."""
+    from sqlalchemy import text
+
+    from triage_desk import server
+    from triage_desk.forms.form import use_data_dir
+
+    engine = server.connect_checked(profile, password if password is not None else server.stored_password(profile))
+    with engine.connect() as conn:
+        db_id = conn.execute(text("SELECT value FROM setting WHERE key = 'server.id'")).scalar() or profile.where
+    use_data_dir(data_dir)
+    return Workspace(Path(data_dir), server.ServerIdentity(db_id), engine, server.ServerLock(), b"", server=profile)
+
+
 def open_workspace(data_dir: Path, *, passphrase: str | None = None, recovery_code: str | None = None,
                    shared: bool = False, accept_wal_loss: bool = False) -> Workspace:
     """Unlock an existing data directory with the keyring, passphrase or recovery code.
@@ -178,7 +208,12 @@ def open_workspace(data_dir: Path, *, passphrase: str | None = None, recovery_co
     Writers hold the instance lock for as long as they are open. `shared=True` (read-only commands)
     takes the lock when it is free and otherwise opens beside the app. A damaged write-ahead log is
     refused (db.WalDamaged) unless `accept_wal_loss`."""
+    from triage_desk import server
+
     data_dir = Path(data_dir)
+    profile = server.load_profile(data_dir)
+    if profile is not None:  # team mode: the server or an error, never the local file
+        return open_server(data_dir, profile)
     check_data_dir(data_dir, create=False)
     if not is_initialised(data_dir):
         raise StoreError(f"no Triage Desk database in {data_dir}: run `triage-desk init` "

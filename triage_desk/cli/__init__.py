@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "triage_desk.cli.feedback_cmd",
     "triage_desk.cli.review_pack_cmd",
     "triage_desk.cli.measures_cmd",
+    "triage_desk.cli.server_cmd",
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -18,6 +18,18 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Versioned:
+    """Optimistic concurrency (migration 0011): every UPDATE through the ORM says `WHERE version = <the
+    version read>` and bumps it, so a change made meanwhile on another workstation is never overwritten
+    silently (StaleDataError, turned into concurrency.Conflict by the services)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:  # noqa: N805 - a declarative class attribute
+        return {"version_id_col": cls.__table__.c.version}
 
 
 def utcnow() -> datetime:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from triage_desk.models.base import Base
+from triage_desk.models.base import Base, Versioned
 
 DEADLINE_STATES = ("open", "met", "missed", "cancelled")
 LONDON = ZoneInfo("Europe/London")
@@ -38,12 +38,14 @@ def to_local(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC).astimezone(LONDON).replace(tzinfo=None)
 
 
-class Deadline(Base):
+class Deadline(Versioned, Base):
     __tablename__ = "deadline"
     __table_args__ = (
         # Partial indexes over open deadlines only: the overdue view at 1M referrals reads a few rows.
-        Index("ix_deadline_open_due", "due_at", "referral_id", sqlite_where=text("state = 'open'")),
-        Index("ix_deadline_open_kind_due", "kind", "due_at", "referral_id", sqlite_where=text("state = 'open'")),
+        Index("ix_deadline_open_due", "due_at", "referral_id", sqlite_where=text("state = 'open'"),
+              postgresql_where=text("state = 'open'")),
+        Index("ix_deadline_open_kind_due", "kind", "due_at", "referral_id", sqlite_where=text("state = 'open'"),
+              postgresql_where=text("state = 'open'")),
         Index("ix_deadline_referral", "referral_id", "kind"),
     )
 
@@ -80,7 +82,7 @@ class CaseEvent(Base):
     family_told: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # step-down: the family was told
 
 
-class StrategyDiscussion(Base):
+class StrategyDiscussion(Versioned, Base):
     __tablename__ = "strategy_discussion"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -104,7 +106,7 @@ class ReferrerFeedback(Base):
     outcome: Mapped[str] = mapped_column(Text)  # the outcome words the letter gave
 
 
-class Dispute(Base):
+class Dispute(Versioned, Base):
     __tablename__ = "dispute"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

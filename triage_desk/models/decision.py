@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from triage_desk.models.base import Base
+from triage_desk.models.base import Base, Versioned
 
 
-class Decision(Base):
+class Decision(Versioned, Base):
     __tablename__ = "decision"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from triage_desk.models.base import Base, utcnow
+from triage_desk.models.base import Base, Versioned, utcnow
 
 
 class Partner(Base):
@@ -29,7 +29,7 @@ class Partner(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AgencyCheck(Base):
+class AgencyCheck(Versioned, Base):
     __tablename__ = "agency_check"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid, stable across workstations

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from triage_desk.models.base import Base, utcnow
+from triage_desk.models.base import Base, Versioned, utcnow
 
 STATUSES = ("draft", "submitted", "decided", "closed")
 
 
-class Referral(Base):
+class Referral(Versioned, Base):
     __tablename__ = "referral"
     __table_args__ = (
         Index("ix_referral_received", "received_at", "id"),
@@ -63,6 +63,32 @@ class Referral(Base):
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 0011: named in a Conflict
+
+
+class EditLease(Base):
+    """"Being edited by NAME since TIME" (edit_leases.py): one row per workstation that has the referral
+    open for editing; renewed while open, deleted on close, ignored once `expires_at` has passed."""
+
+    __tablename__ = "edit_lease"
+
+    referral_id: Mapped[str] = mapped_column(String(36), ForeignKey("referral.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    workstation: Mapped[str] = mapped_column(String(36), primary_key=True)  # one id per open workspace
+    username: Mapped[str] = mapped_column(String(64))
+    since: Mapped[datetime] = mapped_column(DateTime)  # utc
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # utc
+
+
+@event.listens_for(Session, "before_flush")
+def _changed_by(session: Session, _context, _instances) -> None:
+    """Whoever changes a referral is named on it (a Conflict says whose change came first); the
+    workspace puts the signed-in user on each unit of work."""
+    actor = session.info.get("actor")
+    if actor:
+        for obj in session.dirty:
+            if isinstance(obj, Referral) and session.is_modified(obj, include_collections=False):
+                obj.updated_by = actor
 
 
 # Full-text index over the reference and subject names (drafts included: they have no Person yet).

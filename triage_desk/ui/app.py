@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from triage_desk import APP_NAME
 from triage_desk.errors import StoreError, TriageError
+from triage_desk.ui import operations
 from triage_desk.ui.wheel_guard import install_wheel_guard
 
 EXIT_AFTER_SHOW = "TRIAGE_DESK_EXIT_AFTER_SHOW"
@@ -44,9 +45,11 @@ class _FirstShow(QObject):
 def _looks_initialised(data_dir: Path) -> bool:
     # Mirrors workspace.is_initialised without importing the workspace stack (~30 ms) before the
     # first window; tests/test_ui_login.py checks the two agree.
-    from triage_desk.paths import DB_FILE, KEY_FILE
+    from triage_desk import policy
+    from triage_desk.paths import DB_FILE, KEY_FILE, TEAM_SERVER_FILE
 
-    return (data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists()
+    return ((data_dir / KEY_FILE).exists() or (data_dir / DB_FILE).exists() or (data_dir / TEAM_SERVER_FILE).exists()
+            or bool(policy.current().get(policy.TEAM_SERVER_URL)))
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -179,6 +182,7 @@ class AppController(QObject):
 
         self.main = MainWindow(self.ws)
         self.main.signed_out.connect(self._on_signed_out)
+        operations.follow(self.ws)  # team server: other workstations' changes refresh this one's views
         self.main.show()
         if self.login is not None:
             self.login.hide()
@@ -261,6 +265,7 @@ class AppController(QObject):
         QTimer.singleShot(0, lambda: self.exit_app(self.exit_code))
 
     def shutdown(self) -> None:
+        operations.unfollow()
         if self.main is not None:
             self.main.close()  # records the logout
         if self.ws is not None:

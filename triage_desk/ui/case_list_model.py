@@ -265,6 +265,37 @@ class CaseListModel(QAbstractTableModel):
 
         operations.query(work, done, error, parent=self)
 
+    def refresh_rows(self, referral_ids: list[str]) -> bool:
+        """A change made elsewhere (change feed) to cases on loaded pages: read just those rows again and
+        repaint them. False when none of them is loaded (a new case: the caller reloads the list); a row that
+        no longer matches the filters reloads the list too."""
+        places = {r.id: (page, i) for page, rows in self._pages.items() for i, r in enumerate(rows)
+                  if r.id in referral_ids}
+        if not places:
+            return False
+        generation, ws, ids, filters = self._generation, self.ws, list(places), self.filters
+        me = weakref.ref(self)
+
+        def done(fresh: dict) -> None:
+            model = me()
+            if model is None or generation != model._generation:
+                return
+            if set(places) - set(fresh):
+                model.reload()  # a row left the filtered list (decided, closed, answered)
+                return
+            for rid, (page, i) in places.items():
+                rows = model._pages.get(page)
+                if rows is not None and i < len(rows) and rows[i].id == rid and rid in fresh:
+                    rows[i] = fresh[rid]
+                    row = page * model.page_size + i
+                    model.dataChanged.emit(model.index(row, 0), model.index(row, len(COLUMNS) - 1))
+
+        if self.background:
+            operations.query(lambda: case_access.case_rows(ws, ids, filters), done, parent=self)
+        else:
+            done(case_access.case_rows(ws, ids, filters))
+        return True
+
     def tick(self) -> None:
         """Age the time-left texts (no query): repaint the Due and Checks columns."""
         self._now = self.clock()

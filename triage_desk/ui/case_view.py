@@ -69,6 +69,11 @@ class CaseView(QWidget):
         self.continue_button.setVisible(self.doc.get("status") == "draft" and self._wizard() is not None)
         top.addWidget(self.continue_button)
         layout.addLayout(top)
+        self.editing_banner = make_plain(QLabel(""), selectable=True)  # "Being edited by NAME since TIME"
+        self.editing_banner.setAccessibleName("Being edited by")
+        self.editing_banner.setStyleSheet("background: #fff4ce; padding: 4px;")
+        self.editing_banner.hide()
+        layout.addWidget(self.editing_banner)
 
         grid = QFormLayout()
         grid.setHorizontalSpacing(16)
@@ -122,6 +127,19 @@ class CaseView(QWidget):
         operations.query(lambda: (case_access.referral_header(ws, referral_id),
                                   case_access.written_confirmation_due(ws, referral_id)),
                          lambda found: self._show_header(*found), parent=self)
+        self.refresh_editors()
+
+    def refresh_editors(self) -> None:
+        """Who else has this referral open for editing (edit_leases), as a banner above the details."""
+        from triage_desk import edit_leases
+
+        ws, rid = self.ws, self.referral_id
+        operations.query(lambda: edit_leases.editors(ws, [rid]).get(rid, []), self._show_editors,
+                         lambda _exc: None, parent=self)
+
+    def _show_editors(self, editors: list) -> None:
+        self.editing_banner.setText("; ".join(e.banner() for e in editors))
+        self.editing_banner.setVisible(bool(editors))
 
     def _show_header(self, row, confirmation_due=None) -> None:
         if row is None:
@@ -190,6 +208,8 @@ class CaseView(QWidget):
         """A decision or check on this case changes the header; the panels follow by themselves."""
         if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and changes.about(self.referral_id):
             self.refresh_header()
+        elif changes.touches(operations.LEASE, operations.DRAFT) and changes.about(self.referral_id):
+            self.refresh_editors()
 
     def reload(self) -> None:
         self.refresh_header()

@@ -70,7 +70,9 @@ class CasesArea(QWidget):
     def on_workspace_changed(self, changes: operations.Changes) -> None:
         """A decision, approval or check changes rows' status, approval and check counts."""
         if changes.touches(operations.CASE, operations.DECISION, operations.CHECK) and not self.locked:
-            self.model.reload()
+            # one known case changed (here or, by the change feed, elsewhere): repaint its row only
+            if changes.referral_id is None or not self.model.refresh_rows([changes.referral_id]):
+                self.model.reload()
 
     # ---- building ----------------------------------------------------------------------------------
     def _build(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import decisions
+from triage_desk.concurrency import Conflict
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.forms import labels
@@ -62,6 +63,8 @@ class DecisionPanel(QWidget):
         self.referral_id = referral_id
         self.decision = None
         self._saved = False  # the next refresh follows this user's own save: confirm it
+        self._editing = False  # the form is open: a refresh (a change here or elsewhere) must not clear it
+        self.version: int | None = None  # the referral's version the decision is being made against
         self.status: str | None = None
         self.document: dict = {}
         operations.events().workspace_changed.connect(self.on_workspace_changed)
@@ -150,6 +153,12 @@ class DecisionPanel(QWidget):
             f"level {d.final_level} by {d.decided_by} on {when_text(d.decided_at)} ({d.approval.replace('_', ' ')})"
             for d in older))
         self.history.setVisible(bool(older))
+        if self._editing:  # keep what is being typed; saving against an older version asks whose stands
+            if state.version != self.version:
+                self.message.show_error("This case's decision was changed elsewhere while you were editing (shown "
+                                        "above). Saving will ask whether yours or theirs stands.")
+            return
+        self.version = state.version
         self._show_form(self.decision is None and self.can_decide())
 
     def can_decide(self) -> bool:
@@ -200,6 +209,7 @@ class DecisionPanel(QWidget):
     # ---- deciding --------------------------------------------------------------------------------
     def _show_form(self, on: bool) -> None:
         on = on and self.can_decide()
+        self._editing = on
         if on:
             self.form.load(self.document)
         self.form.setVisible(on)
@@ -214,13 +224,37 @@ class DecisionPanel(QWidget):
         if engine is None:
             self.message.show_error(f"Cannot decide yet: {self.form.error}")
             return
-        ws, referral_id, proposal = self.ws, self.referral_id, self.form.proposal()
+        ws, referral_id, proposal, version = self.ws, self.referral_id, self.form.proposal(), self.version
         # On success workspace_changed reloads this panel, the case header and the case list.
-        operations.change(lambda: decisions.decide(ws, referral_id, engine, proposal),
+        operations.change(lambda: decisions.decide(ws, referral_id, engine, proposal, expected_version=version),
                           operations.Changes.of(operations.DECISION, operations.CASE, referral_id=referral_id),
-                          lambda _d: setattr(self, "_saved", True), self._not_saved, parent=self)
+                          self._recorded, self._not_saved, parent=self)
+
+    def _recorded(self, _decision) -> None:
+        self._saved, self._editing = True, False  # the reload that follows shows the saved decision
 
     def _not_saved(self, exc: BaseException) -> None:
+        if isinstance(exc, Conflict):
+            self.resolve_conflict(exc)
+            return
         if not isinstance(exc, (InputError, PermissionDenied)):
             raise exc
         self.message.show_error(f"Decision not saved: {exc}")
+
+    def resolve_conflict(self, conflict: Conflict) -> None:
+        """Someone decided this case first: keep theirs, overwrite with mine, or edit mine beside theirs."""
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+
+        dialog = ConflictDialog(conflict, self, can_merge=False)
+        dialog.exec()
+        if dialog.choice is None:
+            self.message.show_error(f"Decision not saved: {conflict}")
+            return
+        self.version = conflict.version  # from now on, knowingly against their version
+        if dialog.choice == KEEP_THEIRS:
+            self._show_form(False)
+            self.reload()
+        elif dialog.choice == OVERWRITE:
+            self.save_decision()
+        elif dialog.choice == MERGE:
+            self.message.show_error("Their decision is shown above: change your entries as needed and save again.")

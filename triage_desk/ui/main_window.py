@@ -149,9 +149,9 @@ class MainWindow(QMainWindow):
         self.role_label.setAccessibleName("Role")
         self.lock_label = QLabel()
         self.lock_label.setAccessibleName("Lock state")
-        self.db_label = QLabel(f"Database: {self.ws.db_path}")
+        self.db_label = QLabel(f"Database: {self.ws.location}")
         self.db_label.setAccessibleName("Database location")
-        self.db_label.setToolTip(str(self.ws.db_path))
+        self.db_label.setToolTip(self.ws.location)
         self.marking_label = QLabel(MARKING)
         self.marking_label.setAccessibleName("Security marking")
         self.marking_label.setStyleSheet("QLabel { font-weight: bold; padding: 0 8px; }")
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<h3>{APP_NAME} {__version__}</h3>"
                           "<p>Desktop triage workstation for safeguarding front doors.</p>"
-                          f"<p>Database: {self.ws.db_path}</p>"
+                          f"<p>Database: {self.ws.location}</p>"
                           "<p>The database is encrypted (SQLCipher, AES-256); every action is recorded in a "
                           "tamper-evident audit trail.</p>" + pinned)
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from shiboken6 import isValid
 
 from triage_desk.ui import tasks
@@ -27,6 +27,7 @@ CASE, DECISION, CHECK, USER, SESSION, TRUST = "case", "decision", "check", "user
 AUDIT = "audit"  # only the audit trail grew (a case viewed, printed or saved)
 SETTINGS = "settings"  # workstation settings (the idle lock time)
 DRAFT = "draft"  # a draft autosaved while the wizard is open (the list reloads when the wizard closes)
+LEASE = "lease"  # someone opened or closed a referral for editing ("being edited by", edit_leases.py)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,53 @@ def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: 
 def announce(changes: Changes) -> None:
     """For a change a dialog has just made through its own operation: tell the views."""
     events().workspace_changed.emit(changes)
+
+
+class _Feed(QObject):
+    """Brings the change feed's notes (changefeed.Listener's thread) to the GUI thread: `arrived` is
+    emitted there and, this object living on the GUI thread, delivered here as a queued call."""
+
+    arrived = Signal(object)
+
+    def __init__(self, ws) -> None:
+        from triage_desk import changefeed
+
+        super().__init__()
+        self.arrived.connect(self._announce)
+        self.listener = changefeed.Listener(ws.engine, self.arrived.emit)
+
+    @Slot(object)
+    def _announce(self, change) -> None:
+        ids = change.referral_ids
+        if ids is None or not ids or len(ids) > FEED_ROWS:
+            announce(Changes(change.kinds))
+            return
+        for rid in ids:  # per case, so a view showing one case or a few rows repaints just those
+            announce(Changes(change.kinds, rid))
+
+
+FEED_ROWS = 20  # more cases than this changed at once elsewhere: views reload as for any change
+_feed: _Feed | None = None
+
+
+def follow(ws) -> None:
+    """On a team server: changes other workstations commit reach this one's views within a second (the
+    same `workspace_changed` signal as a change made here). Nothing to follow on a single-PC store."""
+    global _feed
+    from triage_desk import changefeed
+
+    unfollow()
+    if changefeed.is_live(ws.engine):
+        _feed = _Feed(ws)
+        _feed.listener.start()
+
+
+def unfollow() -> None:
+    global _feed
+    if _feed is not None:
+        _feed.listener.stop()
+        _feed.deleteLater()
+        _feed = None
 
 
 def busy() -> bool:

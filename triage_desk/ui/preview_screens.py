@@ -133,6 +133,29 @@ def _decision(ctx: PreviewContext):
     return DecisionPanel(ctx.ws, ctx.case()[0])
 
 
+@screen("conflict_dialog", "conflict_dialog.ConflictDialog", user="lead")
+def _conflict(ctx: PreviewContext):
+    """A practice lead marked a draft urgent while the officer changed how it was received."""
+    import copy
+
+    from triage_desk import intake
+    from triage_desk.concurrency import Conflict
+    from triage_desk.ui.conflict_dialog import ConflictDialog
+
+    base = intake.new_draft(ctx.ws)
+    version = intake.save_draft(ctx.ws, base)
+    theirs, mine = copy.deepcopy(base), copy.deepcopy(base)
+    theirs["contact"]["urgent"] = True
+    intake.save_draft(ctx.ws, theirs, expected_version=version)
+    ctx.sign_in("officer")
+    mine["contact"]["channel"] = "phone"
+    try:
+        intake.save_draft(ctx.ws, mine, expected_version=version, base=base)
+    except Conflict as conflict:
+        return ConflictDialog(conflict)
+    raise AssertionError("the preview's second save should have met the first")
+
+
 @screen("checks_panel", "checks_panel.ChecksPanel", user="lead")
 def _checks(ctx: PreviewContext):
     from triage_desk.ui.checks_panel import ChecksPanel

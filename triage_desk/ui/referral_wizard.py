@@ -38,16 +38,18 @@ from triage_desk.ui.wizard_pages import ReviewPage, extra_pages
 from triage_desk.ui.wizard_problems import ProblemList
 from triage_desk.ui.wizard_saving import DraftSaving
 from triage_desk.ui.wizard_steps import FitScrollArea, Step, relative_path
+from triage_desk.ui.wizard_team import TeamEditing
 
 TICK_MS = 2_000  # the flow decides when a save is due (every 30 s while there are unsaved edits)
 REVALIDATE_MS = 150
 _open_wizards: set[ReferralWizard] = set()  # non-modal windows: kept alive until closed
 
 
-class ReferralWizard(ProblemList, DraftSaving, QDialog):
+class ReferralWizard(ProblemList, DraftSaving, TeamEditing, QDialog):
     submitted = Signal(dict)  # the submitted document (with reference and re-referral count)
 
-    def __init__(self, ws, doc: dict, step: str | None = None, parent: QWidget | None = None):
+    def __init__(self, ws, doc: dict, step: str | None = None, parent: QWidget | None = None, *,
+                 version: int | None = None):
         from triage_desk.forms.form import load_form as load
         from triage_desk.forms.wizard_flow import WizardFlow
 
@@ -64,6 +66,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self._closing = False  # a save before closing is under way
         self._save_again = False
         self._submitting = False
+        self.init_team(doc, version)  # before any save can run on a worker thread
         self.setWindowTitle(f"Referral {doc.get('reference', '')} - Triage Desk")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.resize(1180, 760)
@@ -85,6 +88,7 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         start = next((i for i, s in enumerate(self.steps) if s.key == self.flow.current.id), 0)
         self.current = -1
         self._show_step(start)
+        self.start_team()
 
     @property
     def doc(self) -> dict:
@@ -101,9 +105,15 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         self.title = make_plain(heading("", 4))
         self.stack = QStackedWidget()
         self.message = ErrorLabel()
+        self.editing_banner = make_plain(QLabel(""))  # "Being edited by NAME since TIME" (wizard_team)
+        self.editing_banner.setWordWrap(True)
+        self.editing_banner.setAccessibleName("Also being edited by")
+        self.editing_banner.setStyleSheet("background: #fff4ce; padding: 4px;")
+        self.editing_banner.hide()
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(12, 0, 12, 0)
+        centre_layout.addWidget(self.editing_banner)
         centre_layout.addWidget(self.title)
         centre_layout.addWidget(self.message)
         centre_layout.addWidget(self.stack, 1)
@@ -315,6 +325,10 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
         if not self.is_submitted and (self.is_dirty() or self.flow.dirty):
             self.save_then_close(result)
             return
+        self._closed(result)
+
+    def _closed(self, result: int) -> None:
+        self.release_lease()
         self.autosave_timer.stop()
         QApplication.instance().removeEventFilter(self)
         try:
@@ -323,7 +337,6 @@ class ReferralWizard(ProblemList, DraftSaving, QDialog):
             pass
         _open_wizards.discard(self)
         super().done(result)
-
 
     def _unlocked_after_failed_save(self, locked: bool) -> None:
         if not locked:
@@ -353,29 +366,52 @@ def start_new_referral(ws, parent: QWidget | None = None, variant: str = "child"
                        refused: Callable[[BaseException], None] | None = None) -> None:
     """A new draft (saved at once, off the GUI thread), then a wizard window on it: `opened(wizard)`."""
     operations.change(lambda: intake.new_draft(ws, variant), operations.Changes.of(operations.DRAFT),
-                      lambda doc: _then(opened, _open(ReferralWizard(ws, doc, None, parent))), refused, parent=parent)
+                      lambda doc: _then(opened, _open(ReferralWizard(ws, doc, None, parent, version=1))), refused,
+                      parent=parent)
 
 
 def resume(ws, referral_id: str, parent: QWidget | None = None, *,
            opened: Callable[[ReferralWizard], None] | None = None,
            refused: Callable[[BaseException], None] | None = None) -> None:
-    """A saved draft, opened at the step it was left on (reading it is audited, off the GUI thread)."""
+    """A saved draft, opened at the step it was left on, at the version read (reading it is audited, off the
+    GUI thread)."""
 
-    def show(result: tuple[dict, str | None]) -> None:
-        doc, step = result
-        _then(opened, _open(ReferralWizard(ws, doc, step, parent)))
+    def read() -> tuple[dict, str | None, int]:
+        doc, step = intake.resume_draft(ws, referral_id)
+        return doc, step, intake.version_of(ws, referral_id)
 
-    operations.change(lambda: intake.resume_draft(ws, referral_id), operations.Changes.of(operations.AUDIT),
-                      show, refused, parent=parent)
+    def show(result: tuple[dict, str | None, int]) -> None:
+        doc, step, version = result
+        _then(opened, _open(ReferralWizard(ws, doc, step, parent, version=version)))
+
+    operations.change(read, operations.Changes.of(operations.AUDIT), show, refused, parent=parent)
+
+
+def _resume_kept(ws, kept: list, parent: QWidget | None) -> list[ReferralWizard]:
+    """Drafts kept on this PC while the server was away: opened again and saved to the server at once
+    (a draft changed there meanwhile asks whose version stands)."""
+    opened = []
+    for draft in kept:
+        wizard = _open(ReferralWizard(ws, draft.doc, draft.step, parent, version=draft.version))
+        wizard._kept_locally = True
+        wizard.save_draft_async(force=True)
+        opened.append(wizard)
+    return opened
 
 
 def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[ReferralWizard], None] | None = None,
                  empty: Callable[[], None] | None = None,
                  refused: Callable[[BaseException], None] | None = None) -> None:
     """If the signed-in user has drafts, offer to resume one (`opened(wizard)` if one is chosen);
-    `empty()` when there is none to offer."""
+    `empty()` when there is none to offer. Drafts kept on this PC while the server was away come back
+    first, without asking."""
+    from triage_desk import local_drafts
 
-    def offer(drafts: list) -> None:
+    def offer(found: tuple[list, list]) -> None:
+        kept, drafts = found
+        if kept:
+            _then(opened, _resume_kept(ws, kept, parent)[0])
+            return
         if not drafts:
             if empty is not None:
                 empty()
@@ -384,4 +420,5 @@ def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[Referra
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_id() is not None:
             resume(ws, dialog.chosen_id(), parent, opened=opened, refused=refused)
 
-    operations.query(lambda: intake.list_drafts(ws, mine_only=True), offer, refused, parent=parent)
+    operations.query(lambda: (local_drafts.pending(ws), intake.list_drafts(ws, mine_only=True)), offer, refused,
+                     parent=parent)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTime
 
 from triage_desk import intake
+from triage_desk.concurrency import Conflict
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 
@@ -26,7 +27,7 @@ class DraftSaving:
         with self._save_lock:
             if generation < self._saved_generation or self.is_submitted:
                 return self._saved_generation
-            intake.save_draft(self.ws, snapshot, step)
+            self.save_versioned(snapshot, step)  # wizard_team: against the version last read
             self._saved_generation = generation
             return generation
 
@@ -72,7 +73,8 @@ class DraftSaving:
         self.setEnabled(False)
         self.status.setText("Saving draft…")
         operations.change(self.save_work(), operations.Changes.of(operations.DRAFT),
-                          lambda _generation: self._saved_for_close(result), self._close_save_failed, parent=self)
+                          lambda _generation: self._saved_for_close(result),
+                          lambda exc: self._close_save_failed(exc, result), parent=self)
 
     def _saved_for_close(self, result: int) -> None:
         self._closing = False
@@ -80,9 +82,16 @@ class DraftSaving:
         self.flow.dirty = False
         self.done(result)
 
-    def _close_save_failed(self, exc: BaseException) -> None:
+    def _close_save_failed(self, exc: BaseException, result: int) -> None:
         self._closing = False
         self.setEnabled(True)
+        if self.keep_on_close(exc):  # the server is away: kept encrypted on this PC, offered at next sign-in
+            self._closed(result)
+            return
+        if isinstance(exc, Conflict):  # someone else saved first: choose whose version stands, then close again
+            self.show()
+            self.resolve_conflict(exc)
+            return
         if not isinstance(exc, TriageError):
             raise exc
         if not self._locking():
@@ -94,6 +103,7 @@ class DraftSaving:
     def _saved(self, _generation: int) -> None:
         self._saving = False
         self._show_saved()
+        self.note_back_online()
         if self._save_again:
             self._save_again = False
             self.save_draft_async(force=True)
@@ -105,7 +115,7 @@ class DraftSaving:
 
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
-        if self.is_submitted:
+        if self.is_submitted or self.team_save_failed(exc):  # a conflict, or the server away
             return
         self.status.setText("Draft NOT saved")
         self.message.show_error(f"The draft could not be saved: {exc if isinstance(exc, TriageError) else 'error'}"
@@ -129,11 +139,11 @@ class DraftSaving:
             return
         self._submitting = True  # no autosave may follow the submission (it is no longer a draft)
         self.submit_button.setEnabled(False)
-        ws, doc = self.ws, copy.deepcopy(self.doc)
+        ws, doc, version = self.ws, copy.deepcopy(self.doc), self._version
 
         def work():
             with self._save_lock:
-                return intake.submit(ws, doc)
+                return intake.submit(ws, doc, expected_version=version)
 
         operations.change(work, operations.Changes.of(operations.CASE, referral_id=doc.get("id")),
                           self._submitted, self._not_submitted, parent=self)
@@ -141,6 +151,8 @@ class DraftSaving:
     def _not_submitted(self, exc: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
+        if self.team_save_failed(exc):  # someone else saved first, or the server is away: not submitted
+            return
         operations.show_refusal(exc, self.message)
 
     def _submitted(self, result: dict) -> None:
@@ -148,6 +160,7 @@ class DraftSaving:
         self.is_submitted = True
         self.flow.doc = result
         self.autosave_timer.stop()
+        self.revalidate_timer.stop()  # a pending re-check must not put "can be submitted" back after this
         review = next(i for i, s in enumerate(self.steps) if s.key == "review")
         if review != self.current:
             self.flow.go("review")  # its save point is skipped: the referral is no longer a draft

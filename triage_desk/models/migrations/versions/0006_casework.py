@@ -37,8 +37,9 @@ def upgrade() -> None:
         sa.Column("source_id", sa.String(length=36), nullable=True),
         _referral_fk("deadline"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deadline")))
-    op.create_index("ix_deadline_open_due", "deadline", ["due_at", "referral_id"], sqlite_where=_OPEN)
-    op.create_index("ix_deadline_open_kind_due", "deadline", ["kind", "due_at", "referral_id"], sqlite_where=_OPEN)
+    open_only = {"sqlite_where": _OPEN, "postgresql_where": _OPEN}
+    op.create_index("ix_deadline_open_due", "deadline", ["due_at", "referral_id"], **open_only)
+    op.create_index("ix_deadline_open_kind_due", "deadline", ["kind", "due_at", "referral_id"], **open_only)
     op.create_index("ix_deadline_referral", "deadline", ["referral_id", "kind"])
     op.create_table(
         "case_event",

@@ -1,0 +1,207 @@
+"""Case list and person matching on a real PostgreSQL team server (issue 15 point 8).
+
+The server: TRIAGE_BENCH_PG (a superuser URL of a server you run), else a cluster of this machine's
+PostgreSQL kept in /tmp/triage-bench-pg (`.ci/pg-server start`, halted after the run, reused by the next).
+The database `bench_<N>` is built once through `server init` and `demo.bulk_generate` (psycopg executemany
+in pipeline batches), then VACUUM ANALYZE; later runs reuse it. TRIAGE_BENCH_PG_REFERRALS sets N
+(default 1,000,000). Each floor is hand-written SQL giving the same answer, on the same server, same run.
+
+pg_case_list_filter  first page (200 rows) filtered by RAG + referrer agency + received date range, through
+                     caselist.fetch_page; floor: SELECT … WHERE … ORDER BY received_at DESC, id DESC LIMIT 201.
+pg_person_search     intake matching for a typed subject (misspelt surname + forenames + DOB + postcode),
+                     candidates scored, referrals listed; floor: the same candidate look-ups as one statement.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import random
+import subprocess
+import time
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from _harness import BENCH_PASSWORD, Figure, best_of
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DIR = Path(os.environ.get("TRIAGE_BENCH_PG_DIR", "/tmp/triage-bench-pg"))
+N = int(os.environ.get("TRIAGE_BENCH_PG_REFERRALS", "1000000"))
+APP_ROLE = "td_bench_app"
+
+
+@lru_cache(maxsize=1)
+def server_url() -> str:
+    url = os.environ.get("TRIAGE_BENCH_PG")
+    if url:
+        return url
+    env = {**os.environ, "TDPG_SHARED_BUFFERS": os.environ.get("TDPG_SHARED_BUFFERS", "1GB")}
+    done = subprocess.run([str(ROOT / ".ci" / "pg-server"), "start", str(PG_DIR)], capture_output=True, text=True,
+                          env=env)
+    if done.returncode:
+        raise SystemExit(f"bench_pg: no PostgreSQL server: {done.stderr.strip()}")
+    atexit.register(subprocess.run, [str(ROOT / ".ci" / "pg-server"), "halt", str(PG_DIR)], check=False)
+    return done.stdout.strip()
+
+
+def _admin():
+    import psycopg
+
+    return psycopg.connect(server_url(), autocommit=True)
+
+
+def _profile(database: str):
+    from urllib.parse import urlsplit
+
+    from triage_desk import server
+
+    return server.Profile(urlsplit(server_url())._replace(path=f"/{database}").geturl())
+
+
+def _count(database: str) -> int:
+    import psycopg
+
+    with _admin() as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            return -1
+    with psycopg.connect(_profile(database).url, autocommit=True) as conn:
+        try:
+            return conn.execute("SELECT count(*) FROM referral").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            return -1
+
+
+def _build(database: str) -> None:
+    from triage_desk import demo, server_setup
+
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
+            admin.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+    print(f"note: building a {N:,}-referral team-server database {database} (cached for later runs)", flush=True)
+    ws, _ = server_setup.init_server(Path(PG_DIR) / "workstation", _profile(database), owner_password=None,
+                                     app_role=APP_ROLE, admin_username="bench", admin_display_name="Bench",
+                                     admin_password=BENCH_PASSWORD)
+    try:
+        stats = demo.bulk_generate(ws, N, seed=1, batch=20000)
+    finally:
+        ws.close()
+    print(f"note: bulk_generate wrote {stats['referrals']:,} referrals and {stats['people']:,} people in "
+          f"{stats['seconds']:.0f} s ({stats['per_second']:,}/s)", flush=True)
+    t0 = time.perf_counter()
+    with _admin() as admin, __import__("psycopg").connect(_profile(database).url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"note: VACUUM ANALYZE took {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+@lru_cache(maxsize=1)
+def workspace():
+    import keyring
+    from keyring.backends import null
+
+    from triage_desk import accounts
+    from triage_desk.workspace import open_server
+
+    keyring.set_keyring(null.Keyring())  # never touch the developer's keyring
+    database = f"bench_{N}"
+    count = _count(database)
+    if count >= N:
+        print(f"note: reusing the cached {count:,}-referral team-server database {database}", flush=True)
+    else:
+        _build(database)
+    ws = open_server(Path(PG_DIR) / "workstation", _profile(database))
+    with ws.session() as s:
+        ws.user = accounts.get_user(s, "bench")
+    return ws
+
+
+def _subjects(ws, k: int = 15) -> list[dict]:
+    """Typed subjects: real people of the bench database with the surname misspelt (two letters swapped)."""
+    from sqlalchemy import text
+
+    rng = random.Random(3)
+    out = []
+    with ws.session() as s:
+        while len(out) < k:
+            row = s.execute(text("SELECT surname, forenames, dob, postcode FROM person WHERE id >= :r "
+                                 "ORDER BY id LIMIT 1"), {"r": f"{rng.getrandbits(128):032x}"[:8]}).first()
+            if row is None or len(row.surname) < 4:
+                continue
+            sn = row.surname
+            i = rng.randrange(1, len(sn) - 2)
+            out.append({"surname": sn[:i] + sn[i + 1] + sn[i] + sn[i + 2:], "forenames": row.forenames,
+                        "dob": str(row.dob), "address": {"postcode": row.postcode}})
+    return out
+
+
+HAND_CANDIDATES = """
+SELECT id, surname, forenames, dob, nhs_number, postcode, surname_key FROM person WHERE id IN (
+  (SELECT id FROM person WHERE surname_key = %(k)s AND dob = %(d)s LIMIT 200)
+  UNION (SELECT id FROM person WHERE dob = %(d)s LIMIT 200)
+  UNION (SELECT id FROM person WHERE surname_key = %(k)s LIMIT 200)
+  UNION (SELECT id FROM person WHERE td_person_words(surname, forenames, postcode) @@ to_tsquery('simple', %(q)s)
+         LIMIT 200)
+  UNION (SELECT id FROM person WHERE to_tsvector('simple'::regconfig, td_fold(postcode))
+         @@ phraseto_tsquery('simple', td_fold(%(pq)s)) LIMIT 200))
+"""
+
+
+def pg_person_search() -> Figure:
+    from triage_desk import matching
+    from triage_desk.models import fts
+
+    ws = workspace()
+    subjects = _subjects(ws)
+    raw = ws.engine.raw_connection()
+    try:
+        with ws.session() as s:
+            def ours():
+                for subj in subjects:
+                    assert matching.find_candidates(s, subj, with_referrals=True), "the misspelt subject was not found"
+
+            def hand():
+                cur = raw.cursor()
+                for subj in subjects:
+                    words = [w.lower() for w in matching._WORD.findall(f"{subj['surname']} {subj['forenames']}")]
+                    cur.execute(HAND_CANDIDATES, {"k": matching.phonetic(subj["surname"]), "d": subj["dob"],
+                                                  "q": fts.prefix_query(words, "postgresql"),
+                                                  "pq": subj["address"]["postcode"]})
+                    cur.fetchall()
+
+            ours()
+            hand()
+            value, floor = best_of(ours, 5) / len(subjects), best_of(hand, 5) / len(subjects)
+    finally:
+        raw.close()
+    return Figure("pg_person_search", value * 1000, "ms", floor * 1000, "value <= 50 ms and ratio <= 3")
+
+
+SELECT_COLS = ("SELECT id, reference, subject_name, received_at, status, rag, decision_due, referrer_agency, "
+               "urgent, re_referrals_12m, final_level, received_at FROM referral ")
+
+
+def pg_case_list_filter() -> Figure:
+    from triage_desk.caselist import CaseFilters, CaseSort, fetch_page
+
+    ws = workspace()
+    filters = CaseFilters(rag=("red",), agency="Police", received_from=date(2024, 6, 1),
+                          received_to=date(2025, 12, 31))
+    hand_sql = (SELECT_COLS + "WHERE rag = %s AND referrer_agency = %s AND received_at >= %s AND received_at < %s "
+                "ORDER BY received_at DESC, id DESC LIMIT 201")
+    params = ("red", "Police", date(2024, 6, 1), date(2026, 1, 1))
+    raw = ws.engine.raw_connection()
+    try:
+        with ws.session() as s:
+            rows, _ = fetch_page(s, filters, CaseSort())
+            hand_rows = raw.cursor().execute(hand_sql, params).fetchall()
+            assert [r.id for r in rows] == [r[0] for r in hand_rows[:200]], "case list and SQL disagree"
+            value = best_of(lambda: fetch_page(s, filters, CaseSort()), 9)
+        floor = best_of(lambda: raw.cursor().execute(hand_sql, params).fetchall(), 9)
+    finally:
+        raw.close()
+    return Figure("pg_case_list_filter", value * 1000, "ms", floor * 1000, "value <= 50 ms and ratio <= 3")
+
+
+FIGURES = {"pg_case_list_filter": pg_case_list_filter, "pg_person_search": pg_person_search}

@@ -1,0 +1,217 @@
+"""Many hands in the UI (issue 15 points 4-6): the wizard and the decision panel ask whose version stands
+when someone else saved first, show who else is editing, keep a draft the server could not take on this PC,
+and on a team server a change made on another workstation reaches this one's views."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from checks_helpers import act_as
+from intake_helpers import complete, subject
+from PySide6.QtWidgets import QApplication
+from ui_helpers import on_next_modal
+
+from triage_desk import decisions, edit_leases, intake, local_drafts
+from triage_desk.errors import StoreError
+from triage_desk.ui import operations
+from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+from triage_desk.ui.decision_panel import DecisionPanel
+from triage_desk.ui.operations import settle
+
+RATIONALE = "The school reported a second injury today; the level must be higher than suggested."
+
+
+def _wizard(qtbot, ws, referral_id: str):
+    from triage_desk.ui import referral_wizard
+
+    wizard = referral_wizard.resume(ws, referral_id)
+    qtbot.addWidget(wizard)
+    settle()
+    return wizard
+
+
+def _choose(qtbot, choice: str) -> list:
+    seen = []
+
+    def answer(dialog) -> None:
+        assert isinstance(dialog, ConflictDialog)
+        seen.append(dialog)
+        buttons = {KEEP_THEIRS: dialog.keep_button, OVERWRITE: dialog.overwrite_button, MERGE: dialog.merge_button}
+        buttons[choice].click()
+
+    on_next_modal(answer, qtbot)
+    return seen
+
+
+def _lead_changes_agency(ws, referral_id: str) -> None:
+    """Another officer, on another workstation, saves the same draft first."""
+    officer = ws.user
+    act_as(ws, "lead")
+    doc, step = intake.resume_draft(ws, referral_id)
+    doc["referrer"]["agency"] = "Police"
+    intake.save_draft(ws, doc, step, expected_version=intake.version_of(ws, referral_id))
+    ws.user = officer
+
+
+@pytest.fixture
+def draft(workspace) -> str:
+    act_as(workspace, "officer")
+    doc = complete(intake.new_draft(workspace), subject(surname="Wizardby"), received_at="2026-11-20T10:00")
+    intake.save_draft(workspace, doc, "contact")
+    return doc["id"]
+
+
+@pytest.mark.parametrize("choice", [KEEP_THEIRS, OVERWRITE])
+def test_the_wizard_asks_whose_version_stands_when_someone_saved_first(qtbot, workspace, draft, choice):
+    wizard = _wizard(qtbot, workspace, draft)
+    _lead_changes_agency(workspace, draft)
+    wizard.doc["contact"]["urgent"] = True
+    wizard._generation += 1
+    seen = _choose(qtbot, choice)
+    wizard.save_draft_async(force=True)
+    qtbot.waitUntil(lambda: bool(seen))
+    settle()
+    dialog = seen[0]
+    assert "Test Lead" in dialog.findChildren(type(wizard.status))[1].text()
+    assert any(d.theirs == "Police" for d in dialog.conflict.differences)
+    saved = intake.resume_draft(workspace, draft)[0]
+    if choice == KEEP_THEIRS:
+        assert wizard.doc["referrer"]["agency"] == "Police" and saved["referrer"]["agency"] == "Police"
+    else:
+        assert saved["referrer"]["agency"] == "School" and saved["contact"]["urgent"] is True
+    wizard.close()
+
+
+def test_merging_by_hand_keeps_the_ticked_fields_of_theirs(qtbot, workspace, draft):
+    wizard = _wizard(qtbot, workspace, draft)
+    _lead_changes_agency(workspace, draft)
+    wizard.doc["contact"]["urgent"] = True
+    wizard._generation += 1
+    seen = _choose(qtbot, MERGE)  # their agency is ticked (only they changed it), my urgency is not
+    wizard.save_draft_async(force=True)
+    qtbot.waitUntil(lambda: bool(seen))
+    settle()
+    saved = intake.resume_draft(workspace, draft)[0]
+    assert saved["referrer"]["agency"] == "Police" and saved["contact"]["urgent"] is True
+    wizard.close()
+
+
+def test_the_wizard_shows_who_else_is_editing(qtbot, workspace, draft):
+    other = copy.copy(workspace)
+    other.__dict__.pop("_workstation", None)
+    act_as(other, "lead")
+    edit_leases.take(other, draft)
+    wizard = _wizard(qtbot, workspace, draft)
+    qtbot.waitUntil(lambda: wizard.editing_banner.isVisibleTo(wizard))
+    assert wizard.editing_banner.text().startswith("Being edited by Test Lead since ")
+    edit_leases.release(other, draft)
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
+    qtbot.waitUntil(lambda: not wizard.editing_banner.isVisibleTo(wizard))
+    wizard.close()
+    settle()
+    assert edit_leases.editors(other, [draft]) == {}  # closing released this workstation's lease
+
+
+def test_a_draft_the_server_cannot_take_is_kept_on_this_pc_and_saved_when_it_is_back(qtbot, workspace, draft,
+                                                                                      monkeypatch):
+    wizard = _wizard(qtbot, workspace, draft)
+    real = intake.save_draft
+
+    def unreachable(*_args, **_kwargs):
+        raise StoreError("the team server cannot be reached")
+
+    monkeypatch.setattr(intake, "save_draft", unreachable)
+    wizard.doc["concerns"]["narrative"] = "Typed while the server was away."
+    wizard._generation += 1
+    wizard.save_draft_async(force=True)
+    qtbot.waitUntil(lambda: "Kept on this PC" in wizard.status.text())
+    assert "kept encrypted on this PC" in wizard.message.text() and "local database" in wizard.message.text()
+    [kept] = local_drafts.pending(workspace)
+    assert kept.doc["concerns"]["narrative"] == "Typed while the server was away."
+    assert wizard.retry_timer.isActive()
+    monkeypatch.setattr(intake, "save_draft", real)  # the server is back: the next try saves and tidies up
+    wizard.retry_timer.timeout.emit()
+    qtbot.waitUntil(lambda: "server is back" in wizard.message.text())
+    assert local_drafts.pending(workspace) == []
+    assert intake.resume_draft(workspace, draft)[0]["concerns"]["narrative"] == "Typed while the server was away."
+    wizard.close()
+
+
+def test_a_draft_kept_on_this_pc_is_offered_again_at_the_next_sign_in(qtbot, workspace, draft):
+    from triage_desk.ui import referral_wizard
+
+    doc, step = intake.resume_draft(workspace, draft)
+    doc["concerns"]["narrative"] = "Kept on this PC when the window was closed."
+    local_drafts.keep(workspace, doc, step, intake.version_of(workspace, draft))
+    wizard = referral_wizard.offer_drafts(workspace)
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: local_drafts.pending(workspace) == [])
+    assert intake.resume_draft(workspace, draft)[0]["concerns"]["narrative"].startswith("Kept on this PC")
+    wizard.close()
+
+
+def test_the_decision_panel_keeps_the_form_and_asks_when_someone_decided_first(qtbot, workspace):
+    act_as(workspace, "officer")
+    doc = intake.submit(workspace, complete(intake.new_draft(workspace), subject(surname="Panelby"),
+                                            received_at="2026-11-20T10:00"))
+    panel = DecisionPanel(workspace, doc["id"])
+    qtbot.addWidget(panel)
+    settle()
+    assert panel.form.isVisibleTo(panel)
+    officer = workspace.user
+    act_as(workspace, "lead")  # a practice lead on another workstation decides first
+    from triage_desk.forms.threshold import evaluate
+
+    engine = evaluate(doc)
+    decisions.decide(workspace, doc["id"], engine, decisions.Proposal(engine["suggested_level"],
+                                                                      tuple(engine["outcomes"])))
+    workspace.user = officer
+    operations.announce(operations.Changes.of(operations.DECISION, referral_id=doc["id"]))
+    settle()
+    assert panel.form.isVisibleTo(panel) and "changed elsewhere" in panel.message.text()  # nothing typed is lost
+    panel.form.set_override(min(engine["suggested_level"] + 1, 4), list(engine["outcomes"]), rationale=RATIONALE)
+    seen = _choose(qtbot, OVERWRITE)
+    panel.save.click()
+    qtbot.waitUntil(lambda: bool(seen))
+    settle()
+    assert seen[0].conflict.by == "Test Lead" and [d.label for d in seen[0].conflict.differences][:1] == ["Final level"]
+    with workspace.session() as s:
+        assert len(decisions.history(s, doc["id"])) == 2  # overwritten knowingly: theirs kept in the history
+    assert QApplication.activeModalWidget() is None
+
+
+def test_a_change_on_another_workstation_reaches_this_ones_views(qtbot, pg_workspace, pg_profile, tmp_path):
+    from pg_fixtures import APP_PASSWORD
+
+    from triage_desk.workspace import open_server
+
+    act_as(pg_workspace, "officer")
+    operations.follow(pg_workspace)
+    other = open_server(tmp_path / "other", pg_profile, password=APP_PASSWORD)
+    try:
+        qtbot.waitUntil(lambda: operations._feed is not None and operations._feed.listener.listening.is_set())
+        act_as(other, "lead")
+        with qtbot.waitSignal(operations.events().workspace_changed,
+                              check_params_cb=lambda c: c.touches(operations.DRAFT) and c.referral_id is not None):
+            made = intake.new_draft(other)
+        assert made["id"]
+    finally:
+        operations.unfollow()
+        other.close()
+
+
+def test_the_case_view_shows_who_is_editing_the_referral(qtbot, workspace, draft):
+    from triage_desk.ui.case_view import CaseView
+
+    other = copy.copy(workspace)
+    other.__dict__.pop("_workstation", None)
+    act_as(other, "lead")
+    view = CaseView(workspace, intake.resume_draft(workspace, draft)[0])
+    qtbot.addWidget(view)
+    settle()
+    assert not view.editing_banner.isVisibleTo(view)
+    edit_leases.take(other, draft)
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
+    qtbot.waitUntil(lambda: view.editing_banner.isVisibleTo(view))
+    assert view.editing_banner.text().startswith("Being edited by Test Lead since ")
