@@ -6,27 +6,16 @@ from triage_desk.models.casework import CaseEvent, Deadline, Dispute, ReferrerFe
 from triage_desk.models.decision import Decision
 from triage_desk.models.partner import AgencyCheck, Partner, SharingDecision
 from triage_desk.models.person import Person, ReferralSubject
-<<<<<<< HEAD
-from triage_desk.models.referral import Referral
-from triage_desk.models.review import DecisionResponse, ReviewItem, ReviewPack
-=======
 from triage_desk.models.referral import EditLease, Referral
-from triage_desk.models.review import ReviewItem, ReviewPack
->>>>>>> pg-live
+from triage_desk.models.review import DecisionResponse, ReviewItem, ReviewPack
 from triage_desk.models.setting import Setting
 from triage_desk.models.signed import AuditCheckpoint, RoleGrant
 from triage_desk.models.trust import TrustedSigner
 from triage_desk.models.user import Role, User
 
 __all__ = [
-<<<<<<< HEAD
     "AgencyCheck", "AuditCheckpoint", "AuditEvent", "Base", "CaseEvent", "Deadline", "Decision", "DecisionResponse",
-    "Dispute", "Partner", "Person", "Referral", "ReferralSubject", "ReferrerFeedback", "ReviewItem", "ReviewPack",
-    "Role", "RoleGrant", "Setting",
-=======
-    "AgencyCheck", "AuditCheckpoint", "AuditEvent", "Base", "CaseEvent", "Deadline", "Decision", "Dispute", "EditLease",
-    "Partner", "Person", "Referral", "ReferralSubject", "ReferrerFeedback", "ReviewItem", "ReviewPack", "Role",
-    "RoleGrant", "Setting",
->>>>>>> pg-live
+    "Dispute", "EditLease", "Partner", "Person", "Referral", "ReferralSubject", "ReferrerFeedback", "ReviewItem",
+    "ReviewPack", "Role", "RoleGrant", "Setting",
     "SharingDecision", "StrategyDiscussion", "TrustedSigner", "User", "utcnow",
 ]
