@@ -156,7 +156,8 @@ def test_cycle_finder_finds_a_cycle():
 # worker (handed to ui/operations by a lambda); the first-run wizard's `create`, which makes the database
 # (init_workspace) before any workspace or operation exists.
 GUI_THREAD_ALLOWED_MODULES = {"preview_screens.py", "preview_referral.py", "preview_registry.py"}
-RUNS_IN_WORKER = {("wizard_saving.py", "_save"), ("first_run_wizard.py", "create")}
+RUNS_IN_WORKER = {("wizard_saving.py", "_save"), ("wizard_team.py", "save_versioned"),
+                  ("first_run_wizard.py", "create")}
 
 
 def _service_names(tree: ast.AST) -> set[str]:

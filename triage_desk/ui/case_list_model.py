@@ -290,10 +290,13 @@ class CaseListModel(QAbstractTableModel):
                     row = page * model.page_size + i
                     model.dataChanged.emit(model.index(row, 0), model.index(row, len(COLUMNS) - 1))
 
+        def work():
+            return case_access.case_rows(ws, ids, filters)
+
         if self.background:
-            operations.query(lambda: case_access.case_rows(ws, ids, filters), done, parent=self)
+            operations.query(work, done, parent=self)
         else:
-            done(case_access.case_rows(ws, ids, filters))
+            done(work())
         return True
 
     def tick(self) -> None:

@@ -85,9 +85,8 @@ class DraftSaving:
     def _close_save_failed(self, exc: BaseException, result: int) -> None:
         self._closing = False
         self.setEnabled(True)
-        if self.keep_on_close(exc):  # the server is away: kept encrypted on this PC, offered at next sign-in
-            self._closed(result)
-            return
+        if self.keep_on_close(exc, lambda: self._closed(result)):  # the server is away: kept encrypted on
+            return  # this PC, offered at the next sign-in
         if isinstance(exc, Conflict):  # someone else saved first: choose whose version stands, then close again
             self.show()
             self.resolve_conflict(exc)

@@ -87,15 +87,15 @@ class TeamEditing:
                          parent=self)
         return True
 
-    def keep_on_close(self, exc: BaseException) -> bool:
-        """Closing while the server is away: the draft is kept on this PC (offered at the next sign-in)."""
+    def keep_on_close(self, exc: BaseException, closed) -> bool:
+        """Closing while the server is away: the draft is kept on this PC (offered at the next sign-in), then
+        `closed()`; True when handled here. If it cannot be kept the window stays open and says why."""
         if not local_drafts.is_server_trouble(exc):
             return False
         snapshot, _generation, step = self._snapshot()
-        try:
-            local_drafts.keep(self.ws, snapshot, step, self._version)
-        except Exception:  # noqa: BLE001 - not kept: the window stays open with the edits (caller says why)
-            return False
+        ws, version = self.ws, self._version
+        operations.query(lambda: local_drafts.keep(ws, snapshot, step, version), lambda _path: closed(),
+                         self._not_kept, parent=self)
         return True
 
     def _kept(self, _path) -> None:
