@@ -42,6 +42,13 @@ class MemoryKeyring(KeyringBackend):
         del self.store[(service, username)]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Files holding a `slow` test start first: a test file runs on one xdist worker, and a long one started
+    last would run alone while the other workers sit idle."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group stays
+
+
 # CI is a loaded 2-core machine: a window may take more than pytest-qt's 5 s default to appear or
 # answer. Waits still end as soon as their condition holds; only a real hang costs the longer time.
 QT_WAIT_MS = 30_000
@@ -133,7 +140,7 @@ def fast_kdf(monkeypatch):
     """Argon2id at test strength: the parameters travel in each blob, so behaviour is unchanged."""
     from triage_desk import secretbox
 
-    monkeypatch.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(iterations=1, memory_kib=1024, lanes=1))
+    monkeypatch.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(**TEST_KDF_PARAMS))
 
 
 @pytest.fixture
@@ -141,19 +148,67 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def workspace(data_dir):
-    """A new encrypted workspace signed in as admin 'admin', plus an officer and a practice lead."""
-    from triage_desk import accounts
+TEST_KDF_PARAMS = dict(iterations=1, memory_kib=1024, lanes=1)
+
+
+@pytest.fixture(scope="session")
+def workspace_template(tmp_path_factory) -> dict:
+    """The `workspace` fixture's database, built once per test process (migrations, three accounts with
+    signing keys, the first checkpoint) and closed without the close-time checkpoint or backup, so each copy
+    holds exactly what a new workspace holds."""
+    from triage_desk import accounts, audit, secretbox
     from triage_desk.models import Role
     from triage_desk.workspace import init_workspace
 
-    ws, code = init_workspace(data_dir, admin_username="admin", admin_display_name="Test Admin",
-                              admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
-    ws.recovery_code = code
+    path = tmp_path_factory.mktemp("workspace-template") / "data"
+    with pytest.MonkeyPatch.context() as mp:  # session scope: the autouse fixtures have not run yet
+        mp.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(**TEST_KDF_PARAMS))
+        previous = keyring.get_keyring()
+        keyring.set_keyring(MemoryKeyring())
+        try:
+            ws, code = init_workspace(path, admin_username="admin", admin_display_name="Test Admin",
+                                      admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+            with ws.session() as s:
+                accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
+                accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+            audit.forget_signer(ws.engine)
+            ws.engine.dispose()  # the last connection folds the write-ahead log into the database file
+            ws.lock.release()
+        finally:
+            keyring.set_keyring(previous)
+    return {"path": path, "recovery_code": code}
+
+
+def open_template_copy(template: dict, data_dir: Path):
+    """A copy of the template in `data_dir`, open and signed in as the admin exactly as init_workspace leaves
+    a new workspace: the data key in the keyring (when usable), the admin's signing key unsealed and signing
+    checkpoints; no event added."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from triage_desk import audit, audit_anchor
+    from triage_desk.bundle import signing
+    from triage_desk.models import User
+    from triage_desk.workspace import open_workspace
+
+    shutil.copytree(template["path"], data_dir)
+    ws = open_workspace(data_dir, passphrase=PASSPHRASE)  # puts the data key in the keyring, as init does
+    ws.unlocked_with = "keyring"  # what init_workspace's workspace says
+    ws.recovery_code = template["recovery_code"]
     with ws.session() as s:
-        accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
-        accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+        admin = s.execute(select(User).where(User.username == "admin")).scalar_one()
+    admin.signing_key = signing.unwrap_signing_key(admin.signing_key_blob, ADMIN_PASSWORD)
+    audit.register_signer(ws.engine, admin, audit_anchor.write)  # init's sign-in: no unsigned-tail note
+    ws.user = admin
+    return ws
+
+
+@pytest.fixture
+def workspace(data_dir, workspace_template):
+    """A new encrypted workspace signed in as admin 'admin', plus an officer and a practice lead (a copy of
+    the session's template: the same content init_workspace + create_user give, without the migrations)."""
+    ws = open_template_copy(workspace_template, data_dir)
     yield ws
     ws.close()
 
