@@ -151,12 +151,52 @@ def data_dir(tmp_path) -> Path:
 TEST_KDF_PARAMS = dict(iterations=1, memory_kib=1024, lanes=1)
 
 
+def _close_as_template(ws) -> dict:
+    """Close `ws` without the close-time checkpoint or backup, so a copy holds exactly what it holds now;
+    remember what lives only in memory: who is signed in and whose unsealed key signs checkpoints."""
+    from triage_desk import audit
+
+    signer = audit.signer_for(ws.engine)
+    template = {"path": ws.data_dir, "recovery_code": getattr(ws, "recovery_code", None),
+                "user": (ws.user.username, ws.user.signing_key),
+                "signer": (signer.username, signer.signing_key) if signer is not None else None}
+    audit.forget_signer(ws.engine)
+    ws.engine.dispose()  # the last connection folds the write-ahead log into the database file
+    ws.lock.release()
+    return template
+
+
+def open_template_copy(template: dict, data_dir: Path):
+    """A copy of a template in `data_dir`, open as the workspace was when the template was closed: the data
+    key in the keyring (when usable), the same user signed in, the same unsealed key signing checkpoints."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from triage_desk import audit, audit_anchor
+    from triage_desk.models import User
+    from triage_desk.workspace import open_workspace
+
+    shutil.copytree(template["path"], data_dir)
+    ws = open_workspace(data_dir, passphrase=PASSPHRASE)  # puts the data key in the keyring, as init does
+    ws.unlocked_with = "keyring"  # what init_workspace's workspace says
+    ws.recovery_code = template["recovery_code"]
+    wanted = dict(filter(None, (template["signer"], template["user"])))
+    with ws.session() as s:
+        users = {u.username: u for u in s.execute(select(User).where(User.username.in_(wanted))).scalars()}
+    for name, key in wanted.items():
+        users[name].signing_key = key
+    ws.user = users[template["user"][0]]
+    if template["signer"] is not None:
+        audit.register_signer(ws.engine, users[template["signer"][0]], audit_anchor.write)
+    return ws
+
+
 @pytest.fixture(scope="session")
 def workspace_template(tmp_path_factory) -> dict:
-    """The `workspace` fixture's database, built once per test process (migrations, three accounts with
-    signing keys, the first checkpoint) and closed without the close-time checkpoint or backup, so each copy
-    holds exactly what a new workspace holds."""
-    from triage_desk import accounts, audit, secretbox
+    """The `workspace` fixture's database, built once per test process: migrations, the admin (pinned, its
+    key signing checkpoints), an officer and a lead."""
+    from triage_desk import accounts, secretbox
     from triage_desk.models import Role
     from triage_desk.workspace import init_workspace
 
@@ -168,49 +208,45 @@ def workspace_template(tmp_path_factory) -> dict:
         try:
             ws, code = init_workspace(path, admin_username="admin", admin_display_name="Test Admin",
                                       admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+            ws.recovery_code = code
             with ws.session() as s:
                 accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
                 accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
-            audit.forget_signer(ws.engine)
-            ws.engine.dispose()  # the last connection folds the write-ahead log into the database file
-            ws.lock.release()
+            return _close_as_template(ws)
         finally:
             keyring.set_keyring(previous)
-    return {"path": path, "recovery_code": code}
-
-
-def open_template_copy(template: dict, data_dir: Path):
-    """A copy of the template in `data_dir`, open and signed in as the admin exactly as init_workspace leaves
-    a new workspace: the data key in the keyring (when usable), the admin's signing key unsealed and signing
-    checkpoints; no event added."""
-    import shutil
-
-    from sqlalchemy import select
-
-    from triage_desk import audit, audit_anchor
-    from triage_desk.bundle import signing
-    from triage_desk.models import User
-    from triage_desk.workspace import open_workspace
-
-    shutil.copytree(template["path"], data_dir)
-    ws = open_workspace(data_dir, passphrase=PASSPHRASE)  # puts the data key in the keyring, as init does
-    ws.unlocked_with = "keyring"  # what init_workspace's workspace says
-    ws.recovery_code = template["recovery_code"]
-    with ws.session() as s:
-        admin = s.execute(select(User).where(User.username == "admin")).scalar_one()
-    admin.signing_key = signing.unwrap_signing_key(admin.signing_key_blob, ADMIN_PASSWORD)
-    audit.register_signer(ws.engine, admin, audit_anchor.write)  # init's sign-in: no unsigned-tail note
-    ws.user = admin
-    return ws
 
 
 @pytest.fixture
 def workspace(data_dir, workspace_template):
-    """A new encrypted workspace signed in as admin 'admin', plus an officer and a practice lead (a copy of
-    the session's template: the same content init_workspace + create_user give, without the migrations)."""
+    """A new encrypted workspace in `data_dir` signed in as admin 'admin', plus an officer and a practice
+    lead: a copy of the process's template, the same content init_workspace + create_user give."""
     ws = open_template_copy(workspace_template, data_dir)
     yield ws
     ws.close()
+
+
+_BUILT: dict[str, dict] = {}  # workspace_from's templates in this test process, by name
+
+
+@pytest.fixture
+def workspace_from(data_dir, workspace_template, tmp_path_factory):
+    """`workspace_from(name, build)`: the `workspace` fixture's workspace after `build(ws)` (demo data, say),
+    in `data_dir`. `build` runs once per test process for each name and each test gets a copy, so a name
+    must always mean the same build. Use it instead of `workspace` (both would claim `data_dir`)."""
+    opened = []
+
+    def make(name: str, build):
+        if name not in _BUILT:
+            ws = open_template_copy(workspace_template, tmp_path_factory.mktemp(f"built-{name}") / "data")
+            build(ws)
+            _BUILT[name] = _close_as_template(ws)
+        opened.append(open_template_copy(_BUILT[name], data_dir))
+        return opened[-1]
+
+    yield make
+    for ws in opened:
+        ws.close()
 
 
 @pytest.fixture
