@@ -42,6 +42,30 @@ class MemoryKeyring(KeyringBackend):
         del self.store[(service, username)]
 
 
+def report_line(config, line: str) -> None:
+    """Show `line` in the run's output even when the test passes (a figure such as a build's size). On an
+    xdist worker, whose output nobody sees, the line goes to the controller, printed as the worker ends."""
+    if hasattr(config, "workeroutput"):
+        config.workeroutput.setdefault("report_lines", []).append(line)
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(line, file=sys.stderr)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: print the report_line lines of a worker that finished."""
+    reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+    for line in getattr(node, "workeroutput", {}).get("report_lines", []):
+        if reporter is not None:
+            reporter.write_line(line)
+
+
 def pytest_collection_modifyitems(config, items):
     """Files holding a `slow` test start first: a test file runs on one xdist worker, and a long one started
     last would run alone while the other workers sit idle."""
