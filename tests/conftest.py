@@ -44,6 +44,37 @@ class MemoryKeyring(KeyringBackend):
         del self.store[(service, username)]
 
 
+def report_line(config, line: str) -> None:
+    """Show `line` in the run's output even when the test passes (a figure such as a build's size). On an
+    xdist worker, whose output nobody sees, the line goes to the controller, printed as the worker ends."""
+    if hasattr(config, "workeroutput"):
+        config.workeroutput.setdefault("report_lines", []).append(line)
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(line, file=sys.stderr)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: print the report_line lines of a worker that finished."""
+    reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+    for line in getattr(node, "workeroutput", {}).get("report_lines", []):
+        if reporter is not None:
+            reporter.write_line(line)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files holding a `slow` test start first: a test file runs on one xdist worker, and a long one started
+    last would run alone while the other workers sit idle."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group stays
+
+
 # CI is a loaded 2-core machine: a window may take more than pytest-qt's 5 s default to appear or
 # answer. Waits still end as soon as their condition holds; only a real hang costs the longer time.
 QT_WAIT_MS = 30_000
@@ -135,7 +166,7 @@ def fast_kdf(monkeypatch):
     """Argon2id at test strength: the parameters travel in each blob, so behaviour is unchanged."""
     from triage_desk import secretbox
 
-    monkeypatch.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(iterations=1, memory_kib=1024, lanes=1))
+    monkeypatch.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(**TEST_KDF_PARAMS))
 
 
 @pytest.fixture
@@ -143,21 +174,105 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def workspace(data_dir):
-    """A new encrypted workspace signed in as admin 'admin', plus an officer and a practice lead."""
-    from triage_desk import accounts
+TEST_KDF_PARAMS = dict(iterations=1, memory_kib=1024, lanes=1)
+
+
+def _close_as_template(ws) -> dict:
+    """Close `ws` without the close-time checkpoint or backup, so a copy holds exactly what it holds now;
+    remember what lives only in memory: who is signed in and whose unsealed key signs checkpoints."""
+    from triage_desk import audit
+
+    signer = audit.signer_for(ws.engine)
+    template = {"path": ws.data_dir, "recovery_code": getattr(ws, "recovery_code", None),
+                "user": (ws.user.username, ws.user.signing_key),
+                "signer": (signer.username, signer.signing_key) if signer is not None else None}
+    audit.forget_signer(ws.engine)
+    ws.engine.dispose()  # the last connection folds the write-ahead log into the database file
+    ws.lock.release()
+    return template
+
+
+def open_template_copy(template: dict, data_dir: Path):
+    """A copy of a template in `data_dir`, open as the workspace was when the template was closed: the data
+    key in the keyring (when usable), the same user signed in, the same unsealed key signing checkpoints."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from triage_desk import audit, audit_anchor
+    from triage_desk.models import User
+    from triage_desk.workspace import open_workspace
+
+    shutil.copytree(template["path"], data_dir)
+    ws = open_workspace(data_dir, passphrase=PASSPHRASE)  # puts the data key in the keyring, as init does
+    ws.unlocked_with = "keyring"  # what init_workspace's workspace says
+    ws.recovery_code = template["recovery_code"]
+    wanted = dict(filter(None, (template["signer"], template["user"])))
+    with ws.session() as s:
+        users = {u.username: u for u in s.execute(select(User).where(User.username.in_(wanted))).scalars()}
+    for name, key in wanted.items():
+        users[name].signing_key = key
+    ws.user = users[template["user"][0]]
+    if template["signer"] is not None:
+        audit.register_signer(ws.engine, users[template["signer"][0]], audit_anchor.write)
+    return ws
+
+
+@pytest.fixture(scope="session")
+def workspace_template(tmp_path_factory) -> dict:
+    """The `workspace` fixture's database, built once per test process: migrations, the admin (pinned, its
+    key signing checkpoints), an officer and a lead."""
+    from triage_desk import accounts, secretbox
     from triage_desk.models import Role
     from triage_desk.workspace import init_workspace
 
-    ws, code = init_workspace(data_dir, admin_username="admin", admin_display_name="Test Admin",
-                              admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
-    ws.recovery_code = code
-    with ws.session() as s:
-        accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
-        accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+    path = tmp_path_factory.mktemp("workspace-template") / "data"
+    with pytest.MonkeyPatch.context() as mp:  # session scope: the autouse fixtures have not run yet
+        mp.setattr(secretbox, "DEFAULT_KDF", secretbox.KdfParams(**TEST_KDF_PARAMS))
+        previous = keyring.get_keyring()
+        keyring.set_keyring(MemoryKeyring())
+        try:
+            ws, code = init_workspace(path, admin_username="admin", admin_display_name="Test Admin",
+                                      admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+            ws.recovery_code = code
+            with ws.session() as s:
+                accounts.create_user(s, ws.user, "officer", "Test Officer", Role.OFFICER, USER_PASSWORD)
+                accounts.create_user(s, ws.user, "lead", "Test Lead", Role.LEAD, USER_PASSWORD)
+            return _close_as_template(ws)
+        finally:
+            keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def workspace(data_dir, workspace_template):
+    """A new encrypted workspace in `data_dir` signed in as admin 'admin', plus an officer and a practice
+    lead: a copy of the process's template, the same content init_workspace + create_user give."""
+    ws = open_template_copy(workspace_template, data_dir)
     yield ws
     ws.close()
+
+
+_BUILT: dict[str, dict] = {}  # workspace_from's templates in this test process, by name
+
+
+@pytest.fixture
+def workspace_from(data_dir, workspace_template, tmp_path_factory):
+    """`workspace_from(name, build)`: the `workspace` fixture's workspace after `build(ws)` (demo data, say),
+    in `data_dir`. `build` runs once per test process for each name and each test gets a copy, so a name
+    must always mean the same build. Use it instead of `workspace` (both would claim `data_dir`)."""
+    opened = []
+
+    def make(name: str, build):
+        if name not in _BUILT:
+            ws = open_template_copy(workspace_template, tmp_path_factory.mktemp(f"built-{name}") / "data")
+            build(ws)
+            _BUILT[name] = _close_as_template(ws)
+        opened.append(open_template_copy(_BUILT[name], data_dir))
+        return opened[-1]
+
+    yield make
+    for ws in opened:
+        ws.close()
 
 
 @pytest.fixture

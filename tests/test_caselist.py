@@ -23,8 +23,8 @@ NOW = datetime(2026, 11, 20, 12, 0)
 
 
 @pytest.fixture
-def cases(workspace):
-    demo.bulk_generate(workspace, 700, seed=6)
+def cases(workspace_from):
+    workspace = workspace_from("caselist-700-seed6", lambda ws: demo.bulk_generate(ws, 700, seed=6))
     with workspace.session() as s:
         # Some referrals with no decision due, to page across the NULLs of a nullable sort column.
         rows = list(s.execute(select(Referral)).scalars())

@@ -9,11 +9,10 @@ import random
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE
-from drafts_crash_child import build
+from drafts_crash_child import ForkedChild, build
 from intake_helpers import subject
 from sqlalchemy import select
 
@@ -22,7 +21,6 @@ from triage_desk.models import User
 from triage_desk.workspace import open_workspace
 
 KILLS = 50
-CHILD = Path(__file__).with_name("drafts_crash_child.py")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -32,12 +30,10 @@ def test_drafts_survive_repeated_sigkill(workspace, data_dir):
     intake.save_draft(workspace, build(doc, 0), "start")
     workspace.close()  # the child takes the instance lock
     rng = random.Random(11)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(CHILD.parent.parent), str(CHILD.parent)]))
     last = 0
     mid_save = 0
     for _ in range(KILLS):
-        child = subprocess.Popen([sys.executable, str(CHILD), str(data_dir), doc["id"], PASSPHRASE],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        child = ForkedChild(str(data_dir), doc["id"], PASSPHRASE)  # the script's main(), without 50 start-ups
         first = child.stdout.readline()
         if not first.startswith("start"):
             child.kill()

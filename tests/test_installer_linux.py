@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import report_line
 from upgrade_helpers import make_oldest_data_dir, secret_files
 
 from triage_desk import __version__
@@ -27,17 +28,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is not on this machine (Debian/Ubuntu)"),
 ]
 PASSPHRASE, PASSWORD = "frozen test passphrase 1", "frozen-admin-password-1"
-
-
-def _say(config, line: str) -> None:
-    """Shown in the test run's output even when it passes (output capture is paused for it)."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if capture is None or reporter is None:
-        print(line, file=sys.stderr)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +45,8 @@ def package(tmp_path_factory, request) -> dict:
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     control = subprocess.run(["dpkg-deb", "-f", str(deb)], check=True, capture_output=True, text=True).stdout
     installed = sum(f.stat().st_size for f in (root / "opt").rglob("*") if f.is_file() and not f.is_symlink())
-    _say(request.config, f"\n[installer] {deb.name}: {deb.stat().st_size / 2**20:.1f} MB package, "
-                         f"{installed / 2**20:.0f} MB installed, built in {seconds:.0f} s")
+    report_line(request.config, f"\n[installer] {deb.name}: {deb.stat().st_size / 2**20:.1f} MB package, "
+                                f"{installed / 2**20:.0f} MB installed, built in {seconds:.0f} s")
     shutil.rmtree(work / "work", ignore_errors=True)  # PyInstaller's build folder: not needed any more
     return {"deb": deb, "root": root, "control": control, "app": root / "opt" / "triage-desk" / "triage-desk"}
 

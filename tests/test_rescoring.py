@@ -16,8 +16,8 @@ from triage_desk.rescoring import rescore_stored
 
 
 @pytest.fixture
-def stored(workspace):
-    demo.ensure_demo_data(workspace, n=120, seed=4)
+def stored(workspace_from):
+    workspace = workspace_from("demo-120-seed4", lambda ws: demo.ensure_demo_data(ws, n=120, seed=4))
     workspace.user = user(workspace, "lead")
     return workspace
 

@@ -20,9 +20,8 @@ N = 450  # more than two pages of 200
 
 
 @pytest.fixture
-def cases(workspace):
-    demo.ensure_demo_data(workspace, N, seed=3)
-    return workspace
+def cases(workspace_from):
+    return workspace_from(f"demo-{N}-seed3", lambda ws: demo.ensure_demo_data(ws, N, seed=3))
 
 
 @pytest.fixture

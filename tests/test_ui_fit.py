@@ -5,6 +5,9 @@ window cannot be made that small at all (then it is cut off by the screen's edge
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from fit_check import every_page, problems
 from PySide6.QtCore import QSize, Qt
@@ -17,10 +20,13 @@ SIZES = (QSize(1024, 700), QSize(1920, 1080))
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    context = PreviewContext(tmp_path_factory.mktemp("fit"))
-    yield context
-    context.close()
+def ctx():
+    # A short folder: the main window shows the database path, and an xdist worker's temporary folders are
+    # longer than a serial run's (…/popen-gw0/…), which alone would push the label past 1024 px.
+    with tempfile.TemporaryDirectory(prefix="fit-") as root:
+        context = PreviewContext(Path(root))
+        yield context
+        context.close()
 
 
 @pytest.mark.parametrize("name", sorted(screens()))
