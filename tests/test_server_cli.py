@@ -146,3 +146,16 @@ def test_a_schema_newer_than_the_app_is_refused(pg_server, pg_workspace, pg_data
         conn.execute("UPDATE alembic_version SET version_num = '0999'")
     assert _join(pg_server, pg_database, secrets, tmp_path / "desk") == 4
     assert "newer version of Triage Desk" in capsys.readouterr().err
+
+
+def test_a_server_fixed_in_the_it_policy_file_is_what_the_workstation_opens(pg_server, pg_workspace, pg_database,
+                                                                            tmp_path, monkeypatch, capsys):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'team_server_url = "{pg_server.tls_url(APP, pg_database)}"\n'
+                      f'team_server_ca_file = "{pg_server.ca_file}"\n'
+                      f'team_server_password = "{APP_PASSWORD}"\n')
+    monkeypatch.setenv("TRIAGE_DESK_POLICY_FILE", str(policy))
+    desk = tmp_path / "desk"  # nothing joined here: the policy alone makes this a team workstation
+    assert main(["audit", "verify", "--data-dir", str(desk)]) == 0  # with pg_workspace still signed in
+    out = capsys.readouterr().out
+    assert "audit chain intact" in out and "session still open" in out and APP_PASSWORD not in out

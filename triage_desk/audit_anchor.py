@@ -189,6 +189,8 @@ def check(session: Session, report: audit.ChainReport, data_dir: Path | None, *,
           open_elsewhere: bool = False) -> None:
     """Add what the checkpoints, the anchor file and the role grants show to `report`."""
     checked = _checked(session)
+    # On a team server other workstations are open as a rule: their events are signed when they sign out.
+    open_elsewhere = open_elsewhere or session.get_bind().dialect.name != "sqlite"
     for c in checked:
         if not c.valid:
             report.problems.append(f"the checkpoint dated {_when(c.row)} is not signed by any user's key: forged")
