@@ -300,15 +300,63 @@ class Report:
                 "breakdown_titles": {k: v[0] for k, v in BREAKDOWNS.items()}}
 
 
-def compute(session, scope: Scope, *, trend: bool = True) -> Report:
-    """Every figure and breakdown for `scope`; with `trend`, each figure's value over the previous period."""
+def _from_sums(measure_id: str, sums: dict[str, int]) -> Figure:
+    from triage_desk.measures_summary import FIGURE_COLUMNS
+
+    m = BY_ID[measure_id]
+    num_col, den_col = FIGURE_COLUMNS[measure_id]
+    if den_col is None:
+        return Figure(m.id, m.title, sums[num_col], sums[num_col], None, m.target)
+    return Figure(m.id, m.title, _percent(sums[num_col], sums[den_col]), sums[num_col], sums[den_col], m.target)
+
+
+def _weekly(weeks: dict[str, dict[str, int]]) -> list[dict]:
+    return [{"week": k, "contacts": v["contacts"], "decided_in_time": v["dec_met"], "decisions_due": v["dec_due"],
+             "percent_in_time": _percent(v["dec_met"], v["dec_due"]), "re_referrals": v["rr"]}
+            for k, v in sorted(weeks.items())]
+
+
+def compute(session, scope: Scope, *, trend: bool = True, progress=None, stop=None) -> Report:
+    """Every figure and breakdown for `scope` (from the summary rows: measures_summary.py); with `trend`,
+    each figure's value over the previous period. `progress(step, done, total)` hears each step and may
+    raise errors.Cancelled; setting the threading.Event `stop` interrupts a running scan."""
+    from triage_desk import measures_summary as ms
+
+    scope.check()
+    steps = [ms.STEPS[i] for i in ((0, 1, 2, 3) if trend else (0, 1, 3))]
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name, steps.index(name), len(steps))
+
+    step(ms.STEPS[0])
+    weeks = ms.weekly_sums(session, scope, stop)
+    sums = ms.totals(weeks)
+    figures = [_from_sums(m.id, sums) for m in MEASURES if m.id in RULES]
+    step(ms.STEPS[1])
+    groups = ms.grouped(session, scope, stop)
+    groups["nfa_by_agency"] = {a: {"decided": d, "nfa": n, "percent": _percent(n, d)}
+                               for a, (d, n) in sorted(groups["nfa_by_agency"].items())}
+    if trend:
+        step(ms.STEPS[2])
+        before = ms.totals(ms.weekly_sums(session, scope.previous(), stop))
+        for fig in figures:
+            fig.previous = _from_sums(fig.id, before).value
+    step(ms.STEPS[3])
+    figures.append(review_agreement(session, scope))
+    if trend:
+        figures[-1].previous = review_agreement(session, scope.previous()).value
+    if progress is not None:
+        progress("Done", len(steps), len(steps))
+    return Report(scope, figures, {**groups, "weekly": _weekly(weeks)})
+
+
+def reference_report(session, scope: Scope) -> Report:
+    """The same figures and breakdowns folded from the per-contact facts, read from the tables themselves:
+    the slow reference the summary path is tested against (tests/test_measures_summary.py)."""
     rows = facts(session, scope)
     figures = [_figure(m.id, rows) for m in MEASURES if m.id in RULES]
     figures.append(review_agreement(session, scope))
-    if trend:
-        before = compute(session, scope.previous(), trend=False)
-        for fig in figures:
-            fig.previous = before.figure(fig.id).value
     return Report(scope, figures, breakdowns(rows))
 
 

@@ -1,0 +1,153 @@
+"""Every figure and breakdown of a period from the per-contact summary rows (models/measure_row.py): two
+grouped scans of one narrow table, clustered by date received, instead of a JSON parse and eight look-ups
+per contact. The per-contact path (measures.facts) stays the reference: drill-down lists come from it, and
+tests/test_measures_summary.py checks both give the same figures.
+
+Long work reports its steps through `progress(step, done, total)`, which may raise errors.Cancelled; a
+running scan is interrupted too (SQLite's progress handler), so a cancel on a million contacts is prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from triage_desk.errors import Cancelled
+from triage_desk.measures_defs import PRIMARY_NEEDS, SOCIAL_CARE_OUTCOMES
+from triage_desk.models.measure_row import DEADLINE_KINDS
+
+Progress = Callable[[str, int, int], None]
+STEPS = ("Counting the period's contacts, decisions and deadlines",
+         "Grouping by referral source, primary need, outcome and agency",
+         "Counting the previous period, for the trend",
+         "Reading review agreement from returned review packs")
+
+
+def _has(code: str) -> str:
+    return f"instr(coalesce(m.outcomes, ''), '\"{code}\"') > 0"
+
+
+def _due(prefix: str, kind: str) -> str:
+    """Deadlines met, missed, or open past `now` (exact: the deadline rows are read only when `now` falls
+    between a contact's earliest and latest open deadline of this kind)."""
+    return (f"{prefix}_met + {prefix}_missed + CASE WHEN {prefix}_open = 0 THEN 0 "
+            f"WHEN {prefix}_open_max < :now THEN {prefix}_open WHEN {prefix}_open_min >= :now THEN 0 "
+            f"ELSE (SELECT count(*) FROM deadline x WHERE x.referral_id = m.referral_id AND x.kind = '{kind}' "
+            f"AND x.state = 'open' AND x.due_at < :now) END")
+
+
+_DECIDED = "m.decision_id IS NOT NULL"
+# column -> SQL sum over the contacts of a group
+SUMS: dict[str, str] = {
+    "contacts": "1",
+    "referrals": " OR ".join(_has(c) for c in SOCIAL_CARE_OUTCOMES),
+    **{c: expr for p, k in DEADLINE_KINDS for c, expr in ((f"{p}_met", f"{p}_met"), (f"{p}_due", _due(p, k)))},
+    "rr": "m.rr > 0",
+    "assessment": "m.assessment", "s17": _has("S17"), "s47": "m.s47", "cp": "m.cp",
+    "decided": _DECIDED,
+    "nfa": f"{_DECIDED} AND {_has('NFA')}",
+    "override": f"{_DECIDED} AND coalesce(m.overridden, 0)",
+    "override_up": f"{_DECIDED} AND m.direction = 'up'",
+    "override_down": f"{_DECIDED} AND m.direction = 'down'",
+    "consent_not_sought": "m.consent_not_sought", "consent_refused": "m.consent_refused",
+    "disputes": "m.disputes", "disputes_resolved": "m.disputes_resolved", "disputes_changed": "m.disputes_changed",
+}
+# measure id -> (numerator column, denominator column or None for a count)
+FIGURE_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "contacts": ("contacts", None), "referrals": ("referrals", None),
+    "decided_in_time": ("dec_met", "dec_due"), "rag_in_time": ("rag_met", "rag_due"),
+    "re_referral": ("rr", "contacts"), "assessment": ("assessment", "contacts"), "s17": ("s17", "contacts"),
+    "s47": ("s47", "contacts"), "child_protection": ("cp", "contacts"), "nfa": ("nfa", "decided"),
+    "override": ("override", "decided"), "override_up": ("override_up", "decided"),
+    "override_down": ("override_down", "decided"), "consent_not_sought": ("consent_not_sought", "contacts"),
+    "consent_refused": ("consent_refused", "contacts"), "checks_in_time": ("chk_met", "chk_due"),
+    "strategy_in_time": ("sd_met", "sd_due"), "feedback_in_time": ("fb_met", "fb_due"),
+    "disputes": ("disputes", None), "disputes_changed": ("disputes_changed", "disputes_resolved"),
+}
+
+
+def _where(scope) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {"lo": datetime.combine(scope.start, time.min),
+                              "hi": datetime.combine(scope.end + timedelta(days=1), time.min),
+                              "now": scope.now or datetime.combine(scope.end + timedelta(days=1), time.min)}
+    where = ["m.received_at >= :lo", "m.received_at < :hi"]
+    for column, key in (("m.agency", "agency"), ("m.variant", "population"), ("m.decided_by", "officer")):
+        if getattr(scope, key):
+            where.append(f"{column} = :{key}")
+            params[key] = getattr(scope, key)
+    if scope.team:
+        where.append('m.decided_by IN (SELECT username FROM "user" WHERE team = :team)')
+        params["team"] = scope.team
+    return " AND ".join(where), params
+
+
+@contextmanager
+def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
+    """Let `stop` abort a running statement (checked every 50,000 SQLite steps)."""
+    raw = session.connection().connection.dbapi_connection
+    if stop is None or not hasattr(raw, "set_progress_handler"):
+        yield
+        return
+    raw.set_progress_handler(lambda: 1 if stop.is_set() else 0, 50_000)
+    try:
+        yield
+    except OperationalError as exc:
+        if stop.is_set() and "interrupt" in str(exc).lower():
+            raise Cancelled("stopped before the figures were worked out") from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def weekly_sums(session, scope, stop: threading.Event | None = None) -> dict[str, dict[str, int]]:
+    """Per week received (Monday's date): every column of SUMS, summed."""
+    where, params = _where(scope)
+    cols = ", ".join(f"coalesce(sum({expr}), 0)" for expr in SUMS.values())
+    sql = f"SELECT m.week, {cols} FROM measure_row m WHERE {where} GROUP BY m.week ORDER BY m.week"
+    with _interruptible(session, stop):
+        rows = session.execute(text(sql), params).all()
+    return {r[0]: dict(zip(SUMS, (int(v) for v in r[1:]), strict=True)) for r in rows}
+
+
+def totals(weeks: dict[str, dict[str, int]]) -> dict[str, int]:
+    out = dict.fromkeys(SUMS, 0)
+    for sums in weeks.values():
+        for k, v in sums.items():
+            out[k] += v
+    return out
+
+
+def grouped(session, scope, stop: threading.Event | None = None) -> dict[str, Any]:
+    """The breakdowns by source, primary need, outcome and agency (one grouped scan)."""
+    where, params = _where(scope)
+    sql = (f"SELECT m.source, m.primary_need, m.outcomes, m.agency, {_DECIDED}, count(*) FROM measure_row m "
+           f"WHERE {where} GROUP BY 1, 2, 3, 4, 5")
+    with _interruptible(session, stop):
+        rows = session.execute(text(sql), params).all()
+    by_source: Counter = Counter()
+    by_need: Counter = Counter()
+    by_outcome: Counter = Counter()
+    nfa_agency: dict[str, list[int]] = {}
+    for source, need, outcomes, agency, decided, n in rows:
+        by_source[source or "not recorded"] += n
+        if not decided:
+            continue
+        codes = json.loads(outcomes) if outcomes else []
+        by_need[need or "not recorded"] += n
+        for code in codes:
+            by_outcome[code] += n
+        pair = nfa_agency.setdefault(agency or "not recorded", [0, 0])
+        pair[0] += n
+        pair[1] += n if "NFA" in codes else 0
+    return {"by_source": dict(sorted(by_source.items())),
+            "by_primary_need": {k: by_need[k] for k in [*PRIMARY_NEEDS, "not recorded"] if by_need.get(k)},
+            "by_outcome": dict(sorted(by_outcome.items())),
+            "nfa_by_agency": nfa_agency}
