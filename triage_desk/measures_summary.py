@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -40,8 +40,8 @@ def _due(prefix: str, kind: str) -> str:
     between a contact's earliest and latest open deadline of this kind)."""
     return (f"{prefix}_met + {prefix}_missed + CASE WHEN {prefix}_open = 0 THEN 0 "
             f"WHEN {prefix}_open_max < :now THEN {prefix}_open WHEN {prefix}_open_min >= :now THEN 0 "
-            f"ELSE (SELECT count(*) FROM deadline x WHERE x.referral_id = m.referral_id AND x.kind = '{kind}' "
-            f"AND x.state = 'open' AND x.due_at < :now) END")
+            f"ELSE (SELECT count(*) FROM deadline x WHERE x.referral_id = m.referral_id AND +x.kind = '{kind}' "
+            f"AND +x.state = 'open' AND +x.due_at < :now) END")  # +: look the contact up, not every open deadline
 
 
 _DECIDED = "m.decision_id IS NOT NULL"
@@ -74,11 +74,16 @@ FIGURE_COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
 def _where(scope) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {"lo": datetime.combine(scope.start, time.min),
                               "hi": datetime.combine(scope.end + timedelta(days=1), time.min),
                               "now": scope.now or datetime.combine(scope.end + timedelta(days=1), time.min)}
-    where = ["m.received_at >= :lo", "m.received_at < :hi"]
+    params["wlo"], params["whi"] = (_monday(d).isoformat() for d in (scope.start, scope.end))
+    where = ["m.week BETWEEN :wlo AND :whi", "m.received_at >= :lo", "m.received_at < :hi"]
     for column, key in (("m.agency", "agency"), ("m.variant", "population"), ("m.decided_by", "officer")):
         if getattr(scope, key):
             where.append(f"{column} = :{key}")

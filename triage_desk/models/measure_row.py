@@ -4,7 +4,7 @@ is one scan of a small table instead of a JSON parse and eight look-ups per cont
 Kept in step by database triggers on every table it is read from (referral, decision, deadline,
 case_event, strategy_discussion, dispute): whichever path writes those rows (services, mapper events, the
 bundle importer, bulk demo data, restores), the summary follows in the same transaction. Clustered by
-date received (WITHOUT ROWID), so a period is a run of neighbouring pages.
+week and date received (WITHOUT ROWID): a period is a run of neighbouring pages, already in week order.
 
 Deadlines: met and missed are stored; whether an open deadline is past due depends on "now", so the
 count of open ones and their earliest and latest due time are stored, and measures_sql.py counts exactly
@@ -29,9 +29,10 @@ class MeasureRow(Base):
     __tablename__ = "measure_row"
     __table_args__ = (Index("ix_measure_row_referral", "referral_id", unique=True), {"sqlite_with_rowid": False})
 
+    # Monday of the week received (YYYY-MM-DD) leads the key, so grouping by week follows the table's order
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     referral_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    week: Mapped[str] = mapped_column(String(10))  # Monday of the week received, YYYY-MM-DD
     variant: Mapped[str | None] = mapped_column(String(8), nullable=True)
     agency: Mapped[str | None] = mapped_column(String(200), nullable=True)
     source: Mapped[str | None] = mapped_column(String(4), nullable=True)

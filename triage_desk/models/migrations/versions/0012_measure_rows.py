@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("disputes_resolved", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("disputes_changed", sa.Integer(), nullable=False, server_default="0"),
         *deadline_cols,
-        sa.PrimaryKeyConstraint("received_at", "referral_id"),
+        sa.PrimaryKeyConstraint("week", "received_at", "referral_id"),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_measure_row_referral", "measure_row", ["referral_id"], unique=True)
