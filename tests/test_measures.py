@@ -221,3 +221,19 @@ def test_progress_names_each_step_and_a_stop_interrupts_the_scan(history):
     stop.set()
     with ws.session() as s, pytest.raises(Cancelled):
         measures.compute(s, scope, stop=stop)
+
+
+def test_outcomes_chart_names_outcomes_in_words(history):
+    from matplotlib.figure import Figure
+
+    from triage_desk.measures_charts import draw
+
+    ws, _ = history
+    with ws.session() as s:
+        report = measures.compute(s, measures.Scope(START, END, now=NOW), trend=False)
+    fig = Figure()
+    draw(fig, "outcomes", report)
+    shown_labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    assert "Early help assessment / team around the family" in shown_labels
+    assert not {"S17", "UNIV", "IAG", "TAA", "EH", "STRAT", "NFA"} & shown_labels
+    assert "code" not in fig.axes[0].get_title()

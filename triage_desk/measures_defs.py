@@ -107,7 +107,7 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "by_primary_need": ("Contacts by primary need",
                         "Decided contacts grouped by the primary need (N0 to N9) recorded with the current "
                         "decision; 'not recorded' when the decision has none."),
-    "by_outcome": ("Outcomes by code",
+    "by_outcome": ("Outcomes of decisions",
                    "Decided contacts counted once under each outcome code of the current decision."),
     "nfa_by_agency": ("No further action by referrer agency",
                       "For each referrer agency: decided contacts, and how many of them were NFA."),

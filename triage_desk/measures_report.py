@@ -10,6 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate
 
+from triage_desk.forms.labels import word
 from triage_desk.measures import Report, shown, trend
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, PRIMARY_NEEDS, SOURCES
 from triage_desk.reports.pdf_styles import (
@@ -29,8 +30,9 @@ WIDTH = A4[0] - 32 * mm
 
 def _filters(report: Report) -> str:
     s = report.scope
+    population = {"child": "children", "adult": "adults"}.get(s.population or "")
     parts = [f"{label}: {value}" for label, value in (("team", s.team), ("officer", s.officer),
-                                                      ("referrer agency", s.agency), ("population", s.population))
+                                                      ("referrer agency", s.agency), ("population", population))
              if value]
     return "; ".join(parts) or "all contacts"
 
@@ -50,10 +52,11 @@ def _figures_table(report: Report) -> list:
 def _breakdown_tables(report: Report) -> list:
     b = report.breakdowns
     out = []
-    named = {"by_source": SOURCES, "by_primary_need": PRIMARY_NEEDS}
+    named = {"by_source": SOURCES.get, "by_primary_need": PRIMARY_NEEDS.get}
     for key in ("by_source", "by_primary_need", "by_outcome"):
-        labels = named.get(key, {})
-        rows = [[f"{code} {labels.get(code, '')}".strip(), f"{n:,}"] for code, n in b.get(key, {}).items()]
+        # DfE codes keep the code beside the words (returns use them); outcomes are words only
+        rows = [[f"{code} {named[key](code) or ''}".strip() if key in named else word("outcomes", code), f"{n:,}"]
+                for code, n in b.get(key, {}).items()]
         out += [para(BREAKDOWNS[key][0], "h1"), data_table(["", "Contacts"], rows or [["none", "0"]], [70, 30],
                                                            WIDTH * 0.6)]
     rows = [[a, f"{v['decided']:,}", f"{v['nfa']:,}", "" if v["percent"] is None else f"{v['percent']:g} %"]
