@@ -67,6 +67,13 @@ def _breakdown_tables(report: Report) -> list:
     return out
 
 
+def _definitions(report: Report) -> list:
+    """What each figure counts, as docs/measures.md says it (measures_defs.py holds the one text)."""
+    rows = [[f.title, BY_ID[f.id].definition] for f in report.figures]
+    rows += [[title, definition] for title, definition in BREAKDOWNS.values()]
+    return [para("Definitions", "h1"), data_table(["Figure", "What it counts"], rows, [30, 70], WIDTH)]
+
+
 def _charts(report: Report) -> list:
     from triage_desk.measures_charts import CHARTS, png
 
@@ -79,9 +86,9 @@ def build_pdf(report: Report, generated_at: datetime) -> bytes:
     register_fonts()
     s = report.scope
     title = f"Front door performance: {fmt_when(s.start)} to {fmt_when(s.end)}"
-    story = [para(title, "title"), para(f"Contacts received in the period; {_filters(report)}. Definitions of "
-                                        "every figure: docs/measures.md. No personal data.", "subtitle")]
-    story += _figures_table(report) + _charts(report) + _breakdown_tables(report)
+    story = [para(title, "title"), para(f"Contacts received in the period; {_filters(report)}. What each figure "
+                                        "counts: Definitions, at the end. No personal data.", "subtitle")]
+    story += _figures_table(report) + _charts(report) + _breakdown_tables(report) + _definitions(report)
     buf = io.BytesIO()
     footer = f"Generated on {fmt_when(generated_at)}"
 
