@@ -85,13 +85,13 @@ _CONSENT = ("EXISTS(SELECT 1 FROM json_each({doc}, '$.consent.records') j WHERE 
 _CONSENT_COLS = ", ".join(
     f"CASE WHEN instr(r.document, '\"{state}\"') THEN {_CONSENT.format(doc='r.document', state=state)} ELSE 0 END"
     for state in ("not_sought", "refused"))
-_REFERRAL_PART = (
-    "DELETE FROM measure_row WHERE referral_id = {rid}; "
+_REFERRAL_INSERT = (
     "INSERT INTO measure_row (received_at, referral_id, week, variant, agency, source, rr, consent_not_sought, "
     "consent_refused) SELECT r.received_at, r.id, date(r.received_at, 'weekday 0', '-6 days'), r.variant, "
     "r.referrer_agency, r.referral_source, coalesce(r.re_referrals_12m, 0), " + _CONSENT_COLS.replace("{", "{{")
-    .replace("}", "}}") + " FROM referral r WHERE r.id = {rid} AND r.status != 'draft';"
+    .replace("}", "}}") + " FROM referral r WHERE r.status != 'draft'"
 )
+_REFERRAL_PART = "DELETE FROM measure_row WHERE referral_id = {rid}; " + _REFERRAL_INSERT + " AND r.id = {rid};"
 _DECISION_PART = (
     "UPDATE measure_row SET (decision_id, decided_by, outcomes, overridden, direction, primary_need) = "
     "(SELECT d.id, d.decided_by, d.final_outcomes, d.overridden, d.direction, d.primary_need FROM decision d "
@@ -144,12 +144,8 @@ def measure_row_ddl() -> list[str]:
 
 
 def backfill_sql() -> list[str]:
-    """Statements that fill measure_row from the tables it summarises (the migration, and a full rebuild)."""
-    return ["DELETE FROM measure_row",
-            "INSERT INTO measure_row (received_at, referral_id, week, variant, agency, source, rr) "
-            "SELECT received_at, id, date(received_at, 'weekday 0', '-6 days'), variant, referrer_agency, "
-            "referral_source, coalesce(re_referrals_12m, 0) FROM referral WHERE status != 'draft'",
-            "UPDATE measure_row SET (consent_not_sought, consent_refused) = (SELECT " + _CONSENT_COLS
-            + " FROM referral r WHERE r.id = measure_row.referral_id)",
+    """Statements that fill measure_row from the tables it summarises (the migration, and a full rebuild):
+    one pass over the referrals, then one correlated update per part."""
+    return ["DELETE FROM measure_row", _REFERRAL_INSERT.format(),
             *(p.format(rid="measure_row.referral_id").rstrip(";") for p in (_DECISION_PART, _DEADLINE_PART,
                                                                              _CASEWORK_PART))]
