@@ -145,17 +145,28 @@ def _as_datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def facts(session, scope: Scope) -> list[Facts]:
-    """The facts row of every contact in scope, oldest first."""
+def as_facts(r) -> Facts:
+    """A facts row from a result row in the column order of _FACTS_SQL (measures_summary.facts uses it too)."""
+    outcomes = tuple(json.loads(r[7])) if r[7] else ()
+    pairs = [(int(r[i]), int(r[i + 1])) for i in range(11, 21, 2)]
+    return Facts(r[0], r[1], _as_datetime(r[2]), r[3], r[4], int(r[5] or 0), r[6], outcomes, bool(r[8]), r[9],
+                 r[10], *pairs, *(bool(v) for v in r[21:26]), *(int(v) for v in r[26:29]))
+
+
+def reference_facts(session, scope: Scope) -> list[Facts]:
+    """The facts row of every contact in scope, oldest first, read from the tables themselves (slow: the
+    reference the summary rows are tested against)."""
     scope.check()
     sql, params = _sql(scope)
-    out = []
-    for r in session.execute(text(sql + " ORDER BY b.received_at, b.id"), params):
-        outcomes = tuple(json.loads(r[7])) if r[7] else ()
-        pairs = [(int(r[i]), int(r[i + 1])) for i in range(11, 21, 2)]
-        out.append(Facts(r[0], r[1], _as_datetime(r[2]), r[3], r[4], int(r[5] or 0), r[6], outcomes,
-                         bool(r[8]), r[9], r[10], *pairs, *(bool(v) for v in r[21:26]), *(int(v) for v in r[26:29])))
-    return out
+    return [as_facts(r) for r in session.execute(text(sql + " ORDER BY b.received_at, b.id"), params)]
+
+
+def facts(session, scope: Scope) -> list[Facts]:
+    """The facts row of every contact in scope, oldest first (from the summary rows)."""
+    from triage_desk.measures_summary import summary_facts
+
+    scope.check()
+    return summary_facts(session, scope)
 
 
 # Each percentage measure: (numerator test, denominator test) over one contact's facts; counts of
@@ -354,7 +365,7 @@ def compute(session, scope: Scope, *, trend: bool = True, progress=None, stop=No
 def reference_report(session, scope: Scope) -> Report:
     """The same figures and breakdowns folded from the per-contact facts, read from the tables themselves:
     the slow reference the summary path is tested against (tests/test_measures_summary.py)."""
-    rows = facts(session, scope)
+    rows = reference_facts(session, scope)
     figures = [_figure(m.id, rows) for m in MEASURES if m.id in RULES]
     figures.append(review_agreement(session, scope))
     return Report(scope, figures, breakdowns(rows))

@@ -156,3 +156,21 @@ def grouped(session, scope, stop: threading.Event | None = None) -> dict[str, An
             "by_primary_need": {k: by_need[k] for k in [*PRIMARY_NEEDS, "not recorded"] if by_need.get(k)},
             "by_outcome": dict(sorted(by_outcome.items())),
             "nfa_by_agency": nfa_agency}
+
+
+_FACT_COLUMNS = ("m.referral_id, r.reference, m.received_at, m.agency, m.source, m.rr, m.decision_id, m.outcomes, "
+                 "m.overridden, m.direction, m.primary_need, "
+                 + ", ".join(f"m.{p}_met, {_due(p, k)}" for p, k in DEADLINE_KINDS)
+                 + ", m.assessment, m.s47, m.cp, m.consent_not_sought, m.consent_refused, m.disputes, "
+                 "m.disputes_resolved, m.disputes_changed")
+
+
+def summary_facts(session, scope) -> list:
+    """measures.Facts for every contact in scope, oldest first, from the summary rows (the same rows as
+    measures.reference_facts reads from the tables)."""
+    from triage_desk.measures import as_facts
+
+    where, params = _where(scope)
+    sql = (f"SELECT {_FACT_COLUMNS} FROM measure_row m JOIN referral r ON r.id = m.referral_id WHERE {where} "
+           "ORDER BY m.received_at, m.referral_id")
+    return [as_facts(r) for r in session.execute(text(sql), params)]
