@@ -176,8 +176,8 @@ def test_summary_rows_follow_every_change_to_the_tables_behind_them(history):
     scope = measures.Scope(START, END, now=NOW)
     with pytest.raises(_Undone), ws.session() as s:
         before = measures.compute(s, scope, trend=False)
-        ids = [r[0] for r in s.execute(text("SELECT id FROM referral WHERE status != 'draft' AND received_at >= "
-                                            "'2026-03-01' ORDER BY id LIMIT 6"))]
+        ids = [r[0] for r in s.execute(text("SELECT id FROM referral WHERE status != 'draft' AND received_at "
+                                            "BETWEEN '2026-03-01' AND '2026-05-01' ORDER BY id LIMIT 6"))]
         s.execute(text("UPDATE deadline SET state = 'met' WHERE referral_id = :r"), {"r": ids[0]})
         s.execute(text("INSERT INTO dispute (id, referral_id, raised_by, agency, grounds, raised_at, recorded_by, "
                        "stage, outcome) VALUES ('d-x', :r, 'Lead', 'Police', 'Grounds.', '2026-03-02 10:00:00', "

@@ -158,7 +158,7 @@ def grouped(session, scope, stop: threading.Event | None = None) -> dict[str, An
             "nfa_by_agency": nfa_agency}
 
 
-_FACT_COLUMNS = ("m.referral_id, r.reference, m.received_at, m.agency, m.source, m.rr, m.decision_id, m.outcomes, "
+_FACT_COLUMNS = ("m.referral_id, m.reference, m.received_at, m.agency, m.source, m.rr, m.decision_id, m.outcomes, "
                  "m.overridden, m.direction, m.primary_need, "
                  + ", ".join(f"m.{p}_met, {_due(p, k)}" for p, k in DEADLINE_KINDS)
                  + ", m.assessment, m.s47, m.cp, m.consent_not_sought, m.consent_refused, m.disputes, "
@@ -171,6 +171,5 @@ def summary_facts(session, scope) -> list:
     from triage_desk.measures import as_facts
 
     where, params = _where(scope)
-    sql = (f"SELECT {_FACT_COLUMNS} FROM measure_row m JOIN referral r ON r.id = m.referral_id WHERE {where} "
-           "ORDER BY m.received_at, m.referral_id")
+    sql = f"SELECT {_FACT_COLUMNS} FROM measure_row m WHERE {where} ORDER BY m.received_at, m.referral_id"
     return [as_facts(r) for r in session.execute(text(sql), params)]

@@ -33,6 +33,7 @@ class MeasureRow(Base):
     week: Mapped[str] = mapped_column(String(10), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     referral_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16))  # for the lists of cases behind a figure
     variant: Mapped[str | None] = mapped_column(String(8), nullable=True)
     agency: Mapped[str | None] = mapped_column(String(200), nullable=True)
     source: Mapped[str | None] = mapped_column(String(4), nullable=True)
@@ -86,10 +87,11 @@ _CONSENT_COLS = ", ".join(
     f"CASE WHEN instr(r.document, '\"{state}\"') THEN {_CONSENT.format(doc='r.document', state=state)} ELSE 0 END"
     for state in ("not_sought", "refused"))
 _REFERRAL_INSERT = (
-    "INSERT INTO measure_row (received_at, referral_id, week, variant, agency, source, rr, consent_not_sought, "
-    "consent_refused) SELECT r.received_at, r.id, date(r.received_at, 'weekday 0', '-6 days'), r.variant, "
-    "r.referrer_agency, r.referral_source, coalesce(r.re_referrals_12m, 0), " + _CONSENT_COLS.replace("{", "{{")
-    .replace("}", "}}") + " FROM referral r WHERE r.status != 'draft'"
+    "INSERT INTO measure_row (received_at, referral_id, reference, week, variant, agency, source, rr, "
+    "consent_not_sought, consent_refused) SELECT r.received_at, r.id, r.reference, "
+    "date(r.received_at, 'weekday 0', '-6 days'), r.variant, r.referrer_agency, r.referral_source, "
+    "coalesce(r.re_referrals_12m, 0), " + _CONSENT_COLS.replace("{", "{{").replace("}", "}}")
+    + " FROM referral r WHERE r.status != 'draft'"
 )
 _REFERRAL_PART = "DELETE FROM measure_row WHERE referral_id = {rid}; " + _REFERRAL_INSERT + " AND r.id = {rid};"
 _DECISION_PART = (
@@ -117,7 +119,8 @@ _CASEWORK_PART = (
 # table -> the parts its changes affect
 _TRIGGERED = {"decision": (_DECISION_PART,), "deadline": (_DEADLINE_PART,), "case_event": (_CASEWORK_PART,),
               "strategy_discussion": (_CASEWORK_PART,), "dispute": (_CASEWORK_PART,)}
-_REFERRAL_COLUMNS = "status, received_at, variant, referrer_agency, referral_source, re_referrals_12m, document"
+_REFERRAL_COLUMNS = ("status, reference, received_at, variant, referrer_agency, referral_source, re_referrals_12m, "
+                     "document")
 
 
 def _body(parts, rid: str) -> str:

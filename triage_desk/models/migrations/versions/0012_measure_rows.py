@@ -31,6 +31,7 @@ def upgrade() -> None:
         "measure_row",
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("referral_id", sa.String(length=36), nullable=False),
+        sa.Column("reference", sa.String(length=16), nullable=False),
         sa.Column("week", sa.String(length=10), nullable=False),
         sa.Column("variant", sa.String(length=8), nullable=True),
         sa.Column("agency", sa.String(length=200), nullable=True),
