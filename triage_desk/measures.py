@@ -166,7 +166,7 @@ def facts(session, scope: Scope) -> list[Facts]:
     from triage_desk.measures_summary import summary_facts
 
     scope.check()
-    return summary_facts(session, scope)
+    return [as_facts(r) for r in summary_facts(session, scope)]
 
 
 # Each percentage measure: (numerator test, denominator test) over one contact's facts; counts of
