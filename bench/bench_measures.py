@@ -144,7 +144,7 @@ COPY_1M = Path(tempfile.gettempdir()) / "triage-bench-measures-1m"
 
 def _million():
     """A copy of the shared 1M case-list database (demo.bulk_generate), migrated here (0012 fills the summary
-    rows); None when the shared one is missing or still being written (its write-ahead log is there)."""
+    rows); None when the shared one is missing or still being written (its write-ahead log holds changes)."""
     import shutil
 
     from triage_desk.db import MIGRATIONS_DIR, make_engine
@@ -152,7 +152,8 @@ def _million():
     from triage_desk.workspace import is_initialised, open_workspace
 
     if not is_initialised(COPY_1M):
-        if not (SOURCE_1M / DB_FILE).exists() or (SOURCE_1M / f"{DB_FILE}-wal").exists():
+        wal = SOURCE_1M / f"{DB_FILE}-wal"
+        if not (SOURCE_1M / DB_FILE).exists() or (wal.exists() and wal.stat().st_size):
             return None
         print(f"note: copying {SOURCE_1M} to {COPY_1M} (cached for later runs)", flush=True)
         shutil.copytree(SOURCE_1M, COPY_1M, ignore=shutil.ignore_patterns("*.lock", "*-shm"))

@@ -239,3 +239,16 @@ def test_outcomes_chart_names_outcomes_in_words(history):
     assert "Early help assessment / team around the family" in shown_labels
     assert not {"S17", "UNIV", "IAG", "TAA", "EH", "STRAT", "NFA"} & shown_labels
     assert "code" not in fig.axes[0].get_title()
+
+
+def test_breakdowns_stay_exact_when_a_value_holds_the_key_separators(history):
+    ws, _ = history
+    scope = measures.Scope(START, END, now=NOW)
+    with pytest.raises(_Undone), ws.session() as s:
+        s.execute(text("UPDATE referral SET referrer_agency = 'North' || char(31) || 'South' || char(30) || 'X' "
+                       "WHERE id IN (SELECT id FROM referral WHERE status = 'decided' AND received_at >= "
+                       "'2026-03-01' ORDER BY id LIMIT 3)"))
+        got = measures.compute(s, scope, trend=False)
+        same_report(got, measures.reference_report(s, scope))
+        assert any("\x1f" in agency for agency in got.breakdowns["nfa_by_agency"])
+        raise _Undone

@@ -341,11 +341,11 @@ def compute(session, scope: Scope, *, trend: bool = True, progress=None, stop=No
             progress(name, steps.index(name), len(steps))
 
     step(ms.STEPS[0])
-    weeks = ms.weekly_sums(session, scope, stop)
+    weeks, counted = ms.weekly_sums(session, scope, stop, keys=True)
     sums = ms.totals(weeks)
     figures = [_from_sums(m.id, sums) for m in MEASURES if m.id in RULES]
     step(ms.STEPS[1])
-    groups = ms.grouped(session, scope, stop)
+    groups = ms.breakdowns(counted if counted is not None else ms.grouped(session, scope, stop))
     groups["nfa_by_agency"] = {a: {"decided": d, "nfa": n, "percent": _percent(n, d)}
                                for a, (d, n) in sorted(groups["nfa_by_agency"].items())}
     if trend:

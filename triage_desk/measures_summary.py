@@ -112,14 +112,32 @@ def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
         raw.set_progress_handler(None, 0)
 
 
-def weekly_sums(session, scope, stop: threading.Event | None = None) -> dict[str, dict[str, int]]:
-    """Per week received (Monday's date): every column of SUMS, summed."""
+# One short key per contact, joined per week by SQLite and counted in Python: the breakdowns then cost no
+# sort of every contact (a GROUP BY over a million rows is SQLite's slowest step here).
+_KEY_PARTS = ("coalesce(m.source, '')", "(m.decision_id IS NOT NULL)", "coalesce(m.primary_need, '')",
+              "coalesce(m.outcomes, '')", "coalesce(m.agency, '')")
+_KEY = " || char(31) || ".join(_KEY_PARTS)
+
+
+def weekly_sums(session, scope, stop: threading.Event | None = None, *, keys: bool = False):
+    """Per week received (Monday's date): every column of SUMS, summed. With `keys`, also a Counter of the
+    contacts' breakdown keys over the period (None when a value holds a separator: use `grouped`)."""
     where, params = _where(scope)
     cols = ", ".join(f"coalesce(sum({expr}), 0)" for expr in SUMS.values())
-    sql = f"SELECT m.week, {cols} FROM measure_row m WHERE {where} GROUP BY m.week ORDER BY m.week"
+    concat = f", group_concat({_KEY}, char(30))" if keys else ""
+    sql = f"SELECT m.week, {cols}{concat} FROM measure_row m WHERE {where} GROUP BY m.week ORDER BY m.week"
     with _interruptible(session, stop):
         rows = session.execute(text(sql), params).all()
-    return {r[0]: dict(zip(SUMS, (int(v) for v in r[1:]), strict=True)) for r in rows}
+    weeks = {r[0]: dict(zip(SUMS, (int(v) for v in r[1:len(SUMS) + 1]), strict=True)) for r in rows}
+    if not keys:
+        return weeks
+    joined: Counter = Counter()
+    for r in rows:
+        joined.update(r[-1].split("\x1e"))
+    if sum(joined.values()) != sum(w["contacts"] for w in weeks.values()) or \
+            any(k.count("\x1f") != len(_KEY_PARTS) - 1 for k in joined):
+        return weeks, None
+    return weeks, Counter({tuple(k.split("\x1f")): n for k, n in joined.items()})
 
 
 def totals(weeks: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -130,20 +148,23 @@ def totals(weeks: dict[str, dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def grouped(session, scope, stop: threading.Event | None = None) -> dict[str, Any]:
-    """The breakdowns by source, primary need, outcome and agency (one grouped scan)."""
+def grouped(session, scope, stop: threading.Event | None = None) -> Counter:
+    """The breakdown keys counted by SQL (exact whatever the values hold; slower: a sort of every contact)."""
     where, params = _where(scope)
-    sql = (f"SELECT m.source, m.primary_need, m.outcomes, m.agency, {_DECIDED}, count(*) FROM measure_row m "
-           f"WHERE {where} GROUP BY 1, 2, 3, 4, 5")
+    sql = f"SELECT {', '.join(_KEY_PARTS)}, count(*) FROM measure_row m WHERE {where} GROUP BY 1, 2, 3, 4, 5"
     with _interruptible(session, stop):
-        rows = session.execute(text(sql), params).all()
+        return Counter({tuple(str(v) for v in r[:-1]): r[-1] for r in session.execute(text(sql), params)})
+
+
+def breakdowns(counted: Counter) -> dict[str, Any]:
+    """By source, primary need, outcome and agency, from the counted breakdown keys (tuples of _KEY_PARTS)."""
     by_source: Counter = Counter()
     by_need: Counter = Counter()
     by_outcome: Counter = Counter()
     nfa_agency: dict[str, list[int]] = {}
-    for source, need, outcomes, agency, decided, n in rows:
+    for (source, decided, need, outcomes, agency), n in counted.items():
         by_source[source or "not recorded"] += n
-        if not decided:
+        if decided != "1":
             continue
         codes = json.loads(outcomes) if outcomes else []
         by_need[need or "not recorded"] += n
