@@ -252,3 +252,13 @@ def test_breakdowns_stay_exact_when_a_value_holds_the_key_separators(history):
         same_report(got, measures.reference_report(s, scope))
         assert any("\x1f" in agency for agency in got.breakdowns["nfa_by_agency"])
         raise _Undone
+
+
+def test_every_trend_value_is_the_reference_figure_of_the_previous_period(history):
+    ws, _ = history
+    scope = measures.Scope(date(2026, 4, 1), date(2026, 5, 31), now=NOW)  # previous: February and March
+    with ws.session() as s:
+        got = measures.compute(s, scope)
+        before = measures.reference_report(s, scope.previous())
+    assert [(f.id, f.previous) for f in got.figures] == [(f.id, f.value) for f in before.figures]
+    assert got.figure("nfa").previous is not None

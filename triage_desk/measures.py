@@ -341,16 +341,15 @@ def compute(session, scope: Scope, *, trend: bool = True, progress=None, stop=No
             progress(name, steps.index(name), len(steps))
 
     step(ms.STEPS[0])
-    weeks, counted = ms.weekly_sums(session, scope, stop, keys=True)
-    sums = ms.totals(weeks)
-    figures = [_from_sums(m.id, sums) for m in MEASURES if m.id in RULES]
+    weeks, counted, sums = ms.period(session, scope, stop)
     step(ms.STEPS[1])
-    groups = ms.breakdowns(counted if counted is not None else ms.grouped(session, scope, stop))
+    figures = [_from_sums(m.id, sums) for m in MEASURES if m.id in RULES]
+    groups = ms.breakdowns(counted)
     groups["nfa_by_agency"] = {a: {"decided": d, "nfa": n, "percent": _percent(n, d)}
                                for a, (d, n) in sorted(groups["nfa_by_agency"].items())}
     if trend:
         step(ms.STEPS[2])
-        before = ms.totals(ms.weekly_sums(session, scope.previous(), stop))
+        before = ms.period(session, scope.previous(), stop)[2]
         for fig in figures:
             fig.previous = _from_sums(fig.id, before).value
     step(ms.STEPS[3])

@@ -31,10 +31,6 @@ STEPS = ("Counting the period's contacts, decisions and deadlines",
          "Reading review agreement from returned review packs")
 
 
-def _has(code: str) -> str:
-    return f"instr(coalesce(m.outcomes, ''), '\"{code}\"') > 0"
-
-
 def _due(prefix: str, kind: str) -> str:
     """Deadlines met, missed, or open past `now` (exact: the deadline rows are read only when `now` falls
     between a contact's earliest and latest open deadline of this kind)."""
@@ -44,22 +40,17 @@ def _due(prefix: str, kind: str) -> str:
             f"AND +x.state = 'open' AND +x.due_at < :now) END")  # +: look the contact up, not every open deadline
 
 
-_DECIDED = "m.decision_id IS NOT NULL"
 # column -> SQL sum over the contacts of a group
 SUMS: dict[str, str] = {
     "contacts": "1",
-    "referrals": " OR ".join(_has(c) for c in SOCIAL_CARE_OUTCOMES),
     **{c: expr for p, k in DEADLINE_KINDS for c, expr in ((f"{p}_met", f"{p}_met"), (f"{p}_due", _due(p, k)))},
     "rr": "m.rr > 0",
-    "assessment": "m.assessment", "s17": _has("S17"), "s47": "m.s47", "cp": "m.cp",
-    "decided": _DECIDED,
-    "nfa": f"{_DECIDED} AND {_has('NFA')}",
-    "override": f"{_DECIDED} AND coalesce(m.overridden, 0)",
-    "override_up": f"{_DECIDED} AND m.direction = 'up'",
-    "override_down": f"{_DECIDED} AND m.direction = 'down'",
+    "assessment": "m.assessment", "s47": "m.s47", "cp": "m.cp",
     "consent_not_sought": "m.consent_not_sought", "consent_refused": "m.consent_refused",
     "disputes": "m.disputes", "disputes_resolved": "m.disputes_resolved", "disputes_changed": "m.disputes_changed",
 }
+# worked out from the breakdown keys instead (see key_sums): the current decision's outcomes and override
+KEY_SUMS = ("referrals", "s17", "decided", "nfa", "override", "override_up", "override_down")
 # measure id -> (numerator column, denominator column or None for a count)
 FIGURE_COLUMNS: dict[str, tuple[str, str | None]] = {
     "contacts": ("contacts", None), "referrals": ("referrals", None),
@@ -115,7 +106,8 @@ def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
 # One short key per contact, joined per week by SQLite and counted in Python: the breakdowns then cost no
 # sort of every contact (a GROUP BY over a million rows is SQLite's slowest step here).
 _KEY_PARTS = ("coalesce(m.source, '')", "(m.decision_id IS NOT NULL)", "coalesce(m.primary_need, '')",
-              "coalesce(m.outcomes, '')", "coalesce(m.agency, '')")
+              "coalesce(m.outcomes, '')", "coalesce(m.agency, '')", "(coalesce(m.overridden, 0) != 0)",
+              "coalesce(m.direction, '')")
 _KEY = " || char(31) || ".join(_KEY_PARTS)
 
 
@@ -151,9 +143,34 @@ def totals(weeks: dict[str, dict[str, int]]) -> dict[str, int]:
 def grouped(session, scope, stop: threading.Event | None = None) -> Counter:
     """The breakdown keys counted by SQL (exact whatever the values hold; slower: a sort of every contact)."""
     where, params = _where(scope)
-    sql = f"SELECT {', '.join(_KEY_PARTS)}, count(*) FROM measure_row m WHERE {where} GROUP BY 1, 2, 3, 4, 5"
+    sql = (f"SELECT {', '.join(_KEY_PARTS)}, count(*) FROM measure_row m WHERE {where} "
+           f"GROUP BY {', '.join(str(i + 1) for i in range(len(_KEY_PARTS)))}")
     with _interruptible(session, stop):
         return Counter({tuple(str(v) for v in r[:-1]): r[-1] for r in session.execute(text(sql), params)})
+
+
+def period(session, scope, stop: threading.Event | None = None):
+    """(per-week sums, counted breakdown keys, every SUMS and KEY_SUMS column over the period)."""
+    weeks, counted = weekly_sums(session, scope, stop, keys=True)
+    if counted is None:
+        counted = grouped(session, scope, stop)
+    return weeks, counted, totals(weeks) | key_sums(counted)
+
+
+def key_sums(counted: Counter) -> dict[str, int]:
+    """The KEY_SUMS columns over the period, from the counted breakdown keys."""
+    out = dict.fromkeys(KEY_SUMS, 0)
+    for (_source, decided, _need, outcomes, _agency, overridden, direction), n in counted.items():
+        codes = json.loads(outcomes) if outcomes else []
+        out["referrals"] += n if any(c in codes for c in SOCIAL_CARE_OUTCOMES) else 0
+        out["s17"] += n if "S17" in codes else 0
+        if decided == "1":
+            out["decided"] += n
+            out["nfa"] += n if "NFA" in codes else 0
+            out["override"] += n if overridden == "1" else 0
+            out["override_up"] += n if direction == "up" else 0
+            out["override_down"] += n if direction == "down" else 0
+    return out
 
 
 def breakdowns(counted: Counter) -> dict[str, Any]:
@@ -162,7 +179,7 @@ def breakdowns(counted: Counter) -> dict[str, Any]:
     by_need: Counter = Counter()
     by_outcome: Counter = Counter()
     nfa_agency: dict[str, list[int]] = {}
-    for (source, decided, need, outcomes, agency), n in counted.items():
+    for (source, decided, need, outcomes, agency, _overridden, _direction), n in counted.items():
         by_source[source or "not recorded"] += n
         if decided != "1":
             continue
