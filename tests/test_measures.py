@@ -262,3 +262,13 @@ def test_every_trend_value_is_the_reference_figure_of_the_previous_period(histor
         before = measures.reference_report(s, scope.previous())
     assert [(f.id, f.previous) for f in got.figures] == [(f.id, f.value) for f in before.figures]
     assert got.figure("nfa").previous is not None
+
+
+def test_a_malformed_document_never_makes_a_write_fail(history):
+    ws, _ = history
+    with pytest.raises(_Undone), ws.session() as s:
+        rid = s.execute(text("SELECT id FROM referral WHERE status = 'decided' LIMIT 1")).scalar_one()
+        s.execute(text("UPDATE referral SET document = '{\"consent\": \"refused\"' WHERE id = :r"), {"r": rid})
+        row = s.execute(text("SELECT consent_refused FROM measure_row WHERE referral_id = :r"), {"r": rid}).one()
+        assert row[0] == 0
+        raise _Undone

@@ -83,8 +83,10 @@ class MeasureRow(Base):
 # --- The SQL that (re)computes a summary row; `{rid}` is the referral id expression (NEW.id, a column...).
 _CONSENT = ("EXISTS(SELECT 1 FROM json_each({doc}, '$.consent.records') j WHERE "
             "json_extract(j.value, '$.scope') = 'referral' AND json_extract(j.value, '$.state') = '{state}')")
+# json_valid: a malformed document (never written by the app) must not make the write that fired the trigger fail
 _CONSENT_COLS = ", ".join(
-    f"CASE WHEN instr(r.document, '\"{state}\"') THEN {_CONSENT.format(doc='r.document', state=state)} ELSE 0 END"
+    f"CASE WHEN instr(r.document, '\"{state}\"') AND json_valid(r.document) "
+    f"THEN {_CONSENT.format(doc='r.document', state=state)} ELSE 0 END"
     for state in ("not_sought", "refused"))
 _REFERRAL_INSERT = (
     "INSERT INTO measure_row (received_at, referral_id, reference, week, variant, agency, source, rr, "
