@@ -1,8 +1,9 @@
 """The measures a front door reports (domain §5), as pure queries: no Qt, usable from the CLI and tests.
 
-One SQL pass reads a row of facts per contact in scope (current decision, deadline tallies, lifecycle,
-strategy discussions, consent, disputes); every figure, breakdown and drill-down list is folded from
-those rows, so a figure and the cases behind it can never disagree. Definitions: measures_defs.py,
+Figures and breakdowns come from the per-contact summary rows (models/measure_row.py, kept by triggers)
+in one scan (measures_summary.py); the lists of cases behind a figure read the same rows as Facts. The
+per-contact SQL over the tables themselves (reference_facts / reference_report) is the definition they
+are tested against, so a figure and the cases behind it cannot disagree. Definitions: measures_defs.py,
 mirrored in docs/measures.md.
 
 Times: `received_at` and deadline times are local Europe/London (naive). A period is whole days,
