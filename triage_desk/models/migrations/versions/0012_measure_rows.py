@@ -56,6 +56,8 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_measure_row_referral", "measure_row", ["referral_id"], unique=True)
+    if op.get_bind().dialect.name != "sqlite":
+        return  # the triggers and the backfill are SQLite's (json_each, row values); another store needs its own
     for statement in backfill_sql():
         op.execute(statement)
     for statement in measure_row_ddl():
@@ -63,7 +65,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in _TRIGGERS:
+    for name in _TRIGGERS if op.get_bind().dialect.name == "sqlite" else ():
         op.execute(f"DROP TRIGGER IF EXISTS measure_row_{name}")
     op.drop_index("ix_measure_row_referral", table_name="measure_row")
     op.drop_table("measure_row")
