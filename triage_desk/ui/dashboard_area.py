@@ -130,15 +130,17 @@ class DashboardArea(QWidget):
         row = QHBoxLayout(self.progress_row)
         row.setContentsMargins(0, 0, 0, 0)
         self.progress_label = QLabel("")
+        self.progress_label.setWordWrap(True)  # never squeezed on a small screen: it wraps
+        self.progress_label.setMinimumWidth(200)
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Working out the figures")
-        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setMaximumWidth(200)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setAccessibleName("Stop working out the figures")
         self.stop_button.clicked.connect(self.stop)
-        for widget in (self.progress_label, self.progress_bar, self.stop_button):
-            row.addWidget(widget)
-        row.addStretch(1)
+        row.addWidget(self.progress_label, 1)
+        row.addWidget(self.progress_bar)
+        row.addWidget(self.stop_button)
         self.progress_row.setVisible(False)
         return self.progress_row
 
