@@ -9,7 +9,7 @@ import sys
 
 from checks_helpers import act_as
 from measures_history import build
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QLabel
 
 from triage_desk.ui.operations import settle
@@ -72,3 +72,41 @@ def test_cases_behind_a_figure_show_names_only_to_case_workers(qtbot, workspace)
                         and "2026-02-01" <= t.received.date().isoformat() <= "2026-05-31"}
         assert dialog.tree.isColumnHidden(2) is not named
         assert (dialog.tree.topLevelItem(0).text(2) == "SYNTH, Case") is named
+
+
+def test_progress_while_figures_are_worked_out_and_stop_ends_the_run(qtbot, workspace, monkeypatch):
+    """The step under way and a Stop button show while the worker is busy; the GUI thread keeps running
+    (it repaints the progress row while the scan is held); Stop ends the run without new tiles."""
+    import threading
+
+    from triage_desk import measures_summary
+
+    build(workspace, 200, seed=9)
+    act_as(workspace, "lead")
+    area = _area(qtbot, workspace)
+    shown_before = area.tile("contacts").value_label.text()
+    gate, held = threading.Event(), threading.Event()
+    real = measures_summary.weekly_sums
+
+    def held_scan(*args, **kwargs):
+        held.set()
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(measures_summary, "weekly_sums", held_scan)
+    area.population.setCurrentIndex(area.population.findData("child"))  # a new choice: figures again
+    qtbot.waitUntil(held.is_set, timeout=5000)
+    qtbot.waitUntil(lambda: area.progress_label.text().startswith("Counting the period"), timeout=5000)
+    assert area.progress_row.isVisible() and area.stop_button.isEnabled()
+    assert area.progress_bar.maximum() == 4 and area.progress_bar.value() == 0
+    qtbot.mouseClick(area.stop_button, Qt.MouseButton.LeftButton)
+    assert area.progress_label.text() == "Stopping…"
+    gate.set()
+    settle()
+    assert not area.progress_row.isVisible()
+    assert area.status.text().startswith("Stopped before the figures were worked out")
+    assert area.tile("contacts").value_label.text() == shown_before  # the earlier tiles stay
+    monkeypatch.setattr(measures_summary, "weekly_sums", real)
+    area.population.setCurrentIndex(area.population.findData(None))
+    settle()
+    assert area.status.text().startswith("Contacts received")

@@ -66,6 +66,11 @@ def test_report_pdf_is_marked_and_has_no_personal_data(history, data_dir, secret
     assert text.count("OFFICIAL-SENSITIVE") >= 2 * len(pdf)
     assert "Decided within 1 working day" in text and "target" in text.lower()
     assert "SYNTH" not in text and "TD-2026-" not in text and "lead" not in text.lower().split()
+    # outcomes in words, as on every other screen and PDF: never the bare code
+    flowing = " ".join(text.split())  # table cells wrap
+    assert "Definitions" in text and "Decision deadlines met, out of decision deadlines met, missed" in flowing
+    assert "Child and family assessment (child in need, s17)" in flowing and "Early help assessment" in flowing
+    assert not {"S17", "UNIV", "IAG", "TAA", "EH", "STRAT"} & set(text.split())
 
 
 def test_refusals(history, data_dir, secret_files, tmp_path, capsys):

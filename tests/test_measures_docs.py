@@ -19,6 +19,9 @@ def test_every_measure_and_breakdown_is_defined_once_in_the_docs_as_in_the_code(
     assert len(SECTION.findall(DOC)) == len(expected)  # none defined twice
 
 
-def test_every_statutory_return_field_is_documented():
-    documented = re.findall(r"^\| `(\w+)` \|", DOC, re.M)
+def test_every_statutory_return_field_is_documented_in_one_table():
+    """Field by field, as rows of one Markdown table (a blank line between rows ends the table)."""
+    table = re.search(r"^\| field \| meaning \|\n\|---\|---\|\n((?:\|.*\|\n)+)", DOC, re.M)
+    assert table, "no field table under the statutory return"
+    documented = re.findall(r"^\| `(\w+)` \| \S", table.group(1), re.M)
     assert documented == list(RETURN_FIELDS)

@@ -43,3 +43,7 @@ class AuthError(TriageError):
     """Wrong user name or password, disabled account, or throttled after failed logins."""
 
     exit_code = 6
+
+
+class Cancelled(TriageError):
+    """The person stopped a long piece of work before it finished (nothing was changed)."""

@@ -1,8 +1,9 @@
 """The measures a front door reports (domain §5), as pure queries: no Qt, usable from the CLI and tests.
 
-One SQL pass reads a row of facts per contact in scope (current decision, deadline tallies, lifecycle,
-strategy discussions, consent, disputes); every figure, breakdown and drill-down list is folded from
-those rows, so a figure and the cases behind it can never disagree. Definitions: measures_defs.py,
+Figures and breakdowns come from the per-contact summary rows (models/measure_row.py, kept by triggers)
+in one scan (measures_summary.py); the lists of cases behind a figure read the same rows as Facts. The
+per-contact SQL over the tables themselves (reference_facts / reference_report) is the definition they
+are tested against, so a figure and the cases behind it cannot disagree. Definitions: measures_defs.py,
 mirrored in docs/measures.md.
 
 Times: `received_at` and deadline times are local Europe/London (naive). A period is whole days,
@@ -145,17 +146,28 @@ def _as_datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def facts(session, scope: Scope) -> list[Facts]:
-    """The facts row of every contact in scope, oldest first."""
+def as_facts(r) -> Facts:
+    """A facts row from a result row in the column order of _FACTS_SQL (measures_summary.facts uses it too)."""
+    outcomes = tuple(json.loads(r[7])) if r[7] else ()
+    pairs = [(int(r[i]), int(r[i + 1])) for i in range(11, 21, 2)]
+    return Facts(r[0], r[1], _as_datetime(r[2]), r[3], r[4], int(r[5] or 0), r[6], outcomes, bool(r[8]), r[9],
+                 r[10], *pairs, *(bool(v) for v in r[21:26]), *(int(v) for v in r[26:29]))
+
+
+def reference_facts(session, scope: Scope) -> list[Facts]:
+    """The facts row of every contact in scope, oldest first, read from the tables themselves (slow: the
+    reference the summary rows are tested against)."""
     scope.check()
     sql, params = _sql(scope)
-    out = []
-    for r in session.execute(text(sql + " ORDER BY b.received_at, b.id"), params):
-        outcomes = tuple(json.loads(r[7])) if r[7] else ()
-        pairs = [(int(r[i]), int(r[i + 1])) for i in range(11, 21, 2)]
-        out.append(Facts(r[0], r[1], _as_datetime(r[2]), r[3], r[4], int(r[5] or 0), r[6], outcomes,
-                         bool(r[8]), r[9], r[10], *pairs, *(bool(v) for v in r[21:26]), *(int(v) for v in r[26:29])))
-    return out
+    return [as_facts(r) for r in session.execute(text(sql + " ORDER BY b.received_at, b.id"), params)]
+
+
+def facts(session, scope: Scope) -> list[Facts]:
+    """The facts row of every contact in scope, oldest first (from the summary rows)."""
+    from triage_desk.measures_summary import summary_facts
+
+    scope.check()
+    return [as_facts(r) for r in summary_facts(session, scope)]
 
 
 # Each percentage measure: (numerator test, denominator test) over one contact's facts; counts of
@@ -300,15 +312,62 @@ class Report:
                 "breakdown_titles": {k: v[0] for k, v in BREAKDOWNS.items()}}
 
 
-def compute(session, scope: Scope, *, trend: bool = True) -> Report:
-    """Every figure and breakdown for `scope`; with `trend`, each figure's value over the previous period."""
-    rows = facts(session, scope)
-    figures = [_figure(m.id, rows) for m in MEASURES if m.id in RULES]
+def _from_sums(measure_id: str, sums: dict[str, int]) -> Figure:
+    from triage_desk.measures_summary import FIGURE_COLUMNS
+
+    m = BY_ID[measure_id]
+    num_col, den_col = FIGURE_COLUMNS[measure_id]
+    if den_col is None:
+        return Figure(m.id, m.title, sums[num_col], sums[num_col], None, m.target)
+    return Figure(m.id, m.title, _percent(sums[num_col], sums[den_col]), sums[num_col], sums[den_col], m.target)
+
+
+def _weekly(weeks: dict[str, dict[str, int]]) -> list[dict]:
+    return [{"week": k, "contacts": v["contacts"], "decided_in_time": v["dec_met"], "decisions_due": v["dec_due"],
+             "percent_in_time": _percent(v["dec_met"], v["dec_due"]), "re_referrals": v["rr"]}
+            for k, v in sorted(weeks.items())]
+
+
+def compute(session, scope: Scope, *, trend: bool = True, progress=None, stop=None) -> Report:
+    """Every figure and breakdown for `scope` (from the summary rows: measures_summary.py); with `trend`,
+    each figure's value over the previous period. `progress(step, done, total)` hears each step and may
+    raise errors.Cancelled; setting the threading.Event `stop` interrupts a running scan."""
+    from triage_desk import measures_summary as ms
+
+    scope.check()
+    steps = [ms.STEPS[i] for i in ((0, 1, 2, 3) if trend else (0, 1, 3))]
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name, steps.index(name), len(steps))
+
+    step(ms.STEPS[0])
+    weeks, counted, sums = ms.period(session, scope, stop)
+    step(ms.STEPS[1])
+    figures = [_from_sums(m.id, sums) for m in MEASURES if m.id in RULES]
+    groups = ms.breakdowns(counted)
+    groups["nfa_by_agency"] = {a: {"decided": d, "nfa": n, "percent": _percent(n, d)}
+                               for a, (d, n) in sorted(groups["nfa_by_agency"].items())}
+    if trend:
+        step(ms.STEPS[2])
+        before = ms.period(session, scope.previous(), stop)[2]
+        for fig in figures:
+            fig.previous = _from_sums(fig.id, before).value
+    step(ms.STEPS[3])
     figures.append(review_agreement(session, scope))
     if trend:
-        before = compute(session, scope.previous(), trend=False)
-        for fig in figures:
-            fig.previous = before.figure(fig.id).value
+        figures[-1].previous = review_agreement(session, scope.previous()).value
+    if progress is not None:
+        progress("Done", len(steps), len(steps))
+    return Report(scope, figures, {**groups, "weekly": _weekly(weeks)})
+
+
+def reference_report(session, scope: Scope) -> Report:
+    """The same figures and breakdowns folded from the per-contact facts, read from the tables themselves:
+    the slow reference the summary path is tested against (tests/test_measures_summary.py)."""
+    rows = reference_facts(session, scope)
+    figures = [_figure(m.id, rows) for m in MEASURES if m.id in RULES]
+    figures.append(review_agreement(session, scope))
     return Report(scope, figures, breakdowns(rows))
 
 

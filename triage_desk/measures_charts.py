@@ -9,12 +9,13 @@ import io
 from matplotlib.figure import Figure
 
 from triage_desk.formatting import fmt_day_month
+from triage_desk.forms.labels import word as labels_word
 from triage_desk.measures import Report
 
 CHARTS = {
     "weekly": "Contacts per week",
     "timeliness": "Decided within 1 working day, per week, against target",
-    "outcomes": "Outcomes by code",
+    "outcomes": "Outcomes of decisions",
     "re_referrals": "Re-referrals per week",
     "nfa_by_agency": "No further action by referrer agency",
 }
@@ -33,6 +34,10 @@ def _axes(fig: Figure, title: str):
 def _weeks(report: Report) -> tuple[list[str], list[dict]]:
     weeks = report.breakdowns.get("weekly", [])
     return [fmt_day_month(w["week"]) for w in weeks], weeks
+
+
+def _short(label: str, most: int = 48) -> str:
+    return label if len(label) <= most else label[:most - 1].rstrip() + "…"
 
 
 def _nothing(ax) -> None:
@@ -60,7 +65,8 @@ def draw(fig: Figure, chart: str, report: Report) -> None:
         ax.legend(fontsize=7, loc="lower left")
     elif chart == "outcomes":
         items = sorted(b.get("by_outcome", {}).items(), key=lambda kv: -kv[1])
-        ax.barh([k for k, _ in items][::-1], [v for _, v in items][::-1], color=ACCENT) if items else _nothing(ax)
+        names = [_short(labels_word("outcomes", k)) for k, _ in items]
+        ax.barh(names[::-1], [v for _, v in items][::-1], color=ACCENT) if items else _nothing(ax)
     elif chart == "nfa_by_agency":
         items = [(a, v["percent"] or 0) for a, v in b.get("nfa_by_agency", {}).items()]
         ax.barh([a[:28] for a, _ in items][::-1], [p for _, p in items][::-1], color=ACCENT) if items \

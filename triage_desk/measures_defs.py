@@ -42,7 +42,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("contacts", "Contacts",
             "Every submitted contact (status other than draft) received in the period.", "count", better="none"),
     Measure("referrals", "Referrals to social care",
-            "Contacts whose current decision includes a statutory outcome: S17, STRAT or S42.", "count",
+            "Contacts whose current decision includes a statutory outcome: a child and family assessment (section "
+            "17), a strategy discussion (section 47) or an adult safeguarding enquiry (Care Act section 42).", "count",
             better="none"),
     Measure("decided_in_time", "Decided within 1 working day",
             "Decision deadlines met, out of decision deadlines met, missed or still open past their due time.",
@@ -56,7 +57,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("assessment", "Went on to assessment",
             "Contacts with a child and family assessment started (a lifecycle step into assessment), out of "
             "all contacts."),
-    Measure("s17", "Child in need (s17)", "Contacts whose current decision includes S17, out of all contacts.",
+    Measure("s17", "Child in need (s17)", "Contacts whose current decision includes a child and family assessment "
+            "(child in need, section 17), out of all contacts.",
             better="none"),
     Measure("s47", "Section 47 enquiry",
             "Contacts with a strategy discussion that decided a section 47 enquiry, out of all contacts.",
@@ -65,7 +67,8 @@ MEASURES: tuple[Measure, ...] = (
             "Contacts with a strategy discussion that set an initial child protection conference date, out of "
             "all contacts.", better="none"),
     Measure("nfa", "No further action",
-            "Decided contacts whose current decision includes NFA, out of decided contacts.", better="none"),
+            "Decided contacts whose current decision includes no further action, out of decided contacts.",
+            better="none"),
     Measure("override", "Override rate",
             "Decided contacts whose final level or outcomes differ from the engine's suggestion, out of decided "
             "contacts.", better="none"),
@@ -107,10 +110,10 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "by_primary_need": ("Contacts by primary need",
                         "Decided contacts grouped by the primary need (N0 to N9) recorded with the current "
                         "decision; 'not recorded' when the decision has none."),
-    "by_outcome": ("Outcomes by code",
-                   "Decided contacts counted once under each outcome code of the current decision."),
+    "by_outcome": ("Outcomes of decisions",
+                   "Decided contacts counted once under each outcome of the current decision."),
     "nfa_by_agency": ("No further action by referrer agency",
-                      "For each referrer agency: decided contacts, and how many of them were NFA."),
+                      "For each referrer agency: decided contacts, and how many of them were no further action."),
     "weekly": ("Weekly volumes and timeliness",
                "Contacts per week (Monday to Sunday, by date received), with decisions in time and re-referrals."),
 }

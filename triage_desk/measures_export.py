@@ -97,15 +97,16 @@ def figures_csv(report: Report) -> str:
 
 
 # Service calls (take the workspace, open their own unit of work): the CLI and the dashboard use these.
-def report(ws, scope: Scope, *, trend: bool = True) -> Report:
-    """The figures for `scope`, for any signed-in user (counts only; no names)."""
+def report(ws, scope: Scope, *, trend: bool = True, progress=None, stop=None) -> Report:
+    """The figures for `scope`, for any signed-in user (counts only; no names). `progress` and `stop`:
+    measures.compute (steps heard as they start; a set `stop` event ends the work with errors.Cancelled)."""
     from triage_desk import accounts
     from triage_desk.measures import compute
     from triage_desk.models import Role
 
     accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
     with ws.session() as s:
-        return compute(s, scope, trend=trend)
+        return compute(s, scope, trend=trend, progress=progress, stop=stop)
 
 
 def exported(ws, scope: Scope, what: str) -> tuple[Report, str]:

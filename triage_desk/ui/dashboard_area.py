@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_desk import measures_export
-from triage_desk.errors import TriageError
+from triage_desk.errors import Cancelled, TriageError
 from triage_desk.formatting import QT_DATE, fmt_date
 from triage_desk.measures import Figure, Report, Scope, shown, trend
 from triage_desk.measures_defs import BY_ID
@@ -108,6 +109,7 @@ class DashboardArea(QWidget):
         outer.addWidget(self.error)
         self.status = note("")
         outer.addWidget(self.status)
+        outer.addWidget(self._progress_row())
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         body = QWidget()
@@ -120,6 +122,46 @@ class DashboardArea(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         operations.events().workspace_changed.connect(self.on_workspace_changed)
+
+    def _progress_row(self) -> QWidget:
+        """While figures are worked out (off the GUI thread): the step under way, how far, and Stop."""
+        self.working: operations.Progress | None = None
+        self.progress_row = QWidget()
+        row = QHBoxLayout(self.progress_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.progress_label = QLabel("")
+        self.progress_label.setWordWrap(True)  # never squeezed on a small screen: it wraps
+        self.progress_label.setMinimumWidth(200)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setAccessibleName("Working out the figures")
+        self.progress_bar.setMaximumWidth(200)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop working out the figures")
+        self.stop_button.clicked.connect(self.stop)
+        row.addWidget(self.progress_label, 1)
+        row.addWidget(self.progress_bar)
+        row.addWidget(self.stop_button)
+        self.progress_row.setVisible(False)
+        return self.progress_row
+
+    def _moved(self, step: str, done: int, total: int) -> None:
+        self.progress_label.setText(f"{step}…" if done < total else "Drawing the tiles and charts…")
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+
+    def stop(self) -> None:
+        if self.working is not None:
+            self.working.stop()
+            self.progress_label.setText("Stopping…")
+            self.stop_button.setEnabled(False)
+
+    def _finished(self, working: operations.Progress) -> bool:
+        """Whether `working` is still the latest run (an earlier, replaced run's result is dropped)."""
+        if working is not self.working:
+            return False
+        self.working = None
+        self.progress_row.setVisible(False)
+        return True
 
     def on_workspace_changed(self, _changes: operations.Changes) -> None:
         if self.isVisible():
@@ -194,10 +236,25 @@ class DashboardArea(QWidget):
         except TriageError as exc:
             self.error.show_error(str(exc))
             return
+        if self.working is not None:
+            self.working.stop()  # a newer choice replaces a run still under way
+        working = self.working = operations.Progress(self)
+        working.moved.connect(self._moved)
+        self.progress_label.setText("Waiting to start…")
+        self.progress_bar.setRange(0, 0)  # busy until the first step is heard
+        self.stop_button.setEnabled(True)
+        self.progress_row.setVisible(True)
         self.status.setText("Working out the figures…")
-        operations.query(lambda: measures_export.report(self.ws, scope), self._show, self._failed, parent=self)
+        operations.query(lambda: measures_export.report(self.ws, scope, progress=working.report,
+                                                        stop=working.stop_event),
+                         lambda report: self._show(report) if self._finished(working) else None,
+                         lambda exc: self._failed(exc) if self._finished(working) else None, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.status.setText("Stopped before the figures were worked out. Change a filter or the period to "
+                                "work them out again.")
+            return
         self.status.setText("")
         self.error.show_error(str(exc) if isinstance(exc, TriageError) else "The figures could not be worked out.")
 

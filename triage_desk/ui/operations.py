@@ -224,3 +224,25 @@ def show_refusal(exc: BaseException, error) -> None:
     if not isinstance(exc, TriageError):
         raise exc
     error.show_error(str(exc))
+
+
+class Progress(QObject):
+    """What a long query is doing, for a progress bar, and a way to stop it. Hand `report` (and `stop_event`)
+    to the service call: it runs on the worker thread, `moved(step, done, total)` arrives on the GUI thread,
+    and once `stop()` is called the next report raises errors.Cancelled."""
+
+    moved = Signal(str, int, int)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.stop_event = threading.Event()
+
+    def report(self, step: str, done: int, total: int) -> None:
+        from triage_desk.errors import Cancelled
+
+        if self.stop_event.is_set():
+            raise Cancelled("stopped before the work was finished")
+        self.moved.emit(step, done, total)
+
+    def stop(self) -> None:
+        self.stop_event.set()
