@@ -2,7 +2,7 @@
 
 `fetch_page(session, filters, sort, after_key, limit)` returns one page of `CaseRow`s and the key to
 pass for the next page (None at the end). Every sort orders by (column, id) so the key is exact and
-each row appears once; a nullable sort column (decision due) lists its NULLs last, paged by id.
+each row appears once; a nullable sort column (due) lists its NULLs last, paged by id.
 The Qt table model (ui/) calls this from `fetchMore`.
 """
 
@@ -23,10 +23,11 @@ from triage_desk.errors import InputError
 from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral
 
-SORTS = {"received": Referral.received_at, "decision_due": Referral.decision_due,
+# "due": the case's earliest open deadline of any kind (referral.next_due, a copy of the deadline rows).
+SORTS = {"received": Referral.received_at, "due": Referral.next_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
-DEFAULT_DESC = {"received": True, "decision_due": False, "reference": False, "subject": False}
-_NULLABLE = {"decision_due"}
+DEFAULT_DESC = {"received": True, "due": False, "reference": False, "subject": False}
+_NULLABLE = {"due"}
 _REF = re.compile(r"^td-?\d", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 OPEN_STATUSES = ("draft", "submitted")
@@ -64,7 +65,7 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     received_at: datetime
     status: str
     rag: str | None
-    decision_due: datetime | None
+    due: datetime | None  # the earliest open deadline (None: nothing open)
     referrer_agency: str | None
     urgent: bool
     re_referrals_12m: int
@@ -73,21 +74,23 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     checks_due: datetime | None = None
     approval: str | None = None
     suggested_level: int | None = None
+    due_kind: str | None = None  # which deadline `due` is (deadlines.KINDS)
 
 
 # Date-times come back as the stored text and are parsed with the C `fromisoformat` (SQLAlchemy's
 # per-value regex parsing was most of a page's cost).
 COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(Referral.received_at, String),
-           Referral.status, Referral.rag, type_coerce(Referral.decision_due, String), Referral.referrer_agency,
+           Referral.status, Referral.rag, type_coerce(Referral.next_due, String), Referral.referrer_agency,
            Referral.urgent, Referral.re_referrals_12m, Referral.final_level, Referral.checks_open,
-           type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level)
+           type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level,
+           Referral.next_due_kind)
 
 
 def _row(r) -> CaseRow:
     due, checks_due = r[6], r[12]
     return CaseRow(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
                    datetime.fromisoformat(due) if due else None, r[7], bool(r[8]), r[9], r[10], r[11] or 0,
-                   datetime.fromisoformat(checks_due) if checks_due else None, r[13], r[14])
+                   datetime.fromisoformat(checks_due) if checks_due else None, r[13], r[14], r[15])
 
 
 def _fts_terms(value: str) -> str | None:

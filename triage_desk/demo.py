@@ -262,7 +262,7 @@ _INSERT_PERSON = ("INSERT INTO person (id, surname, forenames, dob, nhs_number, 
 _INSERT_REFERRAL = ("INSERT INTO referral (id, reference, status, variant, received_at, subject_name, subject_sort, "
                     "referrer_agency, referral_source, urgent, rag, decision_due, suggested_level, final_level, "
                     "re_referrals_12m, form_id, form_version, document, wizard_step, created_by, created_at, "
-                    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                    "updated_at, next_due, next_due_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_id, state, decided_by, decided_at) "
                 "VALUES (?,?,?,?,?,?)")
 _INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
@@ -275,6 +275,23 @@ def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
     _, result, routing = threshold.score(doc, context=ctx)
     due = routing.decision_due.astimezone(LONDON).replace(tzinfo=None)
     return routing.rag, matching.sql_datetime(due), result.suggested_level
+
+
+def _clocks(rid: str, when: datetime, status: str, due: str | None, rag: str | None) -> list[tuple]:
+    """Deadline rows of an undecided referral: its decision and RAG clocks run (deadlines.py)."""
+    if status != "submitted":
+        return []
+    start = matching.sql_datetime(when)
+    return [(rid, "decision", start, due),
+            (rid, "rag", start, matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+
+
+def _earliest(clocks: list[tuple]) -> tuple[str | None, str | None]:
+    """(next_due, its kind) as models/casework.py keeps them: soonest due, the first written on a tie."""
+    if not clocks:
+        return None, None
+    _, kind, _, due = min(clocks, key=lambda c: c[3])  # min() keeps the first of equal values
+    return due, kind
 
 
 def _person_rows(hh: _Household, now_s: str) -> list[tuple]:
@@ -328,14 +345,12 @@ def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: in
             rag, due, level = _scores(doc, ctx)
         names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
         sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
+        clocks = _clocks(rid, when, status, due, rag)
+        deadline_rows += clocks
         ref_rows.append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
                          doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
                          level if status in ("decided", "closed") else None, rr, "marf-default", "1",
-                         store_text(doc), None, "demo", now_s, now_s))
-        if status == "submitted":  # undecided: the decision and RAG clocks run (deadlines.py)
-            deadline_rows += [(rid, "decision", matching.sql_datetime(when), due),
-                              (rid, "rag", matching.sql_datetime(when),
-                               matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+                         store_text(doc), None, "demo", now_s, now_s, *_earliest(clocks)))
         for pid, *_ in subjects:
             link_rows.append((rid, pid, pid, "linked", "demo", now_s))
             if status != "draft":
