@@ -63,3 +63,11 @@ def test_a_file_that_differs_from_the_shipped_one_by_a_byte_is_validated(tmp_pat
     edited.write_bytes(DEFAULT_RULES.read_bytes().replace(b'"nfa_outcome"', b'"nfa_outcome_"', 1))
     with pytest.raises(InputError, match=r"rules.json: .*\$\.nfa_outcome"):
         load_rules(edited)
+
+
+def test_the_calendar_does_not_read_package_metadata():
+    # found: `import holidays` reads its version through importlib.metadata (~0.1 s of every start)
+    probe = PROBE.replace("print(sorted(m for m in sys.modules if m.startswith('holidays.countries.')))",
+                          "print('importlib.metadata' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
