@@ -61,16 +61,16 @@ _FTS_WALK = "+rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH 
 _REF_WALK = "+rowid IN (SELECT rowid FROM referral WHERE reference >= ? AND reference < ?)"
 ALTERNATIVE = {"name 'pi'": _FTS_WALK, "name 'pimcombe'": _FTS_WALK, "reference": _REF_WALK,
                "year of references": _REF_WALK}
-SORTS = [("received", "received_at"), ("decision_due", "decision_due"), ("reference", "reference"),
+SORTS = [("received", "received_at"), ("due", "next_due"), ("reference", "reference"),
          ("subject", "subject_sort")]
-_DATETIMES = {"received_at", "decision_due"}
-COLS = ("SELECT id, reference, subject_name, received_at, status, rag, decision_due, referrer_agency, urgent, "
-        "re_referrals_12m, final_level, checks_open, checks_due, approval, suggested_level")
+_DATETIMES = {"received_at", "next_due"}
+COLS = ("SELECT id, reference, subject_name, received_at, status, rag, next_due, referrer_agency, urgent, "
+        "re_referrals_12m, final_level, checks_open, checks_due, approval, suggested_level, next_due_kind")
 
 
 def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
     d = "DESC" if desc else "ASC"
-    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     after = f" AND ({col}, id) {'<' if desc else '>'} (?, ?)" if deep else ""
     return f"{COLS}, {col} FROM referral WHERE {where}{nulls}{after} ORDER BY {col} {d}, id {d} LIMIT 201"
 
@@ -78,12 +78,12 @@ def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
 def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
     """The key a user reaches after paging DEEP_PAGES pages (or 90% of the way through a shorter list)."""
     n = cur.execute(f"SELECT count(*) FROM referral WHERE {where}" + (
-        " AND decision_due IS NOT NULL" if col == "decision_due" else ""), params).fetchone()[0]
+        " AND next_due IS NOT NULL" if col == "next_due" else ""), params).fetchone()[0]
     offset = min(DEEP_PAGES * 200, int(n * 0.9))
     if offset < 400:
         return None
     d = "DESC" if desc else "ASC"
-    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     return cur.execute(f"SELECT {col}, id FROM referral WHERE {where}{nulls} ORDER BY {col} {d}, id {d} "
                        f"LIMIT 1 OFFSET {offset}", params).fetchone()
 
@@ -102,7 +102,7 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         hand_sql, hand_params = _hand(where, col, desc, bool(after)), params + (tuple(after) if after else ())
         rows, _ = fetch_page(s, filters, sort, app_key)
         hand = cur.execute(hand_sql, hand_params).fetchall()
-        if col != "decision_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
+        if col != "next_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
             assert [r.id for r in rows] == [r[0] for r in hand[:200]], f"{label} / {key}: app and SQL disagree"
         ours = best_of(lambda k=app_key: fetch_page(s, filters, sort, k), 3)
         floor = best_of(lambda q=hand_sql, p=hand_params: cur.execute(q, p).fetchall(), 3)
