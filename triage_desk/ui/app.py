@@ -190,7 +190,7 @@ class AppController(QObject):
     def _on_signed_in(self, _user) -> None:
         from triage_desk.ui.main_window import MainWindow
 
-        self.main = MainWindow(self.ws)
+        self.main = MainWindow(self.ws, lazy=True)
         self.main.signed_out.connect(self._on_signed_out)
         self.main.show()
         if self.login is not None:
@@ -308,7 +308,9 @@ def _prewarm_main_window() -> None:
 
     from triage_desk.ui import main_window
 
-    for name in main_window.EXTENSIONS:
+    # The referral wizard too: the cases area imports it while it is built (intake, the document schema
+    # and jsonschema: ~0.5 s that stalled the GUI thread at the first paint).
+    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError:

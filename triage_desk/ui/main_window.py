@@ -3,7 +3,7 @@ area later issues fill through `add_area(title, widget)`, and the idle auto-lock
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,17 +38,34 @@ EXTENSIONS = (
 )
 
 
-def install_extensions(window) -> None:
+def install_extensions(window, *, lazy: bool = False) -> None:
+    """Each extension's `install(window)`, in order. `lazy`: the first (the case list, what a person
+    sees) now, each of the others in its own later turn of the event loop, so building the window
+    never holds the GUI thread for long at sign-in (their tabs and menus arrive in the same order)."""
+    names = list(EXTENSIONS)
+    if not lazy:
+        for name in names:
+            _install_one(window, name)
+        return
+
+    def next_one() -> None:
+        _install_one(window, names.pop(0))
+        if names:  # the window is the timer's context: nothing fires once it is gone (signed out)
+            QTimer.singleShot(0, window, next_one)
+
+    next_one()
+
+
+def _install_one(window, name: str) -> None:
     import importlib
 
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.install(window)
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return
+    module.install(window)
 
 
 class MainWindow(QMainWindow):
@@ -56,7 +73,7 @@ class MainWindow(QMainWindow):
     lock_changed = Signal(bool)  # True when locked: areas may drop cached data, reload on False
     user_changed = Signal(object)  # an administrator took over the session at the lock screen
 
-    def __init__(self, ws, parent: QWidget | None = None):
+    def __init__(self, ws, parent: QWidget | None = None, *, lazy: bool = False):
         from triage_desk import preferences
 
         super().__init__(parent)
@@ -84,7 +101,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_status_bar()
-        install_extensions(self)
+        install_extensions(self, lazy=lazy)
         minutes = preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES, preferences.DEFAULT_IDLE_LOCK_MINUTES)
         self.idle = IdleLock(minutes, self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
