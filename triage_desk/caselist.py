@@ -162,7 +162,13 @@ def _conditions(shape: tuple) -> list:
         conds.append(c(Referral.received_at) >= bindparam("rfrom", type_=Referral.received_at.type))
     if "rto" in names:
         conds.append(c(Referral.received_at) < bindparam("rto", type_=Referral.received_at.type))
-    if "dl_now" in names or "dl_open" in names:
+    if "dl_now" in names and "dl_kind" not in names:
+        # Any deadline overdue <=> the earliest open one is: next_due is the minimum of the case's open
+        # deadline rows (kept in the same transaction), so this is the deadline rows' answer, read from
+        # the partial indexes over cases with something open (0013) instead of a row per overdue case.
+        conds.append(Referral.next_due.is_not(None))
+        conds.append(Referral.next_due < bindparam("dl_now", type_=Referral.next_due.type))
+    elif "dl_now" in names or "dl_open" in names:
         # THE overdue query (deadlines.py), shared with the status bar and the review queue.
         kind = "dl_kind" if "dl_kind" in names else None
         rows = deadlines.overdue_select(kind) if "dl_now" in names else deadlines.open_select(kind)

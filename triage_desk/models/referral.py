@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage_desk.models.base import Base, utcnow
 
 STATUSES = ("draft", "submitted", "decided", "closed")
+
+
+_HAS_OPEN = text("next_due IS NOT NULL")
 
 
 class Referral(Base):
@@ -35,6 +38,11 @@ class Referral(Base):
           for name, column in (("status", "status"), ("rag", "rag"), ("agency", "referrer_agency"))
           for sort, sort_col in (("due", "next_due"), ("reference", "reference"), ("subject", "subject_sort"))
           if (name, sort) != ("rag", "due")),
+        # 0013: only cases with an open deadline (a few thousand of a million), each sort key with the
+        # case's earliest due last: "overdue" pages walk these in order and check next_due in the index.
+        *(Index(f"ix_referral_open_{sort}", sort_col, "id", "next_due", sqlite_where=_HAS_OPEN,
+                postgresql_where=_HAS_OPEN)
+          for sort, sort_col in (("received", "received_at"), ("reference", "reference"), ("subject", "subject_sort"))),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the document's uuid

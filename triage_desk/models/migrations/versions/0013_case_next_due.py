@@ -19,6 +19,9 @@ INDEXES = (
     ("ix_referral_status_due", ["status"]),
     ("ix_referral_agency_due", ["referrer_agency"]),
 )
+# Partial indexes over the cases with an open deadline: the overdue filter under each sort.
+OPEN_INDEXES = (("ix_referral_open_received", "received_at"), ("ix_referral_open_reference", "reference"),
+                ("ix_referral_open_subject", "subject_sort"))
 _EARLIEST = ("(SELECT d.{col} FROM deadline d WHERE d.referral_id = referral.id AND d.state = 'open' "
              "ORDER BY d.due_at, d.id LIMIT 1)")
 
@@ -38,9 +41,14 @@ def upgrade() -> None:
                f"next_due_kind = {_EARLIEST.format(col='kind')} "
                "WHERE id IN (SELECT referral_id FROM deadline WHERE state = 'open')")
     _move_indexes("next_due")
+    for name, column in OPEN_INDEXES:
+        op.create_index(name, "referral", [column, "id", "next_due"], unique=False,
+                        sqlite_where=sa.text("next_due IS NOT NULL"), postgresql_where=sa.text("next_due IS NOT NULL"))
 
 
 def downgrade() -> None:
+    for name, _ in OPEN_INDEXES:
+        op.drop_index(name, table_name="referral")
     _move_indexes("decision_due")
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_column("next_due_kind")
