@@ -6,13 +6,14 @@ case_list_matrix  each filter the filter bar offers (status, RAG, agency, overdu
                   through `caselist.fetch_page`. Floor: for the same combination, the plain SELECT ...
                   WHERE ... ORDER BY ... LIMIT 201 written by hand (keyset row values for the deep page)
                   on the same encrypted database. Reports the worst and the median; the five slowest
-                  combinations go to stderr.
+                  combinations go to stderr. TRIAGE_BENCH_MATRIX_ONLY="overdue,red" runs only those filters.
 agency_list       the agency drop-down's query (every distinct referrer agency), on every reload;
                   floor: one indexed look-up of the first agency (the least any such query can do).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from datetime import datetime
@@ -116,11 +117,14 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
 def case_list_matrix() -> list[Figure]:
     ws = workspace()
     results = []
+    only = {x.strip() for x in os.environ.get("TRIAGE_BENCH_MATRIX_ONLY", "").split(",") if x.strip()}
     raw = ws.engine.raw_connection()
     try:
         cur = raw.cursor()
         with ws.session() as s:
             for label, kwargs, where, params in FILTERS:
+                if only and label not in only:  # TRIAGE_BENCH_MATRIX_ONLY="overdue,red": a few rows again
+                    continue
                 for key, col in SORTS:
                     for desc in (False, True):
                         results += _one(s, cur, label, kwargs, where, params, key, col, desc)
