@@ -36,7 +36,9 @@ FILTERS = [
     ("police", {"agency": "Police"}, "referrer_agency = ?", ("Police",)),
     ("unknown agency", {"agency": "Unknown"}, "referrer_agency = ?", ("Unknown",)),
     ("closed+red", {"status": ("closed",), "rag": ("red",)}, "status = ? AND rag = ?", ("closed", "red")),
-    ("overdue", {"overdue": True, "now": NOW}, _OPEN_DL.format(kind=""), ("2030-01-01 00:00:00.000000",)),
+    # the earliest open deadline (next_due) has passed: the same cases as _OPEN_DL without a kind
+    ("overdue", {"overdue": True, "now": NOW}, "next_due IS NOT NULL AND next_due < ?",
+     ("2030-01-01 00:00:00.000000",)),
     ("overdue rag", {"overdue": True, "deadline_kind": "rag", "now": NOW}, _OPEN_DL.format(kind=" AND kind = ?"),
      ("2030-01-01 00:00:00.000000", "rag")),
     ("open assessment", {"deadline_kind": "assessment", "now": NOW},
