@@ -147,10 +147,15 @@ _OPEN_CHECKS = ("referral.rowid IN (SELECT r.rowid FROM agency_check k JOIN refe
                 "WHERE k.status = 'requested')")
 
 
+def _driven(shape: tuple) -> bool:
+    """A small set of matches leads (a name or reference search, pending approvals, open checks)."""
+    names = set(shape[1:])
+    return shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+
+
 def _conditions(shape: tuple) -> list:
     kind, names = shape[0], set(shape[1:])
-    driven = kind in ("ref", "fts") or "approval" in names or "checks" in names  # a small set of matches leads
-    c = _unindexed if driven else (lambda col: col)
+    c = _unindexed if _driven(shape) else (lambda col: col)
     conds = []
     if "status" in names:
         conds.append(c(Referral.status).in_(bindparam("status", expanding=True)))
@@ -217,7 +222,9 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
     col = SORTS[key]
     conds = _conditions(shape)
     if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
-        conds.append(col.is_(None))
+        # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
+        # SQLite from walking that huge NULL range of the due index in id order looking for them.
+        conds.append((_unindexed(col) if _driven(shape) else col).is_(None))
         if after:
             conds.append(Referral.id < bindparam("k_id") if desc else Referral.id > bindparam("k_id"))
         order_col = Referral.id
