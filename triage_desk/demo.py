@@ -244,7 +244,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     cuts = [n * j // k for j in range(k + 1)]
     slices = [Slice(end - timedelta(days=365 * YEARS), end, n, a, b - a, f"{seed}:{existing}" + (f":{j}" if j else ""))
               for j, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
-    totals = demo_load.load(ws, slices, counters, batch, progress,
+    totals = demo_load.load(ws, _generate, slices, counters, batch, progress,
                             defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing))
     seconds = time.perf_counter() - t0
     with ws.session() as s:

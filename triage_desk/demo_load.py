@@ -37,12 +37,14 @@ def workers(n: int) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS)) if n >= PARALLEL_FROM else 1
 
 
-def load(ws, slices: list, counters: dict, batch: int, progress: Callable | None, *, defer_indexes: bool) -> dict:
-    """Generate every slice and write it; returns {"people", "links"} totals."""
+def load(ws, generate: Callable, slices: list, counters: dict, batch: int, progress: Callable | None, *,
+         defer_indexes: bool) -> dict:
+    """Generate every slice with `generate(slice, counters, batch, totals, context)` (a module-level
+    function: worker processes import it by name) and write it; returns {"people", "links"} totals."""
     totals = {"people": 0, "links": 0}
     n, done = sum(sl.count for sl in slices), 0
-    source = _in_thread(slices[0], counters, batch, totals) if len(slices) == 1 else \
-        _in_processes(slices, counters, batch, totals)
+    source = _in_thread(generate, slices[0], counters, batch, totals) if len(slices) == 1 else \
+        _in_processes(generate, slices, counters, batch, totals)
     raw = ws.engine.raw_connection()
     cur = raw.cursor()
     cur.execute("PRAGMA cache_size = -262144")  # this connection only: a big page cache for the load
@@ -64,10 +66,9 @@ def load(ws, slices: list, counters: dict, batch: int, progress: Callable | None
     return totals
 
 
-def _in_thread(sl, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
+def _in_thread(generate: Callable, sl, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
     """Small demos: a producer thread builds the next batch while this one is written (SQLite releases
     the GIL)."""
-    from triage_desk import demo
     from triage_desk.forms import threshold
 
     batches: queue.Queue = queue.Queue(maxsize=2)
@@ -76,7 +77,7 @@ def _in_thread(sl, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
 
     def produce() -> None:
         try:
-            for item in demo._generate(sl, counters, batch, totals, threshold.default_context()):
+            for item in generate(sl, counters, batch, totals, threshold.default_context()):
                 if stop.is_set():
                     return
                 batches.put(item)
@@ -99,13 +100,12 @@ def _in_thread(sl, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
         raise failure[0]
 
 
-def _slice_worker(conn, sl, counters: dict, batch: int) -> None:
-    from triage_desk import demo
+def _slice_worker(conn, generate: Callable, sl, counters: dict, batch: int) -> None:
     from triage_desk.forms import threshold
 
     totals = {"people": 0, "links": 0}
     try:
-        for item in demo._generate(sl, counters, batch, totals, threshold.default_context()):
+        for item in generate(sl, counters, batch, totals, threshold.default_context()):
             conn.send(("rows", item))
         conn.send(("done", totals))
     except BaseException as exc:  # the writer raises it
@@ -114,7 +114,7 @@ def _slice_worker(conn, sl, counters: dict, batch: int) -> None:
         conn.close()
 
 
-def _in_processes(slices: list, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
+def _in_processes(generate: Callable, slices: list, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
     """One worker process per slice; batches are written as they arrive, whichever slice they are from."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
@@ -125,7 +125,7 @@ def _in_processes(slices: list, counters: dict, batch: int, totals: dict) -> Ite
             for year, count in sl.year_counts_before().items():
                 start[year] = start.get(year, 0) + count
             parent, child = context.Pipe(duplex=False)
-            proc = context.Process(target=_slice_worker, args=(child, sl, start, batch), daemon=True)
+            proc = context.Process(target=_slice_worker, args=(child, generate, sl, start, batch), daemon=True)
             proc.start()
             child.close()
             running.append(proc)

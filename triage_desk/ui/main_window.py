@@ -35,6 +35,7 @@ EXTENSIONS = (
     "triage_desk.ui.backups_dialog",
     "triage_desk.ui.review_pack_dialog",
     "triage_desk.ui.agreement_dialog",
+    "triage_desk.ui.rescore_dialog",
 )
 
 
