@@ -365,7 +365,24 @@ def _offer_drafts_once(window, wizard) -> None:
     if getattr(window, "_drafts_offered", False) or window.is_locked() or window.user is None:
         return
     window._drafts_offered = True
-    try:
-        window.cases_area.watch_wizard(wizard.offer_drafts(window.ws, window))
-    except TriageError:
-        pass  # e.g. a read-only role: nothing to offer
+    ws = window.ws
+
+    def offer(drafts) -> None:  # back on the GUI thread; the offer itself is a dialog
+        if not drafts or window.is_locked():
+            return
+        try:
+            window.cases_area.watch_wizard(wizard.offer_drafts(ws, window))
+        except TriageError:
+            pass
+
+    def drafts():
+        from triage_desk import intake
+
+        return intake.list_drafts(ws, mine_only=True)
+
+    def refused(exc: BaseException) -> None:
+        if not isinstance(exc, TriageError):  # e.g. a read-only role has nothing to offer
+            raise exc
+
+    # Looked for off the GUI thread: at sign-in, with a million referrals, this read stalled the first paint.
+    operations.query(drafts, offer, refused, parent=window)
