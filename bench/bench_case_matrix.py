@@ -6,13 +6,14 @@ case_list_matrix  each filter the filter bar offers (status, RAG, agency, overdu
                   through `caselist.fetch_page`. Floor: for the same combination, the plain SELECT ...
                   WHERE ... ORDER BY ... LIMIT 201 written by hand (keyset row values for the deep page)
                   on the same encrypted database. Reports the worst and the median; the five slowest
-                  combinations go to stderr.
+                  combinations go to stderr. TRIAGE_BENCH_MATRIX_ONLY="overdue,red" runs only those filters.
 agency_list       the agency drop-down's query (every distinct referrer agency), on every reload;
                   floor: one indexed look-up of the first agency (the least any such query can do).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from datetime import datetime
@@ -35,7 +36,9 @@ FILTERS = [
     ("police", {"agency": "Police"}, "referrer_agency = ?", ("Police",)),
     ("unknown agency", {"agency": "Unknown"}, "referrer_agency = ?", ("Unknown",)),
     ("closed+red", {"status": ("closed",), "rag": ("red",)}, "status = ? AND rag = ?", ("closed", "red")),
-    ("overdue", {"overdue": True, "now": NOW}, _OPEN_DL.format(kind=""), ("2030-01-01 00:00:00.000000",)),
+    # the earliest open deadline (next_due) has passed: the same cases as _OPEN_DL without a kind
+    ("overdue", {"overdue": True, "now": NOW}, "next_due IS NOT NULL AND next_due < ?",
+     ("2030-01-01 00:00:00.000000",)),
     ("overdue rag", {"overdue": True, "deadline_kind": "rag", "now": NOW}, _OPEN_DL.format(kind=" AND kind = ?"),
      ("2030-01-01 00:00:00.000000", "rag")),
     ("open assessment", {"deadline_kind": "assessment", "now": NOW},
@@ -61,16 +64,16 @@ _FTS_WALK = "+rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH 
 _REF_WALK = "+rowid IN (SELECT rowid FROM referral WHERE reference >= ? AND reference < ?)"
 ALTERNATIVE = {"name 'pi'": _FTS_WALK, "name 'pimcombe'": _FTS_WALK, "reference": _REF_WALK,
                "year of references": _REF_WALK}
-SORTS = [("received", "received_at"), ("decision_due", "decision_due"), ("reference", "reference"),
+SORTS = [("received", "received_at"), ("due", "next_due"), ("reference", "reference"),
          ("subject", "subject_sort")]
-_DATETIMES = {"received_at", "decision_due"}
-COLS = ("SELECT id, reference, subject_name, received_at, status, rag, decision_due, referrer_agency, urgent, "
-        "re_referrals_12m, final_level, checks_open, checks_due, approval, suggested_level")
+_DATETIMES = {"received_at", "next_due"}
+COLS = ("SELECT id, reference, subject_name, received_at, status, rag, next_due, referrer_agency, urgent, "
+        "re_referrals_12m, final_level, checks_open, checks_due, approval, suggested_level, next_due_kind")
 
 
 def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
     d = "DESC" if desc else "ASC"
-    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     after = f" AND ({col}, id) {'<' if desc else '>'} (?, ?)" if deep else ""
     return f"{COLS}, {col} FROM referral WHERE {where}{nulls}{after} ORDER BY {col} {d}, id {d} LIMIT 201"
 
@@ -78,12 +81,12 @@ def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
 def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
     """The key a user reaches after paging DEEP_PAGES pages (or 90% of the way through a shorter list)."""
     n = cur.execute(f"SELECT count(*) FROM referral WHERE {where}" + (
-        " AND decision_due IS NOT NULL" if col == "decision_due" else ""), params).fetchone()[0]
+        " AND next_due IS NOT NULL" if col == "next_due" else ""), params).fetchone()[0]
     offset = min(DEEP_PAGES * 200, int(n * 0.9))
     if offset < 400:
         return None
     d = "DESC" if desc else "ASC"
-    nulls = " AND decision_due IS NOT NULL" if col == "decision_due" else ""
+    nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     return cur.execute(f"SELECT {col}, id FROM referral WHERE {where}{nulls} ORDER BY {col} {d}, id {d} "
                        f"LIMIT 1 OFFSET {offset}", params).fetchone()
 
@@ -102,7 +105,7 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         hand_sql, hand_params = _hand(where, col, desc, bool(after)), params + (tuple(after) if after else ())
         rows, _ = fetch_page(s, filters, sort, app_key)
         hand = cur.execute(hand_sql, hand_params).fetchall()
-        if col != "decision_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
+        if col != "next_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
             assert [r.id for r in rows] == [r[0] for r in hand[:200]], f"{label} / {key}: app and SQL disagree"
         ours = best_of(lambda k=app_key: fetch_page(s, filters, sort, k), 3)
         floor = best_of(lambda q=hand_sql, p=hand_params: cur.execute(q, p).fetchall(), 3)
@@ -116,11 +119,14 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
 def case_list_matrix() -> list[Figure]:
     ws = workspace()
     results = []
+    only = {x.strip() for x in os.environ.get("TRIAGE_BENCH_MATRIX_ONLY", "").split(",") if x.strip()}
     raw = ws.engine.raw_connection()
     try:
         cur = raw.cursor()
         with ws.session() as s:
             for label, kwargs, where, params in FILTERS:
+                if only and label not in only:  # TRIAGE_BENCH_MATRIX_ONLY="overdue,red": a few rows again
+                    continue
                 for key, col in SORTS:
                     for desc in (False, True):
                         results += _one(s, cur, label, kwargs, where, params, key, col, desc)

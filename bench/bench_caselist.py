@@ -100,7 +100,7 @@ def _raw_page(ws, sql: str, params: tuple) -> list:
         raw.close()
 
 
-SELECT_COLS = ("SELECT id, reference, subject_name, received_at, status, rag, decision_due, referrer_agency, "
+SELECT_COLS = ("SELECT id, reference, subject_name, received_at, status, rag, next_due, referrer_agency, "
                "urgent, re_referrals_12m, final_level, received_at FROM referral ")
 
 

@@ -43,7 +43,7 @@ def _all_pages(session, filters, sort, limit):
 
 
 def _expected(rows, sort: CaseSort, keep=lambda r: True):
-    col = {"received": "received_at", "decision_due": "decision_due", "reference": "reference",
+    col = {"received": "received_at", "due": "next_due", "reference": "reference",
            "subject": "subject_sort"}[sort.key]
     chosen = [r for r in rows if keep(r)]
     with_value = sorted((r for r in chosen if getattr(r, col) is not None), key=lambda r: (getattr(r, col), r.id),
@@ -93,7 +93,7 @@ def test_overdue_lists_cases_with_any_deadline_past_due(cases):
     ws, rows = cases
     now = max(r.received_at for r in rows)
     with ws.session() as s:
-        got = {r.id for r in _all_pages(s, CaseFilters(overdue=True, now=now), CaseSort("decision_due"), 50)}
+        got = {r.id for r in _all_pages(s, CaseFilters(overdue=True, now=now), CaseSort("due"), 50)}
         late = list(s.execute(select(Deadline).where(Deadline.state == "open", Deadline.due_at < now)).scalars())
         red = {r.id for r in _all_pages(s, CaseFilters(overdue=True, deadline_kind="rag", now=now), CaseSort(), 50)}
     assert got == {d.referral_id for d in late} and got  # every case past any deadline, and only those

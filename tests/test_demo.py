@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from triage_desk import demo, demo_accounts, matching
+from triage_desk import demo, demo_accounts, demo_load, matching
 from triage_desk.models import Person, Referral, ReferralSubject
 
 
@@ -165,3 +165,39 @@ def test_repeat_referrals_look_like_a_front_door(workspace):
     share = sum(1 for r in rows if r > 0) / len(rows)
     assert 0.15 <= share <= 0.30, share  # about 22 % are re-referrals within 12 months
     assert most <= 8  # nobody has dozens of referrals
+
+
+def test_a_large_load_rebuilds_every_index_it_deferred(workspace, monkeypatch):
+    from sqlalchemy import text
+
+    def indexes():
+        with workspace.session() as s:
+            return sorted(s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+
+    before = indexes()
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)  # the 1M path, on a few hundred referrals
+    demo.bulk_generate(workspace, 300, seed=4)
+    assert indexes() == before
+    with workspace.session() as s:
+        plan = " ".join(str(r) for r in s.execute(text(
+            "EXPLAIN QUERY PLAN SELECT id FROM referral WHERE status = 'closed' ORDER BY subject_sort, id LIMIT 5")))
+        assert s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    assert "ix_referral_status_subject" in plan
+
+
+def test_a_demo_generated_in_worker_processes_numbers_references_like_one_run(workspace, monkeypatch):
+    monkeypatch.setattr(demo_load, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(demo_load.os, "cpu_count", lambda: 2)
+    demo.bulk_generate(workspace, 80, seed=3)  # an existing demo to number on from
+    stats = demo.bulk_generate(workspace, 400, seed=3)
+    assert stats["referrals"] == 400 and stats["people"] > 0 and stats["links"] >= 400
+    with workspace.session() as s:
+        rows = s.execute(select(Referral.reference, Referral.received_at)).all()
+        linked = s.execute(select(func.count(func.distinct(ReferralSubject.referral_id)))).scalar_one()
+    assert len(rows) == 480 and linked == 480
+    by_year: dict[int, list[int]] = {}
+    for ref, received in rows:
+        assert ref.startswith(f"TD-{received.year}-")  # numbered in the year it was received
+        by_year.setdefault(received.year, []).append(int(ref[-6:]))
+    for numbers in by_year.values():  # one run per year, no gaps or repeats across the two slices
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))

@@ -146,7 +146,10 @@ def test_time_left_words():
     now = datetime(2026, 11, 20, 12, 0)
     assert time_left(now + timedelta(hours=2, minutes=15), "submitted", now) == ("2 h 15 m left", False)
     assert time_left(now - timedelta(hours=3), "submitted", now) == ("Overdue 3 h", True)
-    assert time_left(now - timedelta(hours=3), "decided", now) == ("—", False)
+    # Due is the earliest OPEN deadline: after the decision it is the next step's (assessment, feedback...)
+    assert time_left(now - timedelta(hours=3), "decided", now) == ("Overdue 3 h", True)
+    assert time_left(None, "decided", now) == ("—", False)
+    assert time_left(None, "submitted", now) == ("No deadline", False)
     assert time_left(None, "draft", now) == ("Not submitted", False)
     assert span(60 * 24 * 2 + 60 * 4) == "2 d 4 h"
 

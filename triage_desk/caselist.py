@@ -2,7 +2,7 @@
 
 `fetch_page(session, filters, sort, after_key, limit)` returns one page of `CaseRow`s and the key to
 pass for the next page (None at the end). Every sort orders by (column, id) so the key is exact and
-each row appears once; a nullable sort column (decision due) lists its NULLs last, paged by id.
+each row appears once; a nullable sort column (due) lists its NULLs last, paged by id.
 The Qt table model (ui/) calls this from `fetchMore`.
 """
 
@@ -23,10 +23,11 @@ from triage_desk.errors import InputError
 from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral, fts
 
-SORTS = {"received": Referral.received_at, "decision_due": Referral.decision_due,
+# "due": the case's earliest open deadline of any kind (referral.next_due, a copy of the deadline rows).
+SORTS = {"received": Referral.received_at, "due": Referral.next_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
-DEFAULT_DESC = {"received": True, "decision_due": False, "reference": False, "subject": False}
-_NULLABLE = {"decision_due"}
+DEFAULT_DESC = {"received": True, "due": False, "reference": False, "subject": False}
+_NULLABLE = {"due"}
 _REF = re.compile(r"^td-?\d", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 OPEN_STATUSES = ("draft", "submitted")
@@ -64,7 +65,7 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     received_at: datetime
     status: str
     rag: str | None
-    decision_due: datetime | None
+    due: datetime | None  # the earliest open deadline (None: nothing open)
     referrer_agency: str | None
     urgent: bool
     re_referrals_12m: int
@@ -73,14 +74,16 @@ class CaseRow(NamedTuple):  # a tuple: 200 of them per page are built in microse
     checks_due: datetime | None = None
     approval: str | None = None
     suggested_level: int | None = None
+    due_kind: str | None = None  # which deadline `due` is (deadlines.KINDS)
 
 
 # Date-times come back as the stored text and are parsed with the C `fromisoformat` (SQLAlchemy's
 # per-value regex parsing was most of a page's cost).
 COLUMNS = (Referral.id, Referral.reference, Referral.subject_name, type_coerce(Referral.received_at, String),
-           Referral.status, Referral.rag, type_coerce(Referral.decision_due, String), Referral.referrer_agency,
+           Referral.status, Referral.rag, type_coerce(Referral.next_due, String), Referral.referrer_agency,
            Referral.urgent, Referral.re_referrals_12m, Referral.final_level, Referral.checks_open,
-           type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level)
+           type_coerce(Referral.checks_due, String), Referral.approval, Referral.suggested_level,
+           Referral.next_due_kind)
 
 
 def _when(value) -> datetime | None:
@@ -90,7 +93,7 @@ def _when(value) -> datetime | None:
 
 def _row(r) -> CaseRow:
     return CaseRow(r[0], r[1], r[2], _when(r[3]), r[4], r[5], _when(r[6] or None), r[7], bool(r[8]), r[9], r[10],
-                   r[11] or 0, _when(r[12] or None), r[13], r[14])
+                   r[11] or 0, _when(r[12] or None), r[13], r[14], r[15])
 
 
 def _fts_terms(value: str) -> str | None:
@@ -153,11 +156,16 @@ _PG = {_PENDING_APPROVAL: "referral.id IN (SELECT d.referral_id FROM decision d 
        "fts": "to_tsvector('simple'::regconfig, td_fold(referral.subject_name)) @@ to_tsquery('simple', :fts)"}
 
 
+def _driven(shape: tuple) -> bool:
+    """A small set of matches leads (a name or reference search, pending approvals, open checks)."""
+    names = set(shape[1:])
+    return shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+
+
 def _conditions(shape: tuple) -> list:
     kind, names = shape[0], set(shape[1:])
     pg = "pg" in names
-    driven = kind in ("ref", "fts") or "approval" in names or "checks" in names  # a small set of matches leads
-    c = _unindexed if driven and not pg else (lambda col: col)
+    c = _unindexed if _driven(shape) and not pg else (lambda col: col)
     conds = []
     if "status" in names:
         conds.append(c(Referral.status).in_(bindparam("status", expanding=True)))
@@ -169,7 +177,13 @@ def _conditions(shape: tuple) -> list:
         conds.append(c(Referral.received_at) >= bindparam("rfrom", type_=Referral.received_at.type))
     if "rto" in names:
         conds.append(c(Referral.received_at) < bindparam("rto", type_=Referral.received_at.type))
-    if "dl_now" in names or "dl_open" in names:
+    if "dl_now" in names and "dl_kind" not in names:
+        # Any deadline overdue <=> the earliest open one is: next_due is the minimum of the case's open
+        # deadline rows (kept in the same transaction), so this is the deadline rows' answer, read from
+        # the partial indexes over cases with something open (0013) instead of a row per overdue case.
+        conds.append(Referral.next_due.is_not(None))
+        conds.append(Referral.next_due < bindparam("dl_now", type_=Referral.next_due.type))
+    elif "dl_now" in names or "dl_open" in names:
         # THE overdue query (deadlines.py), shared with the status bar and the review queue.
         kind = "dl_kind" if "dl_kind" in names else None
         rows = deadlines.overdue_select(kind) if "dl_now" in names else deadlines.open_select(kind)
@@ -220,7 +234,9 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
     col = SORTS[key]
     conds = _conditions(shape)
     if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
-        conds.append(col.is_(None))
+        # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
+        # SQLite from walking that huge NULL range of the due index in id order looking for them.
+        conds.append((_unindexed(col) if _driven(shape) else col).is_(None))
         if after:
             conds.append(Referral.id < bindparam("k_id") if desc else Referral.id > bindparam("k_id"))
         order_col = Referral.id

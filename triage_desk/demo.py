@@ -8,9 +8,7 @@ referrals take minutes, not hours.
 
 from __future__ import annotations
 
-import queue
 import random
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -196,58 +194,58 @@ def _weighted(rng, table):
     return rng.choices([t[:-1] for t in table], weights=[t[-1] for t in table])[0]
 
 
-def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None) -> dict:
-    """Insert `n` synthetic referrals (and their people) quickly. Returns counts, seconds and rate."""
-    accounts.require(ws.user, Role.ADMIN, Role.LEAD)
-    ctx = threshold.default_context()
-    cat = ctx.catalogue
+def _pools(ctx: threshold.Context) -> dict:
     # Indicators by population and level (hard triggers only at level 4), so the stored level is the one
     # the engine gives for the document: no escalation, no trigger below level 4.
-    pools = {(p, lv): [i.id for i in cat.for_population(p) if i.level == lv and (lv == 4 or not i.trigger)]
-             for p in ("child", "adult") for lv in (1, 2, 3, 4)}
+    return {(p, lv): [i.id for i in ctx.catalogue.for_population(p) if i.level == lv and (lv == 4 or not i.trigger)]
+            for p in ("child", "adult") for lv in (1, 2, 3, 4)}
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Consecutive referrals first..first+count-1 of a demo of `n` spread evenly over start..end."""
+    start: datetime
+    end: datetime
+    n: int
+    first: int
+    count: int
+    seed: str
+
+    def when(self, i: int) -> datetime:
+        # The jitter is a function of the index, not of the random stream, so any slice can tell which
+        # year earlier slices' referrals fell in and number its references on from theirs.
+        step = (self.end - self.start) / max(self.n, 1)
+        return (self.start + step * i + timedelta(minutes=(i * 17) % 30)).replace(second=0, microsecond=0)
+
+    def year_counts_before(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for i in range(self.first):
+            year = self.when(i).year
+            counts[year] = counts.get(year, 0) + 1
+        return counts
+
+
+def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None) -> dict:
+    """Insert `n` synthetic referrals (and their people) quickly. Returns counts, seconds and rate.
+
+    From demo_load.PARALLEL_FROM referrals the time span is cut into one slice per core, generated in
+    worker processes (households repeat within their slice) while this process writes."""
+    from triage_desk import demo_load
+
+    accounts.require(ws.user, Role.ADMIN, Role.LEAD)
     t0 = time.perf_counter()
     with ws.session() as s:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
         year = func.substr(Referral.reference, literal(4, literal_execute=True), literal(4, literal_execute=True))
         last_refs = dict(s.execute(select(year, func.max(Referral.reference)).group_by(year)).all())
     counters = {int(y): int(r[-6:]) for y, r in last_refs.items()}
-    rng = random.Random(f"{seed}:{existing}")
-    totals = {"people": 0, "links": 0}
-    # Generation (Python) and insertion (SQLite, which releases the GIL) overlap: a producer thread
-    # builds the next batch while this one is written.
-    batches: queue.Queue = queue.Queue(maxsize=2)
-    failure: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            for item in _generate(rng, n, counters, pools, batch, totals, ctx):
-                batches.put(item)
-        except BaseException as exc:  # reported on the writing thread
-            failure.append(exc)
-        finally:
-            batches.put(None)
-
-    raw = ws.engine.raw_connection()
-    producer = threading.Thread(target=produce, name="demo-generate", daemon=True)
-    item = ()
-    try:
-        cur = raw.cursor()
-        sqlite = ws.engine.dialect.name == "sqlite"
-        if sqlite:  # a big page cache for this connection only: a million rows' index inserts stay in memory
-            cur.execute("PRAGMA cache_size = -262144")
-        producer.start()
-        while (item := batches.get()) is not None:
-            done, person_rows, ref_rows, link_rows, deadline_rows = item
-            _write(cur, sqlite, (person_rows, ref_rows, link_rows, deadline_rows))
-            raw.commit()
-            if progress:
-                progress(done, n)
-    finally:
-        while item is not None and producer.is_alive():  # a write failed: let the producer finish
-            item = batches.get()
-        raw.close()
-    if failure:
-        raise failure[0]
+    end = london_now().replace(second=0)
+    k = demo_load.workers(n)
+    cuts = [n * j // k for j in range(k + 1)]
+    slices = [Slice(end - timedelta(days=365 * YEARS), end, n, a, b - a, f"{seed}:{existing}" + (f":{j}" if j else ""))
+              for j, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
+    totals = demo_load.load(ws, _generate, slices, counters, batch, progress,
+                            defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing))
     seconds = time.perf_counter() - t0
     with ws.session() as s:
         audit.record(s, ws.actor, "demo.generate", "workspace", None, referrals=n, people=totals["people"], seed=seed)
@@ -255,32 +253,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
             "per_second": round(n / seconds) if seconds else None}
 
 
-_INSERT_PERSON = ("INSERT INTO person (id, surname, forenames, dob, nhs_number, postcode, surname_key, "
-                  "surname_soundex, forename_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
-_INSERT_REFERRAL = ("INSERT INTO referral (id, reference, status, variant, received_at, subject_name, subject_sort, "
-                    "referrer_agency, referral_source, urgent, rag, decision_due, suggested_level, final_level, "
-                    "re_referrals_12m, form_id, form_version, document, wizard_step, created_by, created_at, "
-                    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-_INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_id, state, decided_by, decided_at) "
-                "VALUES (?,?,?,?,?,?)")
-_INSERT_DEADLINE = ("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')")
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
-
-
-def _write(cur, sqlite: bool, batch: tuple) -> None:
-    for sql, rows in zip((_INSERT_PERSON, _INSERT_REFERRAL, _INSERT_LINK, _INSERT_DEADLINE), batch, strict=True):
-        if sqlite:
-            cur.executemany(sql, rows)
-        else:
-            _copy(cur, sql, rows)
-
-
-def _copy(cur, insert: str, rows: list[tuple]) -> None:
-    """On the team server: the same rows through COPY (several times faster than INSERTs one by one)."""
-    fixed = ("open",) if "'open'" in insert else ()  # the deadline insert's constant state column
-    with cur.copy(insert[:insert.index(" VALUES")].replace("INSERT INTO", "COPY", 1) + " FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row + fixed)
 
 
 def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
@@ -289,6 +262,23 @@ def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
     _, result, routing = threshold.score(doc, context=ctx)
     due = routing.decision_due.astimezone(LONDON).replace(tzinfo=None)
     return routing.rag, matching.sql_datetime(due), result.suggested_level
+
+
+def _clocks(rid: str, when: datetime, status: str, due: str | None, rag: str | None) -> list[tuple]:
+    """Deadline rows of an undecided referral: its decision and RAG clocks run (deadlines.py)."""
+    if status != "submitted":
+        return []
+    start = matching.sql_datetime(when)
+    return [(rid, "decision", start, due),
+            (rid, "rag", start, matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
+
+
+def _earliest(clocks: list[tuple]) -> tuple[str | None, str | None]:
+    """(next_due, its kind) as models/casework.py keeps them: soonest due, the first written on a tie."""
+    if not clocks:
+        return None, None
+    _, kind, _, due = min(clocks, key=lambda c: c[3])  # min() keeps the first of equal values
+    return due, kind
 
 
 def _person_rows(hh: _Household, now_s: str) -> list[tuple]:
@@ -300,64 +290,66 @@ def _person_rows(hh: _Household, now_s: str) -> list[tuple]:
     return rows
 
 
-def _generate(rng: random.Random, n: int, counters: dict, pools: dict, batch: int, totals: dict,
-              ctx: threshold.Context):
-    """Yields (referrals so far, person rows, referral rows, link rows) in chronological order."""
-    not_sought = _not_sought_reasons(ctx.rules)
-    end = london_now().replace(second=0)
-    start = end - timedelta(days=365 * YEARS)
-    step = (end - start) / max(n, 1)
+def _generate(sl: Slice, counters: dict, batch: int, totals: dict, ctx: threshold.Context):
+    """Yields (referrals in the batch, person rows, referral rows, link rows, deadline rows) for one slice,
+    in chronological order. `counters` (year -> last reference number) must hold every earlier referral."""
+    rng, pools, not_sought = random.Random(sl.seed), _pools(ctx), _not_sought_reasons(ctx.rules)
     households: list[_Household] = []
     history: dict[str, list[datetime]] = {}
-    ref_rows, person_rows, link_rows, deadline_rows = [], [], [], []
+    rows: tuple[list, list, list, list] = ([], [], [], [])
     now_s = matching.sql_datetime(utcnow())
-    for i in range(n):
-        when = (start + step * i + timedelta(minutes=rng.randrange(0, 30))).replace(second=0, microsecond=0)
+    last = sl.first + sl.count - 1
+    for i in range(sl.first, last + 1):
+        when = sl.when(i)
         hh = _repeat_household(rng, households, when) if rng.random() < REPEAT_SHARE else None
         if hh is None:
             hh = _new_household(rng, when, adult=rng.random() < 0.2)
             households.append(hh)
-            person_rows += _person_rows(hh, now_s)
+            rows[0].extend(_person_rows(hh, now_s))
             totals["people"] += len(hh.children)
             if len(households) > 2 * _KEEP_HOUSEHOLDS:
                 del households[:_KEEP_HOUSEHOLDS]
                 kept = {pid for h in households for pid, *_ in h.children}
                 history = {pid: ts for pid, ts in history.items() if pid in kept}
-        subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
-        cutoff = matching.twelve_months_before(when)
-        rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
-        age_days = (end - when).days
-        status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
-            ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
-        agency, source = _weighted(rng, SOURCES)
-        (consent,) = _weighted(rng, CONSENT)
         counters[when.year] = counters.get(when.year, 0) + 1
         ref = f"TD-{when.year:04d}-{counters[when.year]:06d}"
-        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
-        doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
-                        _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
-        rag = due = None
+        _referral(rng, ctx, pools, not_sought, (when, sl.end, ref, hh, history, now_s), rows)
+        if len(rows[1]) >= batch or i == last:
+            totals["links"] += len(rows[2])
+            yield len(rows[1]), *rows
+            rows = ([], [], [], [])
+
+
+def _referral(rng, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
+    """One referral's rows, appended to (people, referrals, links, deadlines)."""
+    when, end, ref, hh, history, now_s = where
+    subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
+    cutoff = matching.twelve_months_before(when)
+    rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
+    age_days = (end - when).days
+    status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
+        ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
+    agency, source = _weighted(rng, SOURCES)
+    (consent,) = _weighted(rng, CONSENT)
+    rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
+    doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
+                    _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
+    rag = due = None
+    if status != "draft":
+        rag, due, level = _scores(doc, ctx)
+    names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
+    sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
+    clocks = _clocks(rid, when, status, due, rag)
+    rows[3].extend(clocks)
+    rows[1].append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
+                    doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
+                    level if status in ("decided", "closed") else None, rr, "marf-default", "1",
+                    store_text(doc), None, "demo", now_s, now_s, *_earliest(clocks)))
+    for pid, *_ in subjects:
+        rows[2].append((rid, pid, pid, "linked", "demo", now_s))
         if status != "draft":
-            rag, due, level = _scores(doc, ctx)
-        names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
-        sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
-        ref_rows.append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
-                         doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
-                         level if status in ("decided", "closed") else None, rr, "marf-default", "1",
-                         store_text(doc), None, "demo", now_s, now_s))
-        if status == "submitted":  # undecided: the decision and RAG clocks run (deadlines.py)
-            deadline_rows += [(rid, "decision", matching.sql_datetime(when), due),
-                              (rid, "rag", matching.sql_datetime(when),
-                               matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
-        for pid, *_ in subjects:
-            link_rows.append((rid, pid, pid, "linked", "demo", now_s))
-            if status != "draft":
-                history.setdefault(pid, []).append(when)
-            totals["links"] += 1
-        if len(ref_rows) >= batch or i == n - 1:
-            yield i + 1, person_rows, ref_rows, link_rows, deadline_rows
-            ref_rows, person_rows, link_rows, deadline_rows = [], [], [], []
+            history.setdefault(pid, []).append(when)
 
 
 def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:

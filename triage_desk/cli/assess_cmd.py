@@ -39,7 +39,6 @@ def read_json(name: str) -> object:
 
 
 def run(args) -> int:
-    from triage_desk.forms.document import check_input_document
     from triage_desk.forms.facts import is_document
     from triage_desk.forms.threshold import evaluate, load_context
 
@@ -47,6 +46,8 @@ def run(args) -> int:
     if not isinstance(data, dict):
         raise InputError(f"{'standard input' if args.file == '-' else args.file}: expected a JSON object")
     if is_document(data):  # a referral, perhaps partial: the shape and date checks of `referral import`
+        from triage_desk.forms.document import check_input_document  # jsonschema: only for documents
+
         check_input_document(data, partial=True)
     context = load_context(args.catalogue, args.rules)
     print(json.dumps(evaluate(data, context=context), ensure_ascii=False, indent=2))

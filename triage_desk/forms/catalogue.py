@@ -151,7 +151,7 @@ def _indicator_source(item: dict, at: str, sources: dict, levels: dict, name: st
 def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue:
     """Check a decoded catalogue file against catalogue.schema.json and its cross-references, and build
     the lookup object."""
-    check_file(data, CATALOGUE_SCHEMA, name)
+    check_file(data, CATALOGUE_SCHEMA, name, raw)
     levels = {p: _levels(data["levels"][p], name, f"$.levels.{p}") for p in POPULATIONS}
     _same_levels(levels, name)
     domains: dict[str, tuple] = {}
@@ -187,7 +187,7 @@ def parse_catalogue(raw: bytes, data: Any, name: str = "catalogue") -> Catalogue
 
 def parse_rules(raw: bytes, data: Any, name: str = "rules") -> Rules:
     """Check a decoded rules file against rules.schema.json and the codes it cross-references."""
-    check_file(data, RULES_SCHEMA, name)
+    check_file(data, RULES_SCHEMA, name, raw)
     levels = {p: _levels(data["levels"][p], name, f"$.levels.{p}") for p in POPULATIONS}
     _same_levels(levels, name)
     level_keys = {str(n) for n in levels["child"]}

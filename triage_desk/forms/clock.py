@@ -45,16 +45,17 @@ def _country_calendar(code: str):
     """The `holidays` class for one country, importing only that country's module.
 
     `holidays.country_holidays` goes through the `holidays.countries` package, whose __init__ imports
-    every country (about 0.1 s, most of a CLI command's start). The registry names the module, and the
-    package is entered without running its __init__ (its submodules import by path as usual)."""
+    every country (about 0.1 s, most of a CLI command's start), and the top `holidays` package reads its
+    own version through importlib.metadata (email, csv, socket: another ~0.1 s). The registry names the
+    module, and both packages are entered without running their __init__ (submodules import by path)."""
+    for package in ("holidays", "holidays.countries"):
+        if package not in sys.modules:
+            sys.modules[package] = importlib.util.module_from_spec(importlib.util.find_spec(package))
     from holidays.registry import COUNTRIES
 
     module = next((m for m, names in COUNTRIES.items() if code in names[1:]), None)
     if module is None:
         raise InputError(f"rules: working_hours.holidays.country: {code!r} is not a country code")
-    if "holidays.countries" not in sys.modules:
-        spec = importlib.util.find_spec("holidays.countries")
-        sys.modules["holidays.countries"] = importlib.util.module_from_spec(spec)
     return getattr(importlib.import_module(f"holidays.countries.{module}"), COUNTRIES[module][0])
 
 

@@ -186,11 +186,11 @@ def _deadline(spec: dict, start: Any, compute_due) -> str | None:
 
 
 # ---- loading and checking -------------------------------------------------------------------------
-def check_form(raw: Any, source: str) -> dict:
+def check_form(raw: Any, source: str, file_bytes: bytes | None = None) -> dict:
     """Check a form file against form.schema.json, then what a schema cannot say (a named choice list
     exists, values, section ids and field paths are unique, require_one_of names fields of its section).
     Raises InputError naming the file, the JSON path and the problem."""
-    check_file(raw, FORM_SCHEMA, source)
+    check_file(raw, FORM_SCHEMA, source, file_bytes)
     lists = raw.get("choices") or {}
     for name, items in lists.items():
         if isinstance(items, list):
@@ -265,11 +265,12 @@ def load_form(path: str | Path | None = None, *, data_dir: str | Path | None = N
     if cached is not None:
         return cached
     try:
-        raw = json.loads(p.read_bytes())
+        file_bytes = p.read_bytes()
+        raw = json.loads(file_bytes)
     except (OSError, UnicodeDecodeError):
         raise InputError(f"{source}: form file cannot be read") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    form = Form(_with_rule_lists(check_form(raw, source)), source)
+    form = Form(_with_rule_lists(check_form(raw, source, file_bytes)), source)
     _CACHE[key] = form
     return form

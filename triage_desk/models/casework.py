@@ -22,12 +22,14 @@ from sqlalchemy import (
     event,
     insert,
     null,
+    select,
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from triage_desk.models.base import Base, Versioned
+from triage_desk.models.referral import Referral
 
 DEADLINE_STATES = ("open", "met", "missed", "cancelled")
 LONDON = ZoneInfo("Europe/London")
@@ -141,10 +143,12 @@ def _after_insert(mapper: Mapper, connection, target) -> None:
             update(Deadline).where(Deadline.referral_id == target.referral_id, Deadline.state == "open",
                                    Deadline.kind.in_(("decision", "rag")))
             .values(closed_at=at, closed_by=target.decided_by, **_met_or_missed(at, "decided after it was due")))
+        refresh_next_due(connection, [target.referral_id])
     elif table == "agency_check" and target.status == "requested":
         connection.execute(insert(Deadline).values(
             referral_id=target.referral_id, kind="agency_check", started_at=target.requested_at,
             due_at=target.due_at, state="open", source_id=target.id))
+        refresh_next_due(connection, [target.referral_id])
 
 
 def _after_update(mapper: Mapper, connection, target) -> None:
@@ -157,7 +161,47 @@ def _after_update(mapper: Mapper, connection, target) -> None:
     else:
         values = _met_or_missed(at, "answered after it was due")
     connection.execute(update(Deadline).where(*where).values(closed_at=at, closed_by=target.response_by, **values))
+    refresh_next_due(connection, [target.referral_id])
 
 
 event.listen(Base, "after_insert", _after_insert, propagate=True)
 event.listen(Base, "after_update", _after_update, propagate=True)
+
+
+# ---------------------------------------------------------------- the case list's "Due"
+# `referral.next_due` / `next_due_kind` copy each case's earliest open deadline so the case list sorts by
+# an index at a million rows. They are recomputed from the deadline rows (never patched by arithmetic) in
+# the same transaction as every change to them: the mapper events above call `refresh_next_due`, and a
+# flush that wrote Deadline objects refreshes their cases (deadlines.py writes through the ORM).
+def _earliest(column):
+    return (select(column).where(Deadline.referral_id == Referral.id, Deadline.state == "open")
+            .order_by(Deadline.due_at, Deadline.id).limit(1).scalar_subquery())
+
+
+def refresh_next_due(connection, referral_ids) -> None:
+    """Set each case's `next_due` (and its kind) from its open deadline rows."""
+    ids = sorted(set(referral_ids))
+    for start in range(0, len(ids), 500):  # a bounded IN list per statement
+        connection.execute(update(Referral).where(Referral.id.in_(ids[start:start + 500]))
+                           .values(next_due=_earliest(Deadline.due_at), next_due_kind=_earliest(Deadline.kind)))
+
+
+def _collect(session: Session, _context) -> None:
+    touched = session.info.setdefault("next_due_refresh", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Deadline) and obj.referral_id:
+            touched.add(obj.referral_id)
+
+
+def _refresh_after_flush(session: Session, _context) -> None:
+    touched = session.info.pop("next_due_refresh", None)
+    if not touched:
+        return
+    refresh_next_due(session.connection(), touched)
+    for obj in list(session.identity_map.values()):  # loaded Referral objects read the new value
+        if isinstance(obj, Referral) and obj.id in touched:
+            session.expire(obj, ["next_due", "next_due_kind"])
+
+
+event.listen(Session, "after_flush", _collect)
+event.listen(Session, "after_flush_postexec", _refresh_after_flush)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from triage_desk.models.base import Base, Versioned, utcnow
 
 STATUSES = ("draft", "submitted", "decided", "closed")
+
+
+_HAS_OPEN = text("next_due IS NOT NULL")
 
 
 class Referral(Versioned, Base):
@@ -24,15 +27,22 @@ class Referral(Versioned, Base):
         Index("ix_referral_status_received", "status", "received_at", "id"),
         Index("ix_referral_rag_received", "rag", "received_at", "id"),
         Index("ix_referral_agency_received", "referrer_agency", "received_at", "id"),
-        Index("ix_referral_due", "decision_due", "id"),
-        Index("ix_referral_rag_due", "rag", "decision_due", "id"),  # "red cases by deadline" at 1M rows
+        # "Due" is the earliest open deadline (next_due, kept by models/casework.py); 0013 moved these
+        # indexes from decision_due to it.
+        Index("ix_referral_due", "next_due", "id"),
+        Index("ix_referral_rag_due", "rag", "next_due", "id"),  # "red cases by deadline" at 1M rows
         Index("ix_referral_subject", "subject_sort", "id"),
         # 0009: every filter column (status, RAG, agency) with every sort key, so any filter x sort
         # page is an index range read in order, first page or ten-thousandth alike.
         *(Index(f"ix_referral_{name}_{sort}", column, sort_col, "id")
           for name, column in (("status", "status"), ("rag", "rag"), ("agency", "referrer_agency"))
-          for sort, sort_col in (("due", "decision_due"), ("reference", "reference"), ("subject", "subject_sort"))
+          for sort, sort_col in (("due", "next_due"), ("reference", "reference"), ("subject", "subject_sort"))
           if (name, sort) != ("rag", "due")),
+        # 0013: only cases with an open deadline (a few thousand of a million), each sort key with the
+        # case's earliest due last: "overdue" pages walk these in order and check next_due in the index.
+        *(Index(f"ix_referral_open_{sort}", sort_col, "id", "next_due", sqlite_where=_HAS_OPEN,
+                postgresql_where=_HAS_OPEN)
+          for sort, sort_col in (("received", "received_at"), ("reference", "reference"), ("subject", "subject_sort"))),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the document's uuid
@@ -49,6 +59,10 @@ class Referral(Versioned, Base):
     decision_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     suggested_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     final_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The case's earliest open deadline (any kind) and its kind: a copy of the `deadline` rows, refreshed
+    # in the same transaction as every deadline change (models/casework.py), so the list sorts by an index.
+    next_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    next_due_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
     checks_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # agency checks awaiting an answer
     checks_due: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # earliest open check's due
     approval: Mapped[str | None] = mapped_column(String(12), nullable=True)  # current decision: pending|...

@@ -129,6 +129,12 @@ class AppController(QObject):
 
     def _open(self, **secret):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
+        if not secret and _keyring_has_no_key(self.data_dir):
+            from triage_desk import vault
+
+            # Said before the database stack is imported (~0.5 s): the unlock dialog is the first thing
+            # the person can use, and it comes up now; the stack loads while they type (_prewarm).
+            raise vault.NeedsPassphrase("no usable keyring entry for this database: the passphrase is needed")
         from triage_desk.workspace import open_workspace
 
         return open_workspace(self.data_dir, accept_wal_loss=self.accept_wal_loss, **secret)
@@ -136,8 +142,15 @@ class AppController(QObject):
     def _open_with_keyring(self) -> None:
         from triage_desk.ui.tasks import run_in_background
 
-        run_in_background(self._open, self._on_opened, self._on_open_failed)
+        # The main window's imports wait for the open's answer: run beside it, they held the GIL and
+        # delayed the unlock dialog (with no keyring, the first thing the person can use).
+        run_in_background(self._open, self._opened_with_keyring, self._on_open_failed)
+
+    def _opened_with_keyring(self, ws) -> None:
+        from triage_desk.ui.tasks import run_in_background
+
         run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
+        self._on_opened(ws)
 
     def _on_opened(self, ws) -> None:
         self.ws = ws
@@ -180,7 +193,7 @@ class AppController(QObject):
     def _on_signed_in(self, _user) -> None:
         from triage_desk.ui.main_window import MainWindow
 
-        self.main = MainWindow(self.ws)
+        self.main = MainWindow(self.ws, lazy=True)
         self.main.signed_out.connect(self._on_signed_out)
         operations.follow(self.ws)  # team server: other workstations' changes refresh this one's views
         self.main.show()
@@ -273,13 +286,35 @@ class AppController(QObject):
             self.ws = None
 
 
+def _keyring_has_no_key(data_dir: Path) -> bool:
+    """True only when the store is there, free to open, and the keyring holds no key for it: a cheap
+    look (key file and keyring, no database stack). Anything unusual is left to the full open, which
+    reports it in words."""
+    from triage_desk import vault
+    from triage_desk.db import InstanceLock
+    from triage_desk.paths import DB_FILE, LOCK_FILE
+
+    try:
+        if not (data_dir / DB_FILE).is_file():
+            return False
+        lock = InstanceLock(data_dir, LOCK_FILE)
+        if not lock.try_acquire():
+            return False  # open elsewhere: the full open says so before asking for anything
+        lock.release()
+        return vault.KeyFile.load(data_dir).key_from_keyring() is None
+    except Exception:  # noqa: BLE001 - the full open reports every problem properly
+        return False
+
+
 def _prewarm_main_window() -> None:
     """Import the main window's modules (no widgets made here) so building it after sign-in does not
     stall the GUI thread for the ~0.3 s these imports cost."""
     from triage_desk.ui import main_window
     from triage_desk.ui.optional import optional_module
 
-    for name in main_window.EXTENSIONS:
+    # The referral wizard and case view too: the cases area imports them while it is built (intake, the
+    # document schema: a stall of the GUI thread at the first paint).
+    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view"):
         optional_module(name)  # an optional area may be absent: install_extensions skips it too
 
 

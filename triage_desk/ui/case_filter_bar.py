@@ -16,7 +16,7 @@ SEARCH_DEBOUNCE_MS = 300
 STATUS_CHOICES = (("Any status", ()), ("Open (draft or awaiting decision)", ("draft", "submitted")),
                   *((label, (key,)) for key, label in STATUS_LABELS.items()))
 SORT_CHOICES = (("Newest first", "received", True), ("Oldest first", "received", False),
-                ("Decision due soonest", "decision_due", False), ("Decision due latest", "decision_due", True),
+                ("Due soonest", "due", False), ("Due latest", "due", True),
                 ("Reference A–Z", "reference", False), ("Reference Z–A", "reference", True),
                 ("Subject A–Z", "subject", False), ("Subject Z–A", "subject", True))
 

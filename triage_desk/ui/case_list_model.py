@@ -18,7 +18,7 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 
-from triage_desk import case_access
+from triage_desk import case_access, deadlines
 from triage_desk.caselist import OPEN_STATUSES, CaseFilters, CaseRow, CaseSort
 from triage_desk.errors import InputError
 from triage_desk.formatting import fmt_datetime
@@ -31,14 +31,14 @@ COLUMNS = ("Reference", "Subject", "Received", "Status", "RAG", "Level", "Due", 
            "Referrer agency")
 (REFERENCE, SUBJECT, RECEIVED, STATUS, RAG, LEVEL, DUE, CHECKS, APPROVAL, AGENCY) = range(len(COLUMNS))
 # Columns backed by an index ending in id (a keyset sort); the others are not sortable.
-SORT_KEYS = {REFERENCE: "reference", SUBJECT: "subject", RECEIVED: "received", DUE: "decision_due"}
+SORT_KEYS = {REFERENCE: "reference", SUBJECT: "subject", RECEIVED: "received", DUE: "due"}
 STATUS_LABELS = {"draft": "Draft", "submitted": "Awaiting decision", "decided": "Decided", "closed": "Closed"}
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 APPROVAL_LABELS = {"pending": "Awaiting lead", "approved": "Approved", "rejected": "Sent back", "not_needed": "",
                    "response": "Awaiting officer", "accepted": "Officer accepted"}
 _ROOT = QModelIndex()  # the (invalid) root index, Qt's default parent
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the CaseRow behind a row
-OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 1  # True when the decision is overdue
+OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 1  # True when the case's earliest open deadline has passed
 
 
 def span(minutes: int) -> str:
@@ -53,10 +53,11 @@ def span(minutes: int) -> str:
 
 
 def time_left(due: datetime | None, status: str, now: datetime) -> tuple[str, bool]:
-    """("2 h 15 m left" | "Overdue 3 h" | "—" once decided | "Not submitted", overdue?)."""
-    if status not in OPEN_STATUSES:
-        return "—", False
+    """Time to the case's earliest open deadline: ("2 h 15 m left" | "Overdue 3 h" | "Not submitted" |
+    "No deadline" | "—" when nothing is open after the decision, overdue?)."""
     if due is None:
+        if status not in OPEN_STATUSES:
+            return "—", False
         return ("Not submitted" if status == "draft" else "No deadline"), False
     minutes = int((due - now).total_seconds() // 60)
     if minutes < 0:
@@ -357,7 +358,7 @@ class CaseListModel(QAbstractTableModel):
                 return f"Level {row.final_level}"
             return f"{row.suggested_level} suggested" if row.suggested_level else ""
         if column == DUE:
-            return time_left(row.decision_due, row.status, self._now)[0]
+            return time_left(row.due, row.status, self._now)[0]
         if column == CHECKS:
             return checks_text(row, self._now)
         if column == APPROVAL:
@@ -365,7 +366,7 @@ class CaseListModel(QAbstractTableModel):
         return row.referrer_agency or ""
 
     def is_overdue(self, row: CaseRow) -> bool:
-        return time_left(row.decision_due, row.status, self._now)[1]
+        return time_left(row.due, row.status, self._now)[1]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         row, column = self.row_at(index.row()) if index.isValid() else None, index.column()
@@ -381,8 +382,8 @@ class CaseListModel(QAbstractTableModel):
             return self._bold  # with the "Overdue" words and the icon: never colour alone
         if role == Qt.ItemDataRole.DecorationRole and column == DUE and self.is_overdue(row):
             return self._icon()
-        if role == Qt.ItemDataRole.ToolTipRole and column == DUE and row.decision_due is not None:
-            return f"Decision due {fmt_datetime(row.decision_due, weekday=True)}"
+        if role == Qt.ItemDataRole.ToolTipRole and column == DUE and row.due is not None:
+            return f"{deadlines.KINDS.get(row.due_kind or '', 'Deadline')} due {fmt_datetime(row.due, weekday=True)}"
         return None
 
     def _icon(self):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk import deadlines
 from triage_desk.caselist import OPEN_STATUSES
 from triage_desk.formatting import fmt_datetime
 from triage_desk.forms import labels
@@ -79,7 +80,7 @@ class CaseView(QWidget):
         grid.setHorizontalSpacing(16)
         self.fields: dict[str, QLabel] = {}
         for key, label in (("subjects", "Subject(s)"), ("received", "Received"), ("status", "Status"),
-                           ("rag", "RAG priority"), ("level", "Level"), ("due", "Decision due"),
+                           ("rag", "RAG priority"), ("level", "Level"), ("due", "Next deadline"),
                            ("confirmation", "Written confirmation"), ("re_referrals", "Re-referral")):
             value = make_plain(QLabel(), selectable=True)
             value.setAccessibleName(label)
@@ -157,7 +158,7 @@ class CaseView(QWidget):
         self.fields["level"].setText(
             "Not assessed" if not level else
             f"Level {level}" + ("" if row.final_level else " (suggested)"))
-        self._due = (row.decision_due, row.status)
+        self._due = (row.next_due, row.status, row.next_due_kind)
         self.show_time_left()
         self.fields["confirmation"].setText(confirmation_text(self.doc.get("contact") or {}, confirmation_due))
         n = row.re_referrals_12m or 0
@@ -169,13 +170,14 @@ class CaseView(QWidget):
         """The deadline line, aged by the clock alone (the minute timer calls this without a query)."""
         from triage_desk.forms.clock import london_now
 
-        due, status = self._due
+        due, status, kind = self._due
         text, overdue = time_left(due, status, london_now())
-        if status not in OPEN_STATUSES:
-            text = "Decision made" + ("; practice-lead approval awaited" if getattr(self, "_approval", None)
-                                      == "pending" else "")
-        elif due is not None:
-            text += f" (due {fmt_datetime(due)})"
+        if due is not None:  # the earliest open deadline, whichever step it is
+            text = f"{deadlines.KINDS.get(kind or '', 'Deadline')}: {text} (due {fmt_datetime(due)})"
+        elif status not in OPEN_STATUSES:
+            text = "Decision made"
+        if status not in OPEN_STATUSES and getattr(self, "_approval", None) == "pending":
+            text += "; practice-lead approval awaited"
         self.fields["due"].setText(("⚠ " if overdue else "") + text)
         self.fields["due"].setStyleSheet("QLabel { font-weight: bold; color: #8a1c1c; }" if overdue else "")
 

@@ -3,7 +3,7 @@ area later issues fill through `add_area(title, widget)`, and the idle auto-lock
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,16 +37,34 @@ EXTENSIONS = (
     "triage_desk.ui.review_import",
     "triage_desk.ui.review_export",
     "triage_desk.ui.agreement_dialog",
+    "triage_desk.ui.rescore_dialog",
 )
 
 
-def install_extensions(window) -> None:
+def install_extensions(window, *, lazy: bool = False) -> None:
+    """Each extension's `install(window)`, in order. `lazy`: the first (the case list, what a person
+    sees) now, each of the others in its own later turn of the event loop, so building the window
+    never holds the GUI thread for long at sign-in (their tabs and menus arrive in the same order)."""
+    names = list(EXTENSIONS)
+    if not lazy:
+        for name in names:
+            _install_one(window, name)
+        return
+
+    def next_one() -> None:
+        _install_one(window, names.pop(0))
+        if names:  # the window is the timer's context: nothing fires once it is gone (signed out)
+            QTimer.singleShot(0, window, next_one)
+
+    next_one()
+
+
+def _install_one(window, name: str) -> None:
     from triage_desk.ui.optional import optional_module
 
-    for name in EXTENSIONS:
-        module = optional_module(name)
-        if module is not None:
-            module.install(window)
+    module = optional_module(name)
+    if module is not None:  # an optional area may be left out of a build
+        module.install(window)
 
 
 class MainWindow(QMainWindow):
@@ -54,7 +72,7 @@ class MainWindow(QMainWindow):
     lock_changed = Signal(bool)  # True when locked: areas may drop cached data, reload on False
     user_changed = Signal(object)  # an administrator took over the session at the lock screen
 
-    def __init__(self, ws, parent: QWidget | None = None):
+    def __init__(self, ws, parent: QWidget | None = None, *, lazy: bool = False):
         from triage_desk import preferences
 
         super().__init__(parent)
@@ -82,7 +100,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_status_bar()
-        install_extensions(self)
+        install_extensions(self, lazy=lazy)
         self.idle = IdleLock(preferences.DEFAULT_IDLE_LOCK_MINUTES, self)  # the stored time follows
         operations.query(lambda: preferences.get_int(ws, preferences.IDLE_LOCK_MINUTES,
                                                      preferences.DEFAULT_IDLE_LOCK_MINUTES),

@@ -41,6 +41,17 @@ def _main(ctx: PreviewContext):
     return MainWindow(ctx.ws)
 
 
+@screen("rescore_dialog", "rescore_dialog.RescoreDialog", user="lead")
+def _rescore(ctx: PreviewContext):
+    from triage_desk.ui.rescore_dialog import RescoreDialog
+
+    ctx.case()
+    dialog = RescoreDialog(ctx.ws)
+    dialog._show_progress(40_000, 1_000_000)
+    dialog.changes.appendPlainText("TD-2026-000123: level 2 → 3")
+    return dialog
+
+
 @screen("backups_dialog", "backups_dialog.BackupsDialog")
 def _backups(ctx: PreviewContext):
     from triage_desk.ui.backups_dialog import BackupsDialog

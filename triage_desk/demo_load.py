@@ -1,0 +1,184 @@
+"""Writing a large synthetic demo fast (demo.bulk_generate): generation in worker processes, one writer.
+
+A million referrals are ~10 minutes of pure-Python generation on one core, and writing them into two dozen
+indexes that outgrow the page cache was slower still. So: the demo's time span is cut into one slice per
+core, each generated in a worker process (forkserver, never plain fork: the caller may be the GUI); this
+process only writes, with `executemany` in large transactions; and for a bulk load the secondary indexes
+are dropped first and built once at the end (one sort per index instead of a million random inserts).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import wait
+
+PARALLEL_FROM = 50_000  # below this a worker process costs more than it saves
+MAX_WORKERS = 4
+DEFER_INDEXES_FROM = 50_000  # from this many (and at least as many as stored): indexes built at the end
+_DEFERRED_TABLES = ("referral", "person", "referral_subject", "deadline")
+
+_INSERT_PERSON = ("INSERT INTO person (id, surname, forenames, dob, nhs_number, postcode, surname_key, "
+                  "surname_soundex, forename_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+_INSERT_REFERRAL = ("INSERT INTO referral (id, reference, status, variant, received_at, subject_name, subject_sort, "
+                    "referrer_agency, referral_source, urgent, rag, decision_due, suggested_level, final_level, "
+                    "re_referrals_12m, form_id, form_version, document, wizard_step, created_by, created_at, "
+                    "updated_at, next_due, next_due_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+_INSERT_LINK = ("INSERT INTO referral_subject (referral_id, person_id, subject_id, state, decided_by, decided_at) "
+                "VALUES (?,?,?,?,?,?)")
+_INSERT_DEADLINE = "INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES (?,?,?,?,'open')"
+
+
+def workers(n: int) -> int:
+    """How many slices (worker processes) a demo of `n` referrals is generated in."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS)) if n >= PARALLEL_FROM else 1
+
+
+def load(ws, generate: Callable, slices: list, counters: dict, batch: int, progress: Callable | None, *,
+         defer_indexes: bool) -> dict:
+    """Generate every slice with `generate(slice, counters, batch, totals, context)` (a module-level
+    function: worker processes import it by name) and write it; returns {"people", "links"} totals."""
+    totals = {"people": 0, "links": 0}
+    n, done = sum(sl.count for sl in slices), 0
+    source = _in_thread(generate, slices[0], counters, batch, totals) if len(slices) == 1 else \
+        _in_processes(generate, slices, counters, batch, totals)
+    raw = ws.engine.raw_connection()
+    cur = raw.cursor()
+    sqlite = ws.engine.dialect.name == "sqlite"
+    if sqlite:
+        cur.execute("PRAGMA cache_size = -262144")  # this connection only: a big page cache for the load
+    deferred = _drop_indexes(raw) if defer_indexes and sqlite else []
+    try:
+        for count, *rows in source:
+            _write(cur, sqlite, rows)
+            raw.commit()
+            done += count
+            if progress:
+                progress(done, n)
+    finally:
+        source.close()  # stops the producers if a write failed
+        _rebuild_indexes(raw, deferred)
+        raw.close()
+    return totals
+
+
+def _write(cur, sqlite: bool, batch: list) -> None:
+    for sql, rows in zip((_INSERT_PERSON, _INSERT_REFERRAL, _INSERT_LINK, _INSERT_DEADLINE), batch, strict=True):
+        if sqlite:
+            cur.executemany(sql, rows)
+        else:
+            _copy(cur, sql, rows)
+
+
+def _copy(cur, insert: str, rows: list[tuple]) -> None:
+    """On the team server: the same rows through COPY (several times faster than INSERTs one by one)."""
+    fixed = ("open",) if "'open'" in insert else ()  # the deadline insert's constant state column
+    with cur.copy(insert[:insert.index(" VALUES")].replace("INSERT INTO", "COPY", 1) + " FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row + fixed)
+
+
+def _in_thread(generate: Callable, sl, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
+    """Small demos: a producer thread builds the next batch while this one is written (SQLite releases
+    the GIL)."""
+    from triage_desk.forms import threshold
+
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in generate(sl, counters, batch, totals, threshold.default_context()):
+                if stop.is_set():
+                    return
+                batches.put(item)
+        except BaseException as exc:  # reported on the writing thread
+            failure.append(exc)
+        finally:
+            batches.put(None)
+
+    producer = threading.Thread(target=produce, name="demo-generate", daemon=True)
+    producer.start()
+    item = ()
+    try:
+        while (item := batches.get()) is not None:
+            yield item
+    finally:
+        stop.set()
+        while item is not None:  # let the producer finish its put and end
+            item = batches.get()
+    if failure:
+        raise failure[0]
+
+
+def _slice_worker(conn, generate: Callable, sl, counters: dict, batch: int) -> None:
+    from triage_desk.forms import threshold
+
+    totals = {"people": 0, "links": 0}
+    try:
+        for item in generate(sl, counters, batch, totals, threshold.default_context()):
+            conn.send(("rows", item))
+        conn.send(("done", totals))
+    except BaseException as exc:  # the writer raises it
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def _in_processes(generate: Callable, slices: list, counters: dict, batch: int, totals: dict) -> Iterator[tuple]:
+    """One worker process per slice; batches are written as they arrive, whichever slice they are from."""
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    running, live = [], []
+    try:
+        for sl in slices:
+            start = dict(counters)
+            for year, count in sl.year_counts_before().items():
+                start[year] = start.get(year, 0) + count
+            parent, child = context.Pipe(duplex=False)
+            proc = context.Process(target=_slice_worker, args=(child, generate, sl, start, batch), daemon=True)
+            proc.start()
+            child.close()
+            running.append(proc)
+            live.append(parent)
+        while live:
+            for conn in wait(live):
+                kind, payload = conn.recv()
+                if kind == "rows":
+                    yield payload
+                    continue
+                live.remove(conn)
+                if kind == "error":
+                    raise payload
+                for key in totals:
+                    totals[key] += payload[key]
+    finally:
+        for proc in running:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+
+
+def _drop_indexes(raw) -> list[tuple[str, str]]:
+    """Drop the named (non-constraint) indexes of the bulk-loaded tables; returns (name, CREATE) pairs."""
+    cur = raw.cursor()
+    marks = ",".join("?" * len(_DEFERRED_TABLES))
+    found = cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                        f"AND tbl_name IN ({marks})", _DEFERRED_TABLES).fetchall()
+    for name, _ in found:
+        cur.execute(f'DROP INDEX "{name}"')
+    raw.commit()
+    return found
+
+
+def _rebuild_indexes(raw, deferred: list[tuple[str, str]]) -> None:
+    """Create the dropped indexes again, whatever happened to the load (never a store without them)."""
+    cur = raw.cursor()
+    for _name, sql in deferred:
+        cur.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                    .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
+    raw.commit()
