@@ -260,3 +260,11 @@ def test_a_consent_message_names_the_person_never_their_id():
     found = [p for p in problems(doc, today=TODAY, now=NOW) if p.path == f"consent.informed.{pid}.reason"]
     assert found and found[0].message.startswith("Jade Pimcombe — reason not informed: ")
     assert pid not in found[0].message and "consent.informed" not in found[0].message
+
+
+def test_a_value_with_an_empty_key_never_shows_its_path():
+    # found by Hypothesis: {"": null} at consent.informed gave "Informed (consent.informed.): …"
+    doc = complete(new_document("child"), subject())
+    doc["consent"]["informed"] = {"": None}
+    messages = [p.message for p in problems(doc, today=TODAY, now=NOW) if p.path.startswith("consent.informed")]
+    assert messages and all("consent.informed" not in m and m.startswith("Informed") for m in messages)

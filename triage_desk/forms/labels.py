@@ -23,7 +23,7 @@ _RULE_TABLES = ("outcomes", "requires_labels", "consent_not_sought_reasons", "re
 _OWN = {"not_needed": "not needed", "pending": "awaiting practice-lead approval", "approved": "approved",
         "rejected": "rejected", "response": "awaiting the officer's response", "accepted": "accepted by the officer",
         "not_known": "not known", "unknown": "not known", "not_applicable": "not applicable", "yes": "yes", "no": "no"}
-_PATH = re.compile(r" \((?:\$|[A-Za-z_][\w-]*(?:\[\d+\])?(?:\.[\w-]+(?:\[\d+\])?)*)\)")
+_PATH = re.compile(r" \((?:\$|[A-Za-z_][\w-]*(?:\[\d+\])?(?:\.[\w-]*(?:\[\d+\])?)*)\)")  # a key may be empty
 _SUBJECT = re.compile(r"^(subjects|household)\[(\d+)\]")
 _INFORMED = re.compile(r"^consent\.informed\.([\w-]+)")
 _RECORD = re.compile(r"^consent\.records\[(\d+)\]")
