@@ -25,10 +25,12 @@ RATIONALE = "The school reported a second injury today; the level must be higher
 def _wizard(qtbot, ws, referral_id: str):
     from triage_desk.ui import referral_wizard
 
-    wizard = referral_wizard.resume(ws, referral_id)
-    qtbot.addWidget(wizard)
+    opened = []
+    referral_wizard.resume(ws, referral_id, opened=opened.append)  # read off the GUI thread
+    qtbot.waitUntil(lambda: bool(opened))
+    qtbot.addWidget(opened[0])
     settle()
-    return wizard
+    return opened[0]
 
 
 def _choose(qtbot, choice: str) -> list:
@@ -144,7 +146,10 @@ def test_a_draft_kept_on_this_pc_is_offered_again_at_the_next_sign_in(qtbot, wor
     doc, step = intake.resume_draft(workspace, draft)
     doc["concerns"]["narrative"] = "Kept on this PC when the window was closed."
     local_drafts.keep(workspace, doc, step, intake.version_of(workspace, draft))
-    wizard = referral_wizard.offer_drafts(workspace)
+    opened = []
+    referral_wizard.offer_drafts(workspace, opened=opened.append)
+    qtbot.waitUntil(lambda: bool(opened))
+    wizard = opened[0]
     qtbot.addWidget(wizard)
     qtbot.waitUntil(lambda: local_drafts.pending(workspace) == [])
     assert intake.resume_draft(workspace, draft)[0]["concerns"]["narrative"].startswith("Kept on this PC")

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QTime
 
 from triage_desk import intake
-from triage_desk.concurrency import Conflict
 from triage_desk.errors import TriageError
 from triage_desk.ui import operations
 
@@ -87,10 +86,6 @@ class DraftSaving:
         self.setEnabled(True)
         if self.keep_on_close(exc, lambda: self._closed(result)):  # the server is away: kept encrypted on
             return  # this PC, offered at the next sign-in
-        if isinstance(exc, Conflict):  # someone else saved first: choose whose version stands, then close again
-            self.show()
-            self.resolve_conflict(exc)
-            return
         if not isinstance(exc, TriageError):
             raise exc
         if not self._locking():
