@@ -106,6 +106,7 @@ def test_help_about_shows_the_pinned_administrator_fingerprint(qtbot, workspace,
     from PySide6.QtWidgets import QMessageBox
 
     from triage_desk.bundle.signing import display_fingerprint
+    from triage_desk.ui import operations
     from triage_desk.ui.main_window import MainWindow
 
     shown = []
@@ -113,6 +114,7 @@ def test_help_about_shows_the_pinned_administrator_fingerprint(qtbot, workspace,
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     window.about_action.trigger()
+    operations.settle()  # the fingerprint is read off the GUI thread
     with workspace.session() as s:
         pin = grants.pinned(s)
     assert shown and display_fingerprint(pin) in shown[0]
