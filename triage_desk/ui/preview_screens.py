@@ -38,7 +38,9 @@ def _main(ctx: PreviewContext):
     from triage_desk.ui.main_window import MainWindow
 
     ctx.case()
-    return MainWindow(ctx.ws)
+    window = MainWindow(ctx.ws)
+    window._drafts_offered = True  # a preview shows the window, not the sign-in offer of earlier previews' drafts
+    return window
 
 
 @screen("rescore_dialog", "rescore_dialog.RescoreDialog", user="lead")
