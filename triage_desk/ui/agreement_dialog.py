@@ -11,16 +11,10 @@ from triage_desk.ui.widgets import ErrorLabel, heading, line_edit, make_plain
 
 def install(window) -> None:
     """File › Agreement statistics… for practice leads and administrators."""
-    from PySide6.QtGui import QAction
-
     from triage_desk.models import Role
 
-    action = QAction("&Agreement statistics…", window)
-    action.setObjectName("agreement")
-    action.triggered.connect(lambda: AgreementDialog(window.ws, window).exec())
-    action.setVisible(getattr(window.ws.user, "role", None) in (Role.LEAD.value, Role.ADMIN.value))
-    window.file_menu.insertAction(window.file_extras, action)
-    window.agreement_action = action
+    window.add_file_action("&Agreement statistics…", "agreement", lambda: AgreementDialog(window.ws, window).exec(),
+                           (Role.LEAD.value, Role.ADMIN.value))
 
 
 class AgreementDialog(QDialog):

@@ -26,14 +26,8 @@ from triage_desk.ui.widgets import note
 
 def install(window) -> None:
     """Hook into the main window: File › Backups…, the 30-minute timer and the backup on close."""
-    from PySide6.QtGui import QAction
-
     window.ws.backup_on_close = True
-    action = QAction("&Backups…", window)
-    action.setObjectName("backups")
-    action.triggered.connect(lambda: BackupsDialog(window.ws, window.is_admin(), window).exec())
-    window.file_menu.insertAction(window.file_extras, action)
-    window.backups_action = action
+    window.add_file_action("&Backups…", "backups", lambda: BackupsDialog(window.ws, window.is_admin(), window).exec())
     timer = window.backup_timer = QTimer(window)
     timer.setInterval(backup.INTERVAL_MINUTES * 60 * 1000)
     timer.timeout.connect(lambda: run_in_background(lambda: backup.auto_backup(window.ws, "timer")))

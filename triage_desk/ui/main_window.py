@@ -210,6 +210,18 @@ class MainWindow(QMainWindow):
                      "issue a new recovery code and set the idle auto-lock from the Admin menu.")
         self.welcome_text.setText(text)
 
+    def add_file_action(self, text: str, name: str, triggered, roles: tuple[str, ...] | None = None) -> QAction:
+        """An extension's File-menu entry (before Quit), shown only to `roles` when given; it becomes the
+        window's `<name>_action` attribute."""
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.triggered.connect(triggered)
+        if roles is not None:
+            action.setVisible(getattr(self.ws.user, "role", None) in roles)
+        self.file_menu.insertAction(self.file_extras, action)
+        setattr(self, f"{name}_action", action)
+        return action
+
     def add_data_action(self, action: QAction) -> None:
         """An action that shows or changes case data: disabled while the window is locked."""
         self._data_actions.append(action)

@@ -131,13 +131,7 @@ class ExportPackDialog(QDialog):
 
 def install(window) -> None:
     """File › Export review pack… for practice leads and administrators."""
-    from PySide6.QtGui import QAction
-
     from triage_desk.models import Role
 
-    action = QAction("&Export review pack…", window)
-    action.setObjectName("export_review_pack")
-    action.triggered.connect(lambda: ExportPackDialog(window.ws, window).exec())
-    action.setVisible(getattr(window.ws.user, "role", None) in (Role.LEAD.value, Role.ADMIN.value))
-    window.file_menu.insertAction(window.file_extras, action)
-    window.export_review_pack_action = action
+    window.add_file_action("&Export review pack…", "export_review_pack",
+                           lambda: ExportPackDialog(window.ws, window).exec(), (Role.LEAD.value, Role.ADMIN.value))

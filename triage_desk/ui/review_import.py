@@ -98,16 +98,9 @@ def import_flow(ws, kind: str, parent: QWidget | None = None, path: str | None =
 
 def install(window) -> None:
     """File › Import review pack… (practice leads) and Import review return… (leads and administrators)."""
-    from PySide6.QtGui import QAction
-
     from triage_desk.models import Role
 
-    role = getattr(window.ws.user, "role", None)
     for kind, text, roles in (("pack", "Import review &pack…", (Role.LEAD.value,)),
                               ("return", "Import review re&turn…", (Role.LEAD.value, Role.ADMIN.value))):
-        action = QAction(text, window)
-        action.setObjectName(f"import_review_{kind}")
-        action.triggered.connect(lambda _c=False, k=kind: import_flow(window.ws, k, window))
-        action.setVisible(role in roles)
-        window.file_menu.insertAction(window.file_extras, action)
-        setattr(window, f"import_review_{kind}_action", action)
+        window.add_file_action(text, f"import_review_{kind}",
+                               lambda _c=False, k=kind: import_flow(window.ws, k, window), roles)

@@ -26,16 +26,10 @@ REVIEW = "review"  # a review queue change (operations.Changes kind)
 
 def install(window) -> None:
     """File › Review queue… for practice leads (the cases of review packs imported here)."""
-    from PySide6.QtGui import QAction
-
     from triage_desk.models import Role
 
-    action = QAction("Review &queue…", window)
-    action.setObjectName("review_queue")
-    action.triggered.connect(lambda: ReviewQueueDialog(window.ws, window).exec())
-    action.setVisible(getattr(window.ws.user, "role", None) == Role.LEAD.value)
-    window.file_menu.insertAction(window.file_extras, action)
-    window.review_queue_action = action
+    window.add_file_action("Review &queue…", "review_queue", lambda: ReviewQueueDialog(window.ws, window).exec(),
+                           (Role.LEAD.value,))
 
 
 def _state(row: dict) -> str:
