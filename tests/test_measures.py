@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 
 import pytest
 from measures_history import NOW, build, in_period
-from sqlalchemy import text
+from pg_fixtures import STORES
+from sqlalchemy import Integer, text
 
 from triage_desk import measures
 from triage_desk.errors import Cancelled, InputError
@@ -17,8 +19,7 @@ from triage_desk.errors import Cancelled, InputError
 START, END = date(2026, 2, 1), date(2026, 5, 31)
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
+def _sqlcipher_history(tmp_path_factory):
     from conftest import ADMIN_PASSWORD, PASSPHRASE, USER_PASSWORD
 
     from triage_desk import accounts, secretbox
@@ -41,14 +42,79 @@ def history(tmp_path_factory):
     mp.undo()
 
 
+class _OwnerStore:
+    """The server database as IT's owner role (no workspace: the schema is older than the app's)."""
+
+    def __init__(self, engine):
+        from sqlalchemy.orm import sessionmaker
+
+        self.maker = sessionmaker(engine)
+
+    @contextmanager
+    def session(self):
+        with self.maker.begin() as s:
+            yield s
+
+
+def _alembic(engine, what: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from triage_desk.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, what)(cfg, revision)
+
+
+def _server_history(request, tmp_path_factory):
+    """A team server whose history was written before migration 0015 (as on a server upgraded from a
+    release without it): the migration's backfill fills the summary rows, its triggers keep them after."""
+    from conftest import ADMIN_PASSWORD
+    from pg_fixtures import APP, APP_PASSWORD, OWNER, OWNER_PASSWORD
+
+    from triage_desk import accounts, server
+    from triage_desk.workspace import open_server
+
+    srv = request.getfixturevalue("pg_server")
+    name = srv.create_database()
+    owner = server.make_engine(server.Profile(srv.socket_url(OWNER, name)), OWNER_PASSWORD)
+    try:
+        _alembic(owner, "downgrade", "0014")
+        truths = build(_OwnerStore(owner), 4000)
+        with owner.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM measure_row")).scalar() == 0
+        _alembic(owner, "upgrade", "head")
+        ws = open_server(tmp_path_factory.mktemp("measures-server"), server.Profile(srv.socket_url(APP, name)),
+                         password=APP_PASSWORD)
+        with ws.session() as s:
+            ws.user = accounts.authenticate(s, "admin", ADMIN_PASSWORD, action="test.login")
+        yield ws, truths
+        ws.close()
+    finally:
+        owner.dispose()
+        srv.drop_database(name)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def history(request, tmp_path_factory):
+    """(workspace, truths): the generated history on the encrypted file, and on a team server."""
+    if request.param == "postgresql":
+        yield from _server_history(request, tmp_path_factory)
+    else:
+        yield from _sqlcipher_history(tmp_path_factory)
+
+
 def pct(num: int, den: int):
     return round(100 * num / den, 1) if den else None
 
 
-def deadline_pct(rows, kinds: set[str]):
+def deadline_pct(rows, kinds: set[str], now: datetime = NOW):
     met = sum(1 for t in rows for k, st, _ in t.deadlines if k in kinds and st == "met")
     due = sum(1 for t in rows for k, st, d in t.deadlines
-              if k in kinds and (st in ("met", "missed") or (st == "open" and d < NOW)))
+              if k in kinds and (st in ("met", "missed") or (st == "open" and d < now)))
     return pct(met, due)
 
 
@@ -137,6 +203,31 @@ def test_each_figure_opens_to_its_cases(history):
                                                    for k, st, d in t.deadlines))
 
 
+DEADLINE_FIGURES = {"decided_in_time": "decision", "rag_in_time": "rag", "checks_in_time": "agency_check",
+                    "strategy_in_time": "strategy_discussion", "feedback_in_time": "referrer_feedback"}
+
+
+def test_a_deadline_due_later_today_is_not_missed_yet(history, monkeypatch):
+    """A period ending today ("This month"): an open deadline falls due later today is not missed yet; one
+    whose due time has passed is. As the dashboard asks: no `now` given, the clock says when it is."""
+    from triage_desk.forms import clock
+
+    ws, truths = history
+    now = datetime(2026, 3, 10, 8, 0)
+    monkeypatch.setattr(clock, "london_now", lambda: now)
+    start, end = now.date().replace(day=1), now.date()
+    rows = in_period(truths, start, end)
+    assert any(st == "open" and now <= d < now.replace(hour=0) + timedelta(days=1)
+               for t in rows for _k, st, d in t.deadlines)  # the case in question: due later today
+    with ws.session() as s:
+        report = measures.compute(s, measures.Scope(start, end), trend=False)
+        late = measures.cases(s, measures.Scope(start, end), "decided_in_time", part="denominator")
+    assert {f: report.figure(f).value for f in DEADLINE_FIGURES} == \
+        {f: deadline_pct(rows, {kind}, now) for f, kind in DEADLINE_FIGURES.items()}
+    assert len(late) == sum(1 for t in rows if any(k == "decision" and (st != "open" or d < now)
+                                                   for k, st, d in t.deadlines))
+
+
 def test_bad_scope_is_refused_by_field(history):
     ws, _ = history
     with ws.session() as s, pytest.raises(InputError, match="period"):
@@ -169,32 +260,77 @@ class _Undone(Exception):
     pass
 
 
+def _copy(s, table: str, where: str, params: dict, **values) -> None:
+    """Insert a copy of the row `where` picks, with `values` (named parameters) in place of its own."""
+    from triage_desk.models.base import Base
+
+    columns = [c.name for c in Base.metadata.tables[table].columns  # an integer id: the next one
+               if c.name not in values and not (c.name == "id" and isinstance(c.type, Integer))] + list(values)
+    picked = ", ".join(f":{c}" if c in values else c for c in columns)
+    s.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picked} FROM {table} WHERE {where}"),
+              params | values)
+
+
 def test_summary_rows_follow_every_change_to_the_tables_behind_them(history):
-    """Core updates, inserts and deletes (as mapper events, the bundle importer and bulk data write them)
-    move the figures exactly as the tables do; everything is rolled back afterwards."""
+    """Core inserts, updates and deletes of every table behind the summary (as mapper events, the bundle
+    importer and bulk data write them) move the figures exactly as the tables do; rolled back afterwards."""
     ws, _ = history
     scope = measures.Scope(START, END, now=NOW)
     with pytest.raises(_Undone), ws.session() as s:
         before = measures.compute(s, scope, trend=False)
-        ids = [r[0] for r in s.execute(text("SELECT id FROM referral WHERE status != 'draft' AND received_at "
-                                            "BETWEEN '2026-03-01' AND '2026-05-01' ORDER BY id LIMIT 6"))]
-        s.execute(text("UPDATE deadline SET state = 'met' WHERE referral_id = :r"), {"r": ids[0]})
+        ids = [r[0] for r in s.execute(text("SELECT id FROM referral WHERE status = 'decided' AND received_at "
+                                            "BETWEEN '2026-03-01' AND '2026-05-01' ORDER BY id LIMIT 9"))]
+        one = {"r": ids[0]}
+        # referral: insert (a copy, and a second copy given a deadline, a dispute and a decision), update, delete
+        for n in (1, 2):
+            _copy(s, "referral", "id = :r", one, id=f"copy-{n}", reference=f"TD-COPY-{n}")
+        _copy(s, "deadline", "referral_id = :r AND kind = 'decision'", one, referral_id="copy-2")
         s.execute(text("INSERT INTO dispute (id, referral_id, raised_by, agency, grounds, raised_at, recorded_by, "
-                       "stage, outcome) VALUES ('d-x', :r, 'Lead', 'Police', 'Grounds.', '2026-03-02 10:00:00', "
-                       "'officer', 'resolved', 'changed')"), {"r": ids[1]})
-        s.execute(text("DELETE FROM decision WHERE referral_id = :r AND superseded = 0"), {"r": ids[2]})
+                       "stage) VALUES ('d-copy', 'copy-2', 'Lead', 'Police', 'Grounds.', '2026-03-02 10:00:00', "
+                       "'officer', 'manager')"))
+        _copy(s, "decision", "referral_id = :r AND superseded = :f", one | {"f": False}, referral_id="copy-2")
+        s.execute(text("DELETE FROM referral WHERE id = 'copy-1'"))
         s.execute(text("UPDATE referral SET status = 'draft' WHERE id = :r"), {"r": ids[3]})
         s.execute(text("UPDATE referral SET document = replace(document, '\"given\"', '\"refused\"'), "
-                       "referrer_agency = 'Other agency' WHERE id = :r"), {"r": ids[4]})
+                       "referrer_agency = 'Other agency', re_referrals_12m = 3 WHERE id = :r"), {"r": ids[4]})
+        s.execute(text("DELETE FROM decision WHERE referral_id = :r"), {"r": ids[8]})
+        s.execute(text("DELETE FROM referral WHERE id = :r"), {"r": ids[8]})  # its deadlines etc. cascade
+        # decision: a new current one, an edited one, and a current one removed (the superseded one does not count)
+        _copy(s, "decision", "referral_id = :r AND superseded = :f", {"r": ids[5], "f": False},
+              final_outcomes='["NFA"]', direction="down", overridden=True, primary_need="N4")
+        s.execute(text("UPDATE decision SET final_outcomes = '[\"S17\"]', primary_need = 'N1' "
+                       "WHERE referral_id = :r AND superseded = :f"), {"r": ids[6], "f": False})
+        s.execute(text("DELETE FROM decision WHERE referral_id = :r AND superseded = :f"), {"r": ids[2], "f": False})
+        # deadlines: met, a new open one past due, one removed
+        s.execute(text("UPDATE deadline SET state = 'met' WHERE referral_id = :r"), one)
+        _copy(s, "deadline", "referral_id = :r AND kind = 'rag'", {"r": ids[6]}, state="open",
+              due_at=datetime(2026, 6, 1, 9, 0))
+        s.execute(text("DELETE FROM deadline WHERE referral_id = :r AND kind = 'decision'"), {"r": ids[7]})
+        # lifecycle: an assessment started, another moved on, the first one's removed
         s.execute(text("INSERT INTO case_event (referral_id, action, from_state, to_state, actor, role, at) VALUES "
                        "(:r, 'start_assessment', 'decided', 'assessment', 'officer', 'officer', "
                        "'2026-03-03 10:00:00')"), {"r": ids[5]})
+        s.execute(text("UPDATE case_event SET to_state = 'closed' WHERE referral_id = "
+                       "(SELECT max(referral_id) FROM case_event)"))
         s.execute(text("DELETE FROM case_event WHERE referral_id = (SELECT min(referral_id) FROM case_event)"))
+        # strategy discussions: a section 47 one held, conferences cleared, one removed
+        s.execute(text("INSERT INTO strategy_discussion (id, referral_id, held_at, decision, minutes, recorded_by, "
+                       "recorded_at) VALUES ('sd-x', :r, '2026-03-02 10:00:00', 's47', '{}', 'officer', "
+                       "'2026-03-02 12:00:00')"), {"r": ids[6]})
         s.execute(text("UPDATE strategy_discussion SET icpc_date = NULL WHERE icpc_date IS NOT NULL"))
+        s.execute(text("DELETE FROM strategy_discussion WHERE referral_id = (SELECT min(referral_id) FROM "
+                       "strategy_discussion WHERE decision = 's47')"))
+        # disputes: one raised and resolved as changed, one resolved, one withdrawn
+        s.execute(text("INSERT INTO dispute (id, referral_id, raised_by, agency, grounds, raised_at, recorded_by, "
+                       "stage, outcome) VALUES ('d-x', :r, 'Lead', 'Police', 'Grounds.', '2026-03-02 10:00:00', "
+                       "'officer', 'resolved', 'changed')"), {"r": ids[1]})
+        s.execute(text("UPDATE dispute SET stage = 'resolved', outcome = 'changed' WHERE id = "
+                       "(SELECT min(id) FROM dispute WHERE outcome IS NULL)"))
+        s.execute(text("DELETE FROM dispute WHERE id = (SELECT max(id) FROM dispute WHERE id != 'd-x')"))
         after = measures.compute(s, scope, trend=False)
         same_report(after, measures.reference_report(s, scope))
         assert measures.facts(s, scope) == measures.reference_facts(s, scope)
-        assert after.figure("contacts").value == before.figure("contacts").value - 1
+        assert after.figure("contacts").value == before.figure("contacts").value - 1  # +copy-2, -draft, -deleted
         assert after.figure("child_protection").numerator == 0 < before.figure("child_protection").numerator
         raise _Undone
 
@@ -205,7 +341,7 @@ def test_migration_backfill_builds_the_rows_the_triggers_keep(history):
     ws, _ = history
     with pytest.raises(_Undone), ws.session() as s:
         kept = s.execute(text("SELECT * FROM measure_row ORDER BY referral_id")).all()
-        for statement in backfill_sql():
+        for statement in backfill_sql(ws.engine.dialect.name):
             s.execute(text(statement))
         assert s.execute(text("SELECT * FROM measure_row ORDER BY referral_id")).all() == kept
         raise _Undone
@@ -245,7 +381,8 @@ def test_breakdowns_stay_exact_when_a_value_holds_the_key_separators(history):
     ws, _ = history
     scope = measures.Scope(START, END, now=NOW)
     with pytest.raises(_Undone), ws.session() as s:
-        s.execute(text("UPDATE referral SET referrer_agency = 'North' || char(31) || 'South' || char(30) || 'X' "
+        char = "char" if ws.engine.dialect.name == "sqlite" else "chr"
+        s.execute(text(f"UPDATE referral SET referrer_agency = 'North' || {char}(31) || 'South' || {char}(30) || 'X' "
                        "WHERE id IN (SELECT id FROM referral WHERE status = 'decided' AND received_at >= "
                        "'2026-03-01' ORDER BY id LIMIT 3)"))
         got = measures.compute(s, scope, trend=False)

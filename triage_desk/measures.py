@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from triage_desk.errors import InputError
 from triage_desk.measures_defs import BREAKDOWNS, BY_ID, MEASURES, PRIMARY_NEEDS, SOCIAL_CARE_OUTCOMES
+from triage_desk.models.measure_row import consent_sql, flag
 
 POPULATIONS = ("child", "adult")
 _KINDS = {"dec": "decision", "rag": "rag", "chk": "agency_check", "sd": "strategy_discussion",
@@ -31,7 +32,8 @@ _KINDS = {"dec": "decision", "rag": "rag", "chk": "agency_check", "sd": "strateg
 @dataclass(frozen=True)
 class Scope:
     """Which contacts: received from `start` to `end` (inclusive), optionally one team, officer (the current
-    decision's decider), referrer agency or population. `now` decides when an open deadline counts as missed."""
+    decision's decider), referrer agency or population. `now` decides when an open deadline counts as missed
+    (see cutoff)."""
 
     start: date
     end: date
@@ -47,6 +49,15 @@ class Scope:
         if self.population not in (None, *POPULATIONS):
             raise InputError(f"population: must be {' or '.join(POPULATIONS)}")
 
+    def cutoff(self) -> datetime:
+        """When an open deadline is judged: `now` when given, else the end of the period, or this moment when
+        the period has not ended yet (a deadline due later today is not missed yet: docs/measures.md)."""
+        if self.now is not None:
+            return self.now
+        from triage_desk.forms.clock import london_now
+
+        return min(datetime.combine(self.end + timedelta(days=1), time.min), london_now())
+
     def previous(self) -> Scope:
         """The period of the same length just before this one (for trends)."""
         days = (self.end - self.start).days + 1
@@ -57,7 +68,7 @@ _FACTS_SQL = """
 WITH base AS MATERIALIZED (  -- read once: the deadline tally and the main select both use it
   SELECT r.id, r.reference, r.received_at, r.referrer_agency AS agency, r.referral_source AS source,
          r.re_referrals_12m AS rr, r.document,
-         (SELECT max(x.id) FROM decision x WHERE x.referral_id = r.id AND x.superseded = 0) AS did
+         (SELECT max(x.id) FROM decision x WHERE x.referral_id = r.id AND x.superseded = {false}) AS did
   FROM referral r
   WHERE r.status != 'draft' AND r.received_at >= :lo AND r.received_at < :hi {where}
 ),
@@ -71,22 +82,20 @@ SELECT b.id, b.reference, b.received_at, b.agency, b.source, b.rr,
        EXISTS(SELECT 1 FROM case_event e WHERE e.referral_id = b.id AND e.to_state = 'assessment'),
        EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = b.id AND s.decision = 's47'),
        EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = b.id AND s.icpc_date IS NOT NULL),
-       CASE WHEN instr(b.document, '"not_sought"') THEN {consent_not_sought} ELSE 0 END,
-       CASE WHEN instr(b.document, '"refused"') THEN {consent_refused} ELSE 0 END,
+       {consent_not_sought},
+       {consent_refused},
        (SELECT count(*) FROM dispute p WHERE p.referral_id = b.id),
        (SELECT count(*) FROM dispute p WHERE p.referral_id = b.id AND p.outcome IS NOT NULL),
        (SELECT count(*) FROM dispute p WHERE p.referral_id = b.id AND p.outcome = 'changed')
 FROM base b LEFT JOIN decision d ON d.id = b.did LEFT JOIN dl ON dl.referral_id = b.id
 WHERE 1 = 1 {decision_where}
 """
-_CONSENT = ("EXISTS(SELECT 1 FROM json_each(b.document, '$.consent.records') j WHERE "
-            "json_extract(j.value, '$.scope') = 'referral' AND json_extract(j.value, '$.state') = '{state}')")
 
 
-def _sql(scope: Scope) -> tuple[str, dict[str, Any]]:
+def _sql(scope: Scope, dialect: str) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {"lo": datetime.combine(scope.start, time.min),
                               "hi": datetime.combine(scope.end + timedelta(days=1), time.min),
-                              "now": scope.now or datetime.combine(scope.end + timedelta(days=1), time.min)}
+                              "now": scope.cutoff()}
     where, decision_where = [], []
     if scope.agency:
         where.append("r.referrer_agency = :agency")
@@ -102,14 +111,16 @@ def _sql(scope: Scope) -> tuple[str, dict[str, Any]]:
         params["team"] = scope.team
     cols, sel = [], []
     for short, kind in _KINDS.items():
-        cols.append(f"sum(kind = '{kind}' AND state = 'met') AS {short}_met")
-        cols.append(f"sum(kind = '{kind}' AND (state IN ('met', 'missed') OR (state = 'open' AND due_at < :now)))"
-                    f" AS {short}_due")
+        met = f"kind = '{kind}' AND state = 'met'"
+        cols.append(f"sum({flag(dialect, met)}) AS {short}_met")
+        due = f"kind = '{kind}' AND (state IN ('met', 'missed') OR (state = 'open' AND due_at < :now))"
+        cols.append(f"sum({flag(dialect, due)}) AS {short}_due")
         sel.append(f"coalesce(dl.{short}_met, 0), coalesce(dl.{short}_due, 0)")
     sql = _FACTS_SQL.format(
         where="".join(f" AND {w}" for w in where), decision_where="".join(f" AND {w}" for w in decision_where),
         deadline_cols=", ".join(cols), deadline_sel=", ".join(sel),
-        consent_not_sought=_CONSENT.format(state="not_sought"), consent_refused=_CONSENT.format(state="refused"))
+        consent_not_sought=consent_sql(dialect, "b.document", "not_sought"),
+        consent_refused=consent_sql(dialect, "b.document", "refused"), false="0" if dialect == "sqlite" else "false")
     return sql, params
 
 
@@ -158,7 +169,7 @@ def reference_facts(session, scope: Scope) -> list[Facts]:
     """The facts row of every contact in scope, oldest first, read from the tables themselves (slow: the
     reference the summary rows are tested against)."""
     scope.check()
-    sql, params = _sql(scope)
+    sql, params = _sql(scope, session.get_bind().dialect.name)
     return [as_facts(r) for r in session.execute(text(sql + " ORDER BY b.received_at, b.id"), params)]
 
 

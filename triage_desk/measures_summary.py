@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from triage_desk.errors import Cancelled
 from triage_desk.measures_defs import PRIMARY_NEEDS, SOCIAL_CARE_OUTCOMES
-from triage_desk.models.measure_row import DEADLINE_KINDS
+from triage_desk.models.measure_row import DEADLINE_KINDS, flag
 
 Progress = Callable[[str, int, int], None]
 STEPS = ("Counting the period's contacts, decisions and deadlines",
@@ -31,24 +31,29 @@ STEPS = ("Counting the period's contacts, decisions and deadlines",
          "Reading review agreement from returned review packs")
 
 
-def _due(prefix: str, kind: str) -> str:
+def _due(prefix: str, kind: str, dialect: str) -> str:
     """Deadlines met, missed, or open past `now` (exact: the deadline rows are read only when `now` falls
     between a contact's earliest and latest open deadline of this kind)."""
+    plus = "+" if dialect == "sqlite" else ""  # SQLite: look the contact up, not every open deadline
     return (f"{prefix}_met + {prefix}_missed + CASE WHEN {prefix}_open = 0 THEN 0 "
             f"WHEN {prefix}_open_max < :now THEN {prefix}_open WHEN {prefix}_open_min >= :now THEN 0 "
-            f"ELSE (SELECT count(*) FROM deadline x WHERE x.referral_id = m.referral_id AND +x.kind = '{kind}' "
-            f"AND +x.state = 'open' AND +x.due_at < :now) END")  # +: look the contact up, not every open deadline
+            f"ELSE (SELECT count(*) FROM deadline x WHERE x.referral_id = m.referral_id AND {plus}x.kind = '{kind}' "
+            f"AND {plus}x.state = 'open' AND {plus}x.due_at < :now) END")
 
 
-# column -> SQL sum over the contacts of a group
-SUMS: dict[str, str] = {
-    "contacts": "1",
-    **{c: expr for p, k in DEADLINE_KINDS for c, expr in ((f"{p}_met", f"{p}_met"), (f"{p}_due", _due(p, k)))},
-    "rr": "m.rr > 0",
-    "assessment": "m.assessment", "s47": "m.s47", "cp": "m.cp",
-    "consent_not_sought": "m.consent_not_sought", "consent_refused": "m.consent_refused",
-    "disputes": "m.disputes", "disputes_resolved": "m.disputes_resolved", "disputes_changed": "m.disputes_changed",
-}
+def sums_sql(dialect: str) -> dict[str, str]:
+    """column -> SQL sum over the contacts of a group (the columns of SUMS)."""
+    return {
+        "contacts": "1",
+        **{c: e for p, k in DEADLINE_KINDS for c, e in ((f"{p}_met", f"{p}_met"), (f"{p}_due", _due(p, k, dialect)))},
+        "rr": flag(dialect, "m.rr > 0"),
+        "assessment": "m.assessment", "s47": "m.s47", "cp": "m.cp",
+        "consent_not_sought": "m.consent_not_sought", "consent_refused": "m.consent_refused",
+        "disputes": "m.disputes", "disputes_resolved": "m.disputes_resolved", "disputes_changed": "m.disputes_changed",
+    }
+
+
+SUMS = tuple(sums_sql("sqlite"))
 # worked out from the breakdown keys instead (see key_sums): the current decision's outcomes and override
 KEY_SUMS = ("referrals", "s17", "decided", "nfa", "override", "override_up", "override_down")
 # measure id -> (numerator column, denominator column or None for a count)
@@ -72,7 +77,7 @@ def _monday(day: date) -> date:
 def _where(scope) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {"lo": datetime.combine(scope.start, time.min),
                               "hi": datetime.combine(scope.end + timedelta(days=1), time.min),
-                              "now": scope.now or datetime.combine(scope.end + timedelta(days=1), time.min)}
+                              "now": scope.cutoff()}
     params["wlo"], params["whi"] = (_monday(d).isoformat() for d in (scope.start, scope.end))
     where = ["m.week BETWEEN :wlo AND :whi", "m.received_at >= :lo", "m.received_at < :hi"]
     for column, key in (("m.agency", "agency"), ("m.variant", "population"), ("m.decided_by", "officer")):
@@ -87,36 +92,66 @@ def _where(scope) -> tuple[str, dict[str, Any]]:
 
 @contextmanager
 def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
-    """Let `stop` abort a running statement (checked every 50,000 SQLite steps)."""
+    """Let `stop` abort a running statement: SQLite checks it every 50,000 steps; a PostgreSQL server is sent
+    a cancel request (watched every 50 ms)."""
     raw = session.connection().connection.dbapi_connection
-    if stop is None or not hasattr(raw, "set_progress_handler"):
+    if stop is None or not hasattr(raw, "set_progress_handler") and not hasattr(raw, "cancel"):
         yield
         return
-    raw.set_progress_handler(lambda: 1 if stop.is_set() else 0, 50_000)
+    if stop.is_set():
+        raise Cancelled("stopped before the figures were worked out")
+    done = threading.Event()
+    if hasattr(raw, "set_progress_handler"):
+        raw.set_progress_handler(lambda: 1 if stop.is_set() else 0, 50_000)
+    else:
+        def watch() -> None:
+            while not done.is_set():
+                if stop.wait(0.05):
+                    raw.cancel()
+                    return
+
+        threading.Thread(target=watch, daemon=True, name="measures-cancel").start()
     try:
         yield
     except OperationalError as exc:
-        if stop.is_set() and "interrupt" in str(exc).lower():
+        if stop.is_set() and any(w in str(exc).lower() for w in ("interrupt", "cancel")):
             raise Cancelled("stopped before the figures were worked out") from None
         raise
     finally:
-        raw.set_progress_handler(None, 0)
+        done.set()
+        if hasattr(raw, "set_progress_handler"):
+            raw.set_progress_handler(None, 0)
 
 
-# One short key per contact, joined per week by SQLite and counted in Python: the breakdowns then cost no
-# sort of every contact (a GROUP BY over a million rows is SQLite's slowest step here).
-_KEY_PARTS = ("coalesce(m.source, '')", "(m.decision_id IS NOT NULL)", "coalesce(m.primary_need, '')",
-              "coalesce(m.outcomes, '')", "coalesce(m.agency, '')", "(coalesce(m.overridden, 0) != 0)",
-              "coalesce(m.direction, '')")
-_KEY = " || char(31) || ".join(_KEY_PARTS)
+# One short key per contact, joined per week by the database and counted in Python: the breakdowns then cost
+# no sort of every contact (a GROUP BY over a million rows is SQLite's slowest step here).
+def _key_parts(dialect: str) -> tuple[str, ...]:
+    decided, overridden = (flag(dialect, c) for c in ("m.decision_id IS NOT NULL", "coalesce(m.overridden, 0) != 0"))
+    return ("coalesce(m.source, '')", decided, "coalesce(m.primary_need, '')", "coalesce(m.outcomes, '')",
+            "coalesce(m.agency, '')", overridden, "coalesce(m.direction, '')")
+
+
+_PARTS = len(_key_parts("sqlite"))
+
+
+def _joined_keys(dialect: str) -> str:
+    """The keys of a group's contacts in one string: parts joined by unit separators, keys by record ones."""
+    if dialect == "sqlite":
+        return f"group_concat({' || char(31) || '.join(_key_parts(dialect))}, char(30))"
+    return f"string_agg({' || chr(31) || '.join(f'({p})::text' for p in _key_parts(dialect))}, chr(30))"
+
+
+def _dialect(session) -> str:
+    return session.get_bind().dialect.name
 
 
 def weekly_sums(session, scope, stop: threading.Event | None = None, *, keys: bool = False):
     """Per week received (Monday's date): every column of SUMS, summed. With `keys`, also a Counter of the
     contacts' breakdown keys over the period (None when a value holds a separator: use `grouped`)."""
+    dialect = _dialect(session)
     where, params = _where(scope)
-    cols = ", ".join(f"coalesce(sum({expr}), 0)" for expr in SUMS.values())
-    concat = f", group_concat({_KEY}, char(30))" if keys else ""
+    cols = ", ".join(f"coalesce(sum({expr}), 0)" for expr in sums_sql(dialect).values())
+    concat = f", {_joined_keys(dialect)}" if keys else ""
     sql = f"SELECT m.week, {cols}{concat} FROM measure_row m WHERE {where} GROUP BY m.week ORDER BY m.week"
     with _interruptible(session, stop):
         rows = session.execute(text(sql), params).all()
@@ -127,7 +162,7 @@ def weekly_sums(session, scope, stop: threading.Event | None = None, *, keys: bo
     for r in rows:
         joined.update(r[-1].split("\x1e"))
     if sum(joined.values()) != sum(w["contacts"] for w in weeks.values()) or \
-            any(k.count("\x1f") != len(_KEY_PARTS) - 1 for k in joined):
+            any(k.count("\x1f") != _PARTS - 1 for k in joined):
         return weeks, None
     return weeks, Counter({tuple(k.split("\x1f")): n for k, n in joined.items()})
 
@@ -143,8 +178,8 @@ def totals(weeks: dict[str, dict[str, int]]) -> dict[str, int]:
 def grouped(session, scope, stop: threading.Event | None = None) -> Counter:
     """The breakdown keys counted by SQL (exact whatever the values hold; slower: a sort of every contact)."""
     where, params = _where(scope)
-    sql = (f"SELECT {', '.join(_KEY_PARTS)}, count(*) FROM measure_row m WHERE {where} "
-           f"GROUP BY {', '.join(str(i + 1) for i in range(len(_KEY_PARTS)))}")
+    sql = (f"SELECT {', '.join(_key_parts(_dialect(session)))}, count(*) FROM measure_row m WHERE {where} "
+           f"GROUP BY {', '.join(str(i + 1) for i in range(_PARTS))}")
     with _interruptible(session, stop):
         return Counter({tuple(str(v) for v in r[:-1]): r[-1] for r in session.execute(text(sql), params)})
 
@@ -174,7 +209,7 @@ def key_sums(counted: Counter) -> dict[str, int]:
 
 
 def breakdowns(counted: Counter) -> dict[str, Any]:
-    """By source, primary need, outcome and agency, from the counted breakdown keys (tuples of _KEY_PARTS)."""
+    """By source, primary need, outcome and agency, from the counted breakdown keys (tuples of _key_parts)."""
     by_source: Counter = Counter()
     by_need: Counter = Counter()
     by_outcome: Counter = Counter()
@@ -196,16 +231,18 @@ def breakdowns(counted: Counter) -> dict[str, Any]:
             "nfa_by_agency": nfa_agency}
 
 
-_FACT_COLUMNS = ("m.referral_id, m.reference, m.received_at, m.agency, m.source, m.rr, m.decision_id, m.outcomes, "
-                 "m.overridden, m.direction, m.primary_need, "
-                 + ", ".join(f"m.{p}_met, {_due(p, k)}" for p, k in DEADLINE_KINDS)
-                 + ", m.assessment, m.s47, m.cp, m.consent_not_sought, m.consent_refused, m.disputes, "
-                 "m.disputes_resolved, m.disputes_changed")
+def _fact_columns(dialect: str) -> str:
+    return ("m.referral_id, m.reference, m.received_at, m.agency, m.source, m.rr, m.decision_id, m.outcomes, "
+            "m.overridden, m.direction, m.primary_need, "
+            + ", ".join(f"m.{p}_met, {_due(p, k, dialect)}" for p, k in DEADLINE_KINDS)
+            + ", m.assessment, m.s47, m.cp, m.consent_not_sought, m.consent_refused, m.disputes, "
+            "m.disputes_resolved, m.disputes_changed")
 
 
 def summary_facts(session, scope) -> list:
     """Every contact in scope, oldest first, from the summary rows, in the column order measures.as_facts
     reads (the same rows as measures.reference_facts reads from the tables)."""
     where, params = _where(scope)
-    sql = f"SELECT {_FACT_COLUMNS} FROM measure_row m WHERE {where} ORDER BY m.received_at, m.referral_id"
+    sql = (f"SELECT {_fact_columns(_dialect(session))} FROM measure_row m WHERE {where} "
+           "ORDER BY m.received_at, m.referral_id")
     return session.execute(text(sql), params).all()

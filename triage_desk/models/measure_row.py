@@ -80,65 +80,109 @@ class MeasureRow(Base):
     fb_open_max: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-# --- The SQL that (re)computes a summary row; `{rid}` is the referral id expression (NEW.id, a column...).
-_CONSENT = ("EXISTS(SELECT 1 FROM json_each({doc}, '$.consent.records') j WHERE "
-            "json_extract(j.value, '$.scope') = 'referral' AND json_extract(j.value, '$.state') = '{state}')")
-# json_valid: a malformed document (never written by the app) must not make the write that fired the trigger fail
-_CONSENT_COLS = ", ".join(
-    f"CASE WHEN instr(r.document, '\"{state}\"') AND json_valid(r.document) "
-    f"THEN {_CONSENT.format(doc='r.document', state=state)} ELSE 0 END"
-    for state in ("not_sought", "refused"))
-_REFERRAL_INSERT = (
-    "INSERT INTO measure_row (received_at, referral_id, reference, week, variant, agency, source, rr, "
-    "consent_not_sought, consent_refused) SELECT r.received_at, r.id, r.reference, "
-    "date(r.received_at, 'weekday 0', '-6 days'), r.variant, r.referrer_agency, r.referral_source, "
-    "coalesce(r.re_referrals_12m, 0), " + _CONSENT_COLS.replace("{", "{{").replace("}", "}}")
-    + " FROM referral r WHERE r.status != 'draft'"
-)
-_REFERRAL_PART = "DELETE FROM measure_row WHERE referral_id = {rid}; " + _REFERRAL_INSERT + " AND r.id = {rid};"
-_DECISION_PART = (
-    "UPDATE measure_row SET (decision_id, decided_by, outcomes, overridden, direction, primary_need) = "
-    "(SELECT d.id, d.decided_by, d.final_outcomes, d.overridden, d.direction, d.primary_need FROM decision d "
-    "WHERE d.referral_id = {rid} AND d.superseded = 0 ORDER BY d.id DESC LIMIT 1) WHERE referral_id = {rid};"
-)
-_DEADLINE_COLS = ", ".join(f"{p}_met, {p}_missed, {p}_open, {p}_open_min, {p}_open_max" for p, _ in DEADLINE_KINDS)
-_DEADLINE_SEL = ", ".join(
-    f"coalesce(sum(kind = '{k}' AND state = 'met'), 0), coalesce(sum(kind = '{k}' AND state = 'missed'), 0), "
-    f"coalesce(sum(kind = '{k}' AND state = 'open'), 0), min(CASE WHEN kind = '{k}' AND state = 'open' "
-    f"THEN due_at END), max(CASE WHEN kind = '{k}' AND state = 'open' THEN due_at END)" for _, k in DEADLINE_KINDS)
-_DEADLINE_PART = (f"UPDATE measure_row SET ({_DEADLINE_COLS}) = (SELECT {_DEADLINE_SEL} FROM deadline "
-                  "WHERE referral_id = {rid}) WHERE referral_id = {rid};")
-_CASEWORK_PART = (
-    "UPDATE measure_row SET (assessment, s47, cp, disputes, disputes_resolved, disputes_changed) = (SELECT "
-    "EXISTS(SELECT 1 FROM case_event e WHERE e.referral_id = {rid} AND e.to_state = 'assessment'), "
-    "EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = {rid} AND s.decision = 's47'), "
-    "EXISTS(SELECT 1 FROM strategy_discussion s WHERE s.referral_id = {rid} AND s.icpc_date IS NOT NULL), "
-    "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid}), "
-    "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome IS NOT NULL), "
-    "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome = 'changed')) "
-    "WHERE referral_id = {rid};"
-)
-# table -> the parts its changes affect
-_TRIGGERED = {"decision": (_DECISION_PART,), "deadline": (_DEADLINE_PART,), "case_event": (_CASEWORK_PART,),
-              "strategy_discussion": (_CASEWORK_PART,), "dispute": (_CASEWORK_PART,)}
-_REFERRAL_COLUMNS = ("status, reference, received_at, variant, referrer_agency, referral_source, re_referrals_12m, "
-                     "document")
+# --- The SQL that (re)computes summary rows, written once for both stores. Placeholders: `{rid}` the referral
+# id a subquery looks at (NEW.id in a row trigger, measure_row.referral_id in a set-based statement), `{rows}`
+# the summary rows a statement changes, `{refs}` the referrals a statement reads. The few spellings the two
+# stores differ on come from the helpers below; tests/test_measures.py runs on both stores.
+STORES = ("sqlite", "postgresql")
 
 
-def _body(parts, rid: str) -> str:
-    return " ".join(p.format(rid=rid) for p in parts)
+def flag(dialect: str, condition: str) -> str:
+    """A condition as 0 or 1 (SQLite's comparisons already are; PostgreSQL's are booleans)."""
+    return condition if dialect == "sqlite" else f"({condition})::int"
+
+
+def week_sql(dialect: str, column: str) -> str:
+    """The Monday of the week `column` falls in, as YYYY-MM-DD."""
+    if dialect == "sqlite":
+        return f"date({column}, 'weekday 0', '-6 days')"
+    return f"to_char(date_trunc('week', {column}), 'YYYY-MM-DD')"
+
+
+def consent_sql(dialect: str, doc: str, state: str) -> str:
+    """1 when the referral document `doc` holds a consent record for the referral itself in `state`, else 0.
+    A malformed document (never written by the app) gives 0: it must not make the write that fired a trigger
+    fail. On PostgreSQL the same test is the function PG_CONSENT_FUNCTION (migration 0015)."""
+    if dialect != "sqlite":
+        return f"measure_row_consent({doc}, '{state}')"
+    return (f"CASE WHEN instr({doc}, '\"{state}\"') AND json_valid({doc}) THEN EXISTS(SELECT 1 FROM "
+            f"json_each({doc}, '$.consent.records') j WHERE json_extract(j.value, '$.scope') = 'referral' AND "
+            f"json_extract(j.value, '$.state') = '{state}') ELSE 0 END")
+
+
+# The document's consent records (an object's values, as SQLite's json_each walks them), or none.
+PG_CONSENT_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION measure_row_consent(doc text, wanted text) RETURNS integer LANGUAGE plpgsql "
+    "IMMUTABLE AS $$ DECLARE records jsonb; BEGIN "
+    "IF position('\"' || wanted || '\"' IN doc) = 0 THEN RETURN 0; END IF; "
+    "records := doc::jsonb #> '{consent,records}'; "
+    "IF jsonb_typeof(records) = 'object' THEN records := (SELECT jsonb_agg(value) FROM jsonb_each(records)); "
+    "ELSIF jsonb_typeof(records) IS DISTINCT FROM 'array' THEN RETURN 0; END IF; "
+    "RETURN (SELECT count(*) FROM jsonb_array_elements(records) e WHERE e ->> 'scope' = 'referral' "
+    "AND e ->> 'state' = wanted LIMIT 1); "
+    "EXCEPTION WHEN others THEN RETURN 0; END $$")
+
+
+def _parts(dialect: str) -> dict[str, str]:
+    """table -> the statements (templates) recomputing what its rows feed into a summary row."""
+    referral = (
+        "DELETE FROM measure_row WHERE {rows}; INSERT INTO measure_row (received_at, referral_id, reference, week, "
+        "variant, agency, source, rr, consent_not_sought, consent_refused) SELECT r.received_at, r.id, r.reference, "
+        f"{week_sql(dialect, 'r.received_at')}, r.variant, r.referrer_agency, r.referral_source, "
+        f"coalesce(r.re_referrals_12m, 0), {consent_sql(dialect, 'r.document', 'not_sought')}, "
+        f"{consent_sql(dialect, 'r.document', 'refused')} FROM referral r WHERE r.status != 'draft' AND {{refs}};")
+    false = "0" if dialect == "sqlite" else "false"
+    decision = (
+        "UPDATE measure_row SET (decision_id, decided_by, outcomes, overridden, direction, primary_need) = "
+        f"(SELECT d.id, d.decided_by, d.final_outcomes, {flag(dialect, 'd.overridden')}, d.direction, "
+        f"d.primary_need FROM decision d WHERE d.referral_id = {{rid}} AND d.superseded = {false} "
+        "ORDER BY d.id DESC LIMIT 1) WHERE {rows};")
+    cols = ", ".join(f"{p}_met, {p}_missed, {p}_open, {p}_open_min, {p}_open_max" for p, _ in DEADLINE_KINDS)
+    sel = ", ".join(  # per kind: how many met, missed and open, and the earliest and latest open due time
+        ", ".join([*(f"coalesce(sum({flag(dialect, f'kind = {k!r} AND state = {s!r}')}), 0)"
+                     for s in ("met", "missed", "open")),
+                   *(f"{agg}(CASE WHEN kind = '{k}' AND state = 'open' THEN due_at END)" for agg in ("min", "max"))])
+        for _, k in DEADLINE_KINDS)
+    deadline = (f"UPDATE measure_row SET ({cols}) = (SELECT {sel} FROM deadline WHERE referral_id = {{rid}}) "
+                "WHERE {rows};")
+    casework = (
+        "UPDATE measure_row SET (assessment, s47, cp, disputes, disputes_resolved, disputes_changed) = (SELECT "
+        + ", ".join(flag(dialect, f"EXISTS(SELECT 1 FROM {t} WHERE {t.split()[1]}.referral_id = {{rid}} AND {c})")
+                    for t, c in (("case_event e", "e.to_state = 'assessment'"),
+                                 ("strategy_discussion s", "s.decision = 's47'"),
+                                 ("strategy_discussion s", "s.icpc_date IS NOT NULL")))
+        + ", (SELECT count(*) FROM dispute p WHERE p.referral_id = {rid}), "
+        "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome IS NOT NULL), "
+        "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome = 'changed')) WHERE {rows};")
+    return {"referral": referral, "decision": decision, "deadline": deadline, "case_event": casework,
+            "strategy_discussion": casework, "dispute": casework}
+
+
+_CHILD_TABLES = ("decision", "deadline", "case_event", "strategy_discussion", "dispute")
+_REFERRAL_COLUMNS = ("status", "reference", "received_at", "variant", "referrer_agency", "referral_source",
+                     "re_referrals_12m", "document")
+
+
+def _every(parts: dict[str, str]) -> list[str]:
+    """A referral's whole row: its own columns, then every part read from the tables behind it."""
+    return [parts["referral"], parts["decision"], parts["deadline"], parts["case_event"]]
+
+
+def _body(templates, rid: str) -> str:
+    return " ".join(t.format(rid=rid, rows=f"referral_id = {rid}", refs=f"r.id = {rid}") for t in templates)
 
 
 def measure_row_ddl() -> list[str]:
-    """The triggers that keep measure_row in step (created by migration 0012)."""
-    every = (_REFERRAL_PART, _DECISION_PART, _DEADLINE_PART, _CASEWORK_PART)
+    """SQLite's triggers that keep measure_row in step, one summary row per written row (migration 0012)."""
+    parts = _parts("sqlite")
+    every = _every(parts)
     ddl = [f"CREATE TRIGGER measure_row_referral_ai AFTER INSERT ON referral BEGIN {_body(every, 'NEW.id')} END",
-           f"CREATE TRIGGER measure_row_referral_au AFTER UPDATE OF {_REFERRAL_COLUMNS} ON referral BEGIN "
-           f"{_body(every, 'NEW.id')} END",
+           f"CREATE TRIGGER measure_row_referral_au AFTER UPDATE OF {', '.join(_REFERRAL_COLUMNS)} ON referral "
+           f"BEGIN {_body(every, 'NEW.id')} END",
            "CREATE TRIGGER measure_row_referral_ad AFTER DELETE ON referral BEGIN "
            "DELETE FROM measure_row WHERE referral_id = OLD.id; END"]
-    for table, parts in _TRIGGERED.items():
-        new, old = _body(parts, "NEW.referral_id"), _body(parts, "OLD.referral_id")
+    for table in _CHILD_TABLES:
+        new, old = _body([parts[table]], "NEW.referral_id"), _body([parts[table]], "OLD.referral_id")
         ddl += [f"CREATE TRIGGER measure_row_{table}_ai AFTER INSERT ON {table} BEGIN {new} END",
                 f"CREATE TRIGGER measure_row_{table}_ad AFTER DELETE ON {table} BEGIN {old} END",
                 f"CREATE TRIGGER measure_row_{table}_au AFTER UPDATE ON {table} BEGIN {new} END",
@@ -148,9 +192,58 @@ def measure_row_ddl() -> list[str]:
     return ddl
 
 
-def backfill_sql() -> list[str]:
-    """Statements that fill measure_row from the tables it summarises (the migration, and a full rebuild):
+def _set_based(templates, ids: str) -> str:
+    """The statements for the summary rows of the referrals `ids` (a condition on an id column)."""
+    return " ".join(t.format(rid="measure_row.referral_id", rows=ids.format(col="referral_id"),
+                             refs=ids.format(col="r.id")) for t in templates)
+
+
+def _pg_function(table: str, templates: list[str]) -> str:
+    """One statement-level trigger function per table: the referrals its statement touched (transition
+    tables), locked in id order so concurrent writers to one case take turns (each statement then reads
+    what the other committed), then their summary rows recomputed set-based in one pass."""
+    key = "id" if table == "referral" else "referral_id"
+    if table == "referral":  # only a change to a column the summary reads
+        changed = (f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
+                   f"({', '.join('n.' + c for c in _REFERRAL_COLUMNS)}) IS DISTINCT FROM "
+                   f"({', '.join('o.' + c for c in _REFERRAL_COLUMNS)})")
+    else:
+        changed = "SELECT referral_id FROM new_rows UNION SELECT referral_id FROM old_rows"
+    return (f"CREATE OR REPLACE FUNCTION measure_row_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "DECLARE ids text[]; BEGIN "
+            f"IF TG_OP = 'INSERT' THEN ids := ARRAY(SELECT DISTINCT {key} FROM new_rows); "
+            f"ELSIF TG_OP = 'DELETE' THEN ids := ARRAY(SELECT DISTINCT {key} FROM old_rows); "
+            f"ELSE ids := ARRAY({changed}); END IF; "
+            "IF cardinality(ids) = 0 THEN RETURN NULL; END IF; "
+            "PERFORM 1 FROM referral WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE; "
+            f"{_set_based(templates, '{col} = ANY(ids)')} RETURN NULL; END $$")
+
+
+PG_TABLES = ("referral", *_CHILD_TABLES)
+
+
+def pg_ddl() -> list[str]:
+    """PostgreSQL's functions and statement-level triggers keeping measure_row in step (migration 0015)."""
+    parts = _parts("postgresql")
+    ddl = [PG_CONSENT_FUNCTION]
+    for table in PG_TABLES:
+        ddl.append(_pg_function(table, _every(parts) if table == "referral" else [parts[table]]))
+        for suffix, event, tables in (("ai", "INSERT", "NEW TABLE AS new_rows"),
+                                      ("au", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                                      ("ad", "DELETE", "OLD TABLE AS old_rows")):
+            ddl.append(f"CREATE TRIGGER measure_row_{table}_{suffix} AFTER {event} ON {table} REFERENCING {tables} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION measure_row_{table}()")
+    return ddl
+
+
+def pg_drop_ddl() -> list[str]:
+    return [*(f"DROP TRIGGER IF EXISTS measure_row_{t}_{s} ON {t}" for t in PG_TABLES for s in ("ai", "au", "ad")),
+            *(f"DROP FUNCTION IF EXISTS measure_row_{t}()" for t in PG_TABLES),
+            "DROP FUNCTION IF EXISTS measure_row_consent(text, text)"]
+
+
+def backfill_sql(dialect: str = "sqlite") -> list[str]:
+    """Statements that fill measure_row from the tables it summarises (the migrations, and a full rebuild):
     one pass over the referrals, then one correlated update per part."""
-    return ["DELETE FROM measure_row", _REFERRAL_INSERT.format(),
-            *(p.format(rid="measure_row.referral_id").rstrip(";") for p in (_DECISION_PART, _DEADLINE_PART,
-                                                                             _CASEWORK_PART))]
+    parts = _parts(dialect)
+    return [s.strip() for s in _set_based(_every(parts), "1 = 1").split(";") if s.strip()]

@@ -57,7 +57,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_measure_row_referral", "measure_row", ["referral_id"], unique=True)
     if op.get_bind().dialect.name != "sqlite":
-        return  # the triggers and the backfill are SQLite's (json_each, row values); another store needs its own
+        return  # PostgreSQL: migration 0015 (its own trigger functions, the same statements)
     for statement in backfill_sql():
         op.execute(statement)
     for statement in measure_row_ddl():
