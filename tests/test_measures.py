@@ -228,6 +228,20 @@ def test_a_deadline_due_later_today_is_not_missed_yet(history, monkeypatch):
                                                    for k, st, d in t.deadlines))
 
 
+def test_statutory_return_rows(history):
+    from triage_desk import measures_export
+
+    ws, truths = history
+    rows = in_period(truths, START, END)
+    with ws.session() as s:
+        got = measures_export.statutory_rows(s, measures.Scope(START, END, now=NOW))
+    assert [r["referral_date"] for r in got] == sorted(r["referral_date"] for r in got)  # oldest first
+    assert sorted((r["referral_date"], r["referral_source"], r["primary_need"], r["nfa_flag"], r["population"])
+                  for r in got) == sorted((t.received.date().isoformat(), t.source or "", t.need or "",
+                                           "1" if "NFA" in t.outcomes else "0", t.variant) for t in rows)
+    assert len({r["child_id"] for r in got}) == len(got)  # each generated contact has its own subject
+
+
 def test_bad_scope_is_refused_by_field(history):
     ws, _ = history
     with ws.session() as s, pytest.raises(InputError, match="period"):
@@ -409,3 +423,34 @@ def test_a_malformed_document_never_makes_a_write_fail(history):
         row = s.execute(text("SELECT consent_refused FROM measure_row WHERE referral_id = :r"), {"r": rid}).one()
         assert row[0] == 0
         raise _Undone
+
+
+def test_two_writers_on_one_case_both_count_on_the_server(pg_workspace):
+    """Two officers' transactions adding deadlines to the same case at once: the second's trigger waits for
+    the first to commit and then counts both (without the wait, each counted only its own: one was lost)."""
+    ws = pg_workspace
+    build(ws, 1)
+    with ws.session() as s:
+        rid = s.execute(text("SELECT referral_id FROM measure_row")).scalar_one()
+    insert = text("INSERT INTO deadline (referral_id, kind, started_at, due_at, state) VALUES "
+                  "(:r, 'agency_check', '2026-01-05 10:00:00', '2026-01-06 10:00:00', 'met')")
+    first = ws.engine.connect()
+    first.execute(insert, {"r": rid})  # not committed yet: its trigger holds the case
+    second_done = threading.Event()
+
+    def second() -> None:
+        with ws.engine.begin() as conn:
+            conn.execute(insert, {"r": rid})
+        second_done.set()
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    assert not second_done.wait(0.5)  # waiting for the first writer
+    first.commit()
+    first.close()
+    worker.join(10)
+    with ws.session() as s:
+        kept = s.execute(text("SELECT chk_met FROM measure_row WHERE referral_id = :r"), {"r": rid}).scalar_one()
+        counted = s.execute(text("SELECT count(*) FROM deadline WHERE referral_id = :r AND kind = 'agency_check' "
+                                 "AND state = 'met'"), {"r": rid}).scalar_one()
+    assert kept == counted >= 2

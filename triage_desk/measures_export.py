@@ -14,7 +14,8 @@ import hmac
 import io
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from triage_desk.errors import InputError
 from triage_desk.formatting import fmt_datetime
@@ -51,7 +52,10 @@ def _subject_keys(session, ids: list[str]) -> dict[str, str]:
                 .where(ReferralSubject.state == "linked", ReferralSubject.referral_id.in_(part))
                 .order_by(ReferralSubject.person_id.desc())):
             keys[rid] = person
-    first_subject = func.json_extract(Referral.document, "$.subjects[0].id")
+    if session.get_bind().dialect.name == "sqlite":
+        first_subject = func.json_extract(Referral.document, "$.subjects[0].id")
+    else:
+        first_subject = func.jsonb_extract_path_text(cast(Referral.document, JSONB), "subjects", "0", "id")
     for part in _chunks([i for i in ids if i not in keys]):
         for rid, sid in session.execute(select(Referral.id, first_subject).where(Referral.id.in_(part))):
             keys[rid] = str(sid or rid)
