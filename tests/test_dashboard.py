@@ -110,3 +110,54 @@ def test_progress_while_figures_are_worked_out_and_stop_ends_the_run(qtbot, work
     area.population.setCurrentIndex(area.population.findData(None))
     settle()
     assert area.status.text().startswith("Contacts received")
+
+
+def _codes() -> set[str]:
+    """Outcome, primary-need and DfE source codes (those with a letter: a bare number could be a count),
+    less any a label itself spells (MARAC is the meeting's name)."""
+    import re
+
+    from triage_desk.forms.labels import tables
+    from triage_desk.measures_defs import PRIMARY_NEEDS, SOURCES
+
+    outcomes = tables()["outcomes"]
+    codes = {*outcomes, *PRIMARY_NEEDS, *(k for k in SOURCES if not k.isdigit())}
+    return codes - {c for c in outcomes if c in re.findall(r"\w+", outcomes[c])}
+
+
+def _shown(widget) -> list[str]:
+    """Every text a person reads on `widget`: labels, buttons, choices, tree cells, and its charts' words."""
+    from matplotlib.text import Text
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QTreeWidget
+
+    texts = [w.text() for w in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton) if w.isVisible()]
+    texts += [w.itemText(i) for w in widget.findChildren(QComboBox) for i in range(w.count())]
+    for tree in widget.findChildren(QTreeWidget):
+        texts += [tree.headerItem().text(c) for c in range(tree.columnCount())]
+        texts += [tree.topLevelItem(i).text(c) for i in range(tree.topLevelItemCount())
+                  for c in range(tree.columnCount())]
+    for canvas in getattr(getattr(widget, "charts", None), "canvases", {}).values():
+        canvas.draw()
+        texts += [t.get_text() for t in canvas.figure.findobj(Text) if t.get_visible() and t.get_text()]
+    return texts
+
+
+def test_the_dashboard_shows_words_never_codes(qtbot, workspace):
+    """Tiles, the charts' titles, axes and legends, and the cases behind a figure: no outcome, need or
+    source code as text (README's screenshot once showed outcome codes on the chart)."""
+    import re
+
+    from triage_desk.ui.dashboard_cases import CasesBehindDialog
+
+    build(workspace, 400, seed=11)
+    act_as(workspace, "lead")
+    area = _area(qtbot, workspace)
+    dialogs = []
+    for fig in area.report.figures:
+        if fig.numerator and fig.id != "review_agreement":
+            dialogs.append(CasesBehindDialog(workspace, area.report.scope, fig))
+            qtbot.addWidget(dialogs[-1])
+    settle()
+    shown = _shown(area) + [t for d in dialogs for t in _shown(d)]
+    assert not {(tok, t) for t in shown for tok in re.findall(r"\w+", t) if tok in _codes()}
+    assert any("Early help assessment" in t for t in shown)  # the outcomes chart is among the texts read
