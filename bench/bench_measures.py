@@ -142,37 +142,49 @@ def measures_year() -> Figure:
 
 
 SOURCE_1M = Path(os.environ.get("TRIAGE_BENCH_DIR", "/tmp/triage-bench-1m"))  # perf-1m's; read only
-COPY_1M = Path(tempfile.gettempdir()) / "triage-bench-measures-1m"
 
 
 def _million():
-    """A copy of the shared 1M case-list database (demo.bulk_generate), migrated here (0012 fills the summary
-    rows); None when the shared one is missing or still being written (its write-ahead log holds changes)."""
+    """A copy of the shared 1M case-list database (demo.bulk_generate; TRIAGE_BENCH_DIR names another),
+    migrated here (0012 fills the summary rows); None when the shared one is missing or still being written
+    (its write-ahead log holds changes). The copy is named after the source and remade when the source
+    changed, so a copy of a smaller database is never timed as the 1M one."""
     import shutil
 
     from triage_desk.db import MIGRATIONS_DIR, make_engine
     from triage_desk.paths import DB_FILE
     from triage_desk.workspace import is_initialised, open_workspace
 
-    if not is_initialised(COPY_1M):
-        wal = SOURCE_1M / f"{DB_FILE}-wal"
-        if not (SOURCE_1M / DB_FILE).exists() or (wal.exists() and wal.stat().st_size):
-            return None
-        print(f"note: copying {SOURCE_1M} to {COPY_1M} (cached for later runs)", flush=True)
-        shutil.copytree(SOURCE_1M, COPY_1M, ignore=shutil.ignore_patterns("*.lock", "*-shm"))
+    copy = Path(tempfile.gettempdir()) / f"triage-bench-measures-{SOURCE_1M.resolve().name}"
+    wal = SOURCE_1M / f"{DB_FILE}-wal"
+    if not (SOURCE_1M / DB_FILE).exists() or (wal.exists() and wal.stat().st_size):
+        return None
+    made = SOURCE_1M / DB_FILE
+    source = f"{SOURCE_1M.resolve()} {made.stat().st_size} {made.stat().st_mtime_ns}"
+    stamp = copy / "bench-source.txt"
+    if is_initialised(copy) and (not stamp.exists() or stamp.read_text() != source):
+        print(f"note: {copy} was copied from another database: copying again", flush=True)
+        shutil.rmtree(copy)
+    if not is_initialised(copy):
+        print(f"note: copying {SOURCE_1M} to {copy} (cached for later runs)", flush=True)
+        shutil.copytree(SOURCE_1M, copy, ignore=shutil.ignore_patterns("*.lock", "*-shm"))
+        stamp.write_text(source)
         from triage_desk import vault
 
-        key = vault.unlock(vault.KeyFile.load(COPY_1M), passphrase=BENCH_PASSPHRASE)
-        engine = make_engine(COPY_1M / DB_FILE, key)
+        key = vault.unlock(vault.KeyFile.load(copy), passphrase=BENCH_PASSPHRASE)
+        engine = make_engine(copy / DB_FILE, key)
         known = {p.name[:4] for p in (Path(MIGRATIONS_DIR) / "versions").glob("0*.py")}
-        with engine.begin() as conn:  # a later branch's revision: this branch upgrades from the shared 0009
-            if conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() not in known:
-                conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
+        with engine.begin() as conn:
+            revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         engine.dispose()
+        if revision not in known:
+            shutil.rmtree(copy)
+            raise SystemExit(f"{SOURCE_1M} is at schema revision {revision}, which this checkout does not have: "
+                             "run the bench from a checkout holding every migration (main after the merge)")
     t0 = time.perf_counter()
-    ws = open_workspace(COPY_1M, passphrase=BENCH_PASSPHRASE)
-    print(f"note: opened the 1M copy in {time.perf_counter() - t0:,.0f} s (the first open runs migration 0012)",
-          flush=True)
+    ws = open_workspace(copy, passphrase=BENCH_PASSPHRASE)
+    print(f"note: opened the copy of {SOURCE_1M} in {time.perf_counter() - t0:,.0f} s (the first open "
+          "migrates it)", flush=True)
     return ws
 
 

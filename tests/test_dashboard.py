@@ -161,3 +161,27 @@ def test_the_dashboard_shows_words_never_codes(qtbot, workspace):
     shown = _shown(area) + [t for d in dialogs for t in _shown(d)]
     assert not {(tok, t) for t in shown for tok in re.findall(r"\w+", t) if tok in _codes()}
     assert any("Early help assessment" in t for t in shown)  # the outcomes chart is among the texts read
+
+
+def test_weekly_charts_span_every_week_with_labels_that_do_not_collide():
+    """A year in which one week had decisions due: the timeliness line still spans the year (it showed that
+    one week alone), and at most eight week labels sit under a chart (at 1024 px they ran together)."""
+    from datetime import date, timedelta
+
+    from matplotlib.figure import Figure as Canvas
+
+    from triage_desk.measures import Figure, Report, Scope
+    from triage_desk.measures_charts import draw
+
+    mondays = [date(2025, 12, 1) + timedelta(weeks=i) for i in range(52)]
+    weekly = [{"week": d.isoformat(), "contacts": 12, "decided_in_time": 0, "decisions_due": 1 if i == 40 else 0,
+               "percent_in_time": 0.0 if i == 40 else None, "re_referrals": 2} for i, d in enumerate(mondays)]
+    report = Report(Scope(mondays[0], mondays[-1] + timedelta(days=6)),
+                    [Figure("decided_in_time", "Decided within 1 working day", 0.0, 0, 1, 95.0)], {"weekly": weekly})
+    for chart in ("timeliness", "weekly", "re_referrals"):
+        fig = Canvas(figsize=(5.5, 2.6))
+        draw(fig, chart, report)
+        ax = fig.axes[0]
+        low, high = ax.get_xlim()
+        assert low <= 0 and high >= 51, chart
+        assert 2 <= len([t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]) <= 8, chart

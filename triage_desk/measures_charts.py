@@ -20,6 +20,7 @@ CHARTS = {
     "nfa_by_agency": "No further action by referrer agency",
 }
 ACCENT, MUTED, TARGET = "#1F3A5F", "#8895A7", "#B71C1C"
+WEEK_LABELS = 8  # the most week labels under a chart (a chart is about 450 px wide on a 1024 px screen)
 
 
 def _axes(fig: Figure, title: str):
@@ -62,6 +63,7 @@ def draw(fig: Figure, chart: str, report: Report) -> None:
         target = report.figure("decided_in_time").target
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label=f"target {target:g} %")
         ax.set_ylim(0, 100)
+        ax.set_xlim(-0.5, len(labels) - 0.5)  # every week, even when few had decisions due
         ax.legend(fontsize=7, loc="lower left")
     elif chart == "outcomes":
         items = sorted(b.get("by_outcome", {}).items(), key=lambda kv: -kv[1])
@@ -72,9 +74,9 @@ def draw(fig: Figure, chart: str, report: Report) -> None:
         ax.barh([a[:28] for a, _ in items][::-1], [p for _, p in items][::-1], color=ACCENT) if items \
             else _nothing(ax)
         ax.set_xlabel("% of decided contacts", fontsize=7)
-    if len(labels) > 12 and chart in ("weekly", "re_referrals", "timeliness"):
-        for i, tick in enumerate(ax.get_xticklabels()):
-            tick.set_visible(i % max(1, len(labels) // 12) == 0)
+    if len(labels) > WEEK_LABELS and chart in ("weekly", "re_referrals", "timeliness"):
+        step = -(-len(labels) // WEEK_LABELS)  # a label every few weeks: they never run into each other
+        ax.set_xticks(range(0, len(labels), step), labels[::step])
     fig.tight_layout()
 
 
