@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -207,6 +208,7 @@ def measures_all_1m() -> Figure:
         lo, hi, n = s.execute(select(func.min(MeasureRow.received_at), func.max(MeasureRow.received_at),
                                      func.count())).one()
     scope = measures.Scope(measures._as_datetime(lo).date(), measures._as_datetime(hi).date())
+    scope = replace(scope, now=scope.cutoff())  # one moment for ours and the floor (the period may end today)
     steps: list[str] = []
 
     def ours():
@@ -217,8 +219,7 @@ def measures_all_1m() -> Figure:
         worker.join()  # the GUI thread would be painting meanwhile
         return out[0]
 
-    params = _params(scope.start, scope.end) | {"now": datetime.combine(scope.end + timedelta(days=1),
-                                                                        datetime.min.time())}
+    params = _params(scope.start, scope.end) | {"now": scope.now}
     prev = _params(scope.previous().start, scope.previous().end) | {"now": params["now"]}
     with ws.session() as s:
         def hand():

@@ -391,6 +391,17 @@ def test_outcomes_chart_names_outcomes_in_words(history):
     assert "code" not in fig.axes[0].get_title()
 
 
+def test_breakdowns_come_from_the_one_scan_when_no_value_holds_a_separator(history):
+    """The per-week keys are read in the same scan as the sums; the slower grouped scan is only a fallback."""
+    from triage_desk import measures_summary
+
+    ws, _ = history
+    with ws.session() as s:
+        _weeks, counted = measures_summary.weekly_sums(s, measures.Scope(START, END, now=NOW), keys=True)
+        assert counted is not None
+        assert counted == measures_summary.grouped(s, measures.Scope(START, END, now=NOW))
+
+
 def test_breakdowns_stay_exact_when_a_value_holds_the_key_separators(history):
     ws, _ = history
     scope = measures.Scope(START, END, now=NOW)

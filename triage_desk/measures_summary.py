@@ -125,19 +125,23 @@ def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
 
 # One short key per contact, joined per week by the database and counted in Python: the breakdowns then cost
 # no sort of every contact (a GROUP BY over a million rows is SQLite's slowest step here).
+_KEY = (("m.source", ""), ("m.decision_id IS NOT NULL", "flag"), ("m.primary_need", ""), ("m.outcomes", ""),
+        ("m.agency", ""), ("coalesce(m.overridden, 0) != 0", "flag"), ("m.direction", ""))
+_PARTS = len(_KEY)
+
+
 def _key_parts(dialect: str) -> tuple[str, ...]:
-    decided, overridden = (flag(dialect, c) for c in ("m.decision_id IS NOT NULL", "coalesce(m.overridden, 0) != 0"))
-    return ("coalesce(m.source, '')", decided, "coalesce(m.primary_need, '')", "coalesce(m.outcomes, '')",
-            "coalesce(m.agency, '')", overridden, "coalesce(m.direction, '')")
-
-
-_PARTS = len(_key_parts("sqlite"))
+    """The parts of a contact's breakdown key, each as text ('' for none) or 0 / 1."""
+    return tuple(flag(dialect, e) if kind else f"coalesce({e}, '')" for e, kind in _KEY)
 
 
 def _joined_keys(dialect: str) -> str:
-    """The keys of a group's contacts in one string: parts joined by unit separators, keys by record ones."""
+    """The keys of a group's contacts in one string: parts joined by unit separators, keys by record ones.
+    SQLite formats each key in one printf call (NULL prints as ''): a chain of || allocates at every step."""
     if dialect == "sqlite":
-        return f"group_concat({' || char(31) || '.join(_key_parts(dialect))}, char(30))"
+        formatted = "\x1f".join(["%s"] * _PARTS)
+        return f"group_concat(printf('{formatted}', {', '.join(flag(dialect, e) if k else e for e, k in _KEY)}), " \
+               "char(30))"
     return f"string_agg({' || chr(31) || '.join(f'({p})::text' for p in _key_parts(dialect))}, chr(30))"
 
 

@@ -89,7 +89,7 @@ STORES = ("sqlite", "postgresql")
 
 def flag(dialect: str, condition: str) -> str:
     """A condition as 0 or 1 (SQLite's comparisons already are; PostgreSQL's are booleans)."""
-    return condition if dialect == "sqlite" else f"({condition})::int"
+    return f"({condition})" if dialect == "sqlite" else f"({condition})::int"
 
 
 def week_sql(dialect: str, column: str) -> str:
