@@ -465,3 +465,17 @@ def test_two_writers_on_one_case_both_count_on_the_server(pg_workspace):
         counted = s.execute(text("SELECT count(*) FROM deadline WHERE referral_id = :r AND kind = 'agency_check' "
                                  "AND state = 'met'"), {"r": rid}).scalar_one()
     assert kept == counted >= 2
+
+
+def test_stop_cancels_a_running_query_on_the_server(pg_workspace):
+    """Stop during a long scan on the server: the query is cancelled there and the run ends at once."""
+    import time
+
+    from triage_desk.measures_summary import _interruptible
+
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled), pg_workspace.session() as s, _interruptible(s, stop):
+        s.execute(text("SELECT pg_sleep(20)"))
+    assert time.monotonic() - started < 5
