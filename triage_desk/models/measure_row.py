@@ -201,17 +201,19 @@ def _set_based(templates, ids: str) -> str:
 def _pg_function(table: str, templates: list[str]) -> str:
     """One statement-level trigger function per table: the referrals its statement touched (transition
     tables), locked in id order so concurrent writers to one case take turns (each statement then reads
-    what the other committed), then their summary rows recomputed set-based in one pass."""
+    what the other committed), then their summary rows recomputed set-based in one pass. New referrals
+    skip both: nobody else sees them yet, and nothing refers to them yet (a bulk load stays one pass)."""
     key = "id" if table == "referral" else "referral_id"
     if table == "referral":  # only a change to a column the summary reads
         changed = (f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
                    f"({', '.join('n.' + c for c in _REFERRAL_COLUMNS)}) IS DISTINCT FROM "
                    f"({', '.join('o.' + c for c in _REFERRAL_COLUMNS)})")
+        new = f"{_set_based(templates[:1], '{col} IN (SELECT id FROM new_rows)')} RETURN NULL; "
     else:
         changed = "SELECT referral_id FROM new_rows UNION SELECT referral_id FROM old_rows"
+        new = f"ids := ARRAY(SELECT DISTINCT {key} FROM new_rows); "
     return (f"CREATE OR REPLACE FUNCTION measure_row_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "DECLARE ids text[]; BEGIN "
-            f"IF TG_OP = 'INSERT' THEN ids := ARRAY(SELECT DISTINCT {key} FROM new_rows); "
+            f"DECLARE ids text[]; BEGIN IF TG_OP = 'INSERT' THEN {new}"
             f"ELSIF TG_OP = 'DELETE' THEN ids := ARRAY(SELECT DISTINCT {key} FROM old_rows); "
             f"ELSE ids := ARRAY({changed}); END IF; "
             "IF cardinality(ids) = 0 THEN RETURN NULL; END IF; "
