@@ -123,39 +123,65 @@ PG_CONSENT_FUNCTION = (
     "EXCEPTION WHEN others THEN RETURN 0; END $$")
 
 
-def _parts(dialect: str) -> dict[str, str]:
-    """table -> the statements (templates) recomputing what its rows feed into a summary row."""
-    referral = (
-        "DELETE FROM measure_row WHERE {rows}; INSERT INTO measure_row (received_at, referral_id, reference, week, "
-        "variant, agency, source, rr, consent_not_sought, consent_refused) SELECT r.received_at, r.id, r.reference, "
-        f"{week_sql(dialect, 'r.received_at')}, r.variant, r.referrer_agency, r.referral_source, "
-        f"coalesce(r.re_referrals_12m, 0), {consent_sql(dialect, 'r.document', 'not_sought')}, "
-        f"{consent_sql(dialect, 'r.document', 'refused')} FROM referral r WHERE r.status != 'draft' AND {{refs}};")
+_OWN_COLUMNS = ("received_at, referral_id, reference, week, variant, agency, source, rr, consent_not_sought, "
+                "consent_refused")
+
+
+def _own(dialect: str) -> str:
+    """The summary columns read from the referral row itself (`_OWN_COLUMNS`), from `referral r`."""
+    return (f"r.received_at, r.id, r.reference, {week_sql(dialect, 'r.received_at')}, r.variant, r.referrer_agency, "
+            f"r.referral_source, coalesce(r.re_referrals_12m, 0), {consent_sql(dialect, 'r.document', 'not_sought')}, "
+            f"{consent_sql(dialect, 'r.document', 'refused')}")
+
+
+def _behind(dialect: str) -> dict[str, tuple[str, str]]:
+    """What the tables behind a referral give its summary row: part -> (its columns, the SELECT computing them
+    for referral `{rid}`: at most one row)."""
     false = "0" if dialect == "sqlite" else "false"
-    decision = (
-        "UPDATE measure_row SET (decision_id, decided_by, outcomes, overridden, direction, primary_need) = "
-        f"(SELECT d.id, d.decided_by, d.final_outcomes, {flag(dialect, 'd.overridden')}, d.direction, "
-        f"d.primary_need FROM decision d WHERE d.referral_id = {{rid}} AND d.superseded = {false} "
-        "ORDER BY d.id DESC LIMIT 1) WHERE {rows};")
+    decision = (f"SELECT d.id, d.decided_by, d.final_outcomes, {flag(dialect, 'd.overridden')}, d.direction, "
+                f"d.primary_need FROM decision d WHERE d.referral_id = {{rid}} AND d.superseded = {false} "
+                "ORDER BY d.id DESC LIMIT 1")
     cols = ", ".join(f"{p}_met, {p}_missed, {p}_open, {p}_open_min, {p}_open_max" for p, _ in DEADLINE_KINDS)
     sel = ", ".join(  # per kind: how many met, missed and open, and the earliest and latest open due time
         ", ".join([*(f"coalesce(sum({flag(dialect, f'kind = {k!r} AND state = {s!r}')}), 0)"
                      for s in ("met", "missed", "open")),
                    *(f"{agg}(CASE WHEN kind = '{k}' AND state = 'open' THEN due_at END)" for agg in ("min", "max"))])
         for _, k in DEADLINE_KINDS)
-    deadline = (f"UPDATE measure_row SET ({cols}) = (SELECT {sel} FROM deadline WHERE referral_id = {{rid}}) "
-                "WHERE {rows};")
     casework = (
-        "UPDATE measure_row SET (assessment, s47, cp, disputes, disputes_resolved, disputes_changed) = (SELECT "
-        + ", ".join(flag(dialect, f"EXISTS(SELECT 1 FROM {t} WHERE {t.split()[1]}.referral_id = {{rid}} AND {c})")
-                    for t, c in (("case_event e", "e.to_state = 'assessment'"),
-                                 ("strategy_discussion s", "s.decision = 's47'"),
-                                 ("strategy_discussion s", "s.icpc_date IS NOT NULL")))
+        "SELECT " + ", ".join(flag(dialect, f"EXISTS(SELECT 1 FROM {t} WHERE {t.split()[1]}.referral_id = {{rid}} "
+                                            f"AND {c})")
+                              for t, c in (("case_event e", "e.to_state = 'assessment'"),
+                                           ("strategy_discussion s", "s.decision = 's47'"),
+                                           ("strategy_discussion s", "s.icpc_date IS NOT NULL")))
         + ", (SELECT count(*) FROM dispute p WHERE p.referral_id = {rid}), "
         "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome IS NOT NULL), "
-        "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome = 'changed')) WHERE {rows};")
-    return {"referral": referral, "decision": decision, "deadline": deadline, "case_event": casework,
-            "strategy_discussion": casework, "dispute": casework}
+        "(SELECT count(*) FROM dispute p WHERE p.referral_id = {rid} AND p.outcome = 'changed')")
+    return {"decision": ("decision_id, decided_by, outcomes, overridden, direction, primary_need", decision),
+            "deadline": (cols, f"SELECT {sel} FROM deadline WHERE referral_id = {{rid}}"),
+            "casework": ("assessment, s47, cp, disputes, disputes_resolved, disputes_changed", casework)}
+
+
+def _parts(dialect: str) -> dict[str, str]:
+    """table -> the statements (templates) recomputing what its rows feed into a summary row, one part at a
+    time (SQLite's row triggers and backfill)."""
+    referral = (f"DELETE FROM measure_row WHERE {{rows}}; INSERT INTO measure_row ({_OWN_COLUMNS}) SELECT "
+                f"{_own(dialect)} FROM referral r WHERE r.status != 'draft' AND {{refs}};")
+    update = {part: f"UPDATE measure_row SET ({cols}) = ({select}) WHERE {{rows}};"
+              for part, (cols, select) in _behind(dialect).items()}
+    return {"referral": referral, "decision": update["decision"], "deadline": update["deadline"],
+            "case_event": update["casework"], "strategy_discussion": update["casework"], "dispute": update["casework"]}
+
+
+def _whole_rows(dialect: str, refs: str) -> str:
+    """The referrals `refs` (a condition on r.id) summary rows, every column in one INSERT (PostgreSQL: one
+    write per row, where the part-by-part updates rewrite each row four times)."""
+    behind = _behind(dialect)
+    columns = ", ".join([_OWN_COLUMNS, *(cols for cols, _ in behind.values())])
+    joins = " ".join(f"LEFT JOIN LATERAL ({select.format(rid='r.id')}) of_{part} ON true"
+                     for part, (_, select) in behind.items())
+    return (f"DELETE FROM measure_row WHERE {refs.format(col='referral_id')}; INSERT INTO measure_row ({columns}) "
+            f"SELECT {_own(dialect)}, {', '.join(f'of_{part}.*' for part in behind)} FROM referral r {joins} "
+            f"WHERE r.status != 'draft' AND {refs.format(col='r.id')};")
 
 
 _CHILD_TABLES = ("decision", "deadline", "case_event", "strategy_discussion", "dispute")
@@ -198,27 +224,28 @@ def _set_based(templates, ids: str) -> str:
                              refs=ids.format(col="r.id")) for t in templates)
 
 
-def _pg_function(table: str, templates: list[str]) -> str:
+def _pg_function(table: str) -> str:
     """One statement-level trigger function per table: the referrals its statement touched (transition
     tables), locked in id order so concurrent writers to one case take turns (each statement then reads
-    what the other committed), then their summary rows recomputed set-based in one pass. New referrals
-    skip both: nobody else sees them yet, and nothing refers to them yet (a bulk load stays one pass)."""
+    what the other committed), then their whole summary rows made again in one set-based pass. New
+    referrals skip the lock: nobody else sees them yet."""
     key = "id" if table == "referral" else "referral_id"
     if table == "referral":  # only a change to a column the summary reads
         changed = (f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
                    f"({', '.join('n.' + c for c in _REFERRAL_COLUMNS)}) IS DISTINCT FROM "
                    f"({', '.join('o.' + c for c in _REFERRAL_COLUMNS)})")
-        new = f"{_set_based(templates[:1], '{col} IN (SELECT id FROM new_rows)')} RETURN NULL; "
+        new = f"{_whole_rows('postgresql', '{col} IN (SELECT id FROM new_rows)')} RETURN NULL; "
     else:
         changed = "SELECT referral_id FROM new_rows UNION SELECT referral_id FROM old_rows"
         new = f"ids := ARRAY(SELECT DISTINCT {key} FROM new_rows); "
-    return (f"CREATE OR REPLACE FUNCTION measure_row_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    # jit off: compiling these statements for a bulk load's batch costs more than running them
+    return (f"CREATE OR REPLACE FUNCTION measure_row_{table}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$ "
             f"DECLARE ids text[]; BEGIN IF TG_OP = 'INSERT' THEN {new}"
             f"ELSIF TG_OP = 'DELETE' THEN ids := ARRAY(SELECT DISTINCT {key} FROM old_rows); "
             f"ELSE ids := ARRAY({changed}); END IF; "
             "IF cardinality(ids) = 0 THEN RETURN NULL; END IF; "
             "PERFORM 1 FROM referral WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE; "
-            f"{_set_based(templates, '{col} = ANY(ids)')} RETURN NULL; END $$")
+            f"{_whole_rows('postgresql', '{col} = ANY(ids)')} RETURN NULL; END $$")
 
 
 PG_TABLES = ("referral", *_CHILD_TABLES)
@@ -226,10 +253,9 @@ PG_TABLES = ("referral", *_CHILD_TABLES)
 
 def pg_ddl() -> list[str]:
     """PostgreSQL's functions and statement-level triggers keeping measure_row in step (migration 0015)."""
-    parts = _parts("postgresql")
     ddl = [PG_CONSENT_FUNCTION]
     for table in PG_TABLES:
-        ddl.append(_pg_function(table, _every(parts) if table == "referral" else [parts[table]]))
+        ddl.append(_pg_function(table))
         for suffix, event, tables in (("ai", "INSERT", "NEW TABLE AS new_rows"),
                                       ("au", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
                                       ("ad", "DELETE", "OLD TABLE AS old_rows")):
@@ -246,6 +272,10 @@ def pg_drop_ddl() -> list[str]:
 
 def backfill_sql(dialect: str = "sqlite") -> list[str]:
     """Statements that fill measure_row from the tables it summarises (the migrations, and a full rebuild):
-    one pass over the referrals, then one correlated update per part."""
-    parts = _parts(dialect)
-    return [s.strip() for s in _set_based(_every(parts), "1 = 1").split(";") if s.strip()]
+    on SQLite one pass over the referrals, then one correlated update per part; on PostgreSQL one INSERT
+    of whole rows."""
+    if dialect == "sqlite":
+        text = _set_based(_every(_parts(dialect)), "1 = 1")
+    else:  # jit off (this transaction): compiling the one big INSERT took longer than running it
+        text = "SET LOCAL jit = off; " + _whole_rows(dialect, "1 = 1")
+    return [s.strip() for s in text.split(";") if s.strip()]

@@ -1,5 +1,6 @@
 """measures on a team server: PostgreSQL fills measure_row and keeps it in step by trigger functions, as the
-SQLite triggers of 0012 do (the same statements, models/measure_row.py); on SQLite nothing changes
+SQLite triggers of 0012 do (the same column SELECTs, composed into whole rows: models/measure_row.py); on
+SQLite nothing changes
 
 Revision ID: 0015
 Revises: 0014
