@@ -242,6 +242,20 @@ def test_statutory_return_rows(history):
     assert len({r["child_id"] for r in got}) == len(got)  # each generated contact has its own subject
 
 
+def test_the_dashboard_services_on_each_store(history):
+    """What the Measures area asks for (figures, filter choices, the cases behind a figure) as the admin."""
+    from triage_desk import measures_export
+
+    ws, truths = history
+    rows = in_period(truths, START, END)
+    scope = measures.Scope(START, END, now=NOW)
+    assert measures_export.report(ws, scope, trend=False).figure("contacts").value == len(rows)
+    assert "Testford Police" in measures_export.filter_options(ws)["agencies"]
+    listed = measures_export.case_list(ws, scope, "nfa")
+    assert sorted(ref for ref, _received, _name in listed) == sorted(t.reference for t in rows if "NFA" in t.outcomes)
+    assert not any(name for _ref, _received, name in listed)  # an administrator never sees names
+
+
 def test_bad_scope_is_refused_by_field(history):
     ws, _ = history
     with ws.session() as s, pytest.raises(InputError, match="period"):
