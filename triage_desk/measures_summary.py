@@ -100,14 +100,16 @@ def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
         return
     if stop.is_set():
         raise Cancelled("stopped before the figures were worked out")
-    done = threading.Event()
+    done, turn = threading.Event(), threading.Lock()
     if hasattr(raw, "set_progress_handler"):
         raw.set_progress_handler(lambda: 1 if stop.is_set() else 0, 50_000)
     else:
         def watch() -> None:
             while not done.is_set():
                 if stop.wait(0.05):
-                    raw.cancel()
+                    with turn:  # never once the statement is over: the connection goes back to the pool
+                        if not done.is_set():
+                            raw.cancel()
                     return
 
         threading.Thread(target=watch, daemon=True, name="measures-cancel").start()
@@ -118,7 +120,8 @@ def _interruptible(session, stop: threading.Event | None) -> Iterator[None]:
             raise Cancelled("stopped before the figures were worked out") from None
         raise
     finally:
-        done.set()
+        with turn:
+            done.set()
         if hasattr(raw, "set_progress_handler"):
             raw.set_progress_handler(None, 0)
 
