@@ -493,3 +493,33 @@ def test_stop_cancels_a_running_query_on_the_server(pg_workspace):
     with pytest.raises(Cancelled), pg_workspace.session() as s, _interruptible(s, stop):
         s.execute(text("SELECT pg_sleep(20)"))
     assert time.monotonic() - started < 5
+
+
+def test_a_database_moved_onto_the_server_keeps_its_figures(pg_server, workspace, tmp_path):
+    """`server import` copies the summary rows and the server's triggers rebuild each as its referral and
+    the rows behind it arrive: the figures on the server are the PC's."""
+    import psycopg
+    from pg_fixtures import APP, OWNER, OWNER_PASSWORD
+
+    from triage_desk import server
+    from triage_desk.server_setup import import_store
+
+    truths = build(workspace, 300, seed=21)
+    scope = measures.Scope(START, END, now=NOW)
+    with workspace.session() as s:
+        on_pc = measures.compute(s, scope, trend=False)
+    name = pg_server.create_database(template="template0")
+    try:
+        with psycopg.connect(pg_server.socket_url("tdpg", name), autocommit=True) as conn:
+            conn.execute(f"ALTER SCHEMA public OWNER TO {OWNER}")
+        import_store(workspace, server.Profile(pg_server.socket_url(OWNER, name)), owner_password=OWNER_PASSWORD,
+                     app_role=APP)
+        owner = server.make_engine(server.Profile(pg_server.socket_url(OWNER, name)), OWNER_PASSWORD)
+        with _OwnerStore(owner).session() as s:
+            on_server = measures.compute(s, scope, trend=False)
+            assert measures.facts(s, scope) == measures.reference_facts(s, scope)
+        owner.dispose()
+    finally:
+        pg_server.drop_database(name)
+    same_report(on_server, on_pc)
+    assert on_server.figure("contacts").value == len(in_period(truths, START, END))
