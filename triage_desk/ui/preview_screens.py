@@ -302,3 +302,20 @@ def _import_return(ctx: PreviewContext):
     from triage_desk.ui.review_import import ImportReturnDialog
 
     return ImportReturnDialog(ctx.ws, "review-return.tdreturn")
+
+
+@screen("join_server_dialog", "join_server.JoinServerDialog")
+def _join_server(ctx: PreviewContext):
+    from triage_desk.team_join import CA_FILE, JoinProblem
+    from triage_desk.ui.join_server import JoinServerDialog
+
+    dialog = JoinServerDialog(ctx.root / "joining")
+    form = dialog.form
+    form.address.setText("db.council.local/triage")
+    form.ca_file.setText(str(ctx.root / "council-ca.pem"))
+    form.user.setText("triage_app")
+    form.password.setText("synthetic-password")
+    form.show_problem(JoinProblem("the team server db.council.local:5432/triage did not show a TLS certificate "
+                                  "this workstation trusts (wrong certificate, wrong host name or wrong CA file); "
+                                  "nothing was sent. Ask IT for the server's CA certificate", CA_FILE))
+    return dialog
