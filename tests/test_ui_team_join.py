@@ -127,3 +127,21 @@ def test_what_is_typed_wrongly_is_named_before_anything_is_tried(qtbot, tmp_path
     form.ca_file.clear()
     form.test_button.click()
     assert form.error.text().startswith("Server address: must not contain a password")
+
+
+def test_an_administrator_of_a_single_pc_database_can_connect_it_to_a_team_server(qtbot, workspace):
+    from checks_helpers import act_as
+
+    from triage_desk.ui.join_server import JoinServerDialog
+    from triage_desk.ui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    assert window.join_server_action.isVisible() and window.join_server_action in window.file_menu.actions()
+    window.join_server_action.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, JoinServerDialog) and w.isVisible() for w in window.findChildren(
+        JoinServerDialog)))
+    act_as(workspace, "officer")
+    officer_window = MainWindow(workspace)
+    qtbot.addWidget(officer_window)
+    assert not officer_window.join_server_action.isVisible()  # officers never change where the records live

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -165,3 +166,19 @@ class JoinServerDialog(QDialog):
         self.after.show()
         self.join_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("&Close")
+
+
+def install(window) -> None:
+    """File › Connect to a team server… for an administrator of a single-PC database (a workstation already
+    on the server has nothing to join)."""
+    from triage_desk.models import Role
+
+    if getattr(window.ws, "server", None) is not None:
+        return
+
+    def open_dialog() -> None:
+        dialog = JoinServerDialog(window.ws.data_dir, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    window.add_file_action("Connect to a &team server…", "join_server", open_dialog, roles=(Role.ADMIN,))
