@@ -220,3 +220,84 @@ def test_the_case_view_shows_who_is_editing_the_referral(qtbot, workspace, draft
     operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
     qtbot.waitUntil(lambda: view.editing_banner.isVisibleTo(view))
     assert view.editing_banner.text().startswith("Being edited by Test Lead since ")
+
+
+def _other_workstation(ws, who: str):
+    other = copy.copy(ws)
+    other.__dict__.pop("_workstation", None)
+    act_as(other, who)
+    return other
+
+
+def _submitted(ws, surname: str) -> dict:
+    act_as(ws, "officer")
+    return intake.submit(ws, complete(intake.new_draft(ws), subject(surname=surname), received_at="2026-11-20T10:00"))
+
+
+def test_the_decision_panel_holds_a_lease_and_shows_who_else_is_deciding(qtbot, workspace):
+    doc = _submitted(workspace, "Leaseby")
+    lead = _other_workstation(workspace, "lead")
+    edit_leases.take(lead, doc["id"])  # a practice lead has the case's decision open on another workstation
+    panel = DecisionPanel(workspace, doc["id"])
+    qtbot.addWidget(panel)
+    settle()
+    assert panel.form.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: panel.editing_banner.isVisibleTo(panel))
+    assert panel.editing_banner.text().startswith("Being edited by Test Lead since ")
+    # ... and the lead's workstation sees this officer deciding
+    assert [e.name for e in edit_leases.editors(lead, [doc["id"]])[doc["id"]]] == ["Test Officer"]
+    edit_leases.release(lead, doc["id"])
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=doc["id"]))  # as the change feed does
+    qtbot.waitUntil(lambda: not panel.editing_banner.isVisibleTo(panel))
+    panel.save.click()  # the engine's suggestion accepted
+    settle()
+    qtbot.waitUntil(lambda: not panel.form.isVisibleTo(panel))
+    settle()
+    assert edit_leases.editors(lead, [doc["id"]]) == {}  # the decision recorded, the lease released
+
+
+@pytest.mark.parametrize("choice", ["save_as_new", "discard"])
+def test_a_kept_draft_submitted_elsewhere_meanwhile_is_explained_once(qtbot, workspace, draft, choice):
+    from triage_desk.ui import referral_wizard
+    from triage_desk.ui.overtaken_draft_dialog import OvertakenDraftDialog
+
+    doc, step = intake.resume_draft(workspace, draft)
+    typed = copy.deepcopy(doc)
+    typed["concerns"]["narrative"] = "Typed on this PC while the server was away."
+    local_drafts.keep(workspace, typed, step, intake.version_of(workspace, draft))
+    lead = _other_workstation(workspace, "lead")
+    submitted = intake.submit(lead, doc)  # meanwhile a practice lead submitted the server's copy
+    opened, empty = [], []
+    referral_wizard.offer_drafts(workspace, opened=opened.append, empty=lambda: empty.append(True))
+    qtbot.waitUntil(lambda: bool(QApplication.topLevelWidgets()) and any(
+        isinstance(w, OvertakenDraftDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    [dialog] = [w for w in QApplication.topLevelWidgets() if isinstance(w, OvertakenDraftDialog) and w.isVisible()]
+    words = dialog.explanation.text()
+    assert words.startswith(f"{submitted['reference']} was submitted")
+    assert "by Test Lead at " in words and "your offline changes were not applied" in words
+    (dialog.save_button if choice == "save_as_new" else dialog.discard_button).click()
+    settle()
+    assert local_drafts.pending(workspace) == []  # never offered again
+    mine = intake.list_drafts(workspace, mine_only=True)
+    if choice == "save_as_new":
+        qtbot.waitUntil(lambda: bool(opened))
+        wizard = opened[0]
+        qtbot.addWidget(wizard)
+        assert wizard.doc["reference"] != submitted["reference"]
+        assert intake.resume_draft(workspace, wizard.doc["id"])[0]["concerns"]["narrative"].startswith("Typed on")
+        assert [d.id for d in mine] == [wizard.doc["id"]]
+        wizard.close()
+    else:
+        assert mine == [] and opened == []
+        assert empty == [True]  # nothing else to offer
+        empty.clear()
+        referral_wizard.offer_drafts(workspace, opened=opened.append, empty=lambda: empty.append(True))
+        settle()  # the next sign-in: nothing offered again
+        assert empty == [True]
+        assert not any(isinstance(w, OvertakenDraftDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+    assert local_drafts.sort_pending(workspace) == ([], [])
+    with workspace.session() as s:  # the submitted referral kept the lead's version
+        from triage_desk.models import Referral
+        from triage_desk.referral_rows import load
+
+        assert "Typed on this PC" not in load(s.get(Referral, draft).document)["concerns"].get("narrative", "")

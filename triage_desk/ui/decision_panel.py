@@ -26,6 +26,7 @@ from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
+from triage_desk.ui.lease_banner import LeaseBanner
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, scroll_contents
@@ -100,11 +101,13 @@ class DecisionPanel(QWidget):
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(lambda: self._show_form(False))
         self.message = ErrorLabel()
+        self.editing_banner = LeaseBanner(ws)  # held while the form is open: others see who is deciding
         buttons = QHBoxLayout()
         buttons.addWidget(self.redecide)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.save)
+        layout.addWidget(self.editing_banner)
         layout.addWidget(self.form)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -212,6 +215,9 @@ class DecisionPanel(QWidget):
         self._editing = on
         if on:
             self.form.load(self.document)
+            self.editing_banner.hold(self.referral_id)
+        else:
+            self.editing_banner.release()
         self.form.setVisible(on)
         self.save.setVisible(on)
         self.cancel.setVisible(on and self.decision is not None)

@@ -319,3 +319,19 @@ def _join_server(ctx: PreviewContext):
                                   "this workstation trusts (wrong certificate, wrong host name or wrong CA file); "
                                   "nothing was sent. Ask IT for the server's CA certificate", CA_FILE))
     return dialog
+
+
+@screen("overtaken_draft_dialog", "overtaken_draft_dialog.OvertakenDraftDialog", user="officer")
+def _overtaken_draft(ctx: PreviewContext):
+    from datetime import datetime
+    from pathlib import Path
+
+    from triage_desk.formatting import fmt_datetime
+    from triage_desk.local_drafts import LocalDraft, Overtaken
+    from triage_desk.ui.overtaken_draft_dialog import OvertakenDraftDialog
+
+    typed = LocalDraft({"id": "preview", "reference": "TD-2026-000123"}, None, 3, Path("preview.sealed"))
+    at = fmt_datetime(datetime(2026, 11, 30, 10, 42))
+    return OvertakenDraftDialog(ctx.ws, Overtaken(typed, "TD-2026-000123", (
+        f"TD-2026-000123 was submitted by Preview Lead at {at} while this PC could not reach the server; your "
+        "offline changes were not applied to it.")))
