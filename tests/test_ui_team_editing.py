@@ -301,3 +301,73 @@ def test_a_kept_draft_submitted_elsewhere_meanwhile_is_explained_once(qtbot, wor
         from triage_desk.referral_rows import load
 
         assert "Typed on this PC" not in load(s.get(Referral, draft).document)["concerns"].get("narrative", "")
+
+
+def _conflict_shown(qtbot) -> ConflictDialog:
+    def shown():
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, ConflictDialog) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(shown()))
+    return shown()[0]
+
+
+@pytest.mark.parametrize("choice", [KEEP_THEIRS, OVERWRITE])
+def test_a_progress_step_taken_on_a_case_changed_elsewhere_asks_first(qtbot, workspace, choice):
+    from casework_helpers import at_state
+    from PySide6.QtWidgets import QPushButton
+
+    from triage_desk import lifecycle
+    from triage_desk.ui.progress_panel import ProgressPanel
+
+    doc = at_state(workspace, "decided")
+    panel = ProgressPanel(workspace, doc["id"])
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: bool(panel.view))
+    lead = _other_workstation(workspace, "lead")  # meanwhile, on another workstation
+    lifecycle.transition(lead, doc["id"], "start_strategy", receiving_team="Police child abuse team")
+    button = next(b for b in panel.actions_box.findChildren(QPushButton) if b.text().startswith("Start a child"))
+    button.click()
+    dialog = panel.dialog
+    dialog.fields["receiving_team"].setText("Assessment Team North")
+    dialog.ok_button.click()
+    conflict = _conflict_shown(qtbot)
+    assert conflict.conflict.by == "Test Lead" and conflict.conflict.at is not None
+    [diff] = conflict.conflict.differences
+    assert (diff.label, diff.theirs) == ("Case state", lifecycle.STATES["strategy_discussion"])
+    assert diff.mine.startswith("Start a child and family assessment")
+    assert lifecycle.current_state(workspace, doc["id"]).state == "strategy_discussion"  # nothing overwritten yet
+    (conflict.keep_button if choice == KEEP_THEIRS else conflict.overwrite_button).click()
+    settle()
+    expected = "strategy_discussion" if choice == KEEP_THEIRS else "assessment"
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert lifecycle.current_state(workspace, doc["id"]).state == expected
+
+
+@pytest.mark.parametrize("choice", [KEEP_THEIRS, OVERWRITE])
+def test_an_agency_check_answered_elsewhere_meanwhile_asks_before_its_answer_is_replaced(qtbot, workspace, choice):
+    from checks_helpers import referral
+
+    from triage_desk import checks
+    from triage_desk.ui.check_dialogs import ResponseDialog
+
+    doc = referral(workspace)
+    act_as(workspace, "officer")
+    [made] = checks.request_checks(workspace, doc["id"], ["police"])
+    [shown] = checks.list_checks(workspace, doc["id"])  # what this officer's checks tab shows
+    lead = _other_workstation(workspace, "lead")
+    checks.record_response(lead, made.id, nothing_known=False, summary="Two call-outs to the address in October.")
+    dialog = ResponseDialog(workspace, shown)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.nothing_known.setChecked(True)
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    conflict = _conflict_shown(qtbot)
+    assert conflict.conflict.by == "Test Lead"
+    [diff] = conflict.conflict.differences
+    assert diff.theirs == "answered: Two call-outs to the address in October." and diff.mine == "answered: nothing known"
+    (conflict.keep_button if choice == KEEP_THEIRS else conflict.overwrite_button).click()
+    settle()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    [now] = checks.list_checks(workspace, doc["id"])
+    assert (now["summary"] is None) == (choice == OVERWRITE)
+    assert now["nothing_known"] is (choice == OVERWRITE)
