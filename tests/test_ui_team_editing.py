@@ -371,3 +371,38 @@ def test_an_agency_check_answered_elsewhere_meanwhile_asks_before_its_answer_is_
     [now] = checks.list_checks(workspace, doc["id"])
     assert (now["summary"] is None) == (choice == OVERWRITE)
     assert now["nothing_known"] is (choice == OVERWRITE)
+
+
+def test_the_case_list_marks_a_referral_being_edited_elsewhere(qtbot, workspace, draft, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from triage_desk.ui.cases_area import CasesArea
+
+    other_case = _submitted(workspace, "Quietby")
+    area = CasesArea(workspace)
+    qtbot.addWidget(area)
+    area.resize(1000, 600)
+    area.show()
+    area.reload()
+    qtbot.waitUntil(lambda: area.model.rowCount() == 2)
+    table = area.table
+
+    def tip(referral_id: str):
+        row = next(r for r in range(area.model.rowCount()) if area.model.row_at(r).id == referral_id)
+        return table.model().data(table.model().index(row, 1), Qt.ItemDataRole.ToolTipRole)
+
+    lead = _other_workstation(workspace, "lead")
+    edit_leases.take(lead, draft)  # a practice lead opens the draft on another workstation
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
+    qtbot.waitUntil(lambda: (tip(draft) or "").startswith("Being edited by Test Lead since "))
+    assert tip(other_case["id"]) is None
+    asked = []
+    real = edit_leases.editors
+    monkeypatch.setattr(edit_leases, "editors", lambda ws, ids: asked.append(list(ids)) or real(ws, ids))
+    table.viewport().grab()  # painting asks nothing of the store
+    settle()
+    assert asked == []
+    edit_leases.release(lead, draft)
+    operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))
+    qtbot.waitUntil(lambda: tip(draft) is None)
+    assert len(asked) == 1 and sorted(asked[0]) == sorted([draft, other_case["id"]])  # one query for the page
