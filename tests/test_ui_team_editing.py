@@ -364,7 +364,8 @@ def test_an_agency_check_answered_elsewhere_meanwhile_asks_before_its_answer_is_
     conflict = _conflict_shown(qtbot)
     assert conflict.conflict.by == "Test Lead"
     [diff] = conflict.conflict.differences
-    assert diff.theirs == "answered: Two call-outs to the address in October." and diff.mine == "answered: nothing known"
+    assert diff.theirs == "answered: Two call-outs to the address in October."
+    assert diff.mine == "answered: nothing known"
     (conflict.keep_button if choice == KEEP_THEIRS else conflict.overwrite_button).click()
     settle()
     qtbot.waitUntil(lambda: not dialog.isVisible())

@@ -9,13 +9,14 @@ change feed, and every 30 s (a crashed workstation's lease lapses without a note
 from __future__ import annotations
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QStyle, QTableView
+from PySide6.QtWidgets import QApplication, QTableView
 
 from triage_desk import edit_leases
 from triage_desk.ui import operations
 from triage_desk.ui.case_list_model import REFERENCE
 
 DEBOUNCE_MS = 150
+EDIT_COLOUR = "#a04a00"  # the banner's amber family, dark enough on white and on the selection
 
 
 class EditorsProxy(QIdentityProxyModel):
@@ -100,6 +101,20 @@ class EditorsProxy(QIdentityProxyModel):
         return super().data(index, role)
 
     def icon(self):
+        """A pencil (the glyph drawn, so it does not depend on an icon theme)."""
         if self._icon is None:
-            self._icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView)
+            from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
+
+            size = QFontMetrics(QApplication.font()).height() * 2  # drawn large, shown at the row's icon size: crisp
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            font = QApplication.font()
+            font.setPixelSize(size)
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(QColor(EDIT_COLOUR))
+            painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "✎")
+            painter.end()
+            self._icon = QIcon(pixmap)
         return self._icon

@@ -243,6 +243,13 @@ class FirstRunWizard(QWizard):
         for page_id, page in enumerate((self.intro, self.admin, self.passphrase, self.recovery, self.join)):
             self.setPage(page_id, page)
         self.setMinimumSize(640, 500)
+        self.currentIdChanged.connect(self._buttons_for)
+
+    def _buttons_for(self, page_id: int) -> None:
+        # After the recovery code there is no going back; joining a server can still go back or cancel.
+        joining = page_id == self.JOIN
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, not joining)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, not joining)
 
     def create(self, passphrase: str) -> None:
         """Create the database and the administrator (the one irreversible step)."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -56,7 +57,10 @@ class JoinServerForm(QWidget):
                               "store (never in a file); afterwards each officer signs in with their own Triage "
                               "Desk account, and the records live on the server only."))
         layout.addLayout(form)
-        layout.addWidget(self.test_button)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addStretch(1)

@@ -44,6 +44,7 @@ class OvertakenDraftDialog(QDialog):
                               "draft (with a new reference) to carry on with it, or discard it. Either way it will "
                               "not be offered again. Closing this window saves it as a new draft."))
         layout.addWidget(self.error)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
 
