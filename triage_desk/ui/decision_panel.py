@@ -248,19 +248,23 @@ class DecisionPanel(QWidget):
         self.message.show_error(f"Decision not saved: {exc}")
 
     def resolve_conflict(self, conflict: Conflict) -> None:
-        """Someone decided this case first: keep theirs, overwrite with mine, or edit mine beside theirs."""
-        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+        """Someone decided this case first: keep theirs, overwrite with mine, or edit mine beside theirs
+        (open(), not exec(): this runs in an operation's failure callback)."""
+        from triage_desk.ui.conflict_dialog import ask
 
-        dialog = ConflictDialog(conflict, self, can_merge=False)
-        dialog.exec()
-        if dialog.choice is None:
+        ask(conflict, self, lambda choice: self._conflict_chosen(conflict, choice))
+
+    def _conflict_chosen(self, conflict: Conflict, choice: str | None) -> None:
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE
+
+        if choice is None:
             self.message.show_error(f"Decision not saved: {conflict}")
             return
         self.version = conflict.version  # from now on, knowingly against their version
-        if dialog.choice == KEEP_THEIRS:
+        if choice == KEEP_THEIRS:
             self._show_form(False)
             self.reload()
-        elif dialog.choice == OVERWRITE:
+        elif choice == OVERWRITE:
             self.save_decision()
-        elif dialog.choice == MERGE:
+        elif choice == MERGE:
             self.message.show_error("Their decision is shown above: change your entries as needed and save again.")

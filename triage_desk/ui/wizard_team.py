@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import shiboken6
 from PySide6.QtCore import QTime, QTimer
 
 from triage_desk import intake, local_drafts
@@ -89,17 +90,26 @@ class TeamEditing:
                                     "PC was removed.")
 
     def resolve_conflict(self, conflict: Conflict) -> None:
-        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+        from triage_desk.ui.conflict_dialog import ask
 
-        dialog = ConflictDialog(conflict, self)
-        dialog.exec()
-        if dialog.choice == KEEP_THEIRS:
+        open_already = getattr(self, "_conflict_dialog", None)
+        if open_already is not None and shiboken6.isValid(open_already) and open_already.isVisible():
+            return  # an autosave met the same conflict while the person is still choosing
+        # open(), not exec(): this runs in an operation's failure callback, and a nested event loop there hung CI
+        self._conflict_dialog = ask(conflict, self, lambda choice: self._conflict_chosen(conflict, choice),
+                                    can_merge=True)
+
+    def _conflict_chosen(self, conflict: Conflict, choice: str | None) -> None:
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE
+
+        dialog = self._conflict_dialog
+        if choice == KEEP_THEIRS:
             self.load_document(copy.deepcopy(conflict.theirs), conflict.version)
             self.status.setText("Their version is shown; yours was set aside")
-        elif dialog.choice in (OVERWRITE, MERGE):
+        elif choice in (OVERWRITE, MERGE):
             self.step().page.store(self.doc)
             mine = copy.deepcopy(self.doc)
-            chosen = merge(conflict.theirs, mine, dialog.take_theirs()) if dialog.choice == MERGE else mine
+            chosen = merge(conflict.theirs, mine, dialog.take_theirs()) if choice == MERGE else mine
             self.load_document(chosen, conflict.version, base=conflict.theirs)
             self.save_draft_async(force=True)
         else:
