@@ -9,6 +9,7 @@ import copy
 import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
+from pg_fixtures import STORES, on_store
 from PySide6.QtWidgets import QApplication
 from ui_helpers import on_next_modal
 
@@ -54,6 +55,12 @@ def _lead_changes_agency(ws, referral_id: str) -> None:
     doc["referrer"]["agency"] = "Police"
     intake.save_draft(ws, doc, step, expected_version=intake.version_of(ws, referral_id))
     ws.user = officer
+
+
+@pytest.fixture(params=STORES)
+def workspace(request, workspace):
+    """Each test on the single-PC store and on the team server (where many hands are the point)."""
+    return on_store(request, workspace)
 
 
 @pytest.fixture
