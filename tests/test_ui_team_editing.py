@@ -34,6 +34,18 @@ def _wizard(qtbot, ws, referral_id: str):
     return opened[0]
 
 
+def _close(qtbot, wizard) -> None:
+    """Close the wizard (its save on close runs off the GUI thread) and let it go, so nothing it scheduled
+    (a match search after an edit) reaches a store the test has already dropped."""
+    from PySide6.QtCore import QTimer
+
+    wizard.close()
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    for timer in wizard.findChildren(QTimer):
+        timer.stop()
+    settle()
+
+
 def _choose(qtbot, choice: str) -> list:
     seen = []
 
@@ -89,7 +101,7 @@ def test_the_wizard_asks_whose_version_stands_when_someone_saved_first(qtbot, wo
         assert wizard.doc["referrer"]["agency"] == "Police" and saved["referrer"]["agency"] == "Police"
     else:
         assert saved["referrer"]["agency"] == "School" and saved["contact"]["urgent"] is True
-    wizard.close()
+    _close(qtbot, wizard)
 
 
 def test_merging_by_hand_keeps_the_ticked_fields_of_theirs(qtbot, workspace, draft):
@@ -103,7 +115,7 @@ def test_merging_by_hand_keeps_the_ticked_fields_of_theirs(qtbot, workspace, dra
     settle()
     saved = intake.resume_draft(workspace, draft)[0]
     assert saved["referrer"]["agency"] == "Police" and saved["contact"]["urgent"] is True
-    wizard.close()
+    _close(qtbot, wizard)
 
 
 def test_the_wizard_shows_who_else_is_editing(qtbot, workspace, draft):
@@ -117,7 +129,7 @@ def test_the_wizard_shows_who_else_is_editing(qtbot, workspace, draft):
     edit_leases.release(other, draft)
     operations.announce(operations.Changes.of(operations.LEASE, referral_id=draft))  # as the change feed does
     qtbot.waitUntil(lambda: not wizard.editing_banner.isVisibleTo(wizard))
-    wizard.close()
+    _close(qtbot, wizard)
     settle()
     assert edit_leases.editors(other, [draft]) == {}  # closing released this workstation's lease
 
@@ -144,7 +156,7 @@ def test_a_draft_the_server_cannot_take_is_kept_on_this_pc_and_saved_when_it_is_
     qtbot.waitUntil(lambda: "server is back" in wizard.message.text())
     assert local_drafts.pending(workspace) == []
     assert intake.resume_draft(workspace, draft)[0]["concerns"]["narrative"] == "Typed while the server was away."
-    wizard.close()
+    _close(qtbot, wizard)
 
 
 def test_a_draft_kept_on_this_pc_is_offered_again_at_the_next_sign_in(qtbot, workspace, draft):
@@ -160,7 +172,7 @@ def test_a_draft_kept_on_this_pc_is_offered_again_at_the_next_sign_in(qtbot, wor
     qtbot.addWidget(wizard)
     qtbot.waitUntil(lambda: local_drafts.pending(workspace) == [])
     assert intake.resume_draft(workspace, draft)[0]["concerns"]["narrative"].startswith("Kept on this PC")
-    wizard.close()
+    _close(qtbot, wizard)
 
 
 def test_the_decision_panel_keeps_the_form_and_asks_when_someone_decided_first(qtbot, workspace):
@@ -293,7 +305,7 @@ def test_a_kept_draft_submitted_elsewhere_meanwhile_is_explained_once(qtbot, wor
         assert wizard.doc["reference"] != submitted["reference"]
         assert intake.resume_draft(workspace, wizard.doc["id"])[0]["concerns"]["narrative"].startswith("Typed on")
         assert [d.id for d in mine] == [wizard.doc["id"]]
-        wizard.close()
+        _close(qtbot, wizard)
     else:
         assert mine == [] and opened == []
         assert empty == [True]  # nothing else to offer
