@@ -121,7 +121,7 @@ def _open_check(s, check_id: str, expected_version: int | None = None, mine: str
     concurrency.Conflict when it changed since the screen showed it at `expected_version`."""
     check = s.get(AgencyCheck, check_id)
     if check is None:
-        raise InputError("check: that check is no longer on record")
+        raise InputError("check: no such check (check the id, or list the case's checks)")
     concurrency.check_version(check, expected_version, lambda: _check_conflict(s, check, mine))
     if check.status != "requested" and not (correcting and check.status == "answered"):
         raise InputError(f"check: the check to {_partner(s, check)} is already {check.status}")
