@@ -52,7 +52,8 @@ class Conflict(TriageError):
 
         when = f" at {fmt_datetime(from_utc(self.at))}" if self.at else ""
         count = len(self.differences)
-        fields = f"{count} field{'s' if count != 1 else ''} differ" if count else "no field you changed differs"
+        fields = (f"{count} field{'s differ' if count != 1 else ' differs'}" if count
+                  else "no field you changed differs")
         super().__init__(f"{self.what} was changed by {self.by}{when} while you had it open ({fields}); nothing "
                          "was overwritten: keep their version, overwrite it with yours, or merge by hand")
 
