@@ -55,9 +55,10 @@ def overview(ws, ref: str, *, now: datetime | None = None) -> dict:
             raise InputError(f"reference: no referral {ref}")
         state = lifecycle.state_of(row.status, row.approval, row.stage)
         doc = json.loads(row.document)
-        out = {"reference": row.reference, "id": row.id, "state": state, "state_label": lifecycle.STATES[state],
-               "rag": row.rag, "allowed": [{"action": t.action, "label": t.label, "needs": list(t.needs)}
-                                           for t in lifecycle.allowed(state, user.role)],
+        out = {"reference": row.reference, "id": row.id, "version": row.version, "state": state,
+               "state_label": lifecycle.STATES[state], "rag": row.rag,
+               "allowed": [{"action": t.action, "label": t.label, "needs": list(t.needs)}
+                           for t in lifecycle.allowed(state, user.role)],
                "phone_confirmation_outstanding": confirmation.outstanding(doc) and row.status != "draft",
                "history": history} | section(s, row.id, now)
     return out

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, literal_column, select
 
-from triage_desk import accounts, audit, sharing
+from triage_desk import accounts, audit, concurrency, sharing
 from triage_desk.errors import InputError
 from triage_desk.forms import consent_rules
 from triage_desk.forms.clock import london_now
@@ -115,39 +115,66 @@ def request_checks(ws, referral_id: str, partner_ids: list[str], basis: str = "c
         return made
 
 
-def _open_check(s, check_id: str) -> AgencyCheck:
+def _open_check(s, check_id: str, expected_version: int | None = None, mine: str = "", *,
+                correcting: bool = False) -> AgencyCheck:
+    """The check still awaiting an answer (or, `correcting`, an answered one read at `expected_version`);
+    concurrency.Conflict when it changed since the screen showed it at `expected_version`."""
     check = s.get(AgencyCheck, check_id)
     if check is None:
-        raise InputError(f"check: no check {check_id}")
-    if check.status != "requested":
-        raise InputError(f"check: {check_id} is already {check.status}")
+        raise InputError("check: no such check (check the id, or list the case's checks)")
+    concurrency.check_version(check, expected_version, lambda: _check_conflict(s, check, mine))
+    if check.status != "requested" and not (correcting and check.status == "answered"):
+        raise InputError(f"check: the check to {_partner(s, check)} is already {check.status}")
     return check
 
 
-def record_response(ws, check_id: str, *, nothing_known: bool, summary: str = "",
-                    now: datetime | None = None) -> AgencyCheck:
-    """The partner's answer: "nothing known" is a real answer; otherwise a summary of what they hold."""
+def _partner(s, check: AgencyCheck) -> str:
+    return s.get(Partner, check.partner_id).name
+
+
+def _answer_words(status: str, nothing_known: bool | None, summary: str | None) -> str:
+    if status == "answered":
+        return "answered: nothing known" if nothing_known else f"answered: {summary or 'information held'}"
+    return {"requested": "awaiting an answer", "cancelled": "cancelled"}.get(status, status)
+
+
+def _check_conflict(s, check: AgencyCheck, mine: str) -> concurrency.Conflict:
+    ref = s.get(Referral, check.referral_id).reference
+    theirs = _answer_words(check.status, check.nothing_known, check.summary)
+    diffs = [concurrency.Difference("Check", theirs, mine)] if theirs != mine else []
+    return concurrency.changed_since(s, f"the check to {_partner(s, check)} on {ref}", check.referral_id,
+                                     check.response_by or check.requested_by, diffs, check.version, "check.")
+
+
+def record_response(ws, check_id: str, *, nothing_known: bool, summary: str = "", now: datetime | None = None,
+                    expected_version: int | None = None) -> AgencyCheck:
+    """The partner's answer: "nothing known" is a real answer; otherwise a summary of what they hold.
+    `expected_version` (the check's version the screen showed): a Conflict when it changed since; given, it
+    may also correct an answer read at that version (someone chose to overwrite theirs)."""
     user = accounts.require(ws.user, *CASE_WORK_ROLES)
     summary = (summary or "").strip()
     if not nothing_known and not summary:
         raise InputError("summary: say what the partner holds, or record 'nothing known'")
     with ws.session() as s:
-        check = _open_check(s, check_id)
+        check = _open_check(s, check_id, expected_version, _answer_words("answered", nothing_known, summary),
+                            correcting=expected_version is not None)
+        corrected = check.status == "answered"
         check.status, check.response_at, check.response_by = "answered", now or london_now(), user.username
         check.nothing_known, check.summary = bool(nothing_known), summary or None
         audit.record(s, user.username, "check.respond", "referral", check.referral_id, check=check.id,
-                     partner=check.partner_id, nothing_known=bool(nothing_known))
+                     partner=check.partner_id, nothing_known=bool(nothing_known),
+                     **({"corrected": True} if corrected else {}))
         _refreshfind_referral(s, check.referral_id)
         return check
 
 
-def cancel_check(ws, check_id: str, reason: str) -> AgencyCheck:
+def cancel_check(ws, check_id: str, reason: str, *, expected_version: int | None = None) -> AgencyCheck:
     """Withdraw a request that is no longer needed (the row stays, marked cancelled)."""
     user = accounts.require(ws.user, *CASE_WORK_ROLES)
     if len((reason or "").strip()) < 3:
         raise InputError("reason: say why the check is cancelled")
     with ws.session() as s:
-        check = _open_check(s, check_id)
+        check = _open_check(s, check_id, expected_version, "cancelled")
         check.status, check.response_at, check.response_by = "cancelled", london_now(), user.username
         check.basis_note = ((check.basis_note + "\n") if check.basis_note else "") + "Cancelled: " + reason.strip()
         audit.record(s, user.username, "check.cancel", "referral", check.referral_id, check=check.id,
@@ -159,7 +186,7 @@ def cancel_check(ws, check_id: str, reason: str) -> AgencyCheck:
 _CHECK_COLUMNS = (AgencyCheck.id, AgencyCheck.referral_id, AgencyCheck.partner_id, AgencyCheck.basis,
                   AgencyCheck.basis_note, AgencyCheck.requested_by, AgencyCheck.requested_at, AgencyCheck.due_at,
                   AgencyCheck.status, AgencyCheck.response_at, AgencyCheck.nothing_known, AgencyCheck.summary,
-                  Partner.name.label("partner_name"))
+                  AgencyCheck.version, Partner.name.label("partner_name"))
 
 
 def _check_rows(s, referral_id: str | None, *, status: str | None = None, before: datetime | None = None,
@@ -187,7 +214,8 @@ def list_checks(ws, referral_id: str) -> list[dict]:
     """Every check on a referral (document shape plus `basis_note`), oldest request first."""
     accounts.require(ws.user, *VIEW_ROLES)
     with ws.session() as s:
-        return [_check_dict(c) | {"basis_note": c.basis_note} for c in _check_rows(s, referral_id)]
+        return [_check_dict(c) | {"basis_note": c.basis_note, "version": c.version}
+                for c in _check_rows(s, referral_id)]
 
 
 def outstanding(ws, referral_id: str) -> list[dict]:

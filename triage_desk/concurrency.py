@@ -52,7 +52,8 @@ class Conflict(TriageError):
 
         when = f" at {fmt_datetime(from_utc(self.at))}" if self.at else ""
         count = len(self.differences)
-        fields = f"{count} field{'s' if count != 1 else ''} differ" if count else "no field you changed differs"
+        fields = (f"{count} field{'s differ' if count != 1 else ' differs'}" if count
+                  else "no field you changed differs")
         super().__init__(f"{self.what} was changed by {self.by}{when} while you had it open ({fields}); nothing "
                          "was overwritten: keep their version, overwrite it with yours, or merge by hand")
 
@@ -251,3 +252,29 @@ def decision_conflict(session, referral, current, proposal=None, approval: str |
     by, at = (current.approved_by, current.approved_at) if decided else (current.decided_by, current.decided_at)
     return Conflict(f"the decision on {referral.reference}", display_name(session, by), at, diffs,
                     referral.version)
+
+
+# ---- records saved as a whole step (lifecycle transitions, agency checks) -------------------------------
+def last_change_at(session, referral_id: str, actor: str | None, action_prefix: str = "") -> datetime | None:
+    """When `actor` last changed the case (their latest audit event on it that is not a mere view)."""
+    from sqlalchemy import select
+
+    from triage_desk.models import AuditEvent
+
+    q = select(AuditEvent.at).where(AuditEvent.target_id == referral_id, AuditEvent.actor == actor,
+                                    AuditEvent.action.like(f"{action_prefix}%"),
+                                    AuditEvent.action.not_like("%.view"), AuditEvent.action.not_like("%print%"))
+    return session.execute(q.order_by(AuditEvent.id.desc()).limit(1)).scalar()
+
+
+def changed_since(session, what: str, referral_id: str, by: str | None, differences: list[Difference],
+                  version: int, action_prefix: str = "") -> Conflict:
+    """`what` was changed by `by` after this person read it at an older version: who, when, what differs."""
+    return Conflict(what, display_name(session, by), last_change_at(session, referral_id, by, action_prefix),
+                    differences, version)
+
+
+def check_version(row, expected: int | None, conflict) -> None:
+    """Refuse a step taken from an older version of `row`: `conflict()` says who changed it and how."""
+    if expected is not None and row.version != expected:
+        raise conflict()

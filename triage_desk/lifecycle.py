@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from triage_desk import accounts, audit, deadlines
+from triage_desk import accounts, audit, concurrency, deadlines
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms.clock import london_now
 from triage_desk.models import CaseEvent, Referral, Role
@@ -150,12 +150,15 @@ def _text(params: dict, key: str, label: str, minimum: int = 1) -> str:
     return value
 
 
-def transition(ws, ref: str, action: str, *, now: datetime | None = None, **params) -> CaseState:
-    """Carry out one lifecycle action; returns the new state. Refusals raise InputError/PermissionDenied."""
+def transition(ws, ref: str, action: str, *, now: datetime | None = None, expected_version: int | None = None,
+               **params) -> CaseState:
+    """Carry out one lifecycle action; returns the new state. Refusals raise InputError/PermissionDenied;
+    `expected_version` (the case's version the screen showed): concurrency.Conflict when it changed since."""
     user = accounts.require(ws.user, Role.OFFICER, Role.LEAD, Role.ADMIN)
     with ws.session() as s:
         row = _row(s, ref)
         state = state_of(row.status, row.approval, row.stage)
+        concurrency.check_version(row, expected_version, lambda: _moved_on(s, row, state, action))
         problem = refusal(state, action, user.role)
         if problem is not None:
             if action in BY_ACTION and state in BY_ACTION[action].sources:
@@ -166,6 +169,14 @@ def transition(ws, ref: str, action: str, *, now: datetime | None = None, **para
         _delegate(ws, referral_id, action, params)
         return current_state(ws, referral_id)
     return _apply(ws, referral_id, action, now or london_now(), params)
+
+
+def _moved_on(s, row: Referral, state: str, action: str) -> concurrency.Conflict:
+    """The case was changed elsewhere since the screen showed it: where it stands now beside the step this
+    person was about to take."""
+    mine = BY_ACTION[action].label if action in BY_ACTION else action.replace("_", " ")
+    diffs = [concurrency.Difference("Case state", STATES[state], f"{mine} (the step you were taking)")]
+    return concurrency.changed_since(s, f"case {row.reference}", row.id, row.updated_by, diffs, row.version)
 
 
 def _delegate(ws, referral_id: str, action: str, params: dict) -> None:

@@ -113,3 +113,73 @@ def pending(ws) -> list[LocalDraft]:
         except (OSError, ValueError, KeyError, TypeError, KeyError_, TriageError):
             continue
     return out
+
+
+# ---- kept drafts the server no longer holds as drafts ---------------------------------------------------
+@dataclass(frozen=True)
+class Overtaken:
+    """A kept draft whose server copy was submitted (or is gone) meanwhile: offered once, then saved as a
+    new draft or discarded, never saved over the submitted referral."""
+
+    draft: LocalDraft
+    reference: str
+    explanation: str  # in words: who submitted it and when; that the offline changes were not applied
+
+
+_STATUS_WORDS = {"submitted": "was submitted", "decided": "was submitted and decided",
+                 "closed": "was submitted and has since been closed"}
+
+
+def sort_pending(ws) -> tuple[list[LocalDraft], list[Overtaken]]:
+    """This user's kept drafts: those still drafts on the server (saved again at sign-in) and those that are
+    not any more (explained once)."""
+    from sqlalchemy import select
+
+    from triage_desk import accounts
+    from triage_desk.concurrency import display_name
+    from triage_desk.formatting import fmt_datetime, from_utc
+    from triage_desk.intake import CASE_ROLES
+    from triage_desk.models import AuditEvent, Referral
+
+    accounts.require(ws.user, *CASE_ROLES)
+    kept, overtaken = [], []
+    with ws.session() as s:
+        for draft in pending(ws):
+            row = s.get(Referral, draft.doc.get("id"))
+            if row is not None and row.status == "draft":
+                kept.append(draft)
+                continue
+            reference = row.reference if row is not None else draft.doc.get("reference") or "The draft"
+            if row is None:
+                happened = "is no longer on the team server"
+            else:
+                submit = s.execute(select(AuditEvent.actor, AuditEvent.at).where(
+                    AuditEvent.target_id == row.id, AuditEvent.action == "referral.submit")
+                    .order_by(AuditEvent.id.desc()).limit(1)).first()
+                by, at = submit if submit is not None else (row.updated_by, row.updated_at)
+                happened = (f"{_STATUS_WORDS.get(row.status, 'is no longer a draft')} by {display_name(s, by)} "
+                            f"at {fmt_datetime(from_utc(at))}")
+            overtaken.append(Overtaken(draft, reference, f"{reference} {happened} while this PC could not reach "
+                                       "the server; your offline changes were not applied to it."))
+    return kept, overtaken
+
+
+_NOT_CARRIED = ("id", "reference", "status", "links", "decision", "schema", "schema_version", "form")
+
+
+def save_as_new(ws, overtaken: Overtaken) -> tuple[dict, int | None]:
+    """What was typed offline, as a new draft of its own (new reference); the kept copy goes. Returns the new
+    document and its version."""
+    from triage_desk import intake
+
+    typed = overtaken.draft.doc
+    doc = intake.new_draft(ws, typed.get("variant") or "child")
+    doc.update({key: value for key, value in typed.items() if key not in _NOT_CARRIED})
+    version = intake.save_draft(ws, doc, overtaken.draft.step)
+    forget(ws, typed["id"])
+    return doc, version
+
+
+def discard(ws, overtaken: Overtaken) -> None:
+    """The person chose to let the offline changes go."""
+    forget(ws, overtaken.draft.doc["id"])

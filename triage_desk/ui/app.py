@@ -185,6 +185,11 @@ class AppController(QObject):
 
     # ---- signed in ----------------------------------------------------------------------------------
     def _signed_in_after_wizard(self) -> None:
+        if self.wizard.joined is not None:  # joined a team server: the officer signs in there
+            self.wizard.deleteLater()
+            self.wizard = None
+            self._start_sign_in()
+            return
         self.ws = self.wizard.workspace
         self._on_signed_in(self.ws.user)
         self.wizard.deleteLater()

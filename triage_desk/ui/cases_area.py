@@ -25,6 +25,7 @@ from triage_desk.caselist import CaseFilters
 from triage_desk.errors import TriageError
 from triage_desk.ui import deadline_label, operations
 from triage_desk.ui.case_filter_bar import CaseFilterBar
+from triage_desk.ui.case_list_editors import EditorsProxy
 from triage_desk.ui.case_list_model import (
     COLUMNS,
     SORT_KEYS,
@@ -104,7 +105,9 @@ class CasesArea(QWidget):
 
     def _build_table(self) -> None:
         self.table = CaseTable()
-        self.table.setModel(self.model)
+        self.editors = EditorsProxy(self.ws, self.model, self)  # "being edited by" marks over the rows
+        self.table.setModel(self.editors)
+        self.editors.watch(self.table)
         self.table.setAccessibleName("Cases")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

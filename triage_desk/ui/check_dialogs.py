@@ -61,7 +61,29 @@ class _Dialog(QDialog):
         raise NotImplementedError
 
     def _submit(self) -> None:
-        operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.CHECK))
+        operations.submit(self, self.error, self.prepare, operations.Changes.of(operations.CHECK),
+                          conflict=self._conflict)
+
+    def _conflict(self, conflict) -> None:
+        """Someone answered or cancelled this check since the list showed it: keep theirs, overwrite, or
+        change this form beside theirs (the list behind shows their answer)."""
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ask
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                self.error.show_error(f"Not saved: {conflict}")
+                return
+            self.check = dict(getattr(self, "check", {}), version=conflict.version)  # knowingly, from now on
+            operations.announce(operations.Changes.of(operations.CHECK))  # the list behind shows theirs
+            if choice == KEEP_THEIRS:
+                self.reject()
+            elif choice == OVERWRITE:
+                self._submit()
+            elif choice == MERGE:
+                self.error.show_error("Their answer is now shown in the case's list of checks: change yours as "
+                                      "needed and save again.")
+
+        ask(conflict, self, chosen)
 
 
 class ResponseDialog(_Dialog):
@@ -90,9 +112,10 @@ class ResponseDialog(_Dialog):
     def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        ws, check_id = self.ws, self.check["id"]
+        ws, check_id, version = self.ws, self.check["id"], self.check.get("version")
         nothing_known, summary = self.nothing_known.isChecked(), self.summary.toPlainText()
-        return lambda: checks.record_response(ws, check_id, nothing_known=nothing_known, summary=summary)
+        return lambda: checks.record_response(ws, check_id, nothing_known=nothing_known, summary=summary,
+                                              expected_version=version)
 
 
 class CancelDialog(_Dialog):
@@ -112,8 +135,8 @@ class CancelDialog(_Dialog):
     def prepare(self) -> Callable[[], object]:
         from triage_desk import checks
 
-        ws, check_id, reason = self.ws, self.check["id"], self.reason.toPlainText()
-        return lambda: checks.cancel_check(ws, check_id, reason)
+        ws, check_id, reason, version = self.ws, self.check["id"], self.reason.toPlainText(), self.check.get("version")
+        return lambda: checks.cancel_check(ws, check_id, reason, expected_version=version)
 
 
 class SharingDecisionDialog(_Dialog):

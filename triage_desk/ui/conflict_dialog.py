@@ -78,3 +78,12 @@ class ConflictDialog(QDialog):
         """The document paths whose saved version the person ticked to keep (merge by hand)."""
         return {diff.path for row, diff in enumerate(self.conflict.differences)
                 if self.can_merge and self.table.item(row, THEIRS).checkState() == Qt.CheckState.Checked}
+
+
+def ask(conflict, parent: QWidget, chosen, *, can_merge: bool = False) -> ConflictDialog:
+    """Show the choice without a nested event loop (open(), not exec()): `chosen(choice)` once the person
+    has chosen (None: closed, nothing saved)."""
+    dialog = ConflictDialog(conflict, parent, can_merge=can_merge)
+    dialog.finished.connect(lambda _result: chosen(dialog.choice))
+    dialog.open()
+    return dialog

@@ -26,6 +26,7 @@ from triage_desk.formatting import fmt_datetime, from_utc
 from triage_desk.forms import labels
 from triage_desk.models import Role
 from triage_desk.ui import operations
+from triage_desk.ui.lease_banner import LeaseBanner
 from triage_desk.ui.routing_step import RoutingStep, outcome_label
 from triage_desk.ui.threshold_step import level_text
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain, scroll_contents
@@ -100,11 +101,13 @@ class DecisionPanel(QWidget):
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(lambda: self._show_form(False))
         self.message = ErrorLabel()
+        self.editing_banner = LeaseBanner(ws)  # held while the form is open: others see who is deciding
         buttons = QHBoxLayout()
         buttons.addWidget(self.redecide)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.save)
+        layout.addWidget(self.editing_banner)
         layout.addWidget(self.form)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -212,6 +215,9 @@ class DecisionPanel(QWidget):
         self._editing = on
         if on:
             self.form.load(self.document)
+            self.editing_banner.hold(self.referral_id)
+        else:
+            self.editing_banner.release()
         self.form.setVisible(on)
         self.save.setVisible(on)
         self.cancel.setVisible(on and self.decision is not None)
@@ -242,19 +248,23 @@ class DecisionPanel(QWidget):
         self.message.show_error(f"Decision not saved: {exc}")
 
     def resolve_conflict(self, conflict: Conflict) -> None:
-        """Someone decided this case first: keep theirs, overwrite with mine, or edit mine beside theirs."""
-        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+        """Someone decided this case first: keep theirs, overwrite with mine, or edit mine beside theirs
+        (open(), not exec(): this runs in an operation's failure callback)."""
+        from triage_desk.ui.conflict_dialog import ask
 
-        dialog = ConflictDialog(conflict, self, can_merge=False)
-        dialog.exec()
-        if dialog.choice is None:
+        ask(conflict, self, lambda choice: self._conflict_chosen(conflict, choice))
+
+    def _conflict_chosen(self, conflict: Conflict, choice: str | None) -> None:
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE
+
+        if choice is None:
             self.message.show_error(f"Decision not saved: {conflict}")
             return
         self.version = conflict.version  # from now on, knowingly against their version
-        if dialog.choice == KEEP_THEIRS:
+        if choice == KEEP_THEIRS:
             self._show_form(False)
             self.reload()
-        elif dialog.choice == OVERWRITE:
+        elif choice == OVERWRITE:
             self.save_decision()
-        elif dialog.choice == MERGE:
+        elif choice == MERGE:
             self.message.show_error("Their decision is shown above: change your entries as needed and save again.")

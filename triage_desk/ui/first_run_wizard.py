@@ -1,4 +1,5 @@
-"""First run: set up the administrator, the database passphrase, then show the recovery code once.
+"""First run: set up the administrator, the database passphrase, then show the recovery code once; or
+instead join the team's server (ui/join_server.py), after which the app asks for the officer's sign-in.
 
 The core does the work (`workspace.init_workspace`); the wizard only collects and checks input.
 After Finish, `wizard.workspace` is the opened workspace signed in as the new administrator.
@@ -9,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
 
 from triage_desk import APP_NAME
 from triage_desk.errors import InputError, TriageError
@@ -44,7 +53,52 @@ class IntroPage(QWizardPage):
         where.setAccessibleName("Database location")
         layout.addSpacing(10)
         layout.addWidget(where)
+        layout.addSpacing(10)
+        self.own = QRadioButton("Set up a &database on this PC")
+        self.own.setChecked(True)
+        self.team = QRadioButton("&Join my team's server (IT gives you its address and certificate)")
+        self.team.setAccessibleName("Join my team's server")
+        layout.addWidget(self.own)
+        layout.addWidget(self.team)
         layout.addStretch(1)
+
+    def nextId(self) -> int:  # noqa: N802 - Qt override
+        return FirstRunWizard.JOIN if self.team.isChecked() else FirstRunWizard.ADMIN
+
+
+class JoinPage(QWizardPage):
+    """The team server instead of a database here: the profile is written, then the sign-in asks for the
+    officer's own account on the server (`wizard.joined`; no workspace is made here)."""
+
+    def __init__(self, wizard: FirstRunWizard):
+        from triage_desk.ui.join_server import JoinServerForm
+
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Join my team's server")
+        self.setSubTitle("This workstation will keep no database of its own: the team's records stay on the server.")
+        self.setFinalPage(True)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Join")
+        self.form = JoinServerForm(wizard.data_dir)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+
+    def nextId(self) -> int:  # noqa: N802 - Qt override
+        return -1
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt override
+        self.form.address.setFocus()
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        # Joining runs off the GUI thread: Finish starts it, and its success finishes the wizard.
+        if self._wizard.joined is not None:
+            return True
+        self.form.join(self._joined)
+        return False
+
+    def _joined(self, joined) -> None:
+        self._wizard.joined = joined
+        self._wizard.accept()
 
 
 class AdminPage(QWizardPage):
@@ -162,15 +216,21 @@ class RecoveryPage(QWizardPage):
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.panel.is_confirmed()
 
+    def nextId(self) -> int:  # noqa: N802 - Qt override
+        return -1  # the join page follows only the intro's "Join my team's server"
+
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.panel.copy_button.setFocus()
 
 
 class FirstRunWizard(QWizard):
+    INTRO, ADMIN, PASSPHRASE, RECOVERY, JOIN = range(5)
+
     def __init__(self, data_dir: Path, parent=None):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.workspace = None
+        self.joined = None  # team_join.Joined when this workstation joined a team server instead
         self.setWindowTitle(f"Set up {APP_NAME}")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
@@ -179,9 +239,17 @@ class FirstRunWizard(QWizard):
         self.admin = AdminPage()
         self.passphrase = PassphrasePage(self)
         self.recovery = RecoveryPage()
-        for page in (self.intro, self.admin, self.passphrase, self.recovery):
-            self.addPage(page)
+        self.join = JoinPage(self)
+        for page_id, page in enumerate((self.intro, self.admin, self.passphrase, self.recovery, self.join)):
+            self.setPage(page_id, page)
         self.setMinimumSize(640, 500)
+        self.currentIdChanged.connect(self._buttons_for)
+
+    def _buttons_for(self, page_id: int) -> None:
+        # After the recovery code there is no going back; joining a server can still go back or cancel.
+        joining = page_id == self.JOIN
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, not joining)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, not joining)
 
     def create(self, passphrase: str) -> None:
         """Create the database and the administrator (the one irreversible step)."""

@@ -38,6 +38,7 @@ EXTENSIONS = (
     "triage_desk.ui.review_export",
     "triage_desk.ui.agreement_dialog",
     "triage_desk.ui.rescore_dialog",
+    "triage_desk.ui.join_server",
 )
 
 

@@ -116,14 +116,20 @@ def change(fn: Callable[[], object], changes: Changes, success: Callable[[object
 
 
 def submit(dialog, error, prepare: Callable[[], Callable[[], object]], changes: Changes,
-           success: Callable[[object], None] | None = None) -> None:
+           success: Callable[[object], None] | None = None, *,
+           conflict: Callable[[BaseException], None] | None = None) -> None:
     """A modal form's OK: `prepare()` reads the form on the GUI thread and returns the service call (or
     refuses with a TriageError); the call runs off the GUI thread. On success the change is announced and
-    the dialog accepted; a refusal is shown in `error` and the dialog stays open with what was typed."""
+    the dialog accepted; a refusal is shown in `error` and the dialog stays open with what was typed
+    (a concurrency.Conflict goes to `conflict` when given: someone saved first, the person chooses)."""
+    from triage_desk.concurrency import Conflict
     from triage_desk.errors import TriageError
 
     def refused(exc: BaseException) -> None:
         dialog.setEnabled(True)
+        if conflict is not None and isinstance(exc, Conflict):
+            conflict(exc)
+            return
         if not isinstance(exc, TriageError):
             raise exc
         error.show_error(str(exc))

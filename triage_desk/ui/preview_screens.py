@@ -302,3 +302,36 @@ def _import_return(ctx: PreviewContext):
     from triage_desk.ui.review_import import ImportReturnDialog
 
     return ImportReturnDialog(ctx.ws, "review-return.tdreturn")
+
+
+@screen("join_server_dialog", "join_server.JoinServerDialog")
+def _join_server(ctx: PreviewContext):
+    from triage_desk.team_join import CA_FILE, JoinProblem
+    from triage_desk.ui.join_server import JoinServerDialog
+
+    dialog = JoinServerDialog(ctx.root / "joining")
+    form = dialog.form
+    form.address.setText("db.council.local/triage")
+    form.ca_file.setText(str(ctx.root / "council-ca.pem"))
+    form.user.setText("triage_app")
+    form.password.setText("synthetic-password")
+    form.show_problem(JoinProblem("the team server db.council.local:5432/triage did not show a TLS certificate "
+                                  "this workstation trusts (wrong certificate, wrong host name or wrong CA file); "
+                                  "nothing was sent. Ask IT for the server's CA certificate", CA_FILE))
+    return dialog
+
+
+@screen("overtaken_draft_dialog", "overtaken_draft_dialog.OvertakenDraftDialog", user="officer")
+def _overtaken_draft(ctx: PreviewContext):
+    from datetime import datetime
+    from pathlib import Path
+
+    from triage_desk.formatting import fmt_datetime
+    from triage_desk.local_drafts import LocalDraft, Overtaken
+    from triage_desk.ui.overtaken_draft_dialog import OvertakenDraftDialog
+
+    typed = LocalDraft({"id": "preview", "reference": "TD-2026-000123"}, None, 3, Path("preview.sealed"))
+    at = fmt_datetime(datetime(2026, 11, 30, 10, 42))
+    return OvertakenDraftDialog(ctx.ws, Overtaken(typed, "TD-2026-000123", (
+        f"TD-2026-000123 was submitted by Preview Lead at {at} while this PC could not reach the server; your "
+        "offline changes were not applied to it.")))

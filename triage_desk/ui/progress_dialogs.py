@@ -45,9 +45,11 @@ def _value(widget: QWidget) -> str:
 class TransitionDialog(FormDialog):
     """Asks for exactly what a lifecycle action needs (lifecycle.Transition.needs)."""
 
-    def __init__(self, label: str, action: str, needs: list[str], parent: QWidget | None = None):
+    def __init__(self, label: str, action: str, needs: list[str], parent: QWidget | None = None, *,
+                 version: int | None = None):
         super().__init__(label, parent)
         self.action = action
+        self.version = version  # the case's version the Progress tab showed when this step was chosen
         self.fields: dict[str, QWidget] = {}
         rules = _rules()
         wanted = list(needs) + (["reason_code"] if action == "close" else [])
@@ -79,6 +81,26 @@ class TransitionDialog(FormDialog):
             add_row(self.form, FIELD_LABELS[key] + ":", field)
             self.fields[key] = field
         self._outcome_changed()
+
+    def conflict(self, conflict) -> None:
+        """The case changed elsewhere since the Progress tab showed it (concurrency.Conflict): keep theirs
+        (this step is not taken), go ahead from their version, or look again with this form kept open."""
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ask
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                self.refused(f"Not saved: {conflict}")
+                return
+            self.version = conflict.version  # from now on knowingly against their version
+            if choice == KEEP_THEIRS:
+                self.reject()
+            elif choice == OVERWRITE:
+                self._ok()
+            elif choice == MERGE:
+                self.refused("The Progress tab now shows the case as they left it: change your entries as needed "
+                             "and press OK to go ahead from there.")
+
+        ask(conflict, self, chosen)
 
     def _outcome_changed(self, *_args) -> None:
         outcome, code = self.fields.get("outcome"), self.fields.get("reason_code")

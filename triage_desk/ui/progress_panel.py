@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_desk.concurrency import Conflict
 from triage_desk.formatting import fmt_datetime
 from triage_desk.review_history import response_due_line, response_line, review_line
 from triage_desk.ui import operations
@@ -256,7 +257,9 @@ class ProgressPanel(QWidget):
         def refused(exc: BaseException) -> None:
             from triage_desk.errors import TriageError
 
-            if dialog is None:
+            if isinstance(exc, Conflict) and hasattr(dialog, "conflict"):
+                dialog.conflict(exc)  # someone changed the case since this tab showed it: they choose
+            elif dialog is None:
                 operations.show_refusal(exc, self.error)
             elif not isinstance(exc, TriageError):
                 raise exc
@@ -274,10 +277,11 @@ class ProgressPanel(QWidget):
     def start_transition(self, allowed: dict) -> None:
         from triage_desk import lifecycle
 
-        dialog = TransitionDialog(allowed["label"], allowed["action"], allowed["needs"], self)
+        dialog = TransitionDialog(allowed["label"], allowed["action"], allowed["needs"], self,
+                                  version=self.view.get("version"))
         ws, rid = self.ws, self.referral_id
-        dialog.on_submit = lambda values: self._run(
-            lambda: lifecycle.transition(ws, rid, allowed["action"], **values), dialog=dialog)
+        dialog.on_submit = lambda values: self._run(lambda v=dialog.version: lifecycle.transition(
+            ws, rid, allowed["action"], expected_version=v, **values), dialog=dialog)
         self._open(dialog)
 
     def record_confirmation(self) -> None:

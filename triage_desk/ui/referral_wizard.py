@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from triage_desk import intake
 from triage_desk.ui import operations
 from triage_desk.ui.draft_offer_dialog import DraftOfferDialog
+from triage_desk.ui.lease_banner import LeaseBanner
 from triage_desk.ui.section_page import page_for
 from triage_desk.ui.widgets import ErrorLabel, heading, make_plain
 from triage_desk.ui.window_state import remembered_split
@@ -105,11 +106,7 @@ class ReferralWizard(ProblemList, DraftSaving, TeamEditing, QDialog):
         self.title = make_plain(heading("", 4))
         self.stack = QStackedWidget()
         self.message = ErrorLabel()
-        self.editing_banner = make_plain(QLabel(""))  # "Being edited by NAME since TIME" (wizard_team)
-        self.editing_banner.setWordWrap(True)
-        self.editing_banner.setAccessibleName("Also being edited by")
-        self.editing_banner.setStyleSheet("background: #fff4ce; padding: 4px;")
-        self.editing_banner.hide()
+        self.editing_banner = LeaseBanner(self.ws)  # "Being edited by NAME since TIME" (wizard_team)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(12, 0, 12, 0)
@@ -404,11 +401,18 @@ def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[Referra
                  refused: Callable[[BaseException], None] | None = None) -> None:
     """If the signed-in user has drafts, offer to resume one (`opened(wizard)` if one is chosen);
     `empty()` when there is none to offer. Drafts kept on this PC while the server was away come back
-    first, without asking."""
+    first, without asking; a kept draft submitted on the server meanwhile is explained once (and saved as
+    a new draft or discarded) before anything else."""
     from triage_desk import local_drafts
 
-    def offer(found: tuple[list, list]) -> None:
-        kept, drafts = found
+    def offer(found: tuple[tuple[list, list], list]) -> None:
+        (kept, overtaken), drafts = found
+        if overtaken:
+            from triage_desk.ui.overtaken_draft_dialog import explain_overtaken
+
+            explain_overtaken(ws, overtaken, parent, lambda doc: resume(ws, doc["id"], parent, opened=opened),
+                              lambda: offer(((kept, []), drafts)))
+            return
         if kept:
             _then(opened, _resume_kept(ws, kept, parent)[0])
             return
@@ -420,5 +424,6 @@ def offer_drafts(ws, parent: QWidget | None = None, *, opened: Callable[[Referra
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen_id() is not None:
             resume(ws, dialog.chosen_id(), parent, opened=opened, refused=refused)
 
-    operations.query(lambda: (local_drafts.pending(ws), intake.list_drafts(ws, mine_only=True)), offer, refused,
-                     parent=parent)
+    operations.query(lambda: (local_drafts.sort_pending(ws), intake.list_drafts(ws, mine_only=True)), offer,
+                     refused, parent=parent)
+

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import copy
 
+import shiboken6
 from PySide6.QtCore import QTime, QTimer
 
-from triage_desk import edit_leases, intake, local_drafts
+from triage_desk import intake, local_drafts
 from triage_desk.concurrency import Conflict, merge
 from triage_desk.ui import operations
 
@@ -24,45 +25,15 @@ class TeamEditing:
         self._kept_locally = self._back_online = False
 
     def start_team(self) -> None:
-        """Once the wizard is built: the lease and its renewal, the retry timer for an absent server."""
-        self.lease_timer = QTimer(self)
-        self.lease_timer.setInterval(int(edit_leases.RENEW_EVERY.total_seconds() * 1000))
-        self.lease_timer.timeout.connect(self.renew_lease)
-        self.lease_timer.start()
+        """Once the wizard is built: the lease and its banner, the retry timer for an absent server."""
         self.retry_timer = QTimer(self)
         self.retry_timer.setInterval(RETRY_MS)
         self.retry_timer.timeout.connect(lambda: self.save_draft_async(force=True))
-        operations.events().workspace_changed.connect(self._others_changed)
-        self.renew_lease()
-
-    # ---- "being edited by" ----------------------------------------------------------------------------
-    def renew_lease(self) -> None:
-        ws, rid = self.ws, self.doc.get("id")
-        operations.query(lambda: edit_leases.take(ws, rid), self._show_editors, lambda _exc: None, parent=self)
-
-    def _others_changed(self, changes: operations.Changes) -> None:
-        if changes.touches(operations.LEASE) and changes.about(self.doc.get("id", "")):
-            ws, rid = self.ws, self.doc.get("id")
-            operations.query(lambda: edit_leases.editors(ws, [rid]).get(rid, []), self._show_editors,
-                             lambda _exc: None, parent=self)
-
-    def _show_editors(self, editors: list) -> None:
-        self.editing_banner.setText("; ".join(e.banner() for e in editors)
-                                    + (". Your changes and theirs will not overwrite each other: if both of you "
-                                       "save, the second is asked to choose." if editors else ""))
-        self.editing_banner.setVisible(bool(editors))
+        self.editing_banner.hold(self.doc.get("id"))
 
     def release_lease(self) -> None:
-        self.lease_timer.stop()
         self.retry_timer.stop()
-        try:
-            operations.events().workspace_changed.disconnect(self._others_changed)
-        except (RuntimeError, TypeError):
-            pass
-        ws, rid = self.ws, self.doc.get("id")
-        operations.change(lambda: edit_leases.release(ws, rid),
-                          operations.Changes.of(operations.LEASE, referral_id=rid),
-                          failure=lambda _exc: None)  # an unreachable server lets the lease lapse by itself
+        self.editing_banner.release()
 
     # ---- saving among many hands ------------------------------------------------------------------------
     def save_versioned(self, snapshot: dict, step: str | None) -> None:
@@ -119,17 +90,26 @@ class TeamEditing:
                                     "PC was removed.")
 
     def resolve_conflict(self, conflict: Conflict) -> None:
-        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE, ConflictDialog
+        from triage_desk.ui.conflict_dialog import ask
 
-        dialog = ConflictDialog(conflict, self)
-        dialog.exec()
-        if dialog.choice == KEEP_THEIRS:
+        open_already = getattr(self, "_conflict_dialog", None)
+        if open_already is not None and shiboken6.isValid(open_already) and open_already.isVisible():
+            return  # an autosave met the same conflict while the person is still choosing
+        # open(), not exec(): this runs in an operation's failure callback, and a nested event loop there hung CI
+        self._conflict_dialog = ask(conflict, self, lambda choice: self._conflict_chosen(conflict, choice),
+                                    can_merge=True)
+
+    def _conflict_chosen(self, conflict: Conflict, choice: str | None) -> None:
+        from triage_desk.ui.conflict_dialog import KEEP_THEIRS, MERGE, OVERWRITE
+
+        dialog = self._conflict_dialog
+        if choice == KEEP_THEIRS:
             self.load_document(copy.deepcopy(conflict.theirs), conflict.version)
             self.status.setText("Their version is shown; yours was set aside")
-        elif dialog.choice in (OVERWRITE, MERGE):
+        elif choice in (OVERWRITE, MERGE):
             self.step().page.store(self.doc)
             mine = copy.deepcopy(self.doc)
-            chosen = merge(conflict.theirs, mine, dialog.take_theirs()) if dialog.choice == MERGE else mine
+            chosen = merge(conflict.theirs, mine, dialog.take_theirs()) if choice == MERGE else mine
             self.load_document(chosen, conflict.version, base=conflict.theirs)
             self.save_draft_async(force=True)
         else:
