@@ -2,8 +2,8 @@
 
 Every person is invented: surnames and forenames are built from nonsense syllables, postcodes use
 the non-existent "ZX"/"ZY" areas and NHS numbers the 999 test range. `bulk_generate` writes through
-`executemany` on the raw connection in large transactions (FTS triggers included), so a million
-referrals take minutes, not hours.
+`executemany` on the raw connection in large transactions; a large load builds its indexes and derived
+rows once at the end (demo_bulk), so a million referrals take minutes, not hours.
 """
 
 from __future__ import annotations
@@ -131,12 +131,13 @@ def _consulted(rng: random.Random, subjects: list, when: datetime) -> str:
     return "not_applicable" if oldest < CONSULT_FROM_AGE else rng.choice(("yes", "yes", "yes", "no"))
 
 
-def _records(record: dict) -> list[dict]:
+def _records(rng: random.Random, record: dict) -> list[dict]:
     if record["state"] == "unknown":
         return []
     if record["state"] != "withdrawn":
         return [record]
-    given = dict(record, state="given", id=str(uuid.uuid4()))  # a withdrawal supersedes consent once given
+    # a withdrawal supersedes consent once given (its id from the seed too: one seed, one demo)
+    given = dict(record, state="given", id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
     return [given, dict(record, supersedes=given["id"])]
 
 
@@ -169,7 +170,7 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
         "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": rng.choice(ROLES.get(agency, (
                      "Practitioner",))), "agency": agency,
                      "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
-        "consent": {"records": _records(record), "child_consulted": _consulted(rng, subjects, when)},
+        "consent": {"records": _records(rng, record), "child_consulted": _consulted(rng, subjects, when)},
         "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
                       "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
                       "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,
@@ -245,7 +246,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     slices = [Slice(end - timedelta(days=365 * YEARS), end, n, a, b - a, f"{seed}:{existing}" + (f":{j}" if j else ""))
               for j, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
     totals = demo_load.load(ws, _generate, slices, counters, batch, progress,
-                            defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing))
+                            defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing), fresh=existing == 0)
     seconds = time.perf_counter() - t0
     with ws.session() as s:
         audit.record(s, ws.actor, "demo.generate", "workspace", None, referrals=n, people=totals["people"], seed=seed)
