@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from sqlalchemy import func, literal, select
 
@@ -191,8 +192,17 @@ def _indicators(rng, pools: dict, population: str, level: int) -> list[str]:
     return chosen
 
 
-def _weighted(rng, table):
-    return rng.choices([t[:-1] for t in table], weights=[t[-1] for t in table])[0]
+def _draw(table) -> tuple[list, list]:
+    """(choices, cumulative weights) of a (..., weight) table: `random.choices` then skips summing the
+    weights on every draw (same numbers drawn, same results)."""
+    return [t[:-1] for t in table], list(accumulate(t[-1] for t in table))
+
+
+_SOURCE_DRAW, _CONSENT_DRAW, _LEVEL_DRAW = _draw(SOURCES), _draw(CONSENT), _draw(((1, 20), (2, 40), (3, 28), (4, 12)))
+
+
+def _weighted(rng, draw: tuple[list, list]):
+    return rng.choices(draw[0], cum_weights=draw[1])[0]
 
 
 def _pools(ctx: threshold.Context) -> dict:
@@ -251,7 +261,8 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     with ws.session() as s:
         audit.record(s, ws.actor, "demo.generate", "workspace", None, referrals=n, people=totals["people"], seed=seed)
     return {"referrals": n, "people": totals["people"], "links": totals["links"], "seconds": round(seconds, 2),
-            "per_second": round(n / seconds) if seconds else None}
+            "per_second": round(n / seconds) if seconds else None, "phases": totals.get("phases", {}),
+            "generator_cpu": round(totals["generator_cpu"], 1)}
 
 
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
@@ -330,10 +341,10 @@ def _referral(rng, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
     age_days = (end - when).days
     status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
         ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
-    agency, source = _weighted(rng, SOURCES)
-    (consent,) = _weighted(rng, CONSENT)
+    agency, source = _weighted(rng, _SOURCE_DRAW)
+    (consent,) = _weighted(rng, _CONSENT_DRAW)
     rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
+    (level,) = _weighted(rng, _LEVEL_DRAW)
     doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
                     _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
     rag = due = None
