@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from triage_desk import demo, demo_accounts, demo_load, matching
+from triage_desk import demo, demo_accounts, demo_bulk, demo_load, matching
 from triage_desk.models import Person, Referral, ReferralSubject
 
 
@@ -243,7 +243,14 @@ def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, works
     finally:
         per_row.close()
     monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)  # the 1M path (indexes, triggers, journal)
+    seen = []  # (journal mode, documents staged) while referrals are written
+    write = demo_bulk.BulkLoad.referrals
+    monkeypatch.setattr(demo_bulk.BulkLoad, "referrals", lambda self, cur, rows: (
+        seen.append((cur.execute("PRAGMA journal_mode").fetchone()[0], self.stage is not None)),
+        write(self, cur, rows)))
     demo.bulk_generate(workspace, 400, seed=9)
+    assert seen and set(seen) == {("memory", True)}
+    assert not list(workspace.data_dir.glob("*demo-stage*"))  # the staging file is gone
     found = _store_contents(workspace)
     assert len(found["deadline"]) > 0 and len(found["measure_row"]) > 300 and found["referral_fts"]
     for name, rows in expected.items():
