@@ -3,7 +3,7 @@
 Profiled at 200k referrals, the writer spent two thirds of its insert time in triggers (FTS5 flushes its
 pending terms at every statement savepoint, so each row became a segment to merge; measure_row's trigger
 runs five statements per referral) and the rest of its time building indexes, where ~70 % went on reading
-and decrypting the referral table once per index (a ~4 KB document in every row, a table scan per index).
+and decrypting the referral table once per index (a ~1.4 KB document in every row: two rows a page).
 So, for a load of at least as many referrals as are stored:
 - the secondary indexes of the loaded tables are dropped and created once at the end (one sort each);
 and for a fresh database (no referrals yet: a new demo):
