@@ -259,3 +259,50 @@ def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, works
         from sqlalchemy import text
 
         assert s.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_a_bulk_load_that_fails_midway_leaves_whole_referrals_and_every_trigger(workspace, monkeypatch):
+    import pytest
+    from sqlalchemy import text
+
+    def schema():
+        with workspace.session() as s:
+            return s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")).all()
+
+    before = schema()
+    generate = demo._generate
+
+    def fails_after_one_batch(*args):
+        batches = generate(*args)
+        yield next(batches)
+        raise RuntimeError("generator stopped")
+
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(demo, "_generate", fails_after_one_batch)
+    with pytest.raises(RuntimeError, match="generator stopped"):
+        demo.bulk_generate(workspace, 400, seed=9, batch=150)
+    assert schema() == before and not list(workspace.data_dir.glob("*demo-stage*"))
+    with workspace.session() as s:
+        docs = s.execute(select(Referral.reference, Referral.document)).all()
+        assert 150 <= len(docs) < 400 and all(json.loads(d)["reference"] == ref for ref, d in docs)
+        assert s.execute(text("SELECT count(*) FROM measure_row")).scalar_one() == \
+            s.execute(text("SELECT count(*) FROM referral WHERE status != 'draft'")).scalar_one()
+        s.execute(text("INSERT INTO referral_fts(referral_fts, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_a_bulk_load_into_a_database_with_referrals_keeps_its_journal_and_triggers(workspace, monkeypatch):
+    from sqlalchemy import text
+
+    demo.bulk_generate(workspace, 60, seed=2)
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)
+    seen = []
+    write = demo_bulk.BulkLoad.referrals
+    monkeypatch.setattr(demo_bulk.BulkLoad, "referrals", lambda self, cur, rows: (
+        seen.append((cur.execute("PRAGMA journal_mode").fetchone()[0], self.stage is None, self.triggers)),
+        write(self, cur, rows)))
+    demo.bulk_generate(workspace, 300, seed=2)
+    assert seen and set(map(str, seen)) == {str(("wal", True, []))}
+    with workspace.session() as s:
+        assert s.execute(text("SELECT count(*) FROM measure_row")).scalar_one() == \
+            s.execute(text("SELECT count(*) FROM referral WHERE status != 'draft'")).scalar_one() > 300
+        s.execute(text("INSERT INTO referral_fts(referral_fts, rank) VALUES ('integrity-check', 1)"))
