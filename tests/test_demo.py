@@ -278,6 +278,7 @@ def test_a_bulk_load_that_fails_midway_leaves_whole_referrals_and_every_trigger(
         raise RuntimeError("generator stopped")
 
     monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(demo_bulk, "COMMIT_EVERY", 150)  # the first batch is committed, then the load fails
     monkeypatch.setattr(demo, "_generate", fails_after_one_batch)
     with pytest.raises(RuntimeError, match="generator stopped"):
         demo.bulk_generate(workspace, 400, seed=9, batch=150)

@@ -35,7 +35,8 @@ MEASURE_TRIGGERS = ("measure_row_referral_ai", "measure_row_referral_au", "measu
 # The summary's parts read these tables; a referral with no row in any of them keeps the values the
 # summary INSERT gives (no decision, no deadline, no casework), which is what those parts would write.
 SUMMARY_SOURCES = ("decision", "deadline", "case_event", "strategy_discussion", "dispute")
-CACHE_KIB = 262_144  # the load's page cache (this connection only)
+CACHE_KIB = 262_144
+COMMIT_EVERY = 200_000  # the load's page cache (this connection only)
 DOCUMENT = 17  # position of `document` in a referral row (demo_load._INSERT_REFERRAL)
 _STAGE = "demo_stage"
 
@@ -53,6 +54,9 @@ class BulkLoad:
         self.stage: Path | None = None
         self.first = self.next = 0  # the first rowid of this load's referrals, and the next one
         self.phases: dict[str, tuple[float, float]] = {}
+        # referrals per transaction: every commit writes each dirty page of the uuid-keyed primary-key
+        # indexes, which a batch touches all over, so fewer commits write those pages fewer times
+        self.commit_every = COMMIT_EVERY if fresh else 1
 
     def __enter__(self) -> BulkLoad:
         cur = self.raw.cursor()

@@ -59,9 +59,11 @@ def load(ws, generate: Callable, slices: list, counters: dict, batch: int, progr
     try:
         with bulk:
             cur = raw.cursor()
+            every = getattr(bulk, "commit_every", 1)
             for count, *rows in source:
                 _write(cur, sqlite, rows, bulk)
-                raw.commit()
+                if (done + count) // every > done // every or done + count == n:
+                    raw.commit()
                 done += count
                 if progress:
                     progress(done, n)
