@@ -81,6 +81,8 @@ def backup_10k() -> Figure:
 
 def _plain_insert(folder: Path, n: int, batch: int = 20000) -> float:
     """Seconds to insert n referrals' rows as plain tuples into index-free tables of the same columns."""
+    from datetime import timedelta
+
     import sqlcipher3.dbapi2 as sqlcipher
 
     from triage_desk import demo, demo_load
@@ -88,7 +90,7 @@ def _plain_insert(folder: Path, n: int, batch: int = 20000) -> float:
     from triage_desk.forms.clock import london_now
 
     end = london_now()
-    sample = demo.Slice(end - demo.timedelta(days=365 * demo.YEARS), end, 2000, 0, 2000, "floor")
+    sample = demo.Slice(end - timedelta(days=365 * demo.YEARS), end, 2000, 0, 2000, "floor")
     (_, *rows), = demo._generate(sample, {}, 2000, {"people": 0, "links": 0}, threshold.default_context())
     inserts = (demo_load._INSERT_PERSON, demo_load._INSERT_REFERRAL, demo_load._INSERT_LINK)
     conn = sqlcipher.connect(str(folder / "floor.db"))
