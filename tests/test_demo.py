@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from triage_desk import demo, demo_accounts, demo_load, matching
+from triage_desk import demo, demo_accounts, demo_bulk, demo_load, matching
 from triage_desk.models import Person, Referral, ReferralSubject
 
 
@@ -201,3 +201,109 @@ def test_a_demo_generated_in_worker_processes_numbers_references_like_one_run(wo
         by_year.setdefault(received.year, []).append(int(ref[-6:]))
     for numbers in by_year.values():  # one run per year, no gaps or repeats across the two slices
         assert sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+# ---- issue 16 point 6: a bulk load writes the derived rows set-based; they must be the triggers' rows -----------
+def _store_contents(ws) -> dict:
+    """Every row a demo load writes or derives (the FTS indexes as their (term, row, column, offset) entries)."""
+    from sqlalchemy import text
+
+    queries = {
+        "referral": "SELECT * FROM referral ORDER BY rowid", "person": "SELECT * FROM person ORDER BY rowid",
+        "links": "SELECT * FROM referral_subject ORDER BY referral_id, person_id",
+        "deadline": "SELECT * FROM deadline ORDER BY id",
+        "measure_row": "SELECT * FROM measure_row ORDER BY referral_id",
+        "referral_fts": "SELECT term, doc, col, offset FROM temp.referral_words ORDER BY 1, 2, 3, 4",
+        "person_fts": "SELECT term, doc, col, offset FROM temp.person_words ORDER BY 1, 2, 3, 4"}
+    with ws.session() as s:
+        for table in ("referral", "person"):
+            s.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_words "
+                           f"USING fts5vocab(main, {table}_fts, instance)"))
+        out = {name: s.execute(text(sql)).all() for name, sql in queries.items()}
+        out["fts_integrity"] = [s.execute(text(f"INSERT INTO {t}({t}, rank) VALUES ('integrity-check', 1)"))
+                                for t in ("referral_fts", "person_fts")] and "ok"
+        out["schema"] = s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")).all()
+    return out
+
+
+def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, workspace_template, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from conftest import open_template_copy
+
+    from triage_desk.forms.clock import LONDON
+
+    # the same clock for both loads, so both generate the same referrals
+    monkeypatch.setattr(demo, "london_now", lambda: datetime(2026, 6, 3, 10, 7, tzinfo=LONDON))
+    monkeypatch.setattr(demo, "utcnow", lambda: datetime(2026, 6, 3, 9, 7))
+    per_row = open_template_copy(workspace_template, tmp_path / "per-row")
+    try:
+        demo.bulk_generate(per_row, 400, seed=9)  # below DEFER_INDEXES_FROM: every row through the triggers
+        expected = _store_contents(per_row)
+    finally:
+        per_row.close()
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)  # the 1M path (indexes, triggers, journal)
+    seen = []  # (journal mode, documents staged) while referrals are written
+    write = demo_bulk.BulkLoad.referrals
+    monkeypatch.setattr(demo_bulk.BulkLoad, "referrals", lambda self, cur, rows: (
+        seen.append((cur.execute("PRAGMA journal_mode").fetchone()[0], self.stage is not None)),
+        write(self, cur, rows)))
+    demo.bulk_generate(workspace, 400, seed=9)
+    assert seen and set(seen) == {("memory", True)}
+    assert not list(workspace.data_dir.glob("*demo-stage*"))  # the staging file is gone
+    found = _store_contents(workspace)
+    assert len(found["deadline"]) > 0 and len(found["measure_row"]) > 300 and found["referral_fts"]
+    for name, rows in expected.items():
+        assert found[name] == rows, name
+    with workspace.session() as s:
+        from sqlalchemy import text
+
+        assert s.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_a_bulk_load_that_fails_midway_leaves_whole_referrals_and_every_trigger(workspace, monkeypatch):
+    import pytest
+    from sqlalchemy import text
+
+    def schema():
+        with workspace.session() as s:
+            return s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")).all()
+
+    before = schema()
+    generate = demo._generate
+
+    def fails_after_one_batch(*args):
+        batches = generate(*args)
+        yield next(batches)
+        raise RuntimeError("generator stopped")
+
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(demo_bulk, "COMMIT_EVERY", 150)  # the first batch is committed, then the load fails
+    monkeypatch.setattr(demo, "_generate", fails_after_one_batch)
+    with pytest.raises(RuntimeError, match="generator stopped"):
+        demo.bulk_generate(workspace, 400, seed=9, batch=150)
+    assert schema() == before and not list(workspace.data_dir.glob("*demo-stage*"))
+    with workspace.session() as s:
+        docs = s.execute(select(Referral.reference, Referral.document)).all()
+        assert 150 <= len(docs) < 400 and all(json.loads(d)["reference"] == ref for ref, d in docs)
+        assert s.execute(text("SELECT count(*) FROM measure_row")).scalar_one() == \
+            s.execute(text("SELECT count(*) FROM referral WHERE status != 'draft'")).scalar_one()
+        s.execute(text("INSERT INTO referral_fts(referral_fts, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_a_bulk_load_into_a_database_with_referrals_keeps_its_journal_and_triggers(workspace, monkeypatch):
+    from sqlalchemy import text
+
+    demo.bulk_generate(workspace, 60, seed=2)
+    monkeypatch.setattr(demo_load, "DEFER_INDEXES_FROM", 100)
+    seen = []
+    write = demo_bulk.BulkLoad.referrals
+    monkeypatch.setattr(demo_bulk.BulkLoad, "referrals", lambda self, cur, rows: (
+        seen.append((cur.execute("PRAGMA journal_mode").fetchone()[0], self.stage is None, self.triggers)),
+        write(self, cur, rows)))
+    demo.bulk_generate(workspace, 300, seed=2)
+    assert seen and set(map(str, seen)) == {str(("wal", True, []))}
+    with workspace.session() as s:
+        assert s.execute(text("SELECT count(*) FROM measure_row")).scalar_one() == \
+            s.execute(text("SELECT count(*) FROM referral WHERE status != 'draft'")).scalar_one() > 300
+        s.execute(text("INSERT INTO referral_fts(referral_fts, rank) VALUES ('integrity-check', 1)"))

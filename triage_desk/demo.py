@@ -2,8 +2,8 @@
 
 Every person is invented: surnames and forenames are built from nonsense syllables, postcodes use
 the non-existent "ZX"/"ZY" areas and NHS numbers the 999 test range. `bulk_generate` writes through
-`executemany` on the raw connection in large transactions (FTS triggers included), so a million
-referrals take minutes, not hours.
+`executemany` on the raw connection in large transactions; a large load builds its indexes and derived
+rows once at the end (demo_bulk), so a million referrals take minutes, not hours.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from sqlalchemy import func, literal, select
 
@@ -131,12 +132,13 @@ def _consulted(rng: random.Random, subjects: list, when: datetime) -> str:
     return "not_applicable" if oldest < CONSULT_FROM_AGE else rng.choice(("yes", "yes", "yes", "no"))
 
 
-def _records(record: dict) -> list[dict]:
+def _records(rng: random.Random, record: dict) -> list[dict]:
     if record["state"] == "unknown":
         return []
     if record["state"] != "withdrawn":
         return [record]
-    given = dict(record, state="given", id=str(uuid.uuid4()))  # a withdrawal supersedes consent once given
+    # a withdrawal supersedes consent once given (its id from the seed too: one seed, one demo)
+    given = dict(record, state="given", id=str(uuid.UUID(int=rng.getrandbits(128), version=4)))
     return [given, dict(record, supersedes=given["id"])]
 
 
@@ -169,7 +171,7 @@ def _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent
         "referrer": {"name": f"{fake_forename(rng)} {fake_surname(rng)}", "role": rng.choice(ROLES.get(agency, (
                      "Practitioner",))), "agency": agency,
                      "phone": f"0100 {rng.randrange(900000, 999999)}", "email": "referrer@example.org"},
-        "consent": {"records": _records(record), "child_consulted": _consulted(rng, subjects, when)},
+        "consent": {"records": _records(rng, record), "child_consulted": _consulted(rng, subjects, when)},
         "subjects": [{"id": pid, "kind": "adult" if hh.adult_subject else "child", "surname": hh.surname,
                       "forenames": fn, "dob": dob, "nhs_number": nhs or "not_known",
                       "address": {"line1": f"{rng.randrange(1, 200)} Example Road", "town": hh.town,
@@ -190,8 +192,17 @@ def _indicators(rng, pools: dict, population: str, level: int) -> list[str]:
     return chosen
 
 
-def _weighted(rng, table):
-    return rng.choices([t[:-1] for t in table], weights=[t[-1] for t in table])[0]
+def _draw(table) -> tuple[list, list]:
+    """(choices, cumulative weights) of a (..., weight) table: `random.choices` then skips summing the
+    weights on every draw (same numbers drawn, same results)."""
+    return [t[:-1] for t in table], list(accumulate(t[-1] for t in table))
+
+
+_SOURCE_DRAW, _CONSENT_DRAW, _LEVEL_DRAW = _draw(SOURCES), _draw(CONSENT), _draw(((1, 20), (2, 40), (3, 28), (4, 12)))
+
+
+def _weighted(rng, draw: tuple[list, list]):
+    return rng.choices(draw[0], cum_weights=draw[1])[0]
 
 
 def _pools(ctx: threshold.Context) -> dict:
@@ -245,12 +256,13 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
     slices = [Slice(end - timedelta(days=365 * YEARS), end, n, a, b - a, f"{seed}:{existing}" + (f":{j}" if j else ""))
               for j, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
     totals = demo_load.load(ws, _generate, slices, counters, batch, progress,
-                            defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing))
+                            defer_indexes=n >= max(demo_load.DEFER_INDEXES_FROM, existing), fresh=existing == 0)
     seconds = time.perf_counter() - t0
     with ws.session() as s:
         audit.record(s, ws.actor, "demo.generate", "workspace", None, referrals=n, people=totals["people"], seed=seed)
     return {"referrals": n, "people": totals["people"], "links": totals["links"], "seconds": round(seconds, 2),
-            "per_second": round(n / seconds) if seconds else None}
+            "per_second": round(n / seconds) if seconds else None, "phases": totals.get("phases", {}),
+            "generator_cpu": round(totals["generator_cpu"], 1)}
 
 
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
@@ -329,10 +341,10 @@ def _referral(rng, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
     age_days = (end - when).days
     status = ("draft" if rng.random() < 0.3 else "submitted") if age_days < 2 else \
         ("submitted" if age_days < 5 else ("decided" if age_days < 60 else "closed"))
-    agency, source = _weighted(rng, SOURCES)
-    (consent,) = _weighted(rng, CONSENT)
+    agency, source = _weighted(rng, _SOURCE_DRAW)
+    (consent,) = _weighted(rng, _CONSENT_DRAW)
     rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    level = rng.choices((1, 2, 3, 4), weights=(20, 40, 28, 12))[0]
+    (level,) = _weighted(rng, _LEVEL_DRAW)
     doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
                     _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
     rag = due = None

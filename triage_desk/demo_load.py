@@ -9,17 +9,19 @@ are dropped first and built once at the end (one sort per index instead of a mil
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 
 PARALLEL_FROM = 50_000  # below this a worker process costs more than it saves
 MAX_WORKERS = 4
-DEFER_INDEXES_FROM = 50_000  # from this many (and at least as many as stored): indexes built at the end
-_DEFERRED_TABLES = ("referral", "person", "referral_subject", "deadline")
+DEFER_INDEXES_FROM = 50_000  # from this many (and at least as many as stored): a bulk load (demo_bulk)
 
 _INSERT_PERSON = ("INSERT INTO person (id, surname, forenames, dob, nhs_number, postcode, surname_key, "
                   "surname_soundex, forename_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
@@ -38,36 +40,46 @@ def workers(n: int) -> int:
 
 
 def load(ws, generate: Callable, slices: list, counters: dict, batch: int, progress: Callable | None, *,
-         defer_indexes: bool) -> dict:
+         defer_indexes: bool, fresh: bool = False) -> dict:
     """Generate every slice with `generate(slice, counters, batch, totals, context)` (a module-level
-    function: worker processes import it by name) and write it; returns {"people", "links"} totals."""
-    totals = {"people": 0, "links": 0}
+    function: worker processes import it by name) and write it; returns {"people", "links"} totals.
+    `defer_indexes`: a bulk load (demo_bulk); `fresh`: the database holds no referrals yet."""
+    from triage_desk.demo_bulk import BulkLoad
+
+    totals = {"people": 0, "links": 0, "generator_cpu": 0.0}  # generator_cpu: worker processes' CPU seconds
     n, done = sum(sl.count for sl in slices), 0
     source = _in_thread(generate, slices[0], counters, batch, totals) if len(slices) == 1 else \
         _in_processes(generate, slices, counters, batch, totals)
-    raw = ws.engine.raw_connection()
-    cur = raw.cursor()
     sqlite = ws.engine.dialect.name == "sqlite"
-    if sqlite:
-        cur.execute("PRAGMA cache_size = -262144")  # this connection only: a big page cache for the load
-    deferred = _drop_indexes(raw) if defer_indexes and sqlite else []
+    if sqlite and defer_indexes:
+        ws.engine.dispose()  # pooled idle connections would keep a fresh load in WAL mode
+    raw = ws.engine.raw_connection()
+    raw.detach()  # this connection's load settings end with it, never reach the pool
+    bulk = BulkLoad(raw, _INSERT_REFERRAL, fresh=fresh) if sqlite and defer_indexes else contextlib.nullcontext()
     try:
-        for count, *rows in source:
-            _write(cur, sqlite, rows)
-            raw.commit()
-            done += count
-            if progress:
-                progress(done, n)
+        with bulk:
+            cur = raw.cursor()
+            every = getattr(bulk, "commit_every", 1)
+            for count, *rows in source:
+                _write(cur, sqlite, rows, bulk)
+                if (done + count) // every > done // every or done + count == n:
+                    raw.commit()
+                done += count
+                if progress:
+                    progress(done, n)
     finally:
         source.close()  # stops the producers if a write failed
-        _rebuild_indexes(raw, deferred)
         raw.close()
+    if isinstance(bulk, BulkLoad):
+        totals["phases"] = bulk.phases
     return totals
 
 
-def _write(cur, sqlite: bool, batch: list) -> None:
+def _write(cur, sqlite: bool, batch: list, bulk) -> None:
     for sql, rows in zip((_INSERT_PERSON, _INSERT_REFERRAL, _INSERT_LINK, _INSERT_DEADLINE), batch, strict=True):
-        if sqlite:
+        if sql is _INSERT_REFERRAL and hasattr(bulk, "referrals"):
+            bulk.referrals(cur, rows)
+        elif sqlite:
             cur.executemany(sql, rows)
         else:
             _copy(cur, sql, rows)
@@ -119,10 +131,11 @@ def _slice_worker(conn, generate: Callable, sl, counters: dict, batch: int) -> N
     from triage_desk.forms import threshold
 
     totals = {"people": 0, "links": 0}
+    gc.disable()  # nothing generated holds a reference cycle; the collector cost ~8 % of the worker's time
     try:
         for item in generate(sl, counters, batch, totals, threshold.default_context()):
             conn.send(("rows", item))
-        conn.send(("done", totals))
+        conn.send(("done", dict(totals, generator_cpu=time.process_time())))
     except BaseException as exc:  # the writer raises it
         conn.send(("error", exc))
     finally:
@@ -161,24 +174,3 @@ def _in_processes(generate: Callable, slices: list, counters: dict, batch: int, 
             if proc.is_alive():
                 proc.terminate()
             proc.join()
-
-
-def _drop_indexes(raw) -> list[tuple[str, str]]:
-    """Drop the named (non-constraint) indexes of the bulk-loaded tables; returns (name, CREATE) pairs."""
-    cur = raw.cursor()
-    marks = ",".join("?" * len(_DEFERRED_TABLES))
-    found = cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                        f"AND tbl_name IN ({marks})", _DEFERRED_TABLES).fetchall()
-    for name, _ in found:
-        cur.execute(f'DROP INDEX "{name}"')
-    raw.commit()
-    return found
-
-
-def _rebuild_indexes(raw, deferred: list[tuple[str, str]]) -> None:
-    """Create the dropped indexes again, whatever happened to the load (never a store without them)."""
-    cur = raw.cursor()
-    for _name, sql in deferred:
-        cur.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
-                    .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
-    raw.commit()

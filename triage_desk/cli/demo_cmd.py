@@ -67,6 +67,8 @@ def run(args) -> int:
     try:
         def progress(done: int, total: int) -> None:
             print(f"  {done:,} / {total:,} referrals", file=sys.stderr, flush=True)
+            if done == total:  # at a million the indexes, search index and summaries take a few minutes more
+                print("  building the indexes, search index and figures...", file=sys.stderr, flush=True)
 
         found = demo_accounts.ensure_demo_accounts(ws)  # an officer and a practice lead to sign in as
         stats = demo.bulk_generate(ws, args.referrals, args.seed,
