@@ -31,8 +31,9 @@ from triage_desk.forms.catalogue import (
 from triage_desk.forms.engine import assess, assess_key
 from triage_desk.forms.facts import to_facts
 
-# Distinct fact combinations remembered (a few hundred bytes each); past it, new ones are scored every time.
-MEMO_LIMIT = 250_000
+# Distinct fact combinations remembered (~400 bytes each, so at most ~40 MB a process; 100,000 demo referrals
+# have ~26,000); past it, new ones are scored every time.
+MEMO_LIMIT = 100_000
 
 
 def load_pair(catalogue_path: str | None = None, rules_path: str | None = None) -> tuple[Catalogue, Rules]:

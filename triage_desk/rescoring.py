@@ -26,7 +26,7 @@ from triage_desk.rescore_levels import LevelScorer, init_worker, load_pair, scor
 
 CHUNK = 1000
 AHEAD = 2  # chunks queued per worker before this process scores one itself
-MOST_AHEAD = 16  # chunks held at most (this process's own included), then it waits for the oldest
+SCORED_AHEAD = 8  # chunks this process may have scored beyond the queued ones before it waits for the oldest
 
 
 class Rescored(NamedTuple):
@@ -81,7 +81,7 @@ def _results(rows: list, scored: list[int | str]) -> Iterator[Rescored]:
 
 
 def _rescore(ws, scorer: LevelScorer, files: tuple, workers: int | None, limit: int | None) -> Iterator[Rescored]:
-    workers = (os.cpu_count() or 1) - 1 if workers is None else workers
+    workers = _cores() - 1 if workers is None else workers
     if workers <= 0:
         for rows in _chunks(ws, limit):
             yield from _results(rows, scorer.score([r[3] for r in rows]))
@@ -99,7 +99,7 @@ def _rescore(ws, scorer: LevelScorer, files: tuple, workers: int | None, limit: 
 
 def _spread(ws, limit, scorer: LevelScorer, pool: ProcessPoolExecutor, workers: int) -> Iterator[Rescored]:
     pending: deque[tuple[list, Future | list]] = deque()  # chunks in storage order: queued, or scored here
-    queued = 0
+    queued, most = 0, AHEAD * workers + SCORED_AHEAD
     for rows in _chunks(ws, limit):
         documents = [r[3] for r in rows]
         if queued >= AHEAD * workers:
@@ -107,13 +107,18 @@ def _spread(ws, limit, scorer: LevelScorer, pool: ProcessPoolExecutor, workers: 
         else:
             pending.append((rows, pool.submit(score_in_worker, documents)))
             queued += 1
-        while pending and (len(pending) >= MOST_AHEAD or _ready(pending[0][1])):
+        while pending and (len(pending) >= most or _ready(pending[0][1])):
             rows, job = pending.popleft()
             if isinstance(job, Future):
                 job, queued = job.result(), queued - 1
             yield from _results(rows, job)
     for rows, job in pending:
         yield from _results(rows, job.result() if isinstance(job, Future) else job)
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may use (Linux)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def _ready(job: Future | list) -> bool:
