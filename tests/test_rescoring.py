@@ -136,3 +136,11 @@ def test_cli_shows_progress_on_a_terminal_only(stored, data_dir, secret_files, c
     out = capsys.readouterr()
     total = int(out.out.split()[0].replace(",", ""))
     assert f"re-assessed {total:,} of {total:,}" in out.err and "of" not in out.out
+
+
+@pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 1), (2, 1.3, 1), (2, 1.8, 0), (2, 9.0, 0),
+                                                       (8, 0.5, 7), (8, 4.0, 4), (1, 0.0, 0)])
+def test_workers_only_for_cores_the_rest_of_the_machine_leaves_free(monkeypatch, cores, load, workers):
+    monkeypatch.setattr(rescoring.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(rescoring.os, "getloadavg", lambda: (load, load, load))
+    assert rescoring.spare_cores() == workers

@@ -3,12 +3,12 @@ draft): whose suggested level would change? A practice lead runs this before ado
 document, and after one is adopted. It only reads: nothing but the run's audit record is written.
 
 This process reads (SQLCipher decrypts and SQLite walks the pages: the one part that needs the key), in
-one read transaction, so every referral is seen as of one moment. Parsing and scoring
-(rescore_levels.py) go to worker processes, one per spare core, as chunks of document text over a
-pipe; small lists of levels come back. While the workers are busy or still starting, this process scores
-the chunk it has just read itself instead of waiting, so both cores stay busy from the first row. Chunks
-in flight are bounded, so memory stays flat however large the database is; results come back in
-storage order.
+one read transaction, so every referral is seen as of one moment. Parsing and scoring (rescore_levels.py)
+go to worker processes, one per spare core (none when the machine is already busy: `spare_cores`), as
+chunks of document text over a pipe; small lists of levels come back. While the workers are busy or
+still starting, this process scores the chunk it has just read itself instead of waiting, so every core
+stays busy from the first row. Chunks in flight are bounded, so memory stays flat however large the
+database is; results come back in storage order.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def stored_count(ws) -> int:
 def rescore_stored(ws, *, catalogue_path: str | None = None, rules_path: str | None = None,
                    workers: int | None = None, limit: int | None = None) -> Iterator[Rescored]:
     """Every submitted referral re-assessed, in storage order. `workers`: processes scoring beside this one
-    (default: one per core but this one's; 0: all in this process).
+    (default: one per spare core, `spare_cores()`; 0: all in this process).
 
     Front-door staff only (it reads every case); the run is audited before anything is read."""
     from triage_desk import accounts, audit
@@ -81,7 +81,7 @@ def _results(rows: list, scored: list[int | str]) -> Iterator[Rescored]:
 
 
 def _rescore(ws, scorer: LevelScorer, files: tuple, workers: int | None, limit: int | None) -> Iterator[Rescored]:
-    workers = _cores() - 1 if workers is None else workers
+    workers = spare_cores() if workers is None else workers
     if workers <= 0:
         for rows in _chunks(ws, limit):
             yield from _results(rows, scorer.score([r[3] for r in rows]))
@@ -116,9 +116,18 @@ def _spread(ws, limit, scorer: LevelScorer, pool: ProcessPoolExecutor, workers: 
         yield from _results(rows, job.result() if isinstance(job, Future) else job)
 
 
-def _cores() -> int:
+def spare_cores() -> int:
+    """Cores a worker would have to itself: the usable ones but this process's, less what the rest of the
+    machine keeps busy (the 1-minute load average, as `make -l` judges it, less this process's own share).
+    On a busy machine a worker only takes its time from this process (Linux schedules a session's
+    processes as one group) and adds the cost of the pipe: scoring here is then faster."""
     affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may use (Linux)
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
+    cores = len(affinity(0)) if affinity else os.cpu_count() or 1
+    try:
+        others = max(os.getloadavg()[0] - 1, 0.0)
+    except (AttributeError, OSError):  # no load average (Windows): assume the cores are free
+        others = 0.0
+    return max(0, min(cores - 1, round(cores - 1 - others)))
 
 
 def _ready(job: Future | list) -> bool:
