@@ -11,7 +11,8 @@ rescore_100k      re-assess 100,000 referrals stored in an encrypted (SQLCipher)
                   scores in worker processes and in this one);
                   floor: reading and parsing the same 100,000 rows (with the rescore's own parser, orjson)
                   in one process in the same run. `rescore_100k_cpu`: CPU seconds of every process, beside
-                  the floor's.
+                  the floor's. TRIAGE_BENCH_RESCORE_WORKERS=N pins the worker count (default: one per
+                  core the rest of the machine leaves free, `rescoring.spare_cores()`).
 rescore_1m        the same over every submitted referral of the 1M case-list database (bench_caselist.py).
 """
 
@@ -153,9 +154,11 @@ def _rescore_figures(name: str, ws, limit: int | None, repeat: int, goal: str) -
         for _ in _stored_documents(ws, limit):
             pass
 
+    pinned = os.environ.get("TRIAGE_BENCH_RESCORE_WORKERS")  # default: rescoring.spare_cores() decides
+
     def run():
         done = errors = 0
-        for r in rescore_stored(ws, limit=limit):
+        for r in rescore_stored(ws, limit=limit, workers=int(pinned) if pinned else None):
             done += 1
             errors += r.error is not None
         assert done == stored and errors == 0, f"{errors} stored documents could not be scored"
