@@ -19,31 +19,13 @@ from typing import Any
 import orjson
 
 from triage_desk.errors import InputError
-from triage_desk.forms.catalogue import (
-    Catalogue,
-    Rules,
-    check_pair,
-    default_catalogue,
-    default_rules,
-    load_catalogue,
-    load_rules,
-)
+from triage_desk.forms.catalogue import Catalogue, Rules, load_pair
 from triage_desk.forms.engine import assess, assess_key
 from triage_desk.forms.facts import to_facts
 
 # Distinct fact combinations remembered (~400 bytes each, so at most ~40 MB a process; 100,000 demo referrals
 # have ~26,000); past it, new ones are scored every time.
 MEMO_LIMIT = 100_000
-
-
-def load_pair(catalogue_path: str | None = None, rules_path: str | None = None) -> tuple[Catalogue, Rules]:
-    """The catalogue and rules to score with (default: the shipped ones), checked against each other;
-    a bad file raises InputError naming it."""
-    if not catalogue_path and not rules_path:
-        return default_catalogue(), default_rules()
-    catalogue, rules = load_catalogue(catalogue_path), load_rules(rules_path)
-    check_pair(catalogue, rules)
-    return catalogue, rules
 
 
 def parse_document(text: Any) -> Any:

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 from sqlalchemy import text
 
-from triage_desk.rescore_levels import LevelScorer, init_worker, load_pair, score_in_worker
+from triage_desk.forms.catalogue import load_pair
+from triage_desk.rescore_levels import LevelScorer, init_worker, score_in_worker
 
 CHUNK = 1000
 AHEAD = 2  # chunks queued per worker before this process scores one itself
