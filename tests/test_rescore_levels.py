@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import default_catalogue, default_rules
 from triage_desk.forms.engine import assess, assess_key
-from triage_desk.forms.facts import LONDON, DashFacts, Facts
+from triage_desk.forms.facts import CONSENT_PRIORITY, LONDON, DashFacts, Facts
 from triage_desk.forms.threshold import score
 from triage_desk.rescore_levels import LevelScorer
 
@@ -119,3 +119,56 @@ def test_facts_with_the_same_key_get_the_same_result(f, g, name):
     other = replace(f, **{name: getattr(g, name)})
     if assess_key(other) == assess_key(f):
         assert assess(other, CAT, RULES) == assess(f, CAT, RULES)
+
+
+def _consent_before(consent, rules, scopes=("referral", 1, "1")):
+    """forms/facts.py's consent reading as it was (one pass per scope), to hold the one-pass version to."""
+    if not isinstance(consent, dict) or not consent.get("records"):
+        return "unknown", None
+    records = consent["records"]
+    if not isinstance(records, list):
+        raise InputError("consent.records: must be a list")
+    latest, data = {}, rules.data
+    for n, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise InputError(f"consent.records[{n}]: must be an object")
+        if rec.get("scope", "referral") not in scopes:
+            continue
+        state = rec.get("state")
+        if state not in data["consent_states"]:
+            raise InputError(f"consent.records[{n}].state: must be one of {', '.join(data['consent_states'])}")
+        reason = rec.get("reason_code", rec.get("reason") if state == "not_sought" else None)
+        if reason is not None and not (reason in data["consent_not_sought_reasons"]
+                                       or reason in data["refusal_override_reasons"]):
+            reason = None
+        latest[rec.get("person_id", n)] = (state, reason)
+    if not latest:
+        return "unknown", None
+    states = list(latest.values())
+    state = min((s for s, _ in states), key=CONSENT_PRIORITY.index)
+    return state, next((r for s, r in states if s == state and r), None)
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except (InputError, TypeError) as exc:
+        return type(exc).__name__, str(exc)
+
+
+record = st.dictionaries(
+    st.sampled_from(["scope", "state", "reason_code", "reason", "person_id"]),
+    st.sampled_from(["referral", "checks", 1, 2, "2", True, "given", "refused", "withdrawn", "not_sought",
+                     "unknown", "maybe", "undue_delay", "free text", "", None, "p1", "p2", ["x"]]))
+consent_object = st.none() | st.just([]) | st.fixed_dictionaries(
+    {"records": st.lists(record | st.just("not a record"), max_size=5) | st.just("not a list")})
+
+
+@settings(max_examples=400, deadline=None)
+@given(consent_object)
+def test_consent_read_in_one_pass_is_what_two_passes_gave(consent):
+    from triage_desk.forms.facts import _document_consents
+
+    before = _outcome(lambda: (_consent_before(consent, RULES), _consent_before(consent, RULES,
+                                                                                ("checks", 2, "2"))[0]))
+    assert _outcome(lambda: _document_consents(consent, RULES)) == before
