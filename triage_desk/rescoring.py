@@ -64,8 +64,9 @@ def rescore_stored(ws, *, catalogue_path: str | None = None, rules_path: str | N
     return _rescore(ws, scorer, (catalogue_path, rules_path), workers, limit)
 
 
-def _chunks(ws, limit: int | None) -> Iterator[list]:
-    sql = ("SELECT id, reference, suggested_level, document FROM referral WHERE status != 'draft' ORDER BY rowid"
+def _chunks(ws, limit: int | None) -> Iterator[list[tuple]]:
+    order = "rowid" if ws.engine.dialect.name == "sqlite" else "id"  # the server has no rowid; its key serves
+    sql = (f"SELECT id, reference, suggested_level, document FROM referral WHERE status != 'draft' ORDER BY {order}"
            + (" LIMIT :n" if limit is not None else ""))
     with ws.session() as s:
         result = s.execute(text(sql), {"n": limit} if limit is not None else {})
