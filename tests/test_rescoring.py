@@ -69,12 +69,13 @@ def test_every_result_is_what_the_engine_gives_that_referral_on_its_own(stored, 
     monkeypatch.setattr(rescoring.LevelScorer, "score",
                         lambda self, docs, score=rescoring.LevelScorer.score: scored_here.append(len(docs))
                         or score(self, docs))
-    for workers in (0, 1):
+    for workers, here in ((0, True), (1, True), (0, False)):
         scored_here.clear()
         got = [(r.referral_id, r.reference, r.stored_level, r.level if r.error is None else r.error)
-               for r in rescore_stored(stored, workers=workers)]
+               for r in rescore_stored(stored, workers=workers, score_here=here)]
         assert got == expected
-        assert 0 < sum(scored_here) <= len(rows) and (workers == 0) == (sum(scored_here) == len(rows))
+        # all here, shared with a worker, or (as the app asks) none here: one worker even when 0 were asked
+        assert here == (sum(scored_here) > 0) and (sum(scored_here) == len(rows)) == (workers == 0 and here)
     assert "document: not valid JSON" in {e[3] for e in expected}
     assert any("concerns.indicators[0]: unknown indicator" in str(e[3]) for e in expected)
 

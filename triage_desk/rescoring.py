@@ -49,9 +49,12 @@ def stored_count(ws) -> int:
 
 
 def rescore_stored(ws, *, catalogue_path: str | None = None, rules_path: str | None = None,
-                   workers: int | None = None, limit: int | None = None) -> Iterator[Rescored]:
+                   workers: int | None = None, limit: int | None = None,
+                   score_here: bool = True) -> Iterator[Rescored]:
     """Every submitted referral re-assessed, in storage order. `workers`: processes scoring beside this one
-    (default: one per spare core, `spare_cores()`; 0: all in this process).
+    (default: one per spare core, `spare_cores()`; 0: all in this process). `score_here=False`: every
+    chunk goes to a worker (at least one), none is scored in this process: the app's GUI thread shares
+    this process's interpreter lock, and a scoring thread beside it would make every screen wait its turn.
 
     Front-door staff only (it reads every case); the run is audited before anything is read."""
     from triage_desk import accounts, audit
@@ -61,7 +64,9 @@ def rescore_stored(ws, *, catalogue_path: str | None = None, rules_path: str | N
     scorer = LevelScorer(*load_pair(catalogue_path, rules_path))  # a bad file is refused here, naming it
     with ws.session() as s:
         audit.record(s, ws.actor, "referral.rescore", "referral", None, catalogue=catalogue_path, rules=rules_path)
-    return _rescore(ws, scorer, (catalogue_path, rules_path), workers, limit)
+    workers = spare_cores() if workers is None else workers
+    return _rescore(ws, scorer if score_here else None, (catalogue_path, rules_path),
+                    workers if score_here else max(workers, 1), limit)
 
 
 def _chunks(ws, limit: int | None) -> Iterator[list[tuple]]:
@@ -82,8 +87,7 @@ def _results(rows: list, scored: list[int | str]) -> Iterator[Rescored]:
             yield Rescored(rid, reference, stored, None, result)
 
 
-def _rescore(ws, scorer: LevelScorer, files: tuple, workers: int | None, limit: int | None) -> Iterator[Rescored]:
-    workers = spare_cores() if workers is None else workers
+def _rescore(ws, scorer: LevelScorer | None, files: tuple, workers: int, limit: int | None) -> Iterator[Rescored]:
     if workers <= 0:
         for rows in _chunks(ws, limit):
             yield from _results(rows, scorer.score([r[3] for r in rows]))
@@ -99,12 +103,13 @@ def _rescore(ws, scorer: LevelScorer, files: tuple, workers: int | None, limit: 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _spread(ws, limit, scorer: LevelScorer, pool: ProcessPoolExecutor, workers: int) -> Iterator[Rescored]:
+def _spread(ws, limit, scorer: LevelScorer | None, pool: ProcessPoolExecutor, workers: int) -> Iterator[Rescored]:
+    """`scorer` None: every chunk goes to the workers, and reading waits for them."""
     pending: deque[tuple[list, Future | list]] = deque()  # chunks in storage order: queued, or scored here
-    queued, most = 0, AHEAD * workers + SCORED_AHEAD
+    queued, most = 0, AHEAD * workers + (SCORED_AHEAD if scorer else 0)
     for rows in _chunks(ws, limit):
         documents = [r[3] for r in rows]
-        if queued >= AHEAD * workers:
+        if scorer is not None and queued >= AHEAD * workers:
             pending.append((rows, scorer.score(documents)))  # the workers are busy: score this one here
         else:
             pending.append((rows, pool.submit(score_in_worker, documents)))
