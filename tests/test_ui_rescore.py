@@ -10,7 +10,14 @@ from triage_desk.models import Referral
 from triage_desk.ui.rescore_dialog import RescoreDialog
 
 
-def test_the_app_re_assesses_every_referral_with_progress_and_lists_the_changes(qtbot, workspace):
+def test_the_app_re_assesses_every_referral_with_progress_and_lists_the_changes(qtbot, workspace, monkeypatch):
+    from triage_desk import rescoring
+
+    def not_beside_the_gui(self, documents):
+        raise AssertionError("scored in the app's process: its GUI thread would wait for the interpreter lock")
+
+    monkeypatch.setattr(rescoring.LevelScorer, "score", not_beside_the_gui)  # workers import their own copy
+    monkeypatch.setattr(rescoring, "spare_cores", lambda: 0)  # a busy machine: the CLI would score in-process
     act_as(workspace, "officer")
     docs = [submitted(workspace, surname=f"Rescore{n}") for n in range(3)]
     with workspace.session() as s:  # as if the catalogue had said otherwise when it was stored

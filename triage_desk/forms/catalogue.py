@@ -276,6 +276,16 @@ def default_rules() -> Rules:
     return rules
 
 
+def load_pair(catalogue_path: str | Path | None = None,
+              rules_path: str | Path | None = None) -> tuple[Catalogue, Rules]:
+    """A catalogue and rules from files (default: the shipped ones), checked against each other."""
+    if not catalogue_path and not rules_path:
+        return default_catalogue(), default_rules()
+    catalogue, rules = load_catalogue(catalogue_path), load_rules(rules_path)
+    check_pair(catalogue, rules)
+    return catalogue, rules
+
+
 def __getattr__(name: str) -> Any:
     # OUTCOME_CODES stays importable for the screens, read from the rules file rather than fixed here.
     if name == "OUTCOME_CODES":

@@ -37,6 +37,15 @@ class AssessResult:
     rules_applied: tuple[str, ...] = field(default=())
 
 
+def assess_key(facts: Facts) -> tuple:
+    """Everything `assess` reads from the facts: facts with equal keys get equal results, so a bulk rescore
+    scores each distinct key once. Widen it whenever `assess` starts reading another fact
+    (tests/test_rescoring.py varies every other fact and checks that the result stays the same)."""
+    dash = facts.dash
+    return (facts.kind, facts.indicators, dash, facts.s42,
+            facts.received_at.date() if dash is not None and dash.last_marac is not None else None)
+
+
 def _order(ind: Indicator) -> tuple:
     return (-ind.level, ind.domain, ind.id)
 

@@ -222,29 +222,49 @@ def is_document(obj: Any) -> bool:
     return isinstance(obj, dict) and (obj.get("schema") == "triage-desk/referral" or "subjects" in obj)
 
 
-def _document_consent(consent: Any, rules: Rules, scopes: tuple = ("referral", 1, "1")) -> tuple[str, str | None]:
-    """Consent for one scope (default: the referral itself) from the document's consent records;
-    the latest record per person counts, and the least permissive person's state governs."""
+REFERRAL_SCOPES, CHECKS_SCOPES = ("referral", 1, "1"), ("checks", 2, "2")
+
+
+def _document_consents(consent: Any, rules: Rules) -> tuple[tuple[str, str | None], str]:
+    """Consent to the referral itself (state, reason code) and to multi-agency checks (state) from the
+    document's consent records, in one pass (a rescore reads a million of them): the latest record per
+    person counts, and the least permissive person's state governs. A bad referral record is reported
+    first, then the first bad checks record, as reading the referral's records and then the checks' did."""
     if not isinstance(consent, dict) or not consent.get("records"):
-        return "unknown", None
+        return ("unknown", None), "unknown"
     records = _type(consent["records"], list, "consent.records", "a list")
-    latest: dict[Any, tuple[str, str | None]] = {}
+    latest: tuple[dict, dict] = ({}, {})
     data = rules.data
+    checks_problem = None
     for n, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise _bad(f"consent.records[{n}]", "must be an object")
-        if rec.get("scope", "referral") not in scopes:
+        scope = rec.get("scope", "referral")
+        which = 0 if scope in REFERRAL_SCOPES else 1 if scope in CHECKS_SCOPES and checks_problem is None else None
+        if which is None:
             continue
         state = rec.get("state")
         if state not in data["consent_states"]:
-            raise _bad(f"consent.records[{n}].state", f"must be one of {', '.join(data['consent_states'])}")
+            checks_problem = _bad(f"consent.records[{n}].state", f"must be one of {', '.join(data['consent_states'])}")
+            if which == 0:
+                raise checks_problem
+            continue
         reason = rec.get("reason_code", rec.get("reason") if state == "not_sought" else None)
         if reason is not None and not (reason in data["consent_not_sought_reasons"]
                                        or reason in data["refusal_override_reasons"]):
             reason = None  # a free-text reason from the person: not a routing reason code
-        latest[rec.get("person_id", n)] = (state, reason)
+        latest[which][rec.get("person_id", n)] = (state, reason)
+    if checks_problem is not None:
+        raise checks_problem
+    return _governing(latest[0]), _governing(latest[1])[0]
+
+
+def _governing(latest: dict) -> tuple[str, str | None]:
     if not latest:
         return "unknown", None
+    if len(latest) == 1:
+        state, reason = next(iter(latest.values()))
+        return state, reason or None
     states = list(latest.values())
     state = min((s for s, _ in states), key=CONSENT_PRIORITY.index)  # the least permissive person's state governs
     return state, next((r for s, r in states if s == state and r), None)
@@ -280,8 +300,7 @@ def facts_from_document(doc: dict, catalogue: Catalogue, rules: Rules, now: date
     concerns = doc.get("concerns") or {}
     _type(concerns, dict, "concerns", "an object")
     indicators = parse_indicators(concerns.get("indicators") or [], "concerns.indicators", kind, catalogue)
-    consent, reason = _document_consent(doc.get("consent"), rules)
-    checks = _document_consent(doc.get("consent"), rules, ("checks", 2, "2"))[0]
+    (consent, reason), checks = _document_consents(doc.get("consent"), rules)
     channel = contact.get("channel") if contact.get("channel") in CHANNELS else None
     return Facts(kind=kind, indicators=indicators, age=age, consent=consent, consent_reason=reason,
                  checks_consent=checks, dash=parse_dash(doc.get("dash"), "dash"), s42=parse_s42(doc.get("s42"), "s42"),

@@ -12,15 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from triage_desk.errors import InputError
-from triage_desk.forms.catalogue import (
-    Catalogue,
-    Rules,
-    check_pair,
-    default_catalogue,
-    default_rules,
-    load_catalogue,
-    load_rules,
-)
+from triage_desk.forms.catalogue import Catalogue, Rules, default_catalogue, default_rules, load_pair
 from triage_desk.forms.clock import WorkingCalendar, iso_local
 from triage_desk.forms.engine import AssessResult, assess
 from triage_desk.forms.facts import Facts, to_facts
@@ -46,9 +38,7 @@ def load_context(catalogue_path: str | None = None, rules_path: str | None = Non
     """Catalogue and rules from files (default: the shipped ones), checked against each other."""
     if not catalogue_path and not rules_path:
         return default_context()
-    cat = load_catalogue(catalogue_path)
-    rules = load_rules(rules_path)
-    check_pair(cat, rules)
+    cat, rules = load_pair(catalogue_path, rules_path)
     return Context(cat, rules, WorkingCalendar.from_rules(rules))
 
 

@@ -80,7 +80,7 @@ class RescoreDialog(QDialog):
         total = stored_count(ws)
         self.progressed.emit(0, total)
         done = changed = failed = 0
-        results = rescore_stored(ws)
+        results = rescore_stored(ws, score_here=False)  # scoring in worker processes, not beside the GUI thread
         try:
             for r in results:
                 if self._stop.is_set():
