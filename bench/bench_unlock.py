@@ -132,10 +132,10 @@ def _child(data_dir: str) -> None:
     keyring.set_keyring(fail.Keyring())  # no keyring: the unlock dialog comes first
     app = QApplication.instance() or QApplication([])
     sampler = _Sampler() if os.environ.get("TRIAGE_BENCH_STACKS") else None
-    beat = _Heartbeat()
     controller = AppController(Path(data_dir), exit_app=lambda code: None)
+    controller.start()  # the sign-in window is shown: from here the GUI thread must answer promptly
     shown = time.perf_counter()
-    controller.start()
+    beat = _Heartbeat()
     _wait(app, lambda: controller.unlock is not None and controller.unlock.isVisible())
     _type(app)
     controller.unlock.passphrase.setText(BENCH_PASSPHRASE)
