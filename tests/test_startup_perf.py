@@ -15,3 +15,27 @@ def test_a_module_imported_after_the_ui_is_not_read_as_source():
     # (inspect.getsource) - ~20 % of the CPU of loading the database stack, part of it on the GUI thread
     out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_opening_a_database_at_the_newest_schema_does_not_load_alembic(workspace):
+    # found: every open loaded Alembic and all the migration scripts to learn there was nothing to do
+    from conftest import PASSPHRASE
+    from ui_helpers import close_workspace_keep_dir
+
+    data_dir = close_workspace_keep_dir(workspace)
+    probe = ("import sys, keyring; from keyring.backends import null; keyring.set_keyring(null.Keyring()); "
+             f"from triage_desk.workspace import open_workspace; ws = open_workspace({str(data_dir)!r}, "
+             f"passphrase={PASSPHRASE!r}); ws.close(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_the_schema_head_read_without_alembic_is_alembics_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from triage_desk.db import MIGRATIONS_DIR, schema_head
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert schema_head() == ScriptDirectory.from_config(cfg).get_current_head()
