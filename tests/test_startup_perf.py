@@ -39,3 +39,43 @@ def test_the_schema_head_read_without_alembic_is_alembics_head():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert schema_head() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def _overlapping_stretches(monkeypatch):
+    """secretbox.stretch that passes only when two derivations are under way at once."""
+    import threading
+
+    from triage_desk import secretbox
+
+    real, barrier = secretbox.stretch, threading.Barrier(2, timeout=10)
+
+    def stretch(*args):
+        barrier.wait()  # BrokenBarrierError when the other derivation never starts beside this one
+        return real(*args)
+
+    monkeypatch.setattr(secretbox, "stretch", stretch)
+
+
+def test_sign_in_checks_the_password_and_unseals_the_signing_key_side_by_side(workspace, monkeypatch):
+    # found: sign-in ran its two Argon2id derivations one after the other (~0.2 s each at the shipped cost)
+    from conftest import ADMIN_PASSWORD
+
+    from triage_desk import session_events
+
+    _overlapping_stretches(monkeypatch)
+    user = session_events.sign_in(workspace, "admin", ADMIN_PASSWORD)
+    assert user.signing_key is not None
+
+
+def test_a_wrong_password_still_fails_with_the_unseal_beside_it(workspace, monkeypatch):
+    import pytest
+    from conftest import ADMIN_PASSWORD
+
+    from triage_desk import session_events
+    from triage_desk.errors import AuthError
+
+    before = workspace.user
+    _overlapping_stretches(monkeypatch)
+    with pytest.raises(AuthError, match="wrong user name or password"):
+        session_events.sign_in(workspace, "admin", ADMIN_PASSWORD + "x")
+    assert workspace.user is before  # nobody new signed in, no key handed out
