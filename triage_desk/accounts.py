@@ -57,21 +57,12 @@ def _issue_signing_key(user: User, password: str) -> None:
     user.signing_key = private
 
 
-def _unseal_beside(user: User, password: str):
-    """Sign-in: start unsealing the user's key (into memory, never to disk) beside the password check.
-    Each is one Argon2id and neither holds the GIL, so on two cores sign-in costs one derivation's time,
-    not two. The key is taken (`.result()`) only once the password is known right."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _unseal_for_session(session: Session, user: User, password: str) -> None:
+    """Sign-in: unseal the user's key into memory (never to disk) for signing statements and checkpoints."""
     from triage_desk.bundle import signing
 
-    if not user.signing_key_blob:
-        return None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="triage-desk-unseal")
-    try:
-        return pool.submit(signing.unwrap_signing_key, user.signing_key_blob, password)
-    finally:
-        pool.shutdown(wait=False)
+    if user.signing_key_blob:
+        user.signing_key = signing.unwrap_signing_key(user.signing_key_blob, password)
 
 
 def _granted(session: Session, acting: User | None, target: User) -> None:
@@ -224,7 +215,6 @@ def authenticate(session: Session, username: str, password: str, *, action: str 
         audit.record(session, None, f"{action}.throttled", "user", user.username)
         session.commit()  # the failure is recorded even though the caller's unit of work fails
         raise AuthError(f"too many failed attempts: try again in {wait} seconds")
-    unsealing = _unseal_beside(user, password or "") if user is not None else None
     if user is None or not check_password(password or "", user.password_hash):
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
@@ -247,7 +237,7 @@ def authenticate(session: Session, username: str, password: str, *, action: str 
     if not user.signing_key_blob:  # accounts made before signing keys existed get one at next sign-in
         _issue_signing_key(user, password)
     else:
-        user.signing_key = unsealing.result()  # for signing statements and checkpoints this session
+        _unseal_for_session(session, user, password)
     audit_anchor.use_signer(session, user)
     audit.record(session, user.username, action, "user", user.username)
     if user.role == Role.ADMIN.value:
