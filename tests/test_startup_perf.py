@@ -39,3 +39,24 @@ def test_the_schema_head_read_without_alembic_is_alembics_head():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert schema_head() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_key_derivations_on_two_threads_at_once_both_finish():
+    # found: with cryptography 50 two Argon2id derivations at once in one process hang (the shipped cost)
+    # or fail with MemoryError (a small cost), e.g. an unlock and a sign-in on two workers
+    import threading
+
+    from triage_desk.secretbox import KdfParams, stretch
+
+    results: list[bytes] = []
+
+    def derive(i: int) -> None:
+        for _ in range(3):
+            results.append(stretch(f"secret {i}", b"0" * 16, KdfParams(3, 1024, 4)))
+
+    threads = [threading.Thread(target=derive, args=(i,), daemon=True) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 6 and len(set(results)) == 2
