@@ -60,3 +60,23 @@ def test_key_derivations_on_two_threads_at_once_both_finish():
     for thread in threads:
         thread.join(30)
     assert len(results) == 6 and len(set(results)) == 2
+
+
+APP_PROBE = ("import sys, triage_desk.cli.gui_cmd as g; "
+             "g.run_gui = lambda a: print('triage_desk.cli.review_pack_cmd' in sys.modules, a.data_dir, a.demo) or 0; "
+             "from triage_desk.cli import main; main(sys.argv[1:])")
+
+
+def test_starting_the_app_registers_no_command_modules():
+    # found: `triage-desk` with no command built every command's parser (21 modules, ~70 ms) before Qt
+    out = subprocess.run([sys.executable, "-c", APP_PROBE, "--data-dir", "/somewhere", "--demo"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "/somewhere", "True"]
+
+
+def test_a_command_still_gets_the_whole_command_line():
+    from triage_desk.cli import _starts_the_app
+
+    assert _starts_the_app([]) and _starts_the_app(["--data-dir=/d", "--self-test"])
+    assert not _starts_the_app(["assess", "f.json"]) and not _starts_the_app(["--data-dir", "/d", "audit", "verify"])
+    assert not any(_starts_the_app([word]) for word in ("--help", "--version", "--data-dir"))

@@ -118,11 +118,7 @@ def wait_for_workers(timeout: float = 30.0) -> None:
 
 
 def prewarm() -> None:
-    """Import the database stack while the user reads or types (it costs ~0.5 s on first import), and
-    configure the ORM's mappers: the first query does it otherwise (~0.1 s of the sign-in's own time)."""
-    from sqlalchemy.orm import configure_mappers
+    """Load the database stack while the user reads or types (workspace.preload)."""
+    from triage_desk.workspace import preload
 
-    import triage_desk.accounts  # noqa: F401 - pulls in SQLAlchemy and the models
-    import triage_desk.db  # noqa: F401
-
-    configure_mappers()
+    preload()
