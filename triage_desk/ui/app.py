@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from triage_desk import APP_NAME
 from triage_desk.errors import StoreError, TriageError
 from triage_desk.ui import operations
-from triage_desk.ui.wheel_guard import install_wheel_guard
 
 EXIT_AFTER_SHOW = "TRIAGE_DESK_EXIT_AFTER_SHOW"
 
@@ -78,7 +77,6 @@ class AppController(QObject):
         self.wizard = self.login = self.unlock = self.main = None
         self.exit_code = 0
         QApplication.instance().aboutToQuit.connect(self.shutdown)
-        install_wheel_guard()
 
     # ---- start ------------------------------------------------------------------------------------
     def start(self) -> QWidget | None:
@@ -124,6 +122,8 @@ class AppController(QObject):
     def _prewarm(self) -> None:
         from triage_desk.ui.tasks import prewarm, run_in_background
 
+        _install_wheel_guard()
+
         run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
         run_in_background(_prewarm_main_window, None, lambda _exc: None)
 
@@ -150,6 +150,7 @@ class AppController(QObject):
         from triage_desk.ui.tasks import run_in_background
 
         run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
+        _install_wheel_guard()
         self._on_opened(ws)
 
     def _on_opened(self, ws) -> None:
@@ -172,11 +173,13 @@ class AppController(QObject):
     def _show_unlock(self) -> None:
         from triage_desk.ui.unlock_dialog import UnlockDialog
 
-        self._prewarm()  # the database stack loads while the passphrase is typed
         self.unlock = UnlockDialog(self.data_dir, self._open, self.login)
         self.unlock.unlocked.connect(self._on_opened)
         self.unlock.fatal.connect(self.fatal)
         self.unlock.rejected.connect(self._quit)
+        # The database stack loads while the passphrase is typed, from once the dialog is up: started
+        # before, its imports held the GIL while the dialog was built and shown.
+        _FirstShow(self.unlock, self._prewarm)
         if self.on_ready is not None:
             _FirstShow(self.unlock, self.on_ready)
         self.unlock.show()
@@ -193,6 +196,7 @@ class AppController(QObject):
     def _on_signed_in(self, _user) -> None:
         from triage_desk.ui.main_window import MainWindow
 
+        _install_wheel_guard()  # already there unless the window came straight after the first-run wizard
         self.main = MainWindow(self.ws, lazy=True)
         self.main.signed_out.connect(self._on_signed_out)
         operations.follow(self.ws)  # team server: other workstations' changes refresh this one's views
@@ -284,6 +288,14 @@ class AppController(QObject):
         if self.ws is not None:
             self.ws.close()
             self.ws = None
+
+
+def _install_wheel_guard() -> None:
+    """The wheel guard (no silent changes to an unfocused field), installed once the first dialog is up:
+    its Qt classes cost 15-50 ms before it otherwise, and the sign-in dialogs have no field it guards."""
+    from triage_desk.ui.wheel_guard import install_wheel_guard
+
+    install_wheel_guard()
 
 
 def _keyring_has_no_key(data_dir: Path) -> bool:
