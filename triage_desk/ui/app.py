@@ -123,9 +123,9 @@ class AppController(QObject):
         from triage_desk.ui.tasks import prewarm, run_in_background
 
         _install_wheel_guard()
-
-        run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
-        run_in_background(_prewarm_main_window, None, lambda _exc: None)
+        # One worker after the other, not two side by side: two importing threads and the GUI thread took
+        # turns at the GIL, and the window answered typing late. An import problem surfaces later, in context.
+        run_in_background(lambda: (prewarm(), _prewarm_main_window()), None, lambda _exc: None)
 
     def _open(self, **secret):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
