@@ -80,3 +80,30 @@ def test_a_command_still_gets_the_whole_command_line():
     assert _starts_the_app([]) and _starts_the_app(["--data-dir=/d", "--self-test"])
     assert not _starts_the_app(["assess", "f.json"]) and not _starts_the_app(["--data-dir", "/d", "audit", "verify"])
     assert not any(_starts_the_app([word]) for word in ("--help", "--version", "--data-dir"))
+
+
+def test_each_command_is_registered_by_the_module_the_table_names():
+    # a command names its module so that only that one is registered (all 21 were ~60 ms of every start)
+    import argparse
+    import importlib
+
+    from triage_desk.cli import COMMAND_MODULES, COMMANDS, common_parser
+
+    registered = {}
+    for name in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(name).register(sub, common_parser())
+        registered.update(dict.fromkeys(sub.choices, name.rsplit(".", 1)[1]))
+    assert registered == COMMANDS, "add the new command to triage_desk.cli.COMMANDS"
+
+
+ASSESS_PROBE = ("import sys; from triage_desk.cli import main; code = main(sys.argv[1:]); "
+                "print(code, 'triage_desk.cli.review_pack_cmd' in sys.modules)")
+
+
+def test_a_command_registers_only_its_own_module(tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"subject": {"kind": "child", "age": 7}, "indicators": ["health.missed_checks"]}')
+    out = subprocess.run([sys.executable, "-c", ASSESS_PROBE, "assess", str(facts)], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.splitlines()[-1] == "0 False" and '"suggested_level": 2' in out

@@ -42,6 +42,18 @@ COMMAND_MODULES = (
 )
 
 
+# The module that registers each top-level command: `triage-desk NAME ...` registers that module's parser
+# only (importing and registering all of them was ~60 ms of every command's start). A name missing here
+# still works, through the whole command line (tests/test_startup_perf.py checks the table).
+COMMANDS = {"gui": "gui_cmd", "open": "gui_cmd", "init": "init_cmd", "user": "user_cmd", "key": "key_cmd",
+            "audit": "audit_cmd", "demo": "demo_cmd", "referral": "referral_cmd", "catalogue": "catalogue_cmd",
+            "assess": "assess_cmd", "rescore": "rescore_cmd", "export": "export_cmd", "verify": "verify_cmd",
+            "import-bundle": "verify_cmd", "trust": "trust_cmd", "partner": "partner_cmd", "checks": "partner_cmd",
+            "check": "store_cmd", "backup": "store_cmd", "restore": "store_cmd", "case": "case_cmd",
+            "strategy": "strategy_cmd", "feedback": "feedback_cmd", "review-pack": "review_pack_cmd",
+            "measures": "measures_cmd", "server": "server_cmd"}
+
+
 def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
     """`--data-dir` / `--passphrase-file`, accepted before or after the command.
 
@@ -59,9 +71,10 @@ def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; `commands=False`: the top-level options only (starting the app needs no
-    more, and registering every command's arguments was ~70 ms of the app's start)."""
+    more, and registering every command's arguments was ~70 ms of the app's start); `only`: the commands
+    of that one module (e.g. "assess_cmd")."""
     parser = argparse.ArgumentParser(
         prog="triage-desk", parents=[common_parser(top_level=True)],
         description="Triage Desk - safeguarding front-door triage workstation. "
@@ -77,9 +90,22 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         return parser
     common = common_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (f"triage_desk.cli.{only}",):
         importlib.import_module(name).register(sub, common)
     return parser
+
+
+def _command_module(argv: list[str]) -> str | None:
+    """The module of the command `argv` names (None: no command, help, version or a name not in COMMANDS)."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif word in ("-h", "--help", "--version"):
+            return None
+        elif not word.startswith("-"):
+            return COMMANDS.get(word)
+    return None
 
 
 _VALUED = ("--data-dir", "--passphrase-file")  # top-level options that take the next word as their value
@@ -105,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     private_files()
 
     words = bundle_shortcut(list(sys.argv[1:] if argv is None else argv))
-    args = build_parser(commands=not _starts_the_app(words)).parse_args(words)
+    if _starts_the_app(words):
+        parser = build_parser(commands=False)
+    else:
+        parser = build_parser(only=_command_module(words))
+    args = parser.parse_args(words)
     if args.command is None or args.self_test:
         from triage_desk.cli.gui_cmd import run_gui
         return run_gui(args)
