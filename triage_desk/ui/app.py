@@ -326,7 +326,10 @@ def _prewarm_main_window() -> None:
 
     # The referral wizard and case view too: the cases area imports them while it is built (intake, the
     # document schema: a stall of the GUI thread at the first paint).
-    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view"):
+    # Sign-in itself (session_events), the window (preferences) and the after-sign-in check
+    # (passphrase_dialog) were imported on the GUI thread at the moment of signing in.
+    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view",
+                 "triage_desk.session_events", "triage_desk.preferences", "triage_desk.ui.passphrase_dialog"):
         optional_module(name)  # an optional area may be absent: install_extensions skips it too
 
 
