@@ -81,5 +81,8 @@ def test_the_app_installs_the_guard(qtbot, data_dir):
     for old in app.findChildren(WheelGuard):
         app.removeEventFilter(old)
         old.setParent(None)
-    AppController(data_dir, exit_app=lambda code: None)
-    assert QApplication.instance().findChild(WheelGuard) is not None
+    controller = AppController(data_dir, exit_app=lambda code: None)
+    first = controller.start()
+    qtbot.addWidget(first)
+    # once the first window is up (its classes were 15-50 ms of the start before it otherwise)
+    qtbot.waitUntil(lambda: QApplication.instance().findChild(WheelGuard) is not None)

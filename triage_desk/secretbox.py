@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import threading
 from dataclasses import dataclass
 
 from triage_desk.errors import KeyError_
@@ -34,12 +35,18 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+# One derivation at a time: cryptography 50's Argon2id hangs, or fails with MemoryError, when two run at
+# once in one process (e.g. the unlock dialog's and a sign-in's); it releases the GIL, so nothing else waits.
+_one_at_a_time = threading.Lock()
+
+
 def stretch(secret: str | bytes, salt: bytes, params: KdfParams) -> bytes:
     from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret
-    return Argon2id(salt=salt, length=32, iterations=params.iterations, lanes=params.lanes,
-                    memory_cost=params.memory_kib).derive(raw)
+    with _one_at_a_time:
+        return Argon2id(salt=salt, length=32, iterations=params.iterations, lanes=params.lanes,
+                        memory_cost=params.memory_kib).derive(raw)
 
 
 def seal(plaintext: bytes, secret: str | bytes, aad: bytes, params: KdfParams | None = None) -> dict:

@@ -42,6 +42,18 @@ COMMAND_MODULES = (
 )
 
 
+# The module that registers each top-level command: `triage-desk NAME ...` registers that module's parser
+# only (importing and registering all of them was ~60 ms of every command's start). A name missing here
+# still works, through the whole command line (tests/test_startup_perf.py checks the table).
+COMMANDS = {"gui": "gui_cmd", "open": "gui_cmd", "init": "init_cmd", "user": "user_cmd", "key": "key_cmd",
+            "audit": "audit_cmd", "demo": "demo_cmd", "referral": "referral_cmd", "catalogue": "catalogue_cmd",
+            "assess": "assess_cmd", "rescore": "rescore_cmd", "export": "export_cmd", "verify": "verify_cmd",
+            "import-bundle": "verify_cmd", "trust": "trust_cmd", "partner": "partner_cmd", "checks": "partner_cmd",
+            "check": "store_cmd", "backup": "store_cmd", "restore": "store_cmd", "case": "case_cmd",
+            "strategy": "strategy_cmd", "feedback": "feedback_cmd", "review-pack": "review_pack_cmd",
+            "measures": "measures_cmd", "server": "server_cmd"}
+
+
 def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
     """`--data-dir` / `--passphrase-file`, accepted before or after the command.
 
@@ -59,8 +71,10 @@ def common_parser(top_level: bool = False) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = common_parser()
+def build_parser(*, commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; `commands=False`: the top-level options only (starting the app needs no
+    more, and registering every command's arguments was ~70 ms of the app's start); `only`: the commands
+    of that one module (e.g. "assess_cmd")."""
     parser = argparse.ArgumentParser(
         prog="triage-desk", parents=[common_parser(top_level=True)],
         description="Triage Desk - safeguarding front-door triage workstation. "
@@ -71,10 +85,43 @@ def build_parser() -> argparse.ArgumentParser:
                              "(0 = healthy); nothing is written")
     parser.add_argument("--demo", action="store_true",
                         help="with no command: start the app and fill the database with synthetic demo data")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    common = common_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (f"triage_desk.cli.{only}",):
         importlib.import_module(name).register(sub, common)
     return parser
+
+
+def _command_module(argv: list[str]) -> str | None:
+    """The module of the command `argv` names (None: no command, help, version or a name not in COMMANDS)."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif word in ("-h", "--help", "--version"):
+            return None
+        elif not word.startswith("-"):
+            return COMMANDS.get(word)
+    return None
+
+
+_VALUED = ("--data-dir", "--passphrase-file")  # top-level options that take the next word as their value
+_APP_OPTIONS = ("--self-test", "--demo", "--accept-wal-loss")
+
+
+def _starts_the_app(argv: list[str]) -> bool:
+    """True when `argv` names no command and asks for no help or version: only the app's own options."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            if next(words, None) is None:
+                return False  # let the full parser say what is missing
+        elif not (word in _APP_OPTIONS or word.split("=", 1)[0] in _VALUED):
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,8 +130,12 @@ def main(argv: list[str] | None = None) -> int:
 
     private_files()
 
-    parser = build_parser()
-    args = parser.parse_args(bundle_shortcut(list(sys.argv[1:] if argv is None else argv)))
+    words = bundle_shortcut(list(sys.argv[1:] if argv is None else argv))
+    if _starts_the_app(words):
+        parser = build_parser(commands=False)
+    else:
+        parser = build_parser(only=_command_module(words))
+    args = parser.parse_args(words)
     if args.command is None or args.self_test:
         from triage_desk.cli.gui_cmd import run_gui
         return run_gui(args)

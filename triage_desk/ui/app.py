@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from triage_desk import APP_NAME
 from triage_desk.errors import StoreError, TriageError
 from triage_desk.ui import operations
-from triage_desk.ui.wheel_guard import install_wheel_guard
 
 EXIT_AFTER_SHOW = "TRIAGE_DESK_EXIT_AFTER_SHOW"
 
@@ -78,7 +77,6 @@ class AppController(QObject):
         self.wizard = self.login = self.unlock = self.main = None
         self.exit_code = 0
         QApplication.instance().aboutToQuit.connect(self.shutdown)
-        install_wheel_guard()
 
     # ---- start ------------------------------------------------------------------------------------
     def start(self) -> QWidget | None:
@@ -124,8 +122,10 @@ class AppController(QObject):
     def _prewarm(self) -> None:
         from triage_desk.ui.tasks import prewarm, run_in_background
 
-        run_in_background(prewarm, None, lambda _exc: None)  # an import problem surfaces later, in context
-        run_in_background(_prewarm_main_window, None, lambda _exc: None)
+        _install_wheel_guard()
+        # One worker after the other, not two side by side: two importing threads and the GUI thread took
+        # turns at the GIL, and the window answered typing late. An import problem surfaces later, in context.
+        run_in_background(lambda: (prewarm(), _prewarm_main_window()), None, lambda _exc: None)
 
     def _open(self, **secret):
         """Runs in the worker thread, so even importing the workspace stack stays off the GUI thread."""
@@ -150,6 +150,7 @@ class AppController(QObject):
         from triage_desk.ui.tasks import run_in_background
 
         run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
+        _install_wheel_guard()
         self._on_opened(ws)
 
     def _on_opened(self, ws) -> None:
@@ -172,11 +173,13 @@ class AppController(QObject):
     def _show_unlock(self) -> None:
         from triage_desk.ui.unlock_dialog import UnlockDialog
 
-        self._prewarm()  # the database stack loads while the passphrase is typed
         self.unlock = UnlockDialog(self.data_dir, self._open, self.login)
         self.unlock.unlocked.connect(self._on_opened)
         self.unlock.fatal.connect(self.fatal)
         self.unlock.rejected.connect(self._quit)
+        # The database stack loads while the passphrase is typed, from once the dialog is up: started
+        # before, its imports held the GIL while the dialog was built and shown.
+        _FirstShow(self.unlock, self._prewarm)
         if self.on_ready is not None:
             _FirstShow(self.unlock, self.on_ready)
         self.unlock.show()
@@ -198,6 +201,7 @@ class AppController(QObject):
     def _on_signed_in(self, _user) -> None:
         from triage_desk.ui.main_window import MainWindow
 
+        _install_wheel_guard()  # already there unless the window came straight after the first-run wizard
         self.main = MainWindow(self.ws, lazy=True)
         self.main.signed_out.connect(self._on_signed_out)
         operations.follow(self.ws)  # team server: other workstations' changes refresh this one's views
@@ -291,6 +295,14 @@ class AppController(QObject):
             self.ws = None
 
 
+def _install_wheel_guard() -> None:
+    """The wheel guard (no silent changes to an unfocused field), installed once the first dialog is up:
+    its Qt classes cost 15-50 ms before it otherwise, and the sign-in dialogs have no field it guards."""
+    from triage_desk.ui.wheel_guard import install_wheel_guard
+
+    install_wheel_guard()
+
+
 def _keyring_has_no_key(data_dir: Path) -> bool:
     """True only when the store is there, free to open, and the keyring holds no key for it: a cheap
     look (key file and keyring, no database stack). Anything unusual is left to the full open, which
@@ -319,7 +331,10 @@ def _prewarm_main_window() -> None:
 
     # The referral wizard and case view too: the cases area imports them while it is built (intake, the
     # document schema: a stall of the GUI thread at the first paint).
-    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view"):
+    # Sign-in itself (session_events), the window (preferences) and the after-sign-in check
+    # (passphrase_dialog) were imported on the GUI thread at the moment of signing in.
+    for name in (*main_window.EXTENSIONS, "triage_desk.ui.referral_wizard", "triage_desk.ui.case_view",
+                 "triage_desk.session_events", "triage_desk.preferences", "triage_desk.ui.passphrase_dialog"):
         optional_module(name)  # an optional area may be absent: install_extensions skips it too
 
 

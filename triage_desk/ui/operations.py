@@ -55,8 +55,8 @@ _events: WorkspaceEvents | None = None
 _in_flight = 0
 _lock = threading.Lock()
 # One service call at a time, as Anki runs one collection op at a time: the audit chain's next link is
-# read then written, so two writers side by side would both claim the same link.
-_serial = threading.Lock()
+# read then written, so two writers side by side would both claim the same link. They run in the order
+# they were asked for (tasks' serial worker): the case list's first page is not overtaken at sign-in.
 
 
 def events() -> WorkspaceEvents:
@@ -94,13 +94,9 @@ def _run(fn: Callable[[], object], success: Callable | None, failure: Callable |
         elif failure is None:
             raise exc
 
-    def serially():
-        with _serial:
-            return fn()
-
     with _lock:
         _in_flight += 1
-    tasks.run_in_background(serially, done, failed)
+    tasks.run_in_background(fn, done, failed, serial=True)
 
 
 def query(fn: Callable[[], object], success: Callable[[object], None] | None = None,
