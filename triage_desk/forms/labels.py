@@ -156,10 +156,12 @@ def field_name(doc: Any, path: str, label: str) -> str:
 
 def plain(message: str, doc: Any = None, path: str | None = None) -> str:
     """A message with any "(json.path)" removed and the field named by its person."""
+    # the problem's own path goes literally: a key may hold any character (Hypothesis found "consent.informed.:")
+    own = f" ({path})" if path else None
     label, sep, rest = message.partition(": ")
-    stripped = _PATH.sub("", label)
+    stripped = _PATH.sub("", label.replace(own, "") if own else label)
     if not sep or stripped == label:
-        return _PATH.sub("", message)
+        return _PATH.sub("", message.replace(own, "") if own else message)
     return f"{field_name(doc, path, stripped) if path else stripped}: {rest}"
 
 
