@@ -216,9 +216,33 @@ _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :f
          "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
 
 
-def _widened(session: Session, shape: tuple, params: dict, sort_key: str) -> tuple:
+def _by_words(params: dict, needle: str) -> tuple:
+    """A name search alone sorted by subject reads the word table (models/fts.py, migration 0017): the
+    matches of the typed word (the longest, with several) are one key range of narrow entries in subject
+    order, however many there are; with several words each match is also checked against FTS5."""
+    pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
+    lead = max(pieces, key=len)
+    params.update(w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
+    return ("words", "w_hi", "w_lo", *(("fts",) if len(pieces) > 1 else ()))
+
+
+def _words_page(shape: tuple, desc: bool, after: bool, limit: int):
+    d, beyond = ("DESC", "<") if desc else ("ASC", ">")
+    where = "word >= :w_lo AND word < :w_hi"
+    if "fts" in shape:
+        where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
+    if after:
+        where += f" AND (subject_sort, id) {beyond} (:k_val, :k_id)"
+    # DISTINCT: a case with two words beginning the typed letters has two entries.
+    return text(f"referral.rowid IN (SELECT rid FROM (SELECT DISTINCT subject_sort, id, rid FROM {fts.NAME_WORDS} "
+                f"WHERE {where} ORDER BY subject_sort {d}, id {d} LIMIT {int(limit)}))")
+
+
+def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle: str = "") -> tuple:
     """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
     kind = shape[0]
+    if kind == "fts" and sort_key == "subject" and shape[1:] == ("fts",):  # (the team server's ends "pg")
+        return _by_words(params, needle)
     if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
         return shape
     wide, conn = f"{kind}_wide", session.connection()
@@ -232,7 +256,7 @@ def _widened(session: Session, shape: tuple, params: dict, sort_key: str) -> tup
 def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
-    conds = _conditions(shape)
+    conds = [_words_page(shape, desc, after, limit)] if shape[0] == "words" else _conditions(shape)
     if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
@@ -263,7 +287,7 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
         raise InputError("limit: must be between 1 and 5000")
     desc = sort.desc
     shape, params = _shape(filters, session.get_bind().dialect.name)
-    shape = _widened(session, shape, params, sort.key)
+    shape = _widened(session, shape, params, sort.key, filters.text)
     rows: list = []
     conn = session.connection()  # Core execution: plain rows, no ORM loading layer
     # Keys are (phase, value, id): phase 0 = rows with a value, phase 1 = NULLs of a nullable column.

@@ -17,8 +17,11 @@ import unicodedata
 FTS_TABLE = re.compile(r"^\w+_fts(_data|_idx|_docsize|_config|_content)?$")
 _PIECE = re.compile(r"[^\W_]+", re.UNICODE)  # what unicode61 keeps as one token (letters and digits)
 
+# What person matching scores a candidate on; a look-up that returns these needs no second read by id.
+PERSON_COLUMNS = "id, surname, forenames, dob, nhs_number, postcode, surname_key"
 PERSON_WORDS = {
-    "sqlite": "SELECT p.id FROM person_fts JOIN person p ON p.rowid = person_fts.rowid WHERE person_fts MATCH :q",
+    "sqlite": f"SELECT {', '.join('p.' + c for c in PERSON_COLUMNS.split(', '))} FROM person_fts "
+              "JOIN person p ON p.rowid = person_fts.rowid WHERE person_fts MATCH :q",
     "postgresql": "SELECT id FROM person WHERE td_person_words(surname, forenames, postcode) "
                   "@@ to_tsquery('simple', :q)",
 }
@@ -30,7 +33,8 @@ PERSON_POSTCODE = {
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and reflected and compare_to is None and FTS_TABLE.match(name or ""))
+    return not (type_ == "table" and reflected and compare_to is None
+                and (FTS_TABLE.match(name or "") or name in NAME_WORD_TABLES))
 
 
 def fold(word: str) -> list[str]:
@@ -52,3 +56,45 @@ def prefix_query(words: list[str], dialect: str, min_len: int = 2) -> str | None
 def phrase_query(phrase: str, column: str, dialect: str) -> str:
     """The exact words of `phrase`, in order, in `column` (PostgreSQL: the column is in the SQL)."""
     return f'{column} : "{phrase}"' if dialect == "sqlite" else phrase
+
+
+# The case list's name search sorted by subject (SQLCipher only; migration 0017). FTS5 hands back its
+# matches in rowid order, so sorting a two-letter search's tens of thousands of matches meant reading as
+# many ~4 KB referral rows. `referral_word` holds one narrow entry per (word of a subject's name, case),
+# keyed (word, subject_sort, id): a search's matches are one key range, read already grouped by word and
+# ordered by subject within each. Triggers keep it in step with `referral`, splitting names with FTS5's
+# own tokenizer (a one-row scratch FTS5 table and its vocabulary), so its words are exactly the words
+# `referral_fts` finds. PostgreSQL keeps large documents out of line, so it needs none of this.
+NAME_WORDS = "referral_word"
+NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
+_SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
+_CLEAR = "DELETE FROM referral_word_fts; "
+_ADD = (_SPLIT.format(row="new") + "INSERT OR IGNORE INTO referral_word(word, subject_sort, id, rid) "
+        "SELECT term, new.subject_sort, new.id, new.rowid FROM referral_word_vocab; " + _CLEAR)
+_DROP = (_SPLIT.format(row="old") + "DELETE FROM referral_word WHERE word IN (SELECT term FROM referral_word_vocab) "
+         "AND subject_sort = old.subject_sort AND id = old.id; " + _CLEAR)
+NAME_WORD_DDL = (
+    "CREATE TABLE referral_word (word TEXT NOT NULL, subject_sort TEXT NOT NULL, id TEXT NOT NULL, "
+    "rid INTEGER NOT NULL, PRIMARY KEY (word, subject_sort, id)) WITHOUT ROWID",
+    "CREATE VIRTUAL TABLE referral_word_fts USING fts5(t, tokenize=\"unicode61 remove_diacritics 2\")",
+    "CREATE VIRTUAL TABLE referral_word_vocab USING fts5vocab(referral_word_fts, row)",
+    f"CREATE TRIGGER referral_word_ai AFTER INSERT ON referral BEGIN {_ADD}END",
+    f"CREATE TRIGGER referral_word_ad AFTER DELETE ON referral BEGIN {_DROP}END",
+    f"CREATE TRIGGER referral_word_au AFTER UPDATE OF subject_name, subject_sort, id ON referral "
+    f"BEGIN {_DROP}{_ADD}END",
+)
+NAME_WORD_DROP = ("DROP TRIGGER IF EXISTS referral_word_ai", "DROP TRIGGER IF EXISTS referral_word_ad",
+                  "DROP TRIGGER IF EXISTS referral_word_au", "DROP TABLE IF EXISTS referral_word_vocab",
+                  "DROP TABLE IF EXISTS referral_word_fts", "DROP TABLE IF EXISTS referral_word")
+# Filling it from an existing store: referral_fts already holds every case's words (its vocabulary
+# lists them by rowid); the sort key and id come from the narrow subject index, not the wide rows.
+NAME_WORD_FILL = (
+    "CREATE VIRTUAL TABLE temp.referral_fts_terms USING fts5vocab(main, referral_fts, instance)",
+    "CREATE TEMP TABLE referral_keys (rid INTEGER PRIMARY KEY, subject_sort TEXT, id TEXT)",
+    "INSERT INTO temp.referral_keys SELECT rowid, subject_sort, id FROM referral INDEXED BY ix_referral_subject",
+    "INSERT OR IGNORE INTO referral_word (word, subject_sort, id, rid) SELECT t.term, k.subject_sort, k.id, k.rid "
+    "FROM temp.referral_fts_terms t JOIN temp.referral_keys k ON k.rid = t.doc WHERE t.col = 'subject_name' "
+    "ORDER BY 1, 2, 3",
+    "DROP TABLE temp.referral_keys",
+    "DROP TABLE temp.referral_fts_terms",
+)

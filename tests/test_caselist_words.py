@@ -1,0 +1,111 @@
+"""A name search sorted by subject (issue 16): the matches come in subject order from the narrow word
+table (models/fts.py, migration 0017), with exactly the rows and order the full-text search gives."""
+
+from __future__ import annotations
+
+import pytest
+from intake_helpers import complete, subject
+from sqlalchemy import delete, text
+
+from triage_desk import demo, intake
+from triage_desk.caselist import CaseFilters, CaseSort, fetch_page
+from triage_desk.models import Referral, fts
+
+
+@pytest.fixture
+def cases(workspace_from):
+    return workspace_from("caselist-700-seed6", lambda ws: demo.bulk_generate(ws, 700, seed=6))
+
+
+def _pages(s, needle: str, desc: bool, limit: int = 7) -> list[str]:
+    seen, key = [], None
+    while True:
+        page, key = fetch_page(s, CaseFilters(text=needle), CaseSort("subject", desc), key, limit)
+        seen += [r.id for r in page]
+        if key is None:
+            return seen
+
+
+def _fts_answer(s, needle: str, desc: bool) -> list[str]:
+    """What the full-text index says, sorted by hand."""
+    terms = " AND ".join(f'"{w}"*' for w in needle.lower().split())
+    d = "DESC" if desc else "ASC"
+    return [r[0] for r in s.execute(text(
+        "SELECT id FROM referral WHERE rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :q) "
+        f"ORDER BY subject_sort {d}, id {d}"), {"q": f"subject_name : ({terms})"})]
+
+
+def _sqlite_only(ws) -> None:
+    if ws.engine.dialect.name != "sqlite":
+        pytest.skip("the word table is the SQLCipher store's (PostgreSQL keeps documents out of line)")
+
+
+def _submit(ws, *people: dict) -> dict:
+    return intake.submit(ws, complete(intake.new_draft(ws), *people, received_at="2026-01-10T09:00"))
+
+
+def test_name_search_by_subject_gives_the_full_text_answer_page_by_page(cases):
+    _sqlite_only(cases)
+    _submit(cases, subject("Ó Fearghaíl-Whitmore", "Zoë"), subject("Pimbleton", "Wilf"))
+    _submit(cases, subject("Whitby", "Piran Óscar"))
+    with cases.session() as s:
+        letters = s.execute(text("SELECT substr(subject_sort, 1, 2) FROM referral LIMIT 1")).scalar_one()
+        for needle in (letters, "pi", "whit", "fearghail", "zoe", "oscar", "whit pi", "o fearghail", "zz"):
+            for desc in (False, True):
+                want = _fts_answer(s, needle, desc)
+                assert _pages(s, needle, desc) == want, (needle, desc)
+                assert needle == "zz" or want, needle
+
+
+def test_renamed_and_deleted_cases_leave_the_subject_sorted_search(cases):
+    _sqlite_only(cases)
+    draft = complete(intake.new_draft(cases), subject("Quennellow", "Ada"))
+    intake.save_draft(cases, draft, "subjects")
+    with cases.session() as s:
+        assert _pages(s, "quennel", False) == [draft["id"]]
+    draft["subjects"][0]["surname"] = "Rathbury"
+    intake.save_draft(cases, draft, "subjects")
+    gone = _submit(cases, subject("Quennellow", "Bea"))
+    with cases.session() as s:
+        s.execute(delete(Referral).where(Referral.id == gone["id"]))
+    with cases.session() as s:
+        assert _pages(s, "quennel", False) == [] and _pages(s, "rathb", True) == [draft["id"]]
+        assert s.execute(text("SELECT count(*) FROM referral_word WHERE id = :i"), {"i": gone["id"]}).scalar() == 0
+
+
+def test_a_two_letter_search_by_subject_reads_words_in_order_not_every_matching_case(cases):
+    """At a million referrals "pi" matches ~36,000 cases: sorting them read as many ~4 KB rows (1.6 s)."""
+    _sqlite_only(cases)
+    from sqlalchemy import event
+
+    statements = []
+
+    def capture(conn, cursor, statement, params, *args):
+        statements.append((statement, params))
+
+    event.listen(cases.engine, "before_cursor_execute", capture)
+    try:
+        with cases.session() as s:
+            page, key = fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), None, 5)
+            fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), key, 5)
+            plan = " | ".join(str(r[-1]) for r in s.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statements[-1][0], statements[-1][1]))
+    finally:
+        event.remove(cases.engine, "before_cursor_execute", capture)
+    assert "SEARCH referral_word USING PRIMARY KEY (word>? AND word<?)" in plan, plan
+    assert "SEARCH referral USING INTEGER PRIMARY KEY (rowid=?)" in plan and "SCAN referral" not in plan, plan
+    assert "VIRTUAL TABLE" not in plan  # one typed word: its key range is exactly the full-text matches
+
+
+def test_the_migration_fills_the_same_words_the_triggers_keep(cases):
+    _sqlite_only(cases)
+    _submit(cases, subject("Ó Fearghaíl-Whitmore", "Zoë"), subject("D'Arcy", "Jean-Luc"))
+    query = text("SELECT word, subject_sort, id, rid FROM referral_word ORDER BY 1, 2, 3")
+    with cases.session() as s:
+        kept = s.execute(query).all()
+        s.execute(text("DELETE FROM referral_word"))
+        for statement in fts.NAME_WORD_FILL:
+            s.execute(text(statement))
+        filled = s.execute(query).all()
+    assert len(kept) > 700 and filled == kept
+    assert {"o", "fearghail", "whitmore", "zoe", "d", "arcy", "jean", "luc"} <= {w for w, *_ in kept}
