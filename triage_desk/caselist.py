@@ -9,7 +9,7 @@ The Qt table model (ui/) calls this from `fetchMore`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -277,14 +277,8 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
     return select(*COLUMNS, col).where(*conds).order_by(*order).suffix_with(f"LIMIT {int(limit)}")
 
 
-def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseSort | None = None,
-               after_key: tuple | None = None, limit: int = 200) -> tuple[list[CaseRow], tuple | None]:
-    """One page of the case list. `after_key` is the `next_key` of the previous page."""
-    filters, sort = filters or CaseFilters(), sort or CaseSort()
-    if sort.key not in SORTS:
-        raise InputError(f"sort: must be one of {', '.join(SORTS)}")
-    if not 1 <= limit <= 5000:
-        raise InputError("limit: must be between 1 and 5000")
+def _rows(session: Session, filters: CaseFilters, sort: CaseSort, after_key: tuple | None, limit: int) -> list:
+    """Up to limit + 1 raw rows after `after_key`, the sort column last."""
     desc = sort.desc
     shape, params = _shape(filters, session.get_bind().dialect.name)
     shape = _widened(session, shape, params, sort.key, filters.text)
@@ -301,6 +295,40 @@ def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseS
         if after:
             params["k_id"] = after_key[2]
         rows += conn.execute(_statement(shape, sort.key, desc, True, after, limit + 1 - len(rows)), params).all()
+    return rows
+
+
+def _one_value_each(filters: CaseFilters, dialect: str) -> list[CaseFilters] | None:
+    """Several statuses or RAGs ("open" = draft + submitted) as one filter per value: each is one index
+    range in sort order, merged below, where `status IN (…)` had SQLite sort every match (~50,000 at 1M)."""
+    if (dialect != "sqlite" or len(filters.status) < 2 and len(filters.rag) < 2 or filters.text or filters.overdue
+            or filters.deadline_kind or filters.awaiting_approval or filters.checks_outstanding):
+        return None
+    return [replace(filters, status=status, rag=rag) for status in ([(v,) for v in filters.status] or [()])
+            for rag in ([(v,) for v in filters.rag] or [()])]
+
+
+def _merged(parts: list[list], desc: bool, limit: int) -> list:
+    """The first limit + 1 of several pages in the list's order (values by (value, id), then NULLs by id)."""
+    rows = [r for part in parts for r in part]
+    valued = sorted((r for r in rows if r[-1] is not None), key=lambda r: (r[-1], r[0]), reverse=desc)
+    nulls = sorted((r for r in rows if r[-1] is None), key=lambda r: r[0], reverse=desc)
+    return (valued + nulls)[:limit + 1]
+
+
+def fetch_page(session: Session, filters: CaseFilters | None = None, sort: CaseSort | None = None,
+               after_key: tuple | None = None, limit: int = 200) -> tuple[list[CaseRow], tuple | None]:
+    """One page of the case list. `after_key` is the `next_key` of the previous page."""
+    filters, sort = filters or CaseFilters(), sort or CaseSort()
+    if sort.key not in SORTS:
+        raise InputError(f"sort: must be one of {', '.join(SORTS)}")
+    if not 1 <= limit <= 5000:
+        raise InputError("limit: must be between 1 and 5000")
+    parts = _one_value_each(filters, session.get_bind().dialect.name)
+    if parts:
+        rows = _merged([_rows(session, part, sort, after_key, limit) for part in parts], sort.desc, limit)
+    else:
+        rows = _rows(session, filters, sort, after_key, limit)
     more = len(rows) > limit
     rows = rows[:limit]
     page = [_row(r) for r in rows]
