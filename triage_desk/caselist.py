@@ -184,10 +184,14 @@ def _conditions(shape: tuple) -> list:
         conds.append(Referral.next_due.is_not(None))
         conds.append(Referral.next_due < bindparam("dl_now", type_=Referral.next_due.type))
     elif "dl_now" in names or "dl_open" in names:
-        # THE overdue query (deadlines.py), shared with the status bar and the review queue.
-        kind = "dl_kind" if "dl_kind" in names else None
-        rows = deadlines.overdue_select(kind) if "dl_now" in names else deadlines.open_select(kind)
-        conds.append(Referral.id.in_(rows.with_only_columns(rows.selected_columns.referral_id).order_by(None)))
+        # THE overdue query (deadlines.py), shared with the status bar and the review queue. A case with
+        # an open deadline has next_due (its earliest), so a page walks the partial indexes over those few
+        # cases in sort order ("+": the deadline rows only check, else SQLite sorts every match's row).
+        dl_kind = "dl_kind" if "dl_kind" in names else None
+        rows = deadlines.overdue_select(dl_kind) if "dl_now" in names else deadlines.open_select(dl_kind)
+        conds.append(Referral.next_due.is_not(None))
+        conds.append((Referral.id if pg or _driven(shape) else _unindexed(Referral.id)).in_(
+            rows.with_only_columns(rows.selected_columns.referral_id).order_by(None)))
     if "approval" in names:
         conds.append(text(_PG[_PENDING_APPROVAL] if pg else _PENDING_APPROVAL))
         conds.append(c(Referral.approval) == bindparam("approval"))
@@ -216,33 +220,37 @@ _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :f
          "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
 
 
-def _by_words(params: dict, needle: str) -> tuple:
+def _by_words(params: dict, needle: str) -> tuple | None:
     """A name search alone sorted by subject reads the word table (models/fts.py, migration 0017): the
-    matches of the typed word (the longest, with several) are one key range of narrow entries in subject
-    order, however many there are; with several words each match is also checked against FTS5."""
+    cases with a word beginning the typed letters (the longest typed word, with several) are one key
+    range in subject order; with several words each is also checked against FTS5. One letter: None."""
     pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
     lead = max(pieces, key=len)
-    params.update(w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
-    return ("words", "w_hi", "w_lo", *(("fts",) if len(pieces) > 1 else ()))
+    if len(lead) < 2:
+        return None
+    params.update(w_pre=lead[:2], w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
+    return ("words", "w_hi", "w_lo", "w_pre", *(("fts",) if len(pieces) > 1 else ()))
 
 
 def _words_page(shape: tuple, desc: bool, after: bool, limit: int):
     d, beyond = ("DESC", "<") if desc else ("ASC", ">")
-    where = "word >= :w_lo AND word < :w_hi"
+    where = "prefix = :w_pre AND word >= :w_lo AND word < :w_hi"
     if "fts" in shape:
         where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
     if after:
         where += f" AND (subject_sort, id) {beyond} (:k_val, :k_id)"
-    # DISTINCT: a case with two words beginning the typed letters has two entries.
-    return text(f"referral.rowid IN (SELECT rid FROM (SELECT DISTINCT subject_sort, id, rid FROM {fts.NAME_WORDS} "
-                f"WHERE {where} ORDER BY subject_sort {d}, id {d} LIMIT {int(limit)}))")
+    # GROUP BY: a case with two words beginning the typed letters has two (adjacent) entries.
+    return text(f"referral.rowid IN (SELECT rid FROM {fts.NAME_WORDS} WHERE {where} GROUP BY subject_sort, id "
+                f"ORDER BY subject_sort {d}, id {d} LIMIT {int(limit)})")
 
 
 def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle: str = "") -> tuple:
     """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
     kind = shape[0]
     if kind == "fts" and sort_key == "subject" and shape[1:] == ("fts",):  # (the team server's ends "pg")
-        return _by_words(params, needle)
+        words = _by_words(params, needle)
+        if words:
+            return words
     if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
         return shape
     wide, conn = f"{kind}_wide", session.connection()

@@ -61,21 +61,21 @@ def phrase_query(phrase: str, column: str, dialect: str) -> str:
 # The case list's name search sorted by subject (SQLCipher only; migration 0017). FTS5 hands back its
 # matches in rowid order, so sorting a two-letter search's tens of thousands of matches meant reading as
 # many ~4 KB referral rows. `referral_word` holds one narrow entry per (word of a subject's name, case),
-# keyed (word, subject_sort, id): a search's matches are one key range, read already grouped by word and
-# ordered by subject within each. Triggers keep it in step with `referral`, splitting names with FTS5's
-# own tokenizer (a one-row scratch FTS5 table and its vocabulary), so its words are exactly the words
-# `referral_fts` finds. PostgreSQL keeps large documents out of line, so it needs none of this.
+# keyed (first two letters, subject_sort, id, word): a search's matches are one key range already in
+# subject order, so a page reads ~200 entries, first page or last. Triggers keep it in step with
+# `referral`, splitting names with FTS5's own tokenizer (a one-row scratch FTS5 table and its vocabulary),
+# so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large documents out of line.
 NAME_WORDS = "referral_word"
 NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
 _SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
 _CLEAR = "DELETE FROM referral_word_fts; "
-_ADD = (_SPLIT.format(row="new") + "INSERT OR IGNORE INTO referral_word(word, subject_sort, id, rid) "
-        "SELECT term, new.subject_sort, new.id, new.rowid FROM referral_word_vocab; " + _CLEAR)
-_DROP = (_SPLIT.format(row="old") + "DELETE FROM referral_word WHERE word IN (SELECT term FROM referral_word_vocab) "
-         "AND subject_sort = old.subject_sort AND id = old.id; " + _CLEAR)
+_ADD = (_SPLIT.format(row="new") + "INSERT OR IGNORE INTO referral_word(prefix, subject_sort, id, word, rid) "
+        "SELECT substr(term, 1, 2), new.subject_sort, new.id, term, new.rowid FROM referral_word_vocab; " + _CLEAR)
+_DROP = (_SPLIT.format(row="old") + "DELETE FROM referral_word WHERE prefix IN (SELECT substr(term, 1, 2) FROM "
+         "referral_word_vocab) AND subject_sort = old.subject_sort AND id = old.id; " + _CLEAR)
 NAME_WORD_DDL = (
-    "CREATE TABLE referral_word (word TEXT NOT NULL, subject_sort TEXT NOT NULL, id TEXT NOT NULL, "
-    "rid INTEGER NOT NULL, PRIMARY KEY (word, subject_sort, id)) WITHOUT ROWID",
+    "CREATE TABLE referral_word (prefix TEXT NOT NULL, subject_sort TEXT NOT NULL, id TEXT NOT NULL, "
+    "word TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (prefix, subject_sort, id, word)) WITHOUT ROWID",
     "CREATE VIRTUAL TABLE referral_word_fts USING fts5(t, tokenize=\"unicode61 remove_diacritics 2\")",
     "CREATE VIRTUAL TABLE referral_word_vocab USING fts5vocab(referral_word_fts, row)",
     f"CREATE TRIGGER referral_word_ai AFTER INSERT ON referral BEGIN {_ADD}END",
@@ -92,9 +92,9 @@ NAME_WORD_FILL = (
     "CREATE VIRTUAL TABLE temp.referral_fts_terms USING fts5vocab(main, referral_fts, instance)",
     "CREATE TEMP TABLE referral_keys (rid INTEGER PRIMARY KEY, subject_sort TEXT, id TEXT)",
     "INSERT INTO temp.referral_keys SELECT rowid, subject_sort, id FROM referral INDEXED BY ix_referral_subject",
-    "INSERT OR IGNORE INTO referral_word (word, subject_sort, id, rid) SELECT t.term, k.subject_sort, k.id, k.rid "
-    "FROM temp.referral_fts_terms t JOIN temp.referral_keys k ON k.rid = t.doc WHERE t.col = 'subject_name' "
-    "ORDER BY 1, 2, 3",
+    "INSERT OR IGNORE INTO referral_word (prefix, subject_sort, id, word, rid) SELECT substr(t.term, 1, 2), "
+    "k.subject_sort, k.id, t.term, k.rid FROM temp.referral_fts_terms t JOIN temp.referral_keys k ON k.rid = t.doc "
+    "WHERE t.col = 'subject_name' ORDER BY 1, 2, 3, 4",
     "DROP TABLE temp.referral_keys",
     "DROP TABLE temp.referral_fts_terms",
 )
