@@ -1,7 +1,8 @@
-"""case list: name search sorted by subject reads a narrow word table (referral_word), not the wide rows
+"""case list at a million: a narrow word table for name search by subject; the RAG indexes carry the status
 
-On SQLCipher: the table, its triggers and a fill from referral_fts's vocabulary (models/fts.py says why).
-On PostgreSQL this revision does nothing (its search index is 0010's; large documents live out of line).
+On SQLCipher: the word table, its triggers and a fill from referral_fts's vocabulary (models/fts.py says
+why); on PostgreSQL none of that (its search index is 0010's; large documents live out of line). On both,
+the four RAG indexes gain a trailing status column ("closed and red" is checked in the index).
 
 Revision ID: 0017
 Revises: 0014
@@ -18,15 +19,25 @@ branch_labels = None
 depends_on = None
 
 
+RAG_INDEXES = (("ix_referral_rag_received", "received_at"), ("ix_referral_rag_due", "next_due"),
+               ("ix_referral_rag_reference", "reference"), ("ix_referral_rag_subject", "subject_sort"))
+
+
+def _rag_indexes(*trailing: str) -> None:
+    for name, column in RAG_INDEXES:
+        op.drop_index(name, table_name="referral")
+        op.create_index(name, "referral", ["rag", column, "id", *trailing], unique=False)
+
+
 def upgrade() -> None:
-    if not on_sqlite():
-        return
-    for statement in fts.NAME_WORD_DDL + fts.NAME_WORD_FILL:
-        op.execute(statement)
+    _rag_indexes("status")
+    if on_sqlite():
+        for statement in fts.NAME_WORD_DDL + fts.NAME_WORD_FILL:
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    if not on_sqlite():
-        return
-    for statement in fts.NAME_WORD_DROP:
-        op.execute(statement)
+    if on_sqlite():
+        for statement in fts.NAME_WORD_DROP:
+            op.execute(statement)
+    _rag_indexes()
