@@ -227,9 +227,9 @@ _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :f
 
 
 def _by_words(params: dict, needle: str) -> tuple | None:
-    """A name search alone sorted by subject reads the word table (models/fts.py, migration 0017): the
-    cases with a word beginning the typed letters (the longest typed word, with several) are one key
-    range in subject order; with several words each is also checked against FTS5. One letter: None."""
+    """A name search alone reads the word table (models/fts.py, migration 0017): the cases with a word
+    beginning the typed letters (the longest typed word, with several) are one key range in subject
+    order, carrying the other sort keys; with several words each is also checked against FTS5."""
     pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
     lead = max(pieces, key=len)
     if len(lead) < 2:
@@ -238,39 +238,47 @@ def _by_words(params: dict, needle: str) -> tuple | None:
     return ("words", "w_hi", "w_lo", "w_pre", *(("fts",) if len(pieces) > 1 else ()))
 
 
-def _words_page(shape: tuple, desc: bool, after: bool, limit: int):
+_WORD_KEYS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
+
+
+def _words_page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     d, beyond = ("DESC", "<") if desc else ("ASC", ">")
+    col = "id" if nulls else _WORD_KEYS[key]
     where = "prefix = :w_pre AND word >= :w_lo AND word < :w_hi"
     if "fts" in shape:
         where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
+    if key in _NULLABLE:
+        where += f" AND {_WORD_KEYS[key]} IS {'' if nulls else 'NOT '}NULL"
     if after:
-        where += f" AND (subject_sort, id) {beyond} (:k_val, :k_id)"
-    # GROUP BY: a case with two words beginning the typed letters has two (adjacent) entries.
-    return text(f"referral.rowid IN (SELECT rid FROM {fts.NAME_WORDS} WHERE {where} GROUP BY subject_sort, id "
-                f"ORDER BY subject_sort {d}, id {d} LIMIT {int(limit)})")
+        where += f" AND id {beyond} :k_id" if nulls else f" AND ({col}, id) {beyond} (:k_val, :k_id)"
+    # GROUP BY: a case with two words beginning the typed letters has two entries (adjacent by subject).
+    group = "subject_sort, id" if key == "subject" else "id"
+    order = f"{col} {d}" if nulls else f"{col} {d}, id {d}"
+    clause = text(f"referral.rowid IN (SELECT rid FROM {fts.NAME_WORDS} WHERE {where} GROUP BY {group} "
+                  f"ORDER BY {order} LIMIT {int(limit)})")
+    return clause.bindparams(bindparam("k_val", type_=SORTS[key].type)) if after and not nulls else clause
 
 
 def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle: str = "") -> tuple:
     """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
     kind = shape[0]
-    if kind == "fts" and sort_key == "subject" and shape[1:] == ("fts",):  # (the team server's ends "pg")
-        words = _by_words(params, needle)
-        if words:
-            return words
+    words = kind == "fts" and shape[1:] == ("fts",) and _by_words(params, needle)  # (the server's end "pg")
+    if words and sort_key == "subject":
+        return words
     if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
         return shape
     wide, conn = f"{kind}_wide", session.connection()
     cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
                                  ** 0.5))
     n = conn.execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {cap + 1})"), params).scalar_one()
-    return (wide, *shape[1:]) if n > cap else shape
+    return (wide, *shape[1:]) if n > cap else words or shape
 
 
 @lru_cache(maxsize=512)
 def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
-    conds = [_words_page(shape, desc, after, limit)] if shape[0] == "words" else _conditions(shape)
+    conds = [_words_page(shape, key, desc, nulls, after, limit)] if shape[0] == "words" else _conditions(shape)
     if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
