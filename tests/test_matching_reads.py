@@ -35,3 +35,25 @@ def test_candidates_and_their_referrals_are_read_once(workspace):
     assert all(len(c.referrals) == 1 for c in found)
     assert sum("referral_subject" in st for st in seen) == 1, seen
     assert not any("FROM person WHERE id IN" in st for st in seen), seen
+
+
+def test_phonetic_and_birth_date_look_ups_read_only_an_index(workspace):
+    """200 candidates were 200 random pages of the person table at a million referrals."""
+    if workspace.engine.dialect.name != "sqlite":
+        pytest.skip("the covering person indexes are the SQLCipher store's")
+    seen: list[tuple] = []
+
+    def capture(conn, cursor, statement, params, *args):
+        seen.append((statement, params))
+
+    event.listen(workspace.engine, "before_cursor_execute", capture)
+    try:
+        with workspace.session() as s:
+            matching.find_candidates(s, {"surname": "Varnholt", "forenames": "Ellory", "dob": "2014-07-07"})
+            look_ups = [(st, p) for st, p in seen if st.startswith("SELECT id, surname") and "dob = ?" in st
+                        or "surname_key = ? LIMIT" in st]
+            plans = [" | ".join(str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + st, p))
+                     for st, p in look_ups]
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", capture)
+    assert len(plans) == 3 and all("USING COVERING INDEX" in plan for plan in plans), plans

@@ -3,6 +3,7 @@
 On SQLCipher: the word table, its triggers and a fill from referral_fts's vocabulary (models/fts.py says
 why); on PostgreSQL none of that (its search index is 0010's; large documents live out of line). On both,
 the four RAG indexes gain a trailing status column ("closed and red" is checked in the index).
+SQLCipher also gets two covering person indexes for matching's phonetic and date-of-birth look-ups.
 
 Revision ID: 0017
 Revises: 0014
@@ -34,10 +35,12 @@ def upgrade() -> None:
     if on_sqlite():
         for statement in fts.NAME_WORD_DDL + fts.NAME_WORD_FILL:
             op.execute(statement)
+        for name, columns in fts.PERSON_COVERING.items():
+            op.execute(f"CREATE INDEX {name} ON person ({columns})")
 
 
 def downgrade() -> None:
     if on_sqlite():
-        for statement in fts.NAME_WORD_DROP:
+        for statement in (*fts.NAME_WORD_DROP, *(f"DROP INDEX IF EXISTS {name}" for name in fts.PERSON_COVERING)):
             op.execute(statement)
     _rag_indexes()
