@@ -278,8 +278,10 @@ def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle
 def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
-    conds = [_words_page(shape, key, desc, nulls, after, limit)] if shape[0] == "words" else _conditions(shape)
-    if nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
+    if shape[0] == "words":  # the word table's page has the keyset and the phase: here only its rows' order
+        conds, order_col = [_words_page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
+    elif nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
+        conds = _conditions(shape)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
         conds.append((_unindexed(col) if _driven(shape) else col).is_(None))
@@ -287,6 +289,7 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
             conds.append(Referral.id < bindparam("k_id") if desc else Referral.id > bindparam("k_id"))
         order_col = Referral.id
     else:
+        conds = _conditions(shape)
         if key in _NULLABLE:
             conds.append(col.is_not(None))
         if after:
@@ -312,7 +315,8 @@ def _rows(session: Session, filters: CaseFilters, sort: CaseSort, after_key: tup
         if after_key:
             params.update(k_val=after_key[1], k_id=after_key[2])
         rows = conn.execute(_statement(shape, sort.key, desc, False, bool(after_key), limit + 1), params).all()
-    if sort.key in _NULLABLE and len(rows) <= limit:
+    # A case with an open deadline always has next_due: a deadline filter has no NULLs to list.
+    if sort.key in _NULLABLE and len(rows) <= limit and not {"dl_now", "dl_open"} & set(shape):
         after = bool(after_key) and phase == 1
         if after:
             params["k_id"] = after_key[2]
