@@ -222,8 +222,9 @@ def _conditions(shape: tuple) -> list:
 # referrals after ~200*N/n entries (~5 us each, measured): walking wins once n > ~10*sqrt(N).
 WIDE = 10.0  # times the square root of the number of referrals
 WIDE_AT_LEAST = 200  # fewer matches than a page are always sorted
+_REF_RANGE = "reference >= :ref_lo AND reference < :ref_hi"
 _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
-         "ref_wide": "SELECT rowid FROM referral WHERE reference >= :ref_lo AND reference < :ref_hi"}
+         "ref_wide": f"SELECT rowid FROM referral WHERE {_REF_RANGE}"}
 
 
 def _by_words(params: dict, needle: str) -> tuple | None:
@@ -238,24 +239,27 @@ def _by_words(params: dict, needle: str) -> tuple | None:
     return ("words", "w_hi", "w_lo", "w_pre", *(("fts",) if len(pieces) > 1 else ()))
 
 
-_WORD_KEYS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
+_SORT_COLUMNS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
 
 
-def _words_page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
+def _narrow_page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
+    """The page's rowids from narrow entries carrying the sort keys: the word table for a name search,
+    the reference index for a reference search (migration 0017), never the ~4 KB rows of every match."""
     d, beyond = ("DESC", "<") if desc else ("ASC", ">")
-    col = "id" if nulls else _WORD_KEYS[key]
-    where = "prefix = :w_pre AND word >= :w_lo AND word < :w_hi"
+    col = "id" if nulls else _SORT_COLUMNS[key]
+    # GROUP BY: a case with two words beginning the typed letters has two entries (adjacent by subject).
+    source, rid, where, group = (fts.NAME_WORDS, "rid", "prefix = :w_pre AND word >= :w_lo AND word < :w_hi",
+                                 " GROUP BY subject_sort, id" if key == "subject" else " GROUP BY id") \
+        if shape[0] == "words" else (f"referral INDEXED BY {fts.REFERENCE_KEYS}", "rowid", _REF_RANGE, "")
     if "fts" in shape:
         where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
     if key in _NULLABLE:
-        where += f" AND {_WORD_KEYS[key]} IS {'' if nulls else 'NOT '}NULL"
+        where += f" AND {_SORT_COLUMNS[key]} IS {'' if nulls else 'NOT '}NULL"
     if after:
         where += f" AND id {beyond} :k_id" if nulls else f" AND ({col}, id) {beyond} (:k_val, :k_id)"
-    # GROUP BY: a case with two words beginning the typed letters has two entries (adjacent by subject).
-    group = "subject_sort, id" if key == "subject" else "id"
     order = f"{col} {d}" if nulls else f"{col} {d}, id {d}"
-    clause = text(f"referral.rowid IN (SELECT rid FROM {fts.NAME_WORDS} WHERE {where} GROUP BY {group} "
-                  f"ORDER BY {order} LIMIT {int(limit)})")
+    clause = text(f"referral.rowid IN (SELECT {rid} FROM {source} WHERE {where}{group} ORDER BY {order} "
+                  f"LIMIT {int(limit)})")
     return clause.bindparams(bindparam("k_val", type_=SORTS[key].type)) if after and not nulls else clause
 
 
@@ -271,15 +275,17 @@ def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle
     cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
                                  ** 0.5))
     n = conn.execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {cap + 1})"), params).scalar_one()
-    return (wide, *shape[1:]) if n > cap else words or shape
+    if n > cap:
+        return (wide, *shape[1:])
+    return words or (("refkeys", *shape[1:]) if kind == "ref" and shape[1:] == ("ref_hi", "ref_lo") else shape)
 
 
 @lru_cache(maxsize=512)
 def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
-    if shape[0] == "words":  # the word table's page has the keyset and the phase: here only its rows' order
-        conds, order_col = [_words_page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
+    if shape[0] in ("words", "refkeys"):  # the narrow page has the keyset and the phase: here only its order
+        conds, order_col = [_narrow_page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
     elif nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
         conds = _conditions(shape)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps

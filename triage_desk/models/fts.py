@@ -38,7 +38,7 @@ PERSON_POSTCODE = {
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    if type_ == "index" and reflected and compare_to is None and name in PERSON_COVERING:
+    if type_ == "index" and reflected and compare_to is None and (name in PERSON_COVERING or name == REFERENCE_KEYS):
         return False
     return not (type_ == "table" and reflected and compare_to is None
                 and (FTS_TABLE.match(name or "") or name in NAME_WORD_TABLES))
@@ -74,6 +74,9 @@ def phrase_query(phrase: str, column: str, dialect: str) -> str:
 # `referral`, splitting names with FTS5's own tokenizer (a one-row scratch FTS5 table and its vocabulary),
 # so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large documents out of line.
 NAME_WORDS = "referral_word"
+# A reference search ("TD-2025-00": ~10,000 cases) sorted otherwise sorts these narrow entries, not rows.
+REFERENCE_KEYS = "ix_referral_reference_keys"
+REFERENCE_KEYS_DDL = f"CREATE INDEX {REFERENCE_KEYS} ON referral (reference, received_at, next_due, subject_sort, id)"
 NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
 _SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
 _CLEAR = "DELETE FROM referral_word_fts; "

@@ -3,7 +3,8 @@
 On SQLCipher: the word table, its triggers and a fill from referral_fts's vocabulary (models/fts.py says
 why); on PostgreSQL none of that (its search index is 0010's; large documents live out of line). On both,
 the four RAG indexes gain a trailing status column ("closed and red" is checked in the index).
-SQLCipher also gets two covering person indexes for matching's phonetic and date-of-birth look-ups.
+SQLCipher also gets two covering person indexes for matching's phonetic and date-of-birth look-ups, and
+a narrow index of each reference with its sort keys (a reference search sorted otherwise).
 
 Revision ID: 0017
 Revises: 0014
@@ -37,10 +38,12 @@ def upgrade() -> None:
             op.execute(statement)
         for name, columns in fts.PERSON_COVERING.items():
             op.execute(f"CREATE INDEX {name} ON person ({columns})")
+        op.execute(fts.REFERENCE_KEYS_DDL)
 
 
 def downgrade() -> None:
     if on_sqlite():
-        for statement in (*fts.NAME_WORD_DROP, *(f"DROP INDEX IF EXISTS {name}" for name in fts.PERSON_COVERING)):
+        for statement in (*fts.NAME_WORD_DROP, f"DROP INDEX IF EXISTS {fts.REFERENCE_KEYS}",
+                          *(f"DROP INDEX IF EXISTS {name}" for name in fts.PERSON_COVERING)):
             op.execute(statement)
     _rag_indexes()
