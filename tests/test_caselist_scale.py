@@ -80,23 +80,13 @@ def test_renamed_and_deleted_cases_leave_the_subject_sorted_search(cases):
 def test_a_two_letter_search_by_subject_reads_words_in_order_not_every_matching_case(cases):
     """At a million referrals "pi" matches ~36,000 cases: sorting them read as many ~4 KB rows (1.6 s)."""
     _sqlite_only(cases)
-    from sqlalchemy import event
 
-    statements = []
+    def two_pages(s):
+        _, key = fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), None, 5)
+        fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), key, 5)
 
-    def capture(conn, cursor, statement, params, *args):
-        statements.append((statement, params))
-
-    event.listen(cases.engine, "before_cursor_execute", capture)
-    try:
-        with cases.session() as s:
-            page, key = fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), None, 5)
-            fetch_page(s, CaseFilters(text="pi"), CaseSort("subject"), key, 5)
-            rows = list(s.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statements[-1][0], statements[-1][1]))
-            plan = " | ".join(str(r[-1]) for r in rows)
-    finally:
-        event.remove(cases.engine, "before_cursor_execute", capture)
+    rows = _plan_rows(cases, two_pages)
+    plan = " | ".join(str(r[-1]) for r in rows)
     assert "SEARCH referral_word USING PRIMARY KEY (prefix=? AND (subject_sort,id)>(?,?))" in plan, plan
     assert not [r for r in rows if r[1] != 0 and "TEMP B-TREE" in r[-1]], rows  # only the page's 5 rows are sorted
     assert "SEARCH referral USING INTEGER PRIMARY KEY (rowid=?)" in plan and "SCAN referral" not in plan, plan
@@ -157,7 +147,8 @@ def _is_sqlite(ws) -> bool:
     return ws.engine.dialect.name == "sqlite"
 
 
-def _last_plan(ws, run) -> str:
+def _plan_rows(ws, run) -> list:
+    """SQLite's plan of the last statement `run(session)` ran."""
     from sqlalchemy import event
 
     statements = []
@@ -169,10 +160,13 @@ def _last_plan(ws, run) -> str:
     try:
         with ws.session() as s:
             run(s)
-            return " | ".join(str(r[-1]) for r in s.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statements[-1][0], statements[-1][1]))
+            return list(s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1][0], statements[-1][1]))
     finally:
         event.remove(ws.engine, "before_cursor_execute", capture)
+
+
+def _last_plan(ws, run) -> str:
+    return " | ".join(str(r[-1]) for r in _plan_rows(ws, run))
 
 
 @pytest.mark.parametrize("key", list(SORTS))
