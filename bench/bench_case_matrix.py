@@ -62,8 +62,16 @@ FILTERS = [
 # matches. The floor for a search is the faster of the two, per combination.
 _FTS_WALK = "+rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH ?)"
 _REF_WALK = "+rowid IN (SELECT rowid FROM referral WHERE reference >= ? AND reference < ?)"
+_DL_WALK = "next_due IS NOT NULL AND +" + _OPEN_DL  # a case with an open deadline has its earliest in next_due
 ALTERNATIVE = {"name 'pi'": _FTS_WALK, "name 'pimcombe'": _FTS_WALK, "reference": _REF_WALK,
-               "year of references": _REF_WALK}
+               "year of references": _REF_WALK, "closed+red": "+status = ? AND rag = ?",
+               "overdue rag": _DL_WALK.format(kind=" AND kind = ?"),
+               "open assessment": "next_due IS NOT NULL AND +id IN (SELECT referral_id FROM deadline "
+                                  "WHERE state = 'open' AND kind = ?)"}
+# A name search by subject, by hand on the word table (migration 0017): (prefix, word range) per search.
+WORDS = {"name 'pi'": ("pi", "pi", "pj"), "name 'pimcombe'": ("pi", "pimcombe", "pimcombf")}
+# Several statuses, by hand: one ordered range per status, merged by SQLite.
+MERGED = {"open": ("draft", "submitted")}
 SORTS = [("received", "received_at"), ("due", "next_due"), ("reference", "reference"),
          ("subject", "subject_sort")]
 _DATETIMES = {"received_at", "next_due"}
@@ -76,6 +84,28 @@ def _hand(where: str, col: str, desc: bool, deep: bool) -> str:
     nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     after = f" AND ({col}, id) {'<' if desc else '>'} (?, ?)" if deep else ""
     return f"{COLS}, {col} FROM referral WHERE {where}{nulls}{after} ORDER BY {col} {d}, id {d} LIMIT 201"
+
+
+def _hand_words(label: str, col: str, desc: bool, deep: bool) -> tuple[str, tuple]:
+    d, beyond = ("DESC", "<") if desc else ("ASC", ">")
+    after = f" AND (subject_sort, id) {beyond} (?, ?)" if deep else ""
+    return (f"rowid IN (SELECT rid FROM referral_word WHERE prefix = ? AND word >= ? AND word < ?{after} "
+            f"GROUP BY subject_sort, id ORDER BY subject_sort {d}, id {d} LIMIT 201)"), WORDS[label]
+
+
+def _extra_floors(label: str, col: str, desc: bool, after) -> list[tuple[str, tuple]]:
+    """Hand-written SQL on the storage 0017 added, or the same answer written another way."""
+    out = []
+    deep = tuple(after) if after else ()
+    if label in WORDS and col == "subject_sort":
+        where, params = _hand_words(label, col, desc, bool(after))
+        out.append((_hand(where, col, desc, False), params + deep))
+    if label in MERGED:
+        d = "DESC" if desc else "ASC"
+        arms = [f"SELECT * FROM ({_hand('status = ?', col, desc, bool(after))})" for _ in MERGED[label]]
+        params = tuple(p for st in MERGED[label] for p in (st, *deep))
+        out.append((" UNION ALL ".join(arms) + f" ORDER BY {col} {d}, id {d} LIMIT 201", params))
+    return out
 
 
 def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
@@ -112,6 +142,10 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         if label in ALTERNATIVE:
             alt_sql = _hand(ALTERNATIVE[label], col, desc, bool(after))
             floor = min(floor, best_of(lambda q=alt_sql, p=hand_params: cur.execute(q, p).fetchall(), 3))
+        for extra_sql, extra_params in _extra_floors(label, col, desc, after):
+            if col != "next_due":
+                assert [r[0] for r in cur.execute(extra_sql, extra_params).fetchall()[:200]] == [r.id for r in rows]
+            floor = min(floor, best_of(lambda q=extra_sql, p=extra_params: cur.execute(q, p).fetchall(), 3))
         out.append((ours, floor, f"{label} / {key} {'desc' if desc else 'asc'} / {name}"))
     return out
 

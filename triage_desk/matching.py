@@ -89,26 +89,31 @@ def _dob(value) -> str | None:
 
 
 def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | None, nhs: str | None,
-                   postcode: str | None) -> dict[str, set[str]]:
-    """person id -> look-ups that found it."""
+                   postcode: str | None, rows: dict | None = None) -> dict[str, set[str]]:
+    """person id -> look-ups that found it; `rows` (if given) gets the scoring columns of each person a
+    look-up returned them for (every look-up on SQLite), so those need no second read by id."""
     found: dict[str, set[str]] = {}
+    rows = {} if rows is None else rows
 
     def add(sql: str, params: dict, tag: str) -> None:
-        for (pid,) in session.execute(text(sql + f" LIMIT {PER_SOURCE}"), params):
-            found.setdefault(pid, set()).add(tag)
+        for row in session.execute(text(sql + f" LIMIT {PER_SOURCE}"), params).all():
+            found.setdefault(row[0], set()).add(tag)
+            if len(row) > 1:
+                rows[row[0]] = row
 
     if nhs:
-        add("SELECT id FROM person WHERE nhs_number = :v", {"v": nhs}, "nhs")
+        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE nhs_number = :v", {"v": nhs}, "nhs")
     key = phonetic(surname)
     if key and dob:
-        add("SELECT id FROM person WHERE surname_key = :k AND dob = :d", {"k": key, "d": dob}, "phonetic_dob")
+        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_key = :k AND dob = :d", {"k": key, "d": dob},
+            "phonetic_dob")
     if dob:
-        add("SELECT id FROM person WHERE dob = :d", {"d": dob}, "dob")
+        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE dob = :d", {"d": dob}, "dob")
     if key:
-        add("SELECT id FROM person WHERE surname_key = :k", {"k": key}, "phonetic")
+        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_key = :k", {"k": key}, "phonetic")
     sx = soundex(surname)
     if sx and not dob:
-        add("SELECT id FROM person WHERE surname_soundex = :k", {"k": sx}, "soundex")
+        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_soundex = :k", {"k": sx}, "soundex")
     dialect = session.get_bind().dialect.name
     q = fts.prefix_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")], dialect)
     if q:
@@ -119,7 +124,7 @@ def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | No
 
 
 def _score(subject: tuple, row) -> tuple[float, list[str]]:
-    surname, forenames, dob, nhs, postcode = subject
+    surname, forenames, dob, nhs, postcode, sound = subject
     why: list[str] = []
     if nhs and row.nhs_number == nhs:
         return 100.0, ["same NHS number"]
@@ -129,7 +134,7 @@ def _score(subject: tuple, row) -> tuple[float, list[str]]:
     if prefix:
         s_sim = max(s_sim, PREFIX_SIMILARITY)
     f_sim = fuzz.token_set_ratio(forenames.lower(), (row.forenames or "").lower()) if forenames else 0.0
-    same_sound = bool(surname) and phonetic(surname) == row.surname_key
+    same_sound = bool(surname) and sound == row.surname_key
     score = 0.35 * s_sim + 0.25 * f_sim
     if s_sim == 100:
         why.append("same surname")
@@ -158,6 +163,17 @@ def _score(subject: tuple, row) -> tuple[float, list[str]]:
     return round(min(score * 100.0 / reachable, 99.0), 1), why
 
 
+def _rows_by_id(session: Session, ids: list[str]) -> list:
+    """The scoring columns of people a look-up named by id only (the server's full-text look-ups)."""
+    rows = []
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        marks = ",".join(f":p{i}" for i in range(len(part)))
+        rows += session.execute(text(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE id IN ({marks})"),
+                                {f"p{i}": v for i, v in enumerate(part)}).all()
+    return rows
+
+
 def find_candidates(session: Session, subject: dict, *, exclude: set[str] | frozenset[str] = frozenset(),
                     limit: int = 10, min_score: float = MIN_SCORE, with_referrals: bool = True) -> list[Candidate]:
     """People who may be this document subject (dict with surname, forenames, dob, nhs_number, address)."""
@@ -171,18 +187,13 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     postcode = normalise_postcode(address.get("postcode"))
     if not (surname or forenames or nhs or dob or postcode):
         return []
-    found = _candidate_ids(session, surname, forenames, dob, nhs, postcode)
+    known: dict = {}
+    found = _candidate_ids(session, surname, forenames, dob, nhs, postcode, known)
     ids = [pid for pid in found if pid not in exclude]
     if not ids:
         return []
-    rows = []
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        marks = ",".join(f":p{i}" for i in range(len(part)))
-        rows += session.execute(text("SELECT id, surname, forenames, dob, nhs_number, postcode, surname_key "
-                                     f"FROM person WHERE id IN ({marks})"),
-                                {f"p{i}": v for i, v in enumerate(part)}).all()
-    key = (surname, forenames, dob, nhs, postcode)
+    rows = [known[pid] for pid in ids if pid in known] + _rows_by_id(session, [p for p in ids if p not in known])
+    key = (surname, forenames, dob, nhs, postcode, phonetic(surname))
     scored = []
     for row in rows:
         score, why = _score(key, row)
@@ -192,18 +203,35 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     scored.sort(key=lambda c: (-c.score, c.surname, c.forenames, c.person_id))
     scored = scored[:limit]
     if with_referrals:
+        listed = referrals_of_people(session, [c.person_id for c in scored])
         for c in scored:
-            c.referrals = referrals_of(session, c.person_id)
+            c.referrals = listed.get(c.person_id, [])
     return scored
 
 
+_REFERRALS_OF = ("SELECT rs.person_id, r.id, r.reference, r.received_at, r.status FROM referral_subject rs "
+                 "JOIN referral r ON r.id = rs.referral_id WHERE rs.person_id {match} AND rs.state = 'linked' "
+                 "ORDER BY rs.person_id, r.received_at DESC, r.id")
+
+
+def referrals_of_people(session: Session, person_ids: list[str], limit: int = 50) -> dict[str, list[dict]]:
+    """Each person's linked referrals, newest first (at most `limit` each): one query for a page of people."""
+    if not person_ids:
+        return {}
+    marks = ",".join(f":p{i}" for i in range(len(person_ids)))
+    rows = session.execute(text(_REFERRALS_OF.format(match=f"IN ({marks})")),
+                           {f"p{i}": v for i, v in enumerate(person_ids)}).all()
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        listed = out.setdefault(r.person_id, [])
+        if len(listed) < limit:
+            listed.append({"id": r.id, "reference": r.reference, "status": r.status,
+                           "received_at": str(r.received_at)[:16].replace(" ", "T")})
+    return out
+
+
 def referrals_of(session: Session, person_id: str, limit: int = 50) -> list[dict]:
-    rows = session.execute(text(
-        "SELECT r.id, r.reference, r.received_at, r.status FROM referral_subject rs "
-        "JOIN referral r ON r.id = rs.referral_id WHERE rs.person_id = :p AND rs.state = 'linked' "
-        "ORDER BY r.received_at DESC LIMIT :n"), {"p": person_id, "n": limit}).all()
-    return [{"id": r.id, "reference": r.reference, "received_at": str(r.received_at)[:16].replace(" ", "T"),
-             "status": r.status} for r in rows]
+    return referrals_of_people(session, [person_id], limit).get(person_id, [])
 
 
 _YEAR_BEFORE = relativedelta(years=-1)

@@ -25,16 +25,17 @@ class Referral(Versioned, Base):
     __table_args__ = (
         Index("ix_referral_received", "received_at", "id"),
         Index("ix_referral_status_received", "status", "received_at", "id"),
-        Index("ix_referral_rag_received", "rag", "received_at", "id"),
+        # 0017: the RAG indexes carry the status, so "closed and red" checks it in the index, not the row.
+        Index("ix_referral_rag_received", "rag", "received_at", "id", "status"),
         Index("ix_referral_agency_received", "referrer_agency", "received_at", "id"),
         # "Due" is the earliest open deadline (next_due, kept by models/casework.py); 0013 moved these
         # indexes from decision_due to it.
         Index("ix_referral_due", "next_due", "id"),
-        Index("ix_referral_rag_due", "rag", "next_due", "id"),  # "red cases by deadline" at 1M rows
+        Index("ix_referral_rag_due", "rag", "next_due", "id", "status"),  # "red cases by deadline" at 1M rows
         Index("ix_referral_subject", "subject_sort", "id"),
         # 0009: every filter column (status, RAG, agency) with every sort key, so any filter x sort
         # page is an index range read in order, first page or ten-thousandth alike.
-        *(Index(f"ix_referral_{name}_{sort}", column, sort_col, "id")
+        *(Index(f"ix_referral_{name}_{sort}", column, sort_col, "id", *(("status",) if name == "rag" else ()))
           for name, column in (("status", "status"), ("rag", "rag"), ("agency", "referrer_agency"))
           for sort, sort_col in (("due", "next_due"), ("reference", "reference"), ("subject", "subject_sort"))
           if (name, sort) != ("rag", "due")),
