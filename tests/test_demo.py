@@ -213,6 +213,7 @@ def _store_contents(ws) -> dict:
         "links": "SELECT * FROM referral_subject ORDER BY referral_id, person_id",
         "deadline": "SELECT * FROM deadline ORDER BY id",
         "measure_row": "SELECT * FROM measure_row ORDER BY referral_id",
+        "referral_word": "SELECT * FROM referral_word ORDER BY prefix, subject_sort, id, word",
         "referral_fts": "SELECT term, doc, col, offset FROM temp.referral_words ORDER BY 1, 2, 3, 4",
         "person_fts": "SELECT term, doc, col, offset FROM temp.person_words ORDER BY 1, 2, 3, 4"}
     with ws.session() as s:
@@ -253,6 +254,7 @@ def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, works
     assert not list(workspace.data_dir.glob("*demo-stage*"))  # the staging file is gone
     found = _store_contents(workspace)
     assert len(found["deadline"]) > 0 and len(found["measure_row"]) > 300 and found["referral_fts"]
+    assert len(found["referral_word"]) > 400
     for name, rows in expected.items():
         assert found[name] == rows, name
     with workspace.session() as s:

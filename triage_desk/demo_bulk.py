@@ -9,7 +9,9 @@ So, for a load of at least as many referrals as are stored:
 and for a fresh database (no referrals yet: a new demo):
 - the insert triggers listed below are dropped; afterwards the same derived rows are written by set-based
   statements: FTS5 'rebuild' (one pass over the external-content table) and measure_row.backfill_sql
-  (what migration 0012 fills the summary with). They are created again whatever happened to the load;
+  (what migration 0012 fills the summary with) and fts.NAME_WORD_FILL (the case list's name-word table,
+  from the rebuilt FTS vocabulary, as migration 0017 fills it). They are created again whatever happened
+  to the load;
 - referral rows are written without their document, which waits in a staging file beside the database
   (encrypted with a throwaway key, deleted at the end); the indexes are built over the narrow rows and the
   documents are then copied in, in row order, by one statement;
@@ -25,6 +27,7 @@ import os
 import time
 from pathlib import Path
 
+from triage_desk.models import fts
 from triage_desk.models.measure_row import backfill_sql
 
 DEFERRED_TABLES = ("referral", "person", "referral_subject", "deadline")
@@ -32,6 +35,8 @@ DEFERRED_TABLES = ("referral", "person", "referral_subject", "deadline")
 FTS_TRIGGERS = {"person_fts_ai": "person_fts", "referral_fts_ai": "referral_fts"}
 # ...and the summary's (the update one: documents are copied in after the rows); every other trigger stays.
 MEASURE_TRIGGERS = ("measure_row_referral_ai", "measure_row_referral_au", "measure_row_deadline_ai")
+# ...and the case list's name-word table (it splits every subject name through an FTS5 table per row).
+WORD_TRIGGER = "referral_word_ai"
 # The summary's parts read these tables; a referral with no row in any of them keeps the values the
 # summary INSERT gives (no decision, no deadline, no casework), which is what those parts would write.
 SUMMARY_SOURCES = ("decision", "deadline", "case_event", "strategy_discussion", "dispute")
@@ -67,7 +72,7 @@ class BulkLoad:
             # Leaving WAL needs no other connection open; if one is, the load simply stays in WAL.
             cur.execute("PRAGMA journal_mode = MEMORY")
             cur.execute("PRAGMA synchronous = OFF")
-            names = (*FTS_TRIGGERS, *MEASURE_TRIGGERS)
+            names = (*FTS_TRIGGERS, *MEASURE_TRIGGERS, WORD_TRIGGER)
             self.triggers = [(n, sql) for n, sql in _named(cur, "trigger", DEFERRED_TABLES) if n in names]
             self._attach_stage(cur)
         for name, _ in self.indexes:
@@ -112,6 +117,10 @@ class BulkLoad:
                 cur.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
                             .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
                 self.raw.commit()
+        if WORD_TRIGGER in suspended:
+            with self._phase("name words"):  # from the rebuilt FTS vocabulary and the new indexes
+                for statement in fts.NAME_WORD_FILL:
+                    cur.execute(statement)
         if self.stage is not None:
             with self._phase("documents"):
                 self._documents_in(cur)
