@@ -6,15 +6,9 @@ from datetime import datetime
 
 import pytest
 from intake_helpers import complete, subject
-from pg_fixtures import STORES, on_store
+from sqlalchemy import text
 
-from triage_desk import intake, matching
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """Every matching test runs on the SQLCipher file and on the team server (same candidates)."""
-    return on_store(request, workspace)
+from triage_desk import intake, matching, server_search
 
 
 @pytest.fixture
@@ -162,3 +156,20 @@ def test_a_surname_prefix_alone_does_not_offer_other_surnames(workspace, known):
 def test_date_of_birth_or_postcode_alone_finds_the_person(workspace, known):
     assert [c.person_id for c in _find(workspace, dob="2012-12-12")] == [known["sound"]]
     assert [c.person_id for c in _find(workspace, address={"postcode": "zy2 3bb"})] == [known["plain"]]
+
+
+@pytest.mark.parametrize("store", ["pg"], indirect=True)  # the server's own ordering (SQLCipher: index order)
+def test_the_server_takes_the_nearest_spelling_of_a_shared_sound_first(workspace, monkeypatch):
+    """More people share the sound of the typed surname than one look-up takes: the server's trigram index
+    (pg_trgm, migration 0016) takes the spelling nearest to what was typed, however late it was added."""
+    people = [subject(name, "Ivomo", "2012-12-12") for name in ("Kastholt", "Kesthalt", "Kesthault")]
+    for person in people:
+        intake.submit(workspace, complete(intake.new_draft(workspace), person, received_at="2026-01-10T09:00"))
+    monkeypatch.setattr(matching, "PER_SOURCE", 1)
+    with workspace.session() as s:
+        found = matching._candidate_ids(s, "Kesthault", "", None, None, None)
+        s.execute(text("SET LOCAL enable_sort = off"))  # three people: ask whether the index *can* order them
+        plan = " ".join(r[0] for r in s.execute(text("EXPLAIN " + server_search.sounds_like_sql(
+            "postgresql", "surname_key") + " LIMIT 1"), {"k": "KS0LT", "s": "Kesthault"}))
+    assert [pid for pid, tags in found.items() if "phonetic" in tags] == [people[2]["id"]]
+    assert "ix_person_surname_trgm" in plan, plan

@@ -68,7 +68,8 @@ def _score_chunk(rows: list[tuple]) -> list[Rescored]:
 
 
 def _chunks(ws, limit: int | None) -> Iterator[list[tuple]]:
-    sql = ("SELECT id, reference, suggested_level, document FROM referral WHERE status != 'draft' ORDER BY rowid"
+    order = "rowid" if ws.engine.dialect.name == "sqlite" else "id"  # the server has no rowid; its key serves
+    sql = (f"SELECT id, reference, suggested_level, document FROM referral WHERE status != 'draft' ORDER BY {order}"
            + (" LIMIT :n" if limit is not None else ""))
     with ws.session() as s:
         result = s.execute(text(sql), {"n": limit} if limit is not None else {})
