@@ -74,6 +74,11 @@ def pytest_configure(config):
 
 
 UI_FIXTURES = {"qtbot", "qapp"}
+# Service test files whose server run waits on another change; an entry says which. Empty it, don't grow it.
+NOT_YET_ON_THE_SERVER = {
+    "test_measures_cli.py": "measures read SQLite-only SQL (json_extract, group_concat) until the pg-measures "
+                            "branch (issue 14, migration 0015) lands",
+}
 
 
 def _one_store_reason(metafunc) -> str | None:
@@ -87,6 +92,8 @@ def _one_store_reason(metafunc) -> str | None:
         return str(marker.args[0])
     if metafunc.definition.path.name.startswith("test_ui_") or UI_FIXTURES & set(metafunc.fixturenames):
         return "a UI test"
+    if metafunc.definition.path.name in NOT_YET_ON_THE_SERVER:
+        return NOT_YET_ON_THE_SERVER[metafunc.definition.path.name]
     chosen = metafunc.definition._fixtureinfo.name2fixturedefs  # a module's own params=STORES override
     if any("postgresql" in (fd.params or ()) for defs in chosen.values() for fd in defs):
         return "the module chooses its stores (on_store)"

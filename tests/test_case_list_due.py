@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from casework_helpers import LEVEL3, at_state, submitted
 from checks_helpers import act_as
 from sqlalchemy import func, select
@@ -99,6 +100,7 @@ def _plans(ws, filters, sort) -> list[str]:
         event.remove(ws.engine, "before_cursor_execute", capture)
 
 
+@pytest.mark.sqlite_only("SQLite's query plan (the server plans these itself)")
 def test_few_matches_sorted_by_due_never_walk_the_cases_with_nothing_open(workspace):
     # found at a million referrals: a reference search sorted by Due walked the due index's NULL range
     # (the ~99% of cases with nothing open) in id order, minutes per page
@@ -108,6 +110,7 @@ def test_few_matches_sorted_by_due_never_walk_the_cases_with_nothing_open(worksp
         assert len(plans) == 2 and not any("ix_referral_due" in p for p in plans), plans
 
 
+@pytest.mark.sqlite_only("SQLite's query plan (the server plans these itself)")
 def test_overdue_pages_read_the_partial_indexes_over_cases_with_something_open(workspace):
     demo.bulk_generate(workspace, 200, seed=2)
     for key, index in (("received", "ix_referral_open_received"), ("subject", "ix_referral_open_subject"),
