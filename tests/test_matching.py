@@ -173,3 +173,35 @@ def test_the_server_takes_the_nearest_spelling_of_a_shared_sound_first(workspace
             "postgresql", "surname_key") + " LIMIT 1"), {"k": "KS0LT", "s": "Kesthault"}))
     assert [pid for pid, tags in found.items() if "phonetic" in tags] == [people[2]["id"]]
     assert "ix_person_surname_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # this test holds one workspace of each store
+def test_both_stores_offer_the_same_candidates_for_the_same_input(workspace, pg_workspace):
+    """Issue 15 point 1: FTS5 on the file, full-text search and pg_trgm on the server, the same candidates."""
+    import copy
+    import random
+
+    rng = random.Random(15)
+    surnames = ["Kestholt", "Kesthalt", "Kastholt", "Thompsonvale", "Tompsonvale", "Ó Fearghaíl-Whitmore",
+                "Whitmore", "Brindlewick", "Brindley", "Smythe-Orlow"]
+    forenames = ["Ivomo", "Corabel", "Zoë", "Alaric", "Wren", "Ivo"]
+    dobs = ["2012-12-12", "2017-09-30", "2015-05-05", "2014-02-03"]
+    postcodes = ["ZX9 9ZZ", "ZY2 3BB", "ZQ7 4RT"]
+    people = [subject(rng.choice(surnames), rng.choice(forenames), rng.choice(dobs),
+                      nhs=f"94347659{i:02d}" if i % 4 == 0 else None, postcode=rng.choice(postcodes))
+              for i in range(24)]
+    for ws in (workspace, pg_workspace):
+        for person in people:
+            doc = complete(intake.new_draft(ws), copy.deepcopy(person), received_at="2026-01-10T09:00")
+            intake.submit(ws, doc)
+    typed = [{"surname": "Kest"}, {"surname": "Thomps", "forenames": "cora"}, {"surname": "Kesthault"},
+             {"surname": "Tohmpsonvale", "forenames": "Corabel", "dob": "2017-09-30"},
+             {"surname": "fearghail", "forenames": "zoe"}, {"surname": "Brindly", "dob": "2014-02-03"},
+             {"nhs_number": "943 476 5904"}, {"dob": "2015-05-05"}, {"address": {"postcode": "zq74rt"}},
+             {"surname": "Whitmore", "address": {"postcode": "ZX9 9ZZ"}}]
+    offered = 0
+    for entry in typed:
+        found = [[(c.person_id, c.score, c.why) for c in _find(ws, **entry)] for ws in (workspace, pg_workspace)]
+        assert found[0] == found[1], entry
+        offered += bool(found[0])
+    assert offered == len(typed)  # each input offers somebody: the comparison is never of two empty lists
