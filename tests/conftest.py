@@ -108,6 +108,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("store", STORE_IDS, indirect=True)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Say why the team-server runs were skipped, even without -rs (issue 15 point 7)."""
+    reasons = [str(r.longrepr[2]) for r in terminalreporter.stats.get("skipped", ())
+               if isinstance(r.longrepr, tuple) and "PostgreSQL tests need a server" in str(r.longrepr[2])]
+    if reasons:
+        terminalreporter.write_line(f"{len(reasons)} team-server test runs skipped. {reasons[0].split(': ', 1)[-1]}")
+
+
 def pytest_collection_modifyitems(config, items):
     """Files holding a `slow` test start first: a test file runs on one xdist worker, and a long one started
     last would run alone while the other workers sit idle."""

@@ -66,6 +66,7 @@ class PgServer:
         self.host, self.port = query.get("host", "localhost"), query.get("port", "5432")
         self.admin = _connect(url)
         self.template = f"td_template_{_schema_stamp()}"
+        self._ahead = None  # the next test's database, being copied (fresh_database)
 
     @property
     def ca_file(self) -> Path:
@@ -84,6 +85,33 @@ class PgServer:
         self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or self.template}" OWNER {OWNER} '
                            "STRATEGY FILE_COPY")
         return name
+
+    def fresh_database(self) -> str:
+        """A copy of the template, made while the previous test ran: CREATE DATABASE waits on the server
+        (a checkpoint, a file copy), which overlaps this process's own work on the test before."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._ahead is None:
+            self._maker = ThreadPoolExecutor(1, thread_name_prefix="pg-template-copy")
+            self._maker_conn = _connect(self.url)
+            name = self.create_database()
+        else:
+            name = self._ahead.result()
+        self._ahead = self._maker.submit(self._copy_ahead)
+        return name
+
+    def _copy_ahead(self) -> str:
+        name = f"td_test_{uuid.uuid4().hex[:12]}"
+        self._maker_conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" OWNER {OWNER} '
+                                 "STRATEGY FILE_COPY")
+        return name
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self.drop_database(self._ahead.result())
+            self._maker.shutdown()
+            self._maker_conn.close()
+        self.admin.close()
 
     def drop_database(self, name: str) -> None:
         self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -141,13 +169,13 @@ def pg_server():
     yield srv
     while _BUILT_DATABASES:
         srv.drop_database(_BUILT_DATABASES.popitem()[1])
-    srv.admin.close()
+    srv.close()
 
 
 @pytest.fixture
 def pg_database(pg_server):
     """A fresh migrated database (from the template), dropped after the test."""
-    name = pg_server.create_database()
+    name = pg_server.fresh_database()
     yield name
     pg_server.drop_database(name)
 
@@ -199,7 +227,7 @@ def join_copy(request, data_dir: Path, template: str | None = None):
     """A fresh server database (a copy of the migrated template, or of `template`), joined from `data_dir`
     and signed in as admin; closed and dropped when `request` ends (so the caller does not close it)."""
     srv = request.getfixturevalue("pg_server")
-    name = srv.create_database(template)
+    name = srv.create_database(template) if template else srv.fresh_database()
     request.addfinalizer(lambda: srv.drop_database(name))
     ws = _join(srv, name, data_dir)
     request.addfinalizer(ws.close)  # runs first: finalisers run last-in, first-out
