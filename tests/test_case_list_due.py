@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from triage_desk import caselist, deadlines, demo
 from triage_desk.caselist import CaseFilters, CaseSort, fetch_page
-from triage_desk.models import Deadline
+from triage_desk.models import Deadline, Referral
 
 
 def _earliest_open(ws) -> dict[str, datetime]:
@@ -117,3 +117,13 @@ def test_overdue_pages_read_the_partial_indexes_over_cases_with_something_open(w
                        ("reference", "ix_referral_open_reference")):
         plans = _plans(workspace, CaseFilters(overdue=True, now=datetime(2030, 1, 1)), CaseSort(key))
         assert plans and index in plans[0] and "TEMP B-TREE" not in plans[0], plans
+
+
+def test_a_search_sorted_by_due_finds_its_cases_on_either_store(workspace):
+    # the server was sent SQLite's "+next_due IS NULL" planner hint here and refused the whole page
+    demo.bulk_generate(workspace, 30, seed=2)
+    with workspace.session() as s:
+        reference = s.execute(select(Referral.reference).order_by(Referral.reference)).scalar()
+        for desc in (False, True):
+            rows, _ = fetch_page(s, CaseFilters(text=reference), CaseSort("due", desc))
+            assert [r.reference for r in rows] == [reference]
