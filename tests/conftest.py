@@ -68,6 +68,47 @@ def pytest_testnodedown(node, error):
             reporter.write_line(line)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): this test's workspace is the SQLCipher file only "
+                            "(encryption at rest, key files, WAL, file backups, sqlite3 interop…); say why")
+
+
+UI_FIXTURES = {"qtbot", "qapp"}
+
+
+def _one_store_reason(metafunc) -> str | None:
+    """Why this test does not get both stores, or None: service tests run on both by default (issue 15)."""
+    if any("store" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return "the test names its store"
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is not None:
+        if not (marker.args and str(marker.args[0]).strip()):
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs its reason")
+        return str(marker.args[0])
+    if metafunc.definition.path.name.startswith("test_ui_") or UI_FIXTURES & set(metafunc.fixturenames):
+        return "a UI test"
+    chosen = metafunc.definition._fixtureinfo.name2fixturedefs  # a module's own params=STORES override
+    if any("postgresql" in (fd.params or ()) for defs in chosen.values() for fd in defs):
+        return "the module chooses its stores (on_store)"
+    return None
+
+
+def pytest_generate_tests(metafunc):
+    """Every test whose workspace comes from `store` runs on SQLCipher and on the team server."""
+    if "store" in metafunc.fixturenames and _one_store_reason(metafunc) is None:
+        from pg_fixtures import STORE_IDS
+
+        metafunc.parametrize("store", STORE_IDS, indirect=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say why the team-server runs were skipped, even without -rs (issue 15 point 7)."""
+    reasons = [str(r.longrepr[2]) for r in terminalreporter.stats.get("skipped", ())
+               if isinstance(r.longrepr, tuple) and "PostgreSQL tests need a server" in str(r.longrepr[2])]
+    if reasons:
+        terminalreporter.write_line(f"{len(reasons)} team-server test runs skipped. {reasons[0].split(': ', 1)[-1]}")
+
+
 def pytest_collection_modifyitems(config, items):
     """Files holding a `slow` test start first: a test file runs on one xdist worker, and a long one started
     last would run alone while the other workers sit idle."""
@@ -247,10 +288,22 @@ def workspace_template(tmp_path_factory) -> dict:
 
 
 @pytest.fixture
-def workspace(data_dir, workspace_template):
-    """A new encrypted workspace in `data_dir` signed in as admin 'admin', plus an officer and a practice
-    lead: a copy of the process's template, the same content init_workspace + create_user give."""
-    ws = open_template_copy(workspace_template, data_dir)
+def store(request) -> str:
+    """The store of this test's workspace: "sqlite" (the SQLCipher file) or "pg" (the team server)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def workspace(request, store, data_dir):
+    """A new workspace signed in as admin 'admin', plus an officer and a practice lead. SQLCipher: a copy of
+    the process's template in `data_dir`, the same content init_workspace + create_user give. Server: a
+    copy of the migrated server template, `data_dir` joined to it (pg_fixtures.join_copy)."""
+    if store == "pg":
+        from pg_fixtures import join_copy
+
+        yield join_copy(request, data_dir)  # closed and dropped by its finalisers
+        return
+    ws = open_template_copy(request.getfixturevalue("workspace_template"), data_dir)
     yield ws
     ws.close()
 
@@ -259,13 +312,18 @@ _BUILT: dict[str, dict] = {}  # workspace_from's templates in this test process,
 
 
 @pytest.fixture
-def workspace_from(data_dir, workspace_template, tmp_path_factory):
+def workspace_from(request, store, data_dir, tmp_path_factory):
     """`workspace_from(name, build)`: the `workspace` fixture's workspace after `build(ws)` (demo data, say),
     in `data_dir`. `build` runs once per test process for each name and each test gets a copy, so a name
     must always mean the same build. Use it instead of `workspace` (both would claim `data_dir`)."""
     opened = []
 
     def make(name: str, build):
+        if store == "pg":
+            from pg_fixtures import built_copy
+
+            return built_copy(request, data_dir, name, build)  # closed and dropped by its finalisers
+        workspace_template = request.getfixturevalue("workspace_template")
         if name not in _BUILT:
             ws = open_template_copy(workspace_template, tmp_path_factory.mktemp(f"built-{name}") / "data")
             build(ws)

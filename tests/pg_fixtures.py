@@ -6,11 +6,14 @@ copy, dropped afterwards.
 Workstations connect as the application role `td_app` (INSERT-only on the audit table); IT's owner role
 is `td_owner`. Without a server the tests skip, saying why; with CI=true they fail instead.
 
-Modules that run on both stores override `workspace` (the parent is conftest's SQLCipher one):
+Every service test that takes `workspace` (or `workspace_from`) runs on both stores by default, ids
+`[sqlite]` and `[pg]` (conftest's `store` fixture, parametrised in pytest_generate_tests); UI tests and tests
+marked `@pytest.mark.sqlite_only("reason")` run on SQLCipher only. On the server the test's `data_dir` is a
+joined workstation (profile file there, the application role's password in the test's keyring), so
+in-process CLI commands given `--data-dir` reach the same server database.
 
-    @pytest.fixture(params=STORES)
-    def workspace(request, workspace):
-        return on_store(request, workspace)
+`STORES`/`on_store` (a module's own `workspace` override with `params=STORES`) still work: such a module
+chooses its stores itself and is not parametrised again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import pytest
 PG_ENV = "TRIAGE_DESK_TEST_PG"
 OWNER, OWNER_PASSWORD = "td_owner", "owner-password-1"
 APP, APP_PASSWORD = "td_app", "app-password-1"
-STORES = ("sqlcipher", "postgresql")
+STORES = ("sqlcipher", "postgresql")  # a module's own choice (on_store)
+STORE_IDS = ("sqlite", "pg")  # the `store` fixture's parameters (conftest)
 _BUILD_LOCK = 150015  # advisory lock id: one worker builds the template, the others wait for it
 
 
@@ -62,6 +66,7 @@ class PgServer:
         self.host, self.port = query.get("host", "localhost"), query.get("port", "5432")
         self.admin = _connect(url)
         self.template = f"td_template_{_schema_stamp()}"
+        self._ahead = None  # the next test's database, being copied (fresh_database)
 
     @property
     def ca_file(self) -> Path:
@@ -80,6 +85,33 @@ class PgServer:
         self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template or self.template}" OWNER {OWNER} '
                            "STRATEGY FILE_COPY")
         return name
+
+    def fresh_database(self) -> str:
+        """A copy of the template, made while the previous test ran: CREATE DATABASE waits on the server
+        (a checkpoint, a file copy), which overlaps this process's own work on the test before."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._ahead is None:
+            self._maker = ThreadPoolExecutor(1, thread_name_prefix="pg-template-copy")
+            self._maker_conn = _connect(self.url)
+            name = self.create_database()
+        else:
+            name = self._ahead.result()
+        self._ahead = self._maker.submit(self._copy_ahead)
+        return name
+
+    def _copy_ahead(self) -> str:
+        name = f"td_test_{uuid.uuid4().hex[:12]}"
+        self._maker_conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" OWNER {OWNER} '
+                                 "STRATEGY FILE_COPY")
+        return name
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self.drop_database(self._ahead.result())
+            self._maker.shutdown()
+            self._maker_conn.close()
+        self.admin.close()
 
     def drop_database(self, name: str) -> None:
         self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -135,13 +167,15 @@ def pg_server():
         _unavailable(f"cannot connect to {PG_ENV} ({exc.__class__.__name__}: {str(exc).strip()[:200]})")
     srv.build_template()
     yield srv
-    srv.admin.close()
+    while _BUILT_DATABASES:
+        srv.drop_database(_BUILT_DATABASES.popitem()[1])
+    srv.close()
 
 
 @pytest.fixture
 def pg_database(pg_server):
     """A fresh migrated database (from the template), dropped after the test."""
-    name = pg_server.create_database()
+    name = pg_server.fresh_database()
     yield name
     pg_server.drop_database(name)
 
@@ -167,6 +201,55 @@ def pg_workspace(pg_database, pg_profile, tmp_path):
         ws.user = accounts.authenticate(s, "admin", ADMIN_PASSWORD, action="test.login")
     yield ws
     ws.close()
+
+
+def _join(srv: PgServer, database: str, data_dir: Path):
+    """What `server join` + signing in as admin leave on a workstation whose data folder is `data_dir`."""
+    from conftest import ADMIN_PASSWORD
+
+    from triage_desk import accounts, server
+    from triage_desk.workspace import open_workspace
+
+    profile = server.Profile(srv.socket_url(APP, database))
+    server.save_profile(data_dir, profile)
+    server.store_password(profile, APP_PASSWORD)
+    ws = open_workspace(data_dir)
+    try:
+        with ws.session() as s:
+            ws.user = accounts.authenticate(s, "admin", ADMIN_PASSWORD, action="test.login")
+    except BaseException:
+        ws.close()
+        raise
+    return ws
+
+
+def join_copy(request, data_dir: Path, template: str | None = None):
+    """A fresh server database (a copy of the migrated template, or of `template`), joined from `data_dir`
+    and signed in as admin; closed and dropped when `request` ends (so the caller does not close it)."""
+    srv = request.getfixturevalue("pg_server")
+    name = srv.create_database(template) if template else srv.fresh_database()
+    request.addfinalizer(lambda: srv.drop_database(name))
+    ws = _join(srv, name, data_dir)
+    request.addfinalizer(ws.close)  # runs first: finalisers run last-in, first-out
+    return ws
+
+
+_BUILT_DATABASES: dict[str, str] = {}  # workspace_from's server templates in this test process, by name
+
+
+def built_copy(request, data_dir: Path, name: str, build):
+    """`workspace_from` on the server: `build(ws)` once per process into its own database (dropped when the
+    session ends), then a copy of it per test."""
+    srv = request.getfixturevalue("pg_server")
+    if name not in _BUILT_DATABASES:
+        template = srv.create_database()
+        ws = _join(srv, template, data_dir.parent / f"building-{name}")
+        try:
+            build(ws)
+        finally:
+            ws.engine.dispose()  # no close-time checkpoint: a copy holds exactly what the build left
+        _BUILT_DATABASES[name] = template
+    return join_copy(request, data_dir, _BUILT_DATABASES[name])
 
 
 def on_store(request, sqlcipher_workspace):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "triage_desk"
 QT_MODULES = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "PySide2")
 
@@ -51,6 +53,7 @@ def test_cli_entry_point_starts_without_database_stack():
     assert out.strip() == "", f"imported at start-up: {out.strip()}"
 
 
+@pytest.mark.sqlite_only("start-up of a single-PC app: no server")
 def test_first_window_shows_before_the_database_stack_loads(workspace, tmp_path):
     import os
 

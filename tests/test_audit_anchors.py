@@ -13,6 +13,8 @@ from triage_desk import audit
 from triage_desk.cli import main
 from triage_desk.workspace import open_workspace
 
+# On the server the application role cannot change audit events at all (test_audit_chain, test_team_server)
+pytestmark = pytest.mark.sqlite_only("a holder of the SQLCipher key rewriting the chain; the anchor file beside it")
 
 @pytest.fixture
 def closed(workspace, data_dir, secret_files, tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pg_fixtures import STORES, on_store, tamper_engine
+from pg_fixtures import tamper_engine
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -11,12 +11,6 @@ from tests.conftest import ADMIN_PASSWORD
 from triage_desk import accounts, audit, audit_anchor
 from triage_desk.cli import main
 from triage_desk.errors import AuthError
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
-    return on_store(request, workspace)
 
 
 def test_events_are_recorded_for_logins_and_user_changes(workspace):

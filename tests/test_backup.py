@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from store_helpers import flip, submit_referrals
 
 from triage_desk import backup
 from triage_desk.cli import main
 from triage_desk.models import Referral
+
+# a team server is backed up with IT's own tools (docs/team-server.md)
+pytestmark = pytest.mark.sqlite_only("File › Backups copies the SQLCipher file")
 
 
 def _documents(ws) -> dict[str, str]:

@@ -138,6 +138,7 @@ def test_export_refuses_a_wrong_password_and_never_waits_on_stdin(case, data_dir
     assert not (tmp_path / "x.tdcase").exists()
 
 
+@pytest.mark.sqlite_only("age's scrypt work on a passphrase bundle (seconds): the file, not the store, is the point")
 def test_passphrase_bundle_wrong_passphrase_then_right_one(case, data_dir, secret_files, tmp_path, capsys):
     (tmp_path / "bp.txt").write_text("bundle passphrase 456\n")
     (tmp_path / "bad.txt").write_text("not the bundle passphrase\n")

@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from pg_fixtures import STORES, on_store
 from sqlalchemy import select
 
 from triage_desk import demo
 from triage_desk.caselist import SORTS, CaseFilters, CaseSort, count_matching, fetch_page
 from triage_desk.errors import InputError
 from triage_desk.models import Referral
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
-    return on_store(request, workspace)
 
 NOW = datetime(2026, 11, 20, 12, 0)
 

@@ -10,7 +10,6 @@ import copy
 import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
-from pg_fixtures import STORES, on_store
 
 from triage_desk import accounts, concurrency, decisions, edit_leases, intake
 from triage_desk.concurrency import Conflict
@@ -20,9 +19,9 @@ from triage_desk.models import Role, utcnow
 RATIONALE = "The school reports two new injuries this week; the level must be higher than suggested."
 
 
-@pytest.fixture(params=STORES)
-def ws(request, workspace):
-    ws = on_store(request, workspace)
+@pytest.fixture
+def ws(workspace):
+    ws = workspace
     with ws.session() as s:
         accounts.create_user(s, ws.user, "lead2", "Second Lead", Role.LEAD, "user-password-1")
     act_as(ws, "officer")

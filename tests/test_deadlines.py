@@ -8,19 +8,12 @@ from datetime import datetime
 import pytest
 from casework_helpers import LEVEL2, LEVEL3, at_state, submitted
 from checks_helpers import act_as
-from pg_fixtures import STORES, on_store
 from sqlalchemy import select
 
 from triage_desk import caselist, checks, confirmation, deadlines, decisions, lifecycle, partners
 from triage_desk.errors import InputError
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import Deadline
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
-    return on_store(request, workspace)
 
 
 def _clocks(ws, rid: str) -> dict[str, Deadline]:

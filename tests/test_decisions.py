@@ -7,7 +7,6 @@ import json
 import pytest
 from checks_helpers import act_as
 from intake_helpers import complete, subject
-from pg_fixtures import STORES, on_store
 from sqlalchemy import select
 
 from triage_desk import accounts, decisions, intake
@@ -16,12 +15,6 @@ from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import AuditEvent, Referral, Role
 from triage_desk.models.decision import Decision
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
-    return on_store(request, workspace)
 
 RATIONALE = "Father's new partner has a conviction for violence; the school reports bruising twice."
 

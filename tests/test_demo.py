@@ -6,6 +6,7 @@ import json
 import random
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from triage_desk import demo, demo_accounts, demo_bulk, demo_load, matching
@@ -167,6 +168,7 @@ def test_repeat_referrals_look_like_a_front_door(workspace):
     assert most <= 8  # nobody has dozens of referrals
 
 
+@pytest.mark.sqlite_only("SQLite's deferred index build (the server loads with COPY)")
 def test_a_large_load_rebuilds_every_index_it_deferred(workspace, monkeypatch):
     from sqlalchemy import text
 

@@ -20,6 +20,8 @@ from triage_desk import intake
 from triage_desk.models import User
 from triage_desk.workspace import open_workspace
 
+pytestmark = pytest.mark.sqlite_only("SIGKILL mid-write: the SQLCipher file's write-ahead log keeps the draft")
+
 KILLS = 50
 
 

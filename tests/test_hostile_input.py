@@ -158,6 +158,7 @@ def _hostile_bundles(ws, tmp_path: Path, texts: list[bytes]) -> tuple[list[Path]
     return out, id_file
 
 
+@pytest.mark.sqlite_only("CLI runs in child processes: parsing, not the store, is the point")
 def test_hostile_corpus_never_gives_a_traceback(workspace, data_dir, secret_files, tmp_path):
     """Reproduced failure 6: RecursionError / TypeError tracebacks; NaN, impossible dates accepted."""
     doc = base_document()

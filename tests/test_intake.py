@@ -7,18 +7,11 @@ from datetime import datetime
 
 import pytest
 from intake_helpers import complete, subject
-from pg_fixtures import STORES, on_store
 from sqlalchemy import select
 
 from triage_desk import intake
 from triage_desk.errors import InputError, PermissionDenied
 from triage_desk.models import AuditEvent, Person, Referral
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """This suite runs on the SQLCipher file and on the team server (issue 15)."""
-    return on_store(request, workspace)
 
 
 def _actions(ws, action: str) -> list[AuditEvent]:

@@ -6,15 +6,9 @@ from datetime import datetime
 
 import pytest
 from intake_helpers import complete, subject
-from pg_fixtures import STORES, on_store
+from sqlalchemy import text
 
-from triage_desk import intake, matching
-
-
-@pytest.fixture(params=STORES)
-def workspace(request, workspace):
-    """Every matching test runs on the SQLCipher file and on the team server (same candidates)."""
-    return on_store(request, workspace)
+from triage_desk import intake, matching, server_search
 
 
 @pytest.fixture
@@ -162,3 +156,59 @@ def test_a_surname_prefix_alone_does_not_offer_other_surnames(workspace, known):
 def test_date_of_birth_or_postcode_alone_finds_the_person(workspace, known):
     assert [c.person_id for c in _find(workspace, dob="2012-12-12")] == [known["sound"]]
     assert [c.person_id for c in _find(workspace, address={"postcode": "zy2 3bb"})] == [known["plain"]]
+
+
+@pytest.mark.parametrize("store", ["pg"], indirect=True)  # the server's own ordering (SQLCipher: index order)
+def test_the_server_takes_the_nearest_spelling_of_a_shared_sound_first(workspace, monkeypatch):
+    """More people share the sound of the typed surname than one look-up takes: the server's trigram index
+    (pg_trgm, migration 0016) takes the spelling nearest to what was typed, however late it was added."""
+    people = [subject(name, "Ivomo", "2012-12-12") for name in ("Kastholt", "Kesthalt", "Kesthault")]
+    for person in people:
+        intake.submit(workspace, complete(intake.new_draft(workspace), person, received_at="2026-01-10T09:00"))
+    monkeypatch.setattr(matching, "PER_SOURCE", 1)
+    with workspace.session() as s:
+        found = matching._candidate_ids(s, "Kesthault", "", None, None, None)
+        s.execute(text("SET LOCAL enable_sort = off"))  # three people: ask whether the index *can* order them
+        plan = " ".join(r[0] for r in s.execute(text("EXPLAIN " + server_search.sounds_like_sql(
+            "postgresql", "surname_key") + " LIMIT 1"), {"k": "KS0LT", "s": "Kesthault"}))
+    assert [pid for pid, tags in found.items() if "phonetic" in tags] == [people[2]["id"]]
+    assert "ix_person_surname_trgm" in plan, plan
+
+
+def _nhs(first_nine: int) -> str:
+    """A valid NHS number (modulus 11 check digit) beginning with these nine digits."""
+    digits = [int(d) for d in str(first_nine)]
+    check = 11 - sum(d * (10 - i) for i, d in enumerate(digits)) % 11
+    return f"{first_nine}{0 if check == 11 else check}" if check != 10 else _nhs(first_nine + 1)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # this test holds one workspace of each store
+def test_both_stores_offer_the_same_candidates_for_the_same_input(workspace, pg_workspace):
+    """Issue 15 point 1: FTS5 on the file, full-text search and pg_trgm on the server, the same candidates."""
+    import copy
+    import random
+
+    rng = random.Random(15)
+    surnames = ["Kestholt", "Kesthalt", "Kastholt", "Thompsonvale", "Tompsonvale", "Ó Fearghaíl-Whitmore",
+                "Whitmore", "Brindlewick", "Brindley", "Smythe-Orlow"]
+    forenames = ["Ivomo", "Corabel", "Zoë", "Alaric", "Wren", "Ivo"]
+    dobs = ["2012-12-12", "2017-09-30", "2015-05-05", "2014-02-03"]
+    postcodes = ["ZX9 9ZZ", "ZY2 3BB", "ZQ7 4RT"]
+    people = [subject(rng.choice(surnames), rng.choice(forenames), rng.choice(dobs),
+                      nhs=_nhs(943476000 + i) if i % 4 == 0 else None, postcode=rng.choice(postcodes))
+              for i in range(24)]
+    for ws in (workspace, pg_workspace):
+        for person in people:
+            doc = complete(intake.new_draft(ws), copy.deepcopy(person), received_at="2026-01-10T09:00")
+            intake.submit(ws, doc)
+    typed = [{"surname": "Kest"}, {"surname": "Thomps", "forenames": "cora"}, {"surname": "Kesthault"},
+             {"surname": "Tohmpsonvale", "forenames": "Corabel", "dob": "2017-09-30"},
+             {"surname": "fearghail", "forenames": "zoe"}, {"surname": "Brindly", "dob": "2014-02-03"},
+             {"nhs_number": _nhs(943476004)}, {"dob": "2015-05-05"}, {"address": {"postcode": "zq74rt"}},
+             {"surname": "Whitmore", "address": {"postcode": "ZX9 9ZZ"}}]
+    offered = 0
+    for entry in typed:
+        found = [[(c.person_id, c.score, c.why) for c in _find(ws, **entry)] for ws in (workspace, pg_workspace)]
+        assert found[0] == found[1], entry
+        offered += bool(found[0])
+    assert offered == len(typed)  # each input offers somebody: the comparison is never of two empty lists

@@ -12,6 +12,8 @@ from store_helpers import run_cli
 
 from triage_desk import statements
 
+pytestmark = pytest.mark.sqlite_only("two separate encrypted single-PC databases exchanging packs in child processes")
+
 
 @pytest.fixture
 def stations(workspace, tmp_path):

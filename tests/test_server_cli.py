@@ -62,6 +62,7 @@ def test_init_creates_the_schema_and_admin_then_a_workstation_joins(pg_server, e
     assert "IT backs up" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only("the single-PC database is what moves onto the server")
 def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty_database, workspace, data_dir,
                                                                secrets, tmp_path, capsys):
     from intake_helpers import complete, subject
@@ -110,6 +111,7 @@ def test_tls_with_the_servers_ca_is_accepted_and_a_wrong_certificate_refused(pg_
     assert not (tmp_path / "bad" / "team-server.json").exists()
 
 
+@pytest.mark.sqlite_only("a single-PC database beside a profile whose server is away")
 def test_unreachable_server_is_named_and_never_replaced_by_the_local_database(workspace, data_dir, secrets,
                                                                              capsys):
     import json

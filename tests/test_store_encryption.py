@@ -12,6 +12,8 @@ from triage_desk.errors import KeyError_, StoreError
 from triage_desk.models import Role
 from triage_desk.workspace import open_workspace
 
+pytestmark = pytest.mark.sqlite_only("encryption at rest of the SQLCipher file and the ways to its key")
+
 SYNTHETIC_NAME = "Zzyxquorth Testperson"
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import stat
 
+import pytest
 from store_helpers import FRAME, current_frames, flip, run_cli, snapshot_open_store, submit_referrals
 
 from triage_desk import secretbox
 from triage_desk.cli import main
+
+pytestmark = pytest.mark.sqlite_only("the SQLCipher file's write-ahead log, damaged pages and private files")
 
 
 def _cli(data_dir, files, *cmd, user="officer"):

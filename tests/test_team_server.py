@@ -64,3 +64,28 @@ def test_a_server_that_stops_answering_is_named_not_called_damage(pg_server, pg_
         intake.new_draft(pg_workspace)
     message = str(store_error_from(raised.value))
     assert "team server stopped answering" in message and "damaged" not in message
+
+
+@pytest.mark.parametrize("role, password, extension, words", [
+    (OWNER, OWNER_PASSWORD, "td_no_such_extension", "no td_no_such_extension extension"),  # contrib missing
+    (APP, APP_PASSWORD, "btree_gist", "may not create the btree_gist extension"),  # not the database's owner
+])
+def test_a_missing_or_forbidden_extension_is_named(pg_server, pg_database, role, password, extension, words):
+    """What `server init` says when the server lacks pg_trgm (migration 0016) or the wrong role runs it."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from triage_desk.errors import StoreError
+    from triage_desk.models.portable import create_extension
+
+    url = pg_server.socket_url(role, pg_database).replace("postgresql://", "postgresql+psycopg://")
+    engine = create_engine(url, connect_args={"password": password}, poolclass=NullPool)
+    try:
+        with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+            with pytest.raises(StoreError, match=words):
+                create_extension(extension, "a test")
+            assert not conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = %s", (extension,)).scalar()
+    finally:
+        engine.dispose()

@@ -290,7 +290,7 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
         conds = _conditions(shape)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
-        conds.append((_unindexed(col) if _driven(shape) else col).is_(None))
+        conds.append((_unindexed(col) if _driven(shape) and "pg" not in shape[1:] else col).is_(None))
         if after:
             conds.append(Referral.id < bindparam("k_id") if desc else Referral.id > bindparam("k_id"))
         order_col = Referral.id

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from triage_desk import accounts, audit, concurrency, sharing
 from triage_desk.errors import InputError
@@ -23,6 +23,7 @@ from triage_desk.forms import consent_rules
 from triage_desk.forms.clock import london_now
 from triage_desk.forms.threshold import default_context
 from triage_desk.models import Referral, Role
+from triage_desk.models.entry_order import entry_order
 from triage_desk.models.partner import AgencyCheck, Partner
 from triage_desk.partners import CASE_WORK_ROLES, ISA_STATUSES, MIN_REASON, VIEW_ROLES, iso_minutes
 from triage_desk.referral_rows import find_referral, load
@@ -199,7 +200,7 @@ def _check_rows(s, referral_id: str | None, *, status: str | None = None, before
         q = q.where(AgencyCheck.status == status)
     if before is not None:
         q = q.where(AgencyCheck.due_at < before)
-    return s.execute(q.order_by(AgencyCheck.requested_at, literal_column("agency_check.rowid"))).all()
+    return s.execute(q.order_by(AgencyCheck.requested_at, entry_order(s, "agency_check"))).all()
 
 
 def _check_dict(check) -> dict:

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from triage_desk import server_search
 from triage_desk.models import fts
 
 PER_SOURCE = 200  # most candidates taken from any one look-up
@@ -109,12 +110,14 @@ def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | No
             "phonetic_dob")
     if dob:
         add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE dob = :d", {"d": dob}, "dob")
+    dialect = session.get_bind().dialect.name
     if key:
-        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_key = :k", {"k": key}, "phonetic")
+        add(server_search.sounds_like_sql(dialect, "surname_key", fts.PERSON_COLUMNS), {"k": key, "s": surname},
+            "phonetic")
     sx = soundex(surname)
     if sx and not dob:
-        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_soundex = :k", {"k": sx}, "soundex")
-    dialect = session.get_bind().dialect.name
+        add(server_search.sounds_like_sql(dialect, "surname_soundex", fts.PERSON_COLUMNS), {"k": sx, "s": surname},
+            "soundex")
     q = fts.prefix_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")], dialect)
     if q:
         add(fts.PERSON_WORDS[dialect], {"q": q}, "name")

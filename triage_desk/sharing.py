@@ -12,12 +12,13 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import select
 
 from triage_desk import accounts, audit
 from triage_desk.errors import InputError
 from triage_desk.forms.catalogue import default_rules
 from triage_desk.forms.clock import london_now
+from triage_desk.models.entry_order import entry_order
 from triage_desk.models.partner import Partner, SharingDecision
 from triage_desk.partners import CASE_WORK_ROLES, MIN_REASON, VIEW_ROLES, iso_minutes
 from triage_desk.referral_rows import find_referral
@@ -81,9 +82,6 @@ def record_sharing_decision(ws, referral_id: str, partner_id: str | None, shared
         return decision
 
 
-_DECISION_ORDER = (SharingDecision.decided_at, literal_column("sharing_decision.rowid"))  # same time: entry order
-
-
 def _decision_dict(d: SharingDecision) -> dict:
     return {"id": d.id, "partner_id": d.partner_id, "shared": bool(d.shared), "reason": d.reason,
             "golden_rules": json.loads(d.golden_rules), "lawful_basis": d.lawful_basis,
@@ -99,7 +97,7 @@ def list_sharing_decisions(ws, referral_id: str) -> list[dict]:
 def decisions_of(s, rid: str) -> list[dict]:
     """A referral's sharing decisions in the order they were made (document shape)."""
     rows = s.execute(select(SharingDecision).where(SharingDecision.referral_id == rid)
-                     .order_by(*_DECISION_ORDER)).scalars()
+                     .order_by(SharingDecision.decided_at, entry_order(s, "sharing_decision"))).scalars()
     return [_decision_dict(d) for d in rows]
 
 

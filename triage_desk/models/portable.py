@@ -39,3 +39,24 @@ def drop_audit_append_only() -> None:
         op.execute("DROP TRIGGER audit_event_no_update ON audit_event")
         op.execute("DROP TRIGGER audit_event_no_truncate ON audit_event")
         op.execute("DROP FUNCTION audit_event_append_only()")
+
+
+def create_extension(name: str, why: str) -> None:
+    """CREATE EXTENSION on the server, or a StoreError naming the extension when the server lacks it (its
+    contrib package not installed) or the migrating role may not create it (it needs CREATE on the database)."""
+    from sqlalchemy import text
+
+    from triage_desk.errors import StoreError
+
+    bind = op.get_bind()
+    if not bind.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = :n"), {"n": name}).scalar():
+        raise StoreError(f"the PostgreSQL server has no {name} extension, which Triage Desk needs for {why}: "
+                         "IT installs the server's contrib package (postgresql-contrib), then runs "
+                         "`triage-desk server init` again")
+    if bind.execute(text("SELECT 1 FROM pg_extension WHERE extname = :n"), {"n": name}).scalar():
+        return
+    if not bind.execute(text("SELECT has_database_privilege(current_database(), 'CREATE')")).scalar():
+        raise StoreError(f"the role running `triage-desk server init` may not create the {name} extension "
+                         f"(needed for {why}): run it as the database's owner (docs/team-server.md)")
+    op.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+

@@ -7,7 +7,7 @@ SQLCipher also gets two covering person indexes for matching's phonetic and date
 a narrow index of each reference with its sort keys (a reference search sorted otherwise).
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 from alembic import op
@@ -16,7 +16,7 @@ from triage_desk.models import fts
 from triage_desk.models.portable import on_sqlite
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
