@@ -205,6 +205,10 @@ def test_a_demo_generated_in_worker_processes_numbers_references_like_one_run(wo
         assert sorted(numbers) == list(range(1, len(numbers) + 1))
 
 
+SQLITE_BULK_LOAD = pytest.mark.sqlite_only("the SQLite bulk load: suspended triggers, journal mode, staged "
+                                           "documents (the server loads with COPY)")
+
+
 # ---- issue 16 point 6: a bulk load writes the derived rows set-based; they must be the triggers' rows -----------
 def _store_contents(ws) -> dict:
     """Every row a demo load writes or derives (the FTS indexes as their (term, row, column, offset) entries)."""
@@ -229,6 +233,7 @@ def _store_contents(ws) -> dict:
     return out
 
 
+@SQLITE_BULK_LOAD
 def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, workspace_template, tmp_path, monkeypatch):
     from datetime import datetime
 
@@ -265,6 +270,7 @@ def test_a_bulk_load_derives_the_rows_the_per_row_triggers_give(workspace, works
         assert s.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
 
 
+@SQLITE_BULK_LOAD
 def test_a_bulk_load_that_fails_midway_leaves_whole_referrals_and_every_trigger(workspace, monkeypatch):
     import pytest
     from sqlalchemy import text
@@ -295,6 +301,7 @@ def test_a_bulk_load_that_fails_midway_leaves_whole_referrals_and_every_trigger(
         s.execute(text("INSERT INTO referral_fts(referral_fts, rank) VALUES ('integrity-check', 1)"))
 
 
+@SQLITE_BULK_LOAD
 def test_a_bulk_load_into_a_database_with_referrals_keeps_its_journal_and_triggers(workspace, monkeypatch):
     from sqlalchemy import text
 

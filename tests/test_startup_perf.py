@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 IMPORT_PROBE = ("import linecache, triage_desk.ui.operations; import colorsys; "
                 "print(any(name.endswith('colorsys.py') for name in linecache.cache))")
 
@@ -17,6 +19,7 @@ def test_a_module_imported_after_the_ui_is_not_read_as_source():
     assert out.strip() == "False"
 
 
+@pytest.mark.sqlite_only("opened in a child process: the server's password is in this process's test keyring")
 def test_opening_a_database_at_the_newest_schema_does_not_load_alembic(workspace):
     # found: every open loaded Alembic and all the migration scripts to learn there was nothing to do
     from conftest import PASSPHRASE
