@@ -85,6 +85,10 @@ def _database() -> tuple[str, str]:
                                      owner_password=OWNER_PASSWORD, app_role=APP, admin_username="bench",
                                      admin_display_name="Bench Admin", admin_password=PASSWORD)
     with ws.session() as s:
+        if ws.user is None:  # the test template already holds its admin (tests/pg_fixtures.py _seed)
+            from conftest import ADMIN_PASSWORD
+
+            ws.user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
         for n in range(WRITERS):
             role = Role.LEAD if n < LEADS else Role.OFFICER
             accounts.create_user(s, ws.user, f"writer{n}", f"Bench Writer {n}", role, PASSWORD)

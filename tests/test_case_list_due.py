@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from casework_helpers import LEVEL3, at_state, submitted
 from checks_helpers import act_as
+from plan_helpers import query_plans
 from sqlalchemy import func, select
 
 from triage_desk import caselist, deadlines, demo
@@ -83,21 +84,9 @@ def test_sorting_by_due_follows_the_deadline_rows(workspace):
 
 
 def _plans(ws, filters, sort) -> list[str]:
-    from sqlalchemy import event
-
-    statements = []
-
-    def capture(conn, cursor, statement, params, *args):
-        statements.append((statement, params))
-
-    event.listen(ws.engine, "before_cursor_execute", capture)
-    try:
-        with ws.session() as s:
-            fetch_page(s, filters, sort)
-            return [" | ".join(r[-1] for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + st, p))
-                    for st, p in statements if st.lstrip().upper().startswith("SELECT REFERRAL.ID")]
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", capture)
+    pages = query_plans(ws, lambda s: fetch_page(s, filters, sort),
+                        keep=lambda st: st.lstrip().upper().startswith("SELECT REFERRAL.ID"))
+    return [" | ".join(r[-1] for r in rows) for rows in pages]
 
 
 @pytest.mark.sqlite_only("SQLite's query plan (the server plans these itself)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from intake_helpers import complete, subject
+from plan_helpers import query_plans
 from sqlalchemy import delete, text
 
 from triage_desk import demo, intake
@@ -149,20 +150,7 @@ def _is_sqlite(ws) -> bool:
 
 def _plan_rows(ws, run) -> list:
     """SQLite's plan of the last statement `run(session)` ran."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def capture(conn, cursor, statement, params, *args):
-        statements.append((statement, params))
-
-    event.listen(ws.engine, "before_cursor_execute", capture)
-    try:
-        with ws.session() as s:
-            run(s)
-            return list(s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statements[-1][0], statements[-1][1]))
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", capture)
+    return query_plans(ws, run, last=True)[0]
 
 
 def _last_plan(ws, run) -> str:
