@@ -50,6 +50,21 @@ def test_damaged_wal_is_refused_kept_and_never_dropped(workspace, secret_files, 
     assert (copies[0] / "triage.db-wal").read_bytes() == damaged
 
 
+def test_a_commit_cut_short_by_a_crash_is_not_called_damage(workspace, secret_files, tmp_path, capsys):
+    """Found in CI (repeated SIGKILL of an autosaving process): the kill landed while the last transaction's
+    commit frame was being written over an older frame, so its header carried this log's salts and a commit
+    marker but not its page. That transaction was never reported saved and SQLite drops it, as it should;
+    the open was refused as "write-ahead log damaged" (1 lost) instead."""
+    refs = submit_referrals(workspace, 5)
+    crashed = snapshot_open_store(workspace, tmp_path / "crashed")
+    wal = crashed / "triage.db-wal"
+    current = current_frames(wal)
+    flip(wal, 32 + current[-1] * FRAME + 24 + 1000)  # the page of the log's last frame: its commit, torn
+    assert main(_cli(crashed, secret_files, "referral", "list")) == 0
+    assert set(_listed(capsys)) >= set(refs[:-1])  # every earlier referral is there; the torn one may not be
+    assert not list(crashed.glob("wal-damage-*"))
+
+
 def test_intact_wal_after_a_crash_opens_normally(workspace, secret_files, tmp_path, capsys):
     refs = submit_referrals(workspace, 5)
     crashed = snapshot_open_store(workspace, tmp_path / "crashed")

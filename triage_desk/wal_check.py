@@ -8,7 +8,9 @@ SQLCipher encrypts only the page images inside the frames: the 32-byte log heade
 frame headers (page number, commit marker, salts, running checksum) are plain, so the log can be
 walked here before any connection opens it (https://www.sqlite.org/fileformat2.html#walformat).
 A frame counts as "not replayable" when it carries this log's salts but lies after the point where
-replay stops; each such frame with a commit marker is one committed transaction that would be lost.
+replay stops; each such frame with a commit marker is one committed transaction that would be lost —
+except when the break lies in the log's last transaction (its commit frame the last frame of this log):
+that is a commit cut short by a crash, never reported saved, and SQLite rightly drops it.
 """
 
 from __future__ import annotations
@@ -68,9 +70,14 @@ def inspect(wal_path: Path) -> WalReport:
         good = n + 1
         if commit:
             replayable = good
-    later = [_frame_header(data, n, size) for n in range(good, frames)]
-    ours = [h for h in later if (h[2], h[3]) == (salt1, salt2)]
-    commits = sum(1 for h in ours if h[1] != 0)
+    ours = [n for n in range(good, frames) if _frame_header(data, n, size)[2:4] == (salt1, salt2)]
+    commit_at = [n for n in ours if _frame_header(data, n, size)[1] != 0]
+    if commit_at and commit_at == [ours[-1]] and ours == list(range(good, ours[-1] + 1)):
+        # The break lies in the log's last transaction, up to its commit frame and nothing of this log after:
+        # a commit cut short (a crash while its frames were written over older ones). It was never reported
+        # saved, and dropping it is what SQLite does; bit rot there looks the same and is treated alike.
+        return WalReport(frames, replayable, 0, 0)
+    commits = len(commit_at)
     if good < frames and commits == 0 and _resyncs(data, good, frames, size, big, salt1, salt2):
         commits = 1  # genuine frames follow the damaged one although their commit marker is unreadable
     return WalReport(frames, replayable, len(ours), commits)
