@@ -16,7 +16,7 @@ from functools import lru_cache
 import jellyfish
 from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from triage_desk import server_search
@@ -166,14 +166,17 @@ def _score(subject: tuple, row) -> tuple[float, list[str]]:
     return round(min(score * 100.0 / reachable, 99.0), 1), why
 
 
+def _with_ids(sql: str):
+    """`sql` whose `IN :ids` takes a list (SQLAlchemy expands it into one parameter per value)."""
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
 def _rows_by_id(session: Session, ids: list[str]) -> list:
     """The scoring columns of people a look-up named by id only (the server's full-text look-ups)."""
+    by_id = _with_ids(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE id IN :ids")
     rows = []
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        marks = ",".join(f":p{i}" for i in range(len(part)))
-        rows += session.execute(text(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE id IN ({marks})"),
-                                {f"p{i}": v for i, v in enumerate(part)}).all()
+        rows += session.execute(by_id, {"ids": ids[chunk:chunk + 500]}).all()
     return rows
 
 
@@ -212,18 +215,17 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     return scored
 
 
-_REFERRALS_OF = ("SELECT rs.person_id, r.id, r.reference, r.received_at, r.status FROM referral_subject rs "
-                 "JOIN referral r ON r.id = rs.referral_id WHERE rs.person_id {match} AND rs.state = 'linked' "
-                 "ORDER BY rs.person_id, r.received_at DESC, r.id")
+_REFERRALS_OF = _with_ids(
+    "SELECT rs.person_id, r.id, r.reference, r.received_at, r.status FROM referral_subject rs "
+    "JOIN referral r ON r.id = rs.referral_id WHERE rs.person_id IN :ids AND rs.state = 'linked' "
+    "ORDER BY rs.person_id, r.received_at DESC, r.id")
 
 
 def referrals_of_people(session: Session, person_ids: list[str], limit: int = 50) -> dict[str, list[dict]]:
     """Each person's linked referrals, newest first (at most `limit` each): one query for a page of people."""
     if not person_ids:
         return {}
-    marks = ",".join(f":p{i}" for i in range(len(person_ids)))
-    rows = session.execute(text(_REFERRALS_OF.format(match=f"IN ({marks})")),
-                           {f"p{i}": v for i, v in enumerate(person_ids)}).all()
+    rows = session.execute(_REFERRALS_OF, {"ids": list(person_ids)}).all()
     out: dict[str, list[dict]] = {}
     for r in rows:
         listed = out.setdefault(r.person_id, [])
@@ -255,6 +257,12 @@ def sql_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+_RE_REFERRALS = _with_ids(
+    "SELECT count(DISTINCT r.id) FROM referral_subject rs JOIN referral r ON r.id = rs.referral_id "
+    "WHERE rs.person_id IN :ids AND rs.state = 'linked' AND r.status != 'draft' "
+    "AND r.received_at >= :start AND r.received_at < :end AND r.id != :ex")
+
+
 def re_referrals_12m(session: Session, person_ids, received_at: datetime,
                      exclude_referral_id: str | None = None) -> int:
     """Submitted referrals for any of these people received in the 12 months up to `received_at`
@@ -262,11 +270,6 @@ def re_referrals_12m(session: Session, person_ids, received_at: datetime,
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return 0
-    marks = ",".join(f":p{i}" for i in range(len(ids)))
-    params = {f"p{i}": v for i, v in enumerate(ids)}
-    params.update(start=sql_datetime(twelve_months_before(received_at)), end=sql_datetime(received_at),
-                  ex=exclude_referral_id or "")
-    return session.execute(text(
-        "SELECT count(DISTINCT r.id) FROM referral_subject rs JOIN referral r ON r.id = rs.referral_id "
-        f"WHERE rs.person_id IN ({marks}) AND rs.state = 'linked' AND r.status != 'draft' "
-        "AND r.received_at >= :start AND r.received_at < :end AND r.id != :ex"), params).scalar_one()
+    params = {"ids": ids, "start": sql_datetime(twelve_months_before(received_at)), "end": sql_datetime(received_at),
+              "ex": exclude_referral_id or ""}
+    return session.execute(_RE_REFERRALS, params).scalar_one()
