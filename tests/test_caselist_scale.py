@@ -8,6 +8,7 @@ import pytest
 from intake_helpers import complete, subject
 from plan_helpers import query_plans
 from sqlalchemy import delete, text
+from test_caselist import DEMO_END
 
 from triage_desk import demo, intake
 from triage_desk.caselist import SORTS, CaseFilters, CaseSort, fetch_page
@@ -16,7 +17,7 @@ from triage_desk.models import Referral, fts
 
 @pytest.fixture
 def cases(workspace_from):
-    return workspace_from("caselist-700-seed6", lambda ws: demo.bulk_generate(ws, 700, seed=6))
+    return workspace_from("caselist-700-seed6", lambda ws: demo.bulk_generate(ws, 700, seed=6, until=DEMO_END))
 
 
 _COLUMN = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}

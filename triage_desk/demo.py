@@ -236,8 +236,10 @@ class Slice:
         return counts
 
 
-def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None) -> dict:
+def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=None,
+                  until: datetime | None = None) -> dict:
     """Insert `n` synthetic referrals (and their people) quickly. Returns counts, seconds and rate.
+    The referrals end now (London time), or at `until` when a test needs the same data on any day.
 
     From demo_load.PARALLEL_FROM referrals the time span is cut into one slice per core, generated in
     worker processes (households repeat within their slice) while this process writes."""
@@ -250,7 +252,7 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
         year = func.substr(Referral.reference, literal(4, literal_execute=True), literal(4, literal_execute=True))
         last_refs = dict(s.execute(select(year, func.max(Referral.reference)).group_by(year)).all())
     counters = {int(y): int(r[-6:]) for y, r in last_refs.items()}
-    end = london_now().replace(second=0)
+    end = (until or london_now()).replace(second=0, microsecond=0)
     k = demo_load.workers(n)
     cuts = [n * j // k for j in range(k + 1)]
     slices = [Slice(end - timedelta(days=365 * YEARS), end, n, a, b - a, f"{seed}:{existing}" + (f":{j}" if j else ""))
