@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from triage_desk import decisions, disputes, feedback, intake, lifecycle
 from triage_desk.errors import InputError, PermissionDenied
+from triage_desk.forms.clock import london_now
 from triage_desk.forms.threshold import evaluate
 from triage_desk.models import AuditEvent, Deadline
 
@@ -58,7 +59,7 @@ def test_the_referrer_is_told_only_once_a_decision_stands(workspace):
 def test_told_within_three_working_days_is_measurable(workspace):
     doc = _decided_with_secret(workspace)
     other = _decided_with_secret(workspace)
-    today = date.today()
+    today = london_now().date()  # the front door's day (after 23:00 UTC in summer, tomorrow's in UTC terms)
     feedback.send(workspace, doc["reference"], "phone")  # straight away
     with workspace.session() as s:
         got = feedback.measure(s, today, today)

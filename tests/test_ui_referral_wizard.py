@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from ui_helpers import audit_actions, on_next_modal, user
 from wizard_keys import ALT, CTRL, focused, press, tab_through, tab_to, type_value
 
 from triage_desk import intake
+from triage_desk.forms.clock import london_now
 from triage_desk.models import Referral
 from triage_desk.ui.operations import settle
 
@@ -275,7 +277,8 @@ def test_match_panel_shows_a_known_person_and_link_is_audited(qtbot, officer_ws)
     from intake_helpers import complete, subject
 
     earlier = intake.new_draft(officer_ws)
-    complete(earlier, subject("Quorvale", "Testina", "2016-04-05"), received_at="2026-01-10T09:00")
+    two_months_ago = (london_now() - timedelta(days=60)).strftime("%Y-%m-%dT09:00")  # within 12 months, any day
+    complete(earlier, subject("Quorvale", "Testina", "2016-04-05"), received_at=two_months_ago)
     intake.submit(officer_ws, earlier)
 
     wizard = open_wizard(qtbot, officer_ws)
