@@ -8,7 +8,8 @@ on the surname folded as the full-text index folds it). The distance is worked o
 once per person: a sound is shared by thousands of people but few spellings, and folding each person's
 surname cost ~13 ms at a million referrals. Ordering by a per-spelling figure also keeps the planner off
 the trigram index's nearest-first walk, which filtered ~160,000 people by key (~0.4 s) when the spelling
-typed was far from everyone sharing its sound.
+typed was far from everyone sharing its sound. People of one spelling are taken by id: which of them fill
+the look-up no longer depends on the plan the server chose.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _SOUNDS_LIKE = {
     "postgresql": "WITH keyed AS MATERIALIZED (SELECT {columns} FROM person WHERE {column} = :{key}), "
                   "spelt AS MATERIALIZED (SELECT surname, td_fold(surname) <-> td_fold(:s) AS distance "
                   "FROM keyed GROUP BY surname) "
-                  "SELECT keyed.* FROM keyed JOIN spelt USING (surname) ORDER BY spelt.distance",
+                  "SELECT keyed.* FROM keyed JOIN spelt USING (surname) ORDER BY spelt.distance, keyed.id",
 }
 
 
