@@ -89,40 +89,57 @@ def _dob(value) -> str | None:
     return None
 
 
-def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | None, nhs: str | None,
-                   postcode: str | None, rows: dict | None = None) -> dict[str, set[str]]:
-    """person id -> look-ups that found it; `rows` (if given) gets the scoring columns of each person a
-    look-up returned them for (every look-up on SQLite), so those need no second read by id."""
-    found: dict[str, set[str]] = {}
-    rows = {} if rows is None else rows
-
-    def add(sql: str, params: dict, tag: str) -> None:
-        for row in session.execute(text(sql + f" LIMIT {PER_SOURCE}"), params).all():
-            found.setdefault(row[0], set()).add(tag)
-            if len(row) > 1:
-                rows[row[0]] = row
-
+def _look_ups(dialect: str, surname: str, forenames: str, dob: str | None, nhs: str | None,
+              postcode: str | None) -> tuple[list[tuple[str, str]], dict]:
+    """The (tag, SELECT of the scoring columns) look-ups for what was typed, and their parameters (each
+    parameter named once, so the server can take them all in one statement)."""
+    look_ups: list[tuple[str, str]] = []
+    params: dict = {}
     if nhs:
-        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE nhs_number = :v", {"v": nhs}, "nhs")
+        look_ups.append(("nhs", f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE nhs_number = :v"))
+        params["v"] = nhs
     key = phonetic(surname)
     if key and dob:
-        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_key = :k AND dob = :d", {"k": key, "d": dob},
-            "phonetic_dob")
+        look_ups.append(("phonetic_dob", f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE surname_key = :k "
+                                         "AND dob = :d"))
     if dob:
-        add(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE dob = :d", {"d": dob}, "dob")
-    dialect = session.get_bind().dialect.name
+        look_ups.append(("dob", f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE dob = :d"))
+        params["d"] = dob
     if key:
-        add(server_search.sounds_like_sql(dialect, "surname_key", fts.PERSON_COLUMNS), {"k": key, "s": surname},
-            "phonetic")
+        look_ups.append(("phonetic", server_search.sounds_like_sql(dialect, "surname_key")))
+        params.update(k=key, s=surname)
     sx = soundex(surname)
     if sx and not dob:
-        add(server_search.sounds_like_sql(dialect, "surname_soundex", fts.PERSON_COLUMNS), {"k": sx, "s": surname},
-            "soundex")
+        look_ups.append(("soundex", server_search.sounds_like_sql(dialect, "surname_soundex", key="sx")))
+        params.update(sx=sx, s=surname)
     q = fts.prefix_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")], dialect)
     if q:
-        add(fts.PERSON_WORDS[dialect], {"q": q}, "name")
+        look_ups.append(("name", fts.PERSON_WORDS[dialect]))
+        params["q"] = q
     if postcode:
-        add(fts.PERSON_POSTCODE[dialect], {"q": fts.phrase_query(postcode, "postcode", dialect)}, "postcode")
+        look_ups.append(("postcode", fts.PERSON_POSTCODE[dialect]))
+        params["pq"] = fts.phrase_query(postcode, "postcode", dialect)
+    return look_ups, params
+
+
+def _candidate_ids(session: Session, surname: str, forenames: str, dob: str | None, nhs: str | None,
+                   postcode: str | None, rows: dict | None = None) -> dict[str, set[str]]:
+    """person id -> look-ups that found it; `rows` (if given) gets each person's scoring columns."""
+    found: dict[str, set[str]] = {}
+    rows = {} if rows is None else rows
+    dialect = session.get_bind().dialect.name
+    look_ups, params = _look_ups(dialect, surname, forenames, dob, nhs, postcode)
+    if not look_ups:
+        return found
+    if dialect == "sqlite":  # in-process: each look-up alone keeps its covering-index plan (migration 0017)
+        tagged = [(tag, row) for tag, sql in look_ups
+                  for row in session.execute(text(f"{sql} LIMIT {PER_SOURCE}"), params).all()]
+    else:  # the server is a round trip away: one statement
+        tagged = [(row.tag, row) for row in
+                  session.execute(text(server_search.one_statement(look_ups, PER_SOURCE)), params).all()]
+    for tag, row in tagged:
+        found.setdefault(row.id, set()).add(tag)
+        rows[row.id] = row
     return found
 
 
@@ -171,15 +188,6 @@ def _with_ids(sql: str):
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
-def _rows_by_id(session: Session, ids: list[str]) -> list:
-    """The scoring columns of people a look-up named by id only (the server's full-text look-ups)."""
-    by_id = _with_ids(f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE id IN :ids")
-    rows = []
-    for chunk in range(0, len(ids), 500):
-        rows += session.execute(by_id, {"ids": ids[chunk:chunk + 500]}).all()
-    return rows
-
-
 def find_candidates(session: Session, subject: dict, *, exclude: set[str] | frozenset[str] = frozenset(),
                     limit: int = 10, min_score: float = MIN_SCORE, with_referrals: bool = True) -> list[Candidate]:
     """People who may be this document subject (dict with surname, forenames, dob, nhs_number, address)."""
@@ -198,7 +206,7 @@ def find_candidates(session: Session, subject: dict, *, exclude: set[str] | froz
     ids = [pid for pid in found if pid not in exclude]
     if not ids:
         return []
-    rows = [known[pid] for pid in ids if pid in known] + _rows_by_id(session, [p for p in ids if p not in known])
+    rows = [known[pid] for pid in ids]
     key = (surname, forenames, dob, nhs, postcode, phonetic(surname))
     scored = []
     for row in rows:

@@ -27,13 +27,13 @@ PERSON_COVERING = {"ix_person_key_cover": "surname_key, dob, id, surname, forena
 PERSON_WORDS = {
     "sqlite": f"SELECT {', '.join('p.' + c for c in PERSON_COLUMNS.split(', '))} FROM person_fts "
               "JOIN person p ON p.rowid = person_fts.rowid WHERE person_fts MATCH :q",
-    "postgresql": "SELECT id FROM person WHERE td_person_words(surname, forenames, postcode) "
+    "postgresql": f"SELECT {PERSON_COLUMNS} FROM person WHERE td_person_words(surname, forenames, postcode) "
                   "@@ to_tsquery('simple', :q)",
 }
-PERSON_POSTCODE = {
-    "sqlite": PERSON_WORDS["sqlite"],
-    "postgresql": "SELECT id FROM person WHERE to_tsvector('simple'::regconfig, td_fold(postcode)) "
-                  "@@ phraseto_tsquery('simple', td_fold(:q))",
+PERSON_POSTCODE = {  # :pq, so one statement can hold both look-ups (server_search.one_statement)
+    "sqlite": PERSON_WORDS["sqlite"].replace(":q", ":pq"),
+    "postgresql": f"SELECT {PERSON_COLUMNS} FROM person WHERE to_tsvector('simple'::regconfig, td_fold(postcode)) "
+                  "@@ phraseto_tsquery('simple', td_fold(:pq))",
 }
 
 
