@@ -56,6 +56,9 @@ CONSULT_FROM_AGE = 5  # younger children (and unborn) are "not applicable (too y
 REPEAT_SHARE = 0.25  # share of referrals about a household referred in the last 12 months (~22 % re-referrals)
 MAX_PER_HOUSEHOLD = 4  # nobody in the demo has dozens of referrals
 YEARS = 3  # the demo spreads referrals over the last three years
+# `--demo`'s size: about 13 contacts a week, so the Measures area's weekly charts have something to show
+# (200 gave one or two a week, and "This month" five); a few seconds to generate
+DEMO_SIZE = 2000
 
 
 def nhs_test_number(rng: random.Random) -> str:
@@ -352,7 +355,7 @@ def _referral(rngs, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
             history.setdefault(pid, []).append(when)
 
 
-def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
+def ensure_demo_data(ws, n: int = DEMO_SIZE, seed: int = 1) -> int:
     """Top the database up to at least `n` referrals; returns how many were added (0 when enough)."""
     with ws.session() as s:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()
