@@ -13,11 +13,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from triage_desk.demo_accounts import DEMO_OFFICER
 from triage_desk.forms.clock import WorkingCalendar
 from triage_desk.matching import sql_datetime
 
 LATE_SHARE = 0.14  # decisions made after their timescale: about one in ten misses its decision clock
-CLOSED_BY = "demo"  # who the demo's referral rows say created them
+CLOSED_BY = DEMO_OFFICER[0]  # the demo's decisions are the demo officer's (demo_accounts)
 LATE_REASON = "decided after it was due"  # the words a recorded decision gives a clock it missed
 
 
