@@ -92,7 +92,7 @@ def _plain_insert(folder: Path, n: int, batch: int = 20000) -> float:
     end = london_now()
     sample = demo.Slice(end - timedelta(days=365 * demo.YEARS), end, 2000, 0, 2000, "floor")
     (_, *rows), = demo._generate(sample, {}, 2000, {"people": 0, "links": 0}, threshold.default_context())
-    inserts = (demo_load._INSERT_PERSON, demo_load._INSERT_REFERRAL, demo_load._INSERT_LINK)
+    inserts = (demo_load._INSERT_PERSON, demo_load._INSERT_REFERRAL, demo_load._INSERT_LINK, demo_load._INSERT_DEADLINE)
     conn = sqlcipher.connect(str(folder / "floor.db"))
     conn.execute(f"PRAGMA key = \"x'{os.urandom(32).hex()}'\"")
     conn.execute("PRAGMA journal_mode = OFF")

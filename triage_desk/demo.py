@@ -17,7 +17,7 @@ from itertools import accumulate
 
 from sqlalchemy import func, literal, select
 
-from triage_desk import accounts, audit, deadlines, matching
+from triage_desk import accounts, audit, demo_clocks, matching
 from triage_desk.demo_accounts import add_demo_decisions, ensure_demo_accounts
 from triage_desk.forms import consent_rules, threshold
 from triage_desk.forms.clock import LONDON, london_now
@@ -56,6 +56,9 @@ CONSULT_FROM_AGE = 5  # younger children (and unborn) are "not applicable (too y
 REPEAT_SHARE = 0.25  # share of referrals about a household referred in the last 12 months (~22 % re-referrals)
 MAX_PER_HOUSEHOLD = 4  # nobody in the demo has dozens of referrals
 YEARS = 3  # the demo spreads referrals over the last three years
+# `--demo`'s size: about 13 contacts a week, so the Measures area's weekly charts have something to show
+# (200 gave one or two a week, and "This month" five); a few seconds to generate
+DEMO_SIZE = 2000
 
 
 def nhs_test_number(rng: random.Random) -> str:
@@ -270,29 +273,13 @@ def bulk_generate(ws, n: int, seed: int = 1, *, batch: int = 20000, progress=Non
 _KEEP_HOUSEHOLDS = 20000  # repeat referrals come from recent households; older ones are let go (memory)
 
 
-def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, str, int]:
-    """RAG, decision due (as stored) and suggested level, from the engine and the working-time clock as
-    intake.submit stores them."""
+def _scores(doc: dict, ctx: threshold.Context) -> tuple[str, dict[str, datetime], int]:
+    """RAG, the decision and RAG clocks' due times (local, naive) and suggested level, from the engine and the
+    working-time clock as intake.submit stores them."""
     _, result, routing = threshold.score(doc, context=ctx)
-    due = routing.decision_due.astimezone(LONDON).replace(tzinfo=None)
-    return routing.rag, matching.sql_datetime(due), result.suggested_level
-
-
-def _clocks(rid: str, when: datetime, status: str, due: str | None, rag: str | None) -> list[tuple]:
-    """Deadline rows of an undecided referral: its decision and RAG clocks run (deadlines.py)."""
-    if status != "submitted":
-        return []
-    start = matching.sql_datetime(when)
-    return [(rid, "decision", start, due),
-            (rid, "rag", start, matching.sql_datetime(deadlines.due_for("rag", when, rag=rag)))]
-
-
-def _earliest(clocks: list[tuple]) -> tuple[str | None, str | None]:
-    """(next_due, its kind) as models/casework.py keeps them: soonest due, the first written on a tie."""
-    if not clocks:
-        return None, None
-    _, kind, _, due = min(clocks, key=lambda c: c[3])  # min() keeps the first of equal values
-    return due, kind
+    dues = {kind: due.astimezone(LONDON).replace(tzinfo=None)
+            for kind, due in (("decision", routing.decision_due), ("rag", routing.rag_due))}
+    return routing.rag, dues, result.suggested_level
 
 
 def _person_rows(hh: _Household, now_s: str) -> list[tuple]:
@@ -308,6 +295,7 @@ def _generate(sl: Slice, counters: dict, batch: int, totals: dict, ctx: threshol
     """Yields (referrals in the batch, person rows, referral rows, link rows, deadline rows) for one slice,
     in chronological order. `counters` (year -> last reference number) must hold every earlier referral."""
     rng, pools, not_sought = random.Random(sl.seed), _pools(ctx), _not_sought_reasons(ctx.rules)
+    clock_rng = random.Random(f"{sl.seed}:clocks")  # its own stream: the referrals are as they were without it
     households: list[_Household] = []
     history: dict[str, list[datetime]] = {}
     rows: tuple[list, list, list, list] = ([], [], [], [])
@@ -327,16 +315,16 @@ def _generate(sl: Slice, counters: dict, batch: int, totals: dict, ctx: threshol
                 history = {pid: ts for pid, ts in history.items() if pid in kept}
         counters[when.year] = counters.get(when.year, 0) + 1
         ref = f"TD-{when.year:04d}-{counters[when.year]:06d}"
-        _referral(rng, ctx, pools, not_sought, (when, sl.end, ref, hh, history, now_s), rows)
+        _referral((rng, clock_rng), ctx, pools, not_sought, (when, sl.end, ref, hh, history, now_s), rows)
         if len(rows[1]) >= batch or i == last:
             totals["links"] += len(rows[2])
             yield len(rows[1]), *rows
             rows = ([], [], [], [])
 
 
-def _referral(rng, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
+def _referral(rngs, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
     """One referral's rows, appended to (people, referrals, links, deadlines)."""
-    when, end, ref, hh, history, now_s = where
+    (rng, clock_rng), (when, end, ref, hh, history, now_s) = rngs, where
     subjects = hh.children if rng.random() < 0.3 else [rng.choice(hh.children)]
     cutoff = matching.twelve_months_before(when)
     rr = len({t for pid, *_ in subjects for t in history.get(pid, ()) if t >= cutoff})
@@ -349,24 +337,25 @@ def _referral(rng, ctx, pools, not_sought, where: tuple, rows: tuple) -> None:
     (level,) = _weighted(rng, _LEVEL_DRAW)
     doc = _document(rng, rid, ref, when, hh, subjects, agency, source, status, consent,
                     _indicators(rng, pools, "adult" if hh.adult_subject else "child", level), rr, not_sought)
-    rag = due = None
+    rag, dues = None, {}
     if status != "draft":
-        rag, due, level = _scores(doc, ctx)
+        rag, dues, level = _scores(doc, ctx)
     names = "; ".join(f"{hh.surname.upper()}, {fn}" for _, fn, _, _ in subjects)
     sort = " ".join(f"{hh.surname} {fn}".lower() for _, fn, _, _ in subjects)
-    clocks = _clocks(rid, when, status, due, rag)
+    clocks = demo_clocks.clocks(clock_rng, ctx.calendar, rid, when, end, status, dues, rag)
     rows[3].extend(clocks)
+    due = matching.sql_datetime(dues["decision"]) if dues else None
     rows[1].append((rid, ref, status, doc["variant"], matching.sql_datetime(when), names, sort, agency, source,
                     doc["contact"]["urgent"], rag, due, None if status == "draft" else level,
                     level if status in ("decided", "closed") else None, rr, "marf-default", "1",
-                    store_text(doc), None, "demo", now_s, now_s, *_earliest(clocks)))
+                    store_text(doc), None, "demo", now_s, now_s, *demo_clocks.earliest_open(clocks)))
     for pid, *_ in subjects:
         rows[2].append((rid, pid, pid, "linked", "demo", now_s))
         if status != "draft":
             history.setdefault(pid, []).append(when)
 
 
-def ensure_demo_data(ws, n: int = 200, seed: int = 1) -> int:
+def ensure_demo_data(ws, n: int = DEMO_SIZE, seed: int = 1) -> int:
     """Top the database up to at least `n` referrals; returns how many were added (0 when enough)."""
     with ws.session() as s:
         existing = s.execute(select(func.count()).select_from(Referral)).scalar_one()

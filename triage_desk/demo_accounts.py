@@ -18,6 +18,8 @@ DEMO_PASSWORD = "demo-password"  # printed: a demo database is never for real ca
 # (username, display name, role): real accounts a newcomer signs in with; the demo's decisions are theirs
 DEMO_OFFICER = ("demo.officer", "Demo Officer", Role.OFFICER)
 DEMO_LEAD = ("demo.lead", "Demo Practice Lead", Role.LEAD)
+NFA_SHARE = 0.4  # of the decisions where no further action fits (_nfa_fits): about one decision in six
+_ADULT_ONLY_NFA = "adult_declines_with_capacity"  # an NFA reason (rules file) that fits no child
 
 
 def ensure_demo_accounts(ws) -> list[tuple[str, str, str]]:
@@ -66,8 +68,8 @@ def _demo_users_ready(ws) -> bool:
 def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
     """Recorded threshold decisions for the newest decided demo referrals that have none, made through
     `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every fourth
-    is an override with a rationale, and the newest overrides still wait for a practice lead, so the
-    Review area has work in it."""
+    is an override with a rationale; some low-level contacts end in no further action (with a reason code);
+    the newest overrides and NFAs still wait for a practice lead, so the Review area has work in it."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
     if not _demo_users_ready(ws):
         return 0  # the demo officer and lead make the decisions; without them none are invented
@@ -100,8 +102,27 @@ def _decide_newest(ws, limit: int, seed: int) -> int:
     return len(rows)
 
 
+def _nfa_fits(rules, engine: dict) -> bool:
+    """No further action closes a contact: the demo chooses it only where the rules' routing for the lowest
+    two levels (advice, signposting, early help) covers everything the engine proposed."""
+    routes = rules["routing"][engine["population"]]
+    low = rules.levels[:2]
+    return engine["suggested_level"] in low and set(engine["outcomes"]) <= {c for lv in low for c in routes[str(lv)]}
+
+
+def _nfa_proposal(rng: random.Random, rules, engine: dict) -> decisions.Proposal:
+    """The engine's level with no further action instead of its outcomes, a reason code from the rules file
+    (an adult's own refusal only for an adult), and a rationale: an override a practice lead approves."""
+    reasons = [c for c in rules.codes("nfa_reasons") if engine["population"] == "adult" or c != _ADULT_ONLY_NFA]
+    reason = rng.choice(reasons)
+    return decisions.Proposal(engine["suggested_level"], (rules["nfa_outcome"],),
+                              f"Synthetic demo rationale: {rules['nfa_reasons'][reason]}.", nfa_reason=reason)
+
+
 def _demo_proposal(rng: random.Random, engine: dict, override: bool) -> decisions.Proposal:
     rules, level = threshold.default_context().rules, engine["suggested_level"]
+    if not override and _nfa_fits(rules, engine) and rng.random() < NFA_SHARE:
+        return _nfa_proposal(rng, rules, engine)
     final = min(max(level + rng.choice((-1, 1)), rules.levels[0]), rules.levels[-1]) if override else level
     if final == level:
         return decisions.Proposal(level, tuple(engine["outcomes"]))

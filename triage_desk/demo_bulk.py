@@ -37,9 +37,13 @@ FTS_TRIGGERS = {"person_fts_ai": "person_fts", "referral_fts_ai": "referral_fts"
 MEASURE_TRIGGERS = ("measure_row_referral_ai", "measure_row_referral_au", "measure_row_deadline_ai")
 # ...and the case list's name-word table (it splits every subject name through an FTS5 table per row).
 WORD_TRIGGER = "referral_word_ai"
-# The summary's parts read these tables; a referral with no row in any of them keeps the values the
-# summary INSERT gives (no decision, no deadline, no casework), which is what those parts would write.
-SUMMARY_SOURCES = ("decision", "deadline", "case_event", "strategy_discussion", "dispute")
+# Each part of the summary (by its first column) reads these tables; a referral with no row in them keeps the
+# values the summary INSERT gives (no decision, no deadline, no casework), which is what that part would write.
+SUMMARY_SOURCES = {"decision_id": ("decision",), "dec_met": ("deadline",),
+                   "assessment": ("case_event", "strategy_discussion", "dispute")}
+# Indexes the triggers kept during a load into a database with referrals look rows up by (measure_row's look
+# up a case's deadlines): dropped, every deadline written would scan the whole deadline table.
+TRIGGER_INDEXES = ("ix_deadline_referral",)
 CACHE_KIB = 262_144
 COMMIT_EVERY = 200_000  # the load's page cache (this connection only)
 DOCUMENT = 17  # position of `document` in a referral row (demo_load._INSERT_REFERRAL)
@@ -66,7 +70,8 @@ class BulkLoad:
     def __enter__(self) -> BulkLoad:
         cur = self.raw.cursor()
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        self.indexes = _named(cur, "index", DEFERRED_TABLES)
+        self.indexes = [(n, sql) for n, sql in _named(cur, "index", DEFERRED_TABLES)
+                        if self.fresh or n not in TRIGGER_INDEXES]
         if self.fresh:
             self.raw.commit()
             # Leaving WAL needs no other connection open; if one is, the load simply stays in WAL.
@@ -162,9 +167,12 @@ class _Timed:
 
 
 def _backfill() -> list[str]:
-    """measure_row.backfill_sql, its per-part updates limited to the referrals that have rows they read."""
-    having = " UNION ".join(f"SELECT referral_id FROM {table}" for table in SUMMARY_SOURCES)
-    return [f"{sql} AND referral_id IN ({having})" if sql.startswith("UPDATE") else sql for sql in backfill_sql()]
+    """measure_row.backfill_sql, each per-part update limited to the referrals that have rows it reads."""
+    def having(sql: str) -> str:
+        tables = SUMMARY_SOURCES[sql.split("SET (", 1)[1].split(",", 1)[0]]
+        return " UNION ".join(f"SELECT referral_id FROM {table}" for table in tables)
+
+    return [f"{sql} AND referral_id IN ({having(sql)})" if sql.startswith("UPDATE") else sql for sql in backfill_sql()]
 
 
 def _named(cur, kind: str, tables: tuple[str, ...]) -> list[tuple[str, str]]:

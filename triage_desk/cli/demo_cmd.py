@@ -22,7 +22,8 @@ def register(sub, common) -> None:
                                    "consent states, a spread of sources). An empty data directory is first set up "
                                    f"with the demo administrator '{DEMO_ADMIN}'; a demo officer and practice lead "
                                    "are added (sign-in details printed).")
-    p.add_argument("--referrals", type=int, default=200, metavar="N", help="how many referrals to add (default 200)")
+    p.add_argument("--referrals", type=int, default=2000, metavar="N",
+                   help="how many referrals to add (default 2000, as the app's --demo)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     p.add_argument("--user", metavar="NAME", help="an admin or practice lead of an existing database")
     p.add_argument("--password-file", metavar="P", help="file holding that user's password")
