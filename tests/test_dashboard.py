@@ -185,3 +185,32 @@ def test_weekly_charts_span_every_week_with_labels_that_do_not_collide():
         low, high = ax.get_xlim()
         assert low <= 0 and high >= 51, chart
         assert 2 <= len([t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]) <= 8, chart
+
+
+def test_counts_are_whole_numbers_and_a_week_at_target_is_drawn_whole():
+    """A quiet period (one to three contacts a week): the count axes read 0, 1, 2, 3 (they read 0.25, 0.5…),
+    and a week where every decision was in time shows its whole point on the 100 % edge (half was cut off)."""
+    from datetime import date, timedelta
+
+    from matplotlib.figure import Figure as Canvas
+
+    from triage_desk.measures import Figure, Report, Scope
+    from triage_desk.measures_charts import draw
+
+    mondays = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]
+    weekly = [{"week": d.isoformat(), "contacts": 1 + i % 3, "decided_in_time": 1, "decisions_due": 1,
+               "percent_in_time": 100.0, "re_referrals": i % 2} for i, d in enumerate(mondays)]
+    report = Report(Scope(mondays[0], mondays[-1] + timedelta(days=6)),
+                    [Figure("decided_in_time", "Decided within 1 working day", 100.0, 6, 6, 95.0)],
+                    {"weekly": weekly, "by_outcome": {"NFA": 1, "EH": 2}})
+    for chart, axis in (("weekly", "y"), ("re_referrals", "y"), ("outcomes", "x")):
+        fig = Canvas(figsize=(5.5, 2.6))
+        draw(fig, chart, report)
+        ax = fig.axes[0]
+        (lo, hi), shown = (ax.get_ylim(), ax.get_yticks()) if axis == "y" else (ax.get_xlim(), ax.get_xticks())
+        ticks = [v for v in shown if lo <= v <= hi]
+        assert ticks and all(float(v).is_integer() for v in ticks), (chart, ticks)
+    fig = Canvas(figsize=(5.5, 2.6))
+    draw(fig, "timeliness", report)
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "o"]
+    assert max(line.get_ydata()) == 100.0 and not line.get_clip_on()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from triage_desk.formatting import fmt_day_month
 from triage_desk.forms.labels import word as labels_word
@@ -53,13 +54,13 @@ def draw(fig: Figure, chart: str, report: Report) -> None:
     b = report.breakdowns
     if chart in ("weekly", "re_referrals", "timeliness") and not weeks:
         _nothing(ax)
-    elif chart == "weekly":
-        ax.bar(labels, [w["contacts"] for w in weeks], color=ACCENT)
-    elif chart == "re_referrals":
-        ax.bar(labels, [w["re_referrals"] for w in weeks], color=ACCENT)
+    elif chart in ("weekly", "re_referrals"):
+        ax.bar(labels, [w["contacts" if chart == "weekly" else "re_referrals"] for w in weeks], color=ACCENT)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of contacts: never 0.25
     elif chart == "timeliness":
         ax.plot(labels, [w["percent_in_time"] if w["percent_in_time"] is not None else float("nan")
-                         for w in weeks], marker="o", color=ACCENT, label="decided in time (%)")
+                         for w in weeks], marker="o", color=ACCENT, label="decided in time (%)",
+                clip_on=False)  # a week at 100 % shows its whole point on the top edge
         target = report.figure("decided_in_time").target
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=1, label=f"target {target:g} %")
         ax.set_ylim(0, 100)
@@ -69,6 +70,7 @@ def draw(fig: Figure, chart: str, report: Report) -> None:
         items = sorted(b.get("by_outcome", {}).items(), key=lambda kv: -kv[1])
         names = [_short(labels_word("outcomes", k)) for k, _ in items]
         ax.barh(names[::-1], [v for _, v in items][::-1], color=ACCENT) if items else _nothing(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of decisions: never 2.5
     elif chart == "nfa_by_agency":
         items = [(a, v["percent"] or 0) for a, v in b.get("nfa_by_agency", {}).items()]
         ax.barh([a[:28] for a, _ in items][::-1], [p for _, p in items][::-1], color=ACCENT) if items \
