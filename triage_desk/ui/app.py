@@ -317,8 +317,8 @@ def _load_wheel_guard() -> None:
 
 def _keyring_has_no_key(data_dir: Path) -> bool:
     """True only when the store is there, free to open, and the keyring holds no key for it: a cheap
-    look (key file and keyring, no database stack). Anything unusual is left to the full open, which
-    reports it in words."""
+    look (the key file, and the keyring only where the key file says one may hold the key; no database
+    stack). Anything unusual is left to the full open, which reports it in words."""
     from triage_desk import vault
     from triage_desk.db import InstanceLock
     from triage_desk.paths import DB_FILE, LOCK_FILE
