@@ -25,7 +25,8 @@ def _run(args: list[str]) -> float:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode compiled (pip does it)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "triage_desk", *args], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "triage_desk", *args], env=env, cwd=ROOT, check=True,  # `-m`: cwd first
+                   capture_output=True)
     return time.perf_counter() - t0
 
 

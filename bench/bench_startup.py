@@ -1,7 +1,7 @@
 """Figure `startup`: cold process start until the first dialog a person can use is shown, offscreen, on a
 pre-initialised data directory with no keyring: the unlock dialog (it comes after the sign-in window,
-once the background open has found no key); floor: a bare PySide6 QApplication + QMainWindow shown
-the same way.
+once the background open has found no key; `init` ran with no keyring, so keys.json says none holds the
+key and `keyring` is not imported); floor: a bare PySide6 QApplication + QMainWindow shown the same way.
 
 Both run as fresh subprocesses and report `time.time()` on the event-loop turn after their first
 Show event (the app through its TRIAGE_DESK_EXIT_AFTER_SHOW hook); the figure is that minus the
@@ -55,7 +55,8 @@ def _env() -> dict:
 
 def _time_to_show(argv: list[str], env: dict) -> float:
     t0 = time.time()
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    # cwd: `-m` looks in the working directory first, so a run from another checkout measured that one
+    out = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     for line in out.stdout.splitlines():
         if line.startswith("TRIAGE_DESK_SHOWN "):
             return float(line.split()[1]) - t0
@@ -68,7 +69,7 @@ def _init_data_dir(data_dir: Path, env: dict) -> None:
     (secrets / "pw.txt").write_text("bench-password-1\n")
     subprocess.run([sys.executable, "-m", "triage_desk", "init", "--data-dir", str(data_dir), "--admin", "bench",
                     "--passphrase-file", str(secrets / "pp.txt"), "--admin-password-file", str(secrets / "pw.txt")],
-                   env=env, check=True, capture_output=True, timeout=120)
+                   env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
 
 
 def startup() -> Figure:

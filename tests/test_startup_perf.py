@@ -110,3 +110,33 @@ def test_a_command_registers_only_its_own_module(tmp_path):
     out = subprocess.run([sys.executable, "-c", ASSESS_PROBE, "assess", str(facts)], capture_output=True,
                          text=True, check=True).stdout
     assert out.splitlines()[-1] == "0 False" and '"suggested_level": 2' in out
+
+
+# The first dialog of a workstation with no keyring, reported as the `startup` bench does (its prewarm of
+# the database stack left out: it starts on that dialog's first show, once the dialog is up).
+UNLOCK_PROBE = ("import sys, PySide6.QtCore as qt, triage_desk.ui.app as a; c = a.AppController; "
+                "c._prewarm = lambda self: None; show = c._show_unlock; shown = []; "
+                "c._show_unlock = lambda self: (shown.append(1), show(self)); report = a._report_shown; "
+                "a._report_shown = lambda: (print('unlock', bool(shown), 'Qt', 'Qt' in vars(qt)), report()); "
+                "sys.exit(a.run(sys.argv[1]))")
+
+
+def test_with_no_keyring_the_unlock_dialog_comes_up_without_keyring_or_the_qt_namespace(no_keyring, tmp_path):
+    # found: every start asked `keyring` (~25 ms to import) for a key no keyring was ever given, and the
+    # unlock dialog built PySide's Qt namespace (~12 ms) before it was shown
+    import os
+
+    from conftest import ADMIN_PASSWORD, PASSPHRASE
+
+    from triage_desk.workspace import init_workspace
+
+    ws, _ = init_workspace(tmp_path / "d", admin_username="admin", admin_display_name="A",
+                           admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+    ws.close()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TRIAGE_DESK_EXIT_AFTER_SHOW="ready",
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    out = subprocess.run([sys.executable, "-c", UNLOCK_PROBE, str(tmp_path / "d")], env=env, capture_output=True,
+                         text=True, timeout=60)
+    lines = out.stdout.splitlines()
+    assert "unlock True Qt False" in lines, out.stdout + out.stderr
+    assert lines[-1].startswith("TRIAGE_DESK_SHOWN") and lines[-1].endswith("loaded=-"), out.stdout

@@ -83,6 +83,47 @@ def test_no_keyring_machine_needs_the_passphrase(no_keyring, tmp_path):
     open_workspace(tmp_path / "d", passphrase=PASSPHRASE).close()
 
 
+def test_a_key_no_keyring_ever_held_is_not_looked_for_there_until_one_takes_it(no_keyring, tmp_path):
+    # found: with no keyring, every start imported `keyring` and asked it for a key it was never given
+    # (~25 ms before the unlock dialog, the first thing the person can use; more where backends are probed)
+    import keyring
+
+    from tests.conftest import MemoryKeyring
+    from triage_desk.workspace import init_workspace
+
+    ws, _ = init_workspace(tmp_path / "d", admin_username="admin", admin_display_name="A",
+                           admin_password=ADMIN_PASSWORD, passphrase=PASSPHRASE)
+    ws.close()
+    asked: list[str] = []
+
+    class Watched(MemoryKeyring):
+        def get_password(self, service, username):
+            asked.append(username)
+            return super().get_password(service, username)
+
+    keyring.set_keyring(Watched())  # a keyring appears later (installed, or a desktop session)
+    with pytest.raises(vault.NeedsPassphrase):
+        open_workspace(tmp_path / "d")
+    assert asked == []
+    open_workspace(tmp_path / "d", passphrase=PASSPHRASE).close()  # the keyring takes the key now
+    open_workspace(tmp_path / "d").close()  # so the next start is silent, from the keyring
+    assert asked
+
+
+def test_a_key_file_from_before_the_keyring_record_still_opens_from_the_keyring(workspace, data_dir):
+    # Key files written before they said whether a keyring holds the key: the keyring is asked, as before.
+    import json
+
+    workspace.close()
+    path = data_dir / "keys.json"
+    doc = json.loads(path.read_text("utf-8"))
+    assert doc.pop("in_keyring") is True  # the key went to the (test's) keyring when the store was made
+    path.write_text(json.dumps(doc), "utf-8")
+    ws = open_workspace(data_dir)
+    assert ws.unlocked_with == "keyring"
+    ws.close()
+
+
 def test_changing_the_passphrase_rewraps_without_reencrypting(workspace, data_dir, memory_keyring):
     from triage_desk import keys
 

@@ -9,8 +9,6 @@ arguments or SQL parameters, which may carry personal data.
 from __future__ import annotations
 
 import os
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 
 from triage_desk.errors import StoreError
@@ -81,6 +79,9 @@ def _server_error(orig: BaseException) -> StoreError:
 
 def log_unexpected(exc: BaseException, data_dir: Path | None, command: str | None) -> Path | None:
     """Append the class and stack of `exc` to the private log; returns its path (None if unwritable)."""
+    import traceback  # here: every command and the app's start import this module (private_files)
+    from datetime import UTC, datetime
+
     from triage_desk import __version__
 
     if data_dir is None or not Path(data_dir).is_dir():

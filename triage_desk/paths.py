@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from importlib import resources
 from pathlib import Path
 
 APP_DIR_NAME = "TriageDesk"
@@ -46,6 +45,8 @@ def resolve_data_dir(arg: str | os.PathLike | None) -> Path:
 def resource_path(*parts: str) -> Path:
     """A file from resources/ (installed as the package triage_desk.resources, or the checkout's folder)."""
     if importlib.util.find_spec("triage_desk.resources") is not None:  # installed: shipped inside the package
+        from importlib import resources  # here, not at the top: every start imports this module
+
         base = resources.files("triage_desk.resources")
         for part in parts:  # one at a time: a namespace package's MultiplexedPath joins a single name (3.11)
             base = base.joinpath(part)

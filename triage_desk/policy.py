@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,6 +162,8 @@ KEYS = {
 # ---- reading -----------------------------------------------------------------------------------------------
 def parse(path: Path, text: str) -> Policy:
     """The policy in `text` (read from `path`, named in every message)."""
+    import tomllib  # only when a policy file exists: most PCs have none, and every start reads the policy
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -4,22 +4,20 @@ Where it lives (design.md §2): in the OS credential store through `keyring` whe
 exists, and *always* as wrapped copies in `keys.json` beside the database — one under the admin
 passphrase, one under a recovery code shown once. Losing the keyring never loses the data; changing
 the passphrase re-wraps the key and never re-encrypts the database.
+
+The app reads the key file before its first dialog, so this module imports only what reading it needs
+(hashing, random numbers and sealing load where they are used).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage_desk.errors import KeyError_, StoreError
 from triage_desk.paths import KEY_FILE
 from triage_desk.private_files import replace_json
-from triage_desk.secretbox import seal, unseal
 
 KEYRING_SERVICE = "Triage Desk"
 FORMAT = 1
@@ -34,11 +32,16 @@ class NeedsPassphrase(KeyError_):
 
 def _key_check(key: bytes) -> str:
     # Lets us tell "this key belongs to another database" apart from a damaged database.
+    import hashlib
+    import hmac
+
     return hmac.new(key, b"triage-desk key check", hashlib.sha256).hexdigest()[:32]
 
 
 def new_recovery_code() -> str:
     """25 characters (125 bits) in five groups of five, e.g. ABCDE-FGHJK-..."""
+    import secrets
+
     raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(25))
     return "-".join(raw[i:i + 5] for i in range(0, 25, 5))
 
@@ -70,6 +73,9 @@ class KeyFile:
     db_id: str
     check: str
     slots: dict[str, dict] = field(default_factory=dict)
+    # False: no keyring has ever been given this key (recorded from creation), so none is asked for it and
+    # `keyring` is not even imported; True once a keyring took it, and for key files older than the record.
+    in_keyring: bool = True
 
     # ---- reading and writing -------------------------------------------------------------
     @classmethod
@@ -85,14 +91,15 @@ class KeyFile:
             slots = doc["slots"]
             if not isinstance(slots, dict) or not all(isinstance(v, dict) for v in slots.values()):
                 raise ValueError("slots")
-            return cls(path, str(doc["db_id"]), str(doc["check"]), slots)
+            return cls(path, str(doc["db_id"]), str(doc["check"]), slots, doc.get("in_keyring") is not False)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise KeyError_(f"key file {path} is damaged ({exc.__class__.__name__}); "
                             "restore it from backup") from None
 
     def save(self) -> None:
         """Atomic replace: a crash mid-write leaves the previous file intact."""
-        doc = {"format": FORMAT, "db_id": self.db_id, "check": self.check, "slots": self.slots}
+        doc = {"format": FORMAT, "db_id": self.db_id, "check": self.check, "slots": self.slots,
+               "in_keyring": self.in_keyring}
         try:
             # Owner-only from the first byte: the file holds only wrapped keys, but it is still a target.
             replace_json(self.path, doc)
@@ -104,11 +111,15 @@ class KeyFile:
         return f"triage-desk/{self.db_id}/{slot}".encode()
 
     def wrap(self, slot: str, key: bytes, secret: str) -> None:
+        from triage_desk.secretbox import seal
+
         self.slots[slot] = seal(key, secret, self._aad(slot))
 
     def unwrap(self, slot: str, secret: str) -> bytes:
         if slot not in self.slots:
             raise KeyError_(f"key file {self.path} has no {slot} slot")
+        from triage_desk.secretbox import unseal
+
         what = "recovery code" if slot == SLOT_RECOVERY else slot
         key = unseal(self.slots[slot], secret, self._aad(slot), what=what)
         if not self.matches(key):
@@ -116,6 +127,8 @@ class KeyFile:
         return key
 
     def matches(self, key: bytes) -> bool:
+        import hmac
+
         return hmac.compare_digest(_key_check(key), self.check)
 
     # ---- keyring --------------------------------------------------------------------------
@@ -125,7 +138,7 @@ class KeyFile:
 
     def key_from_keyring(self) -> bytes | None:
         """The key from the OS credential store, or None (no backend, no entry, stale entry)."""
-        if not keyring_usable():
+        if not self.in_keyring or not keyring_usable():
             return None
         try:
             import keyring
@@ -143,9 +156,15 @@ class KeyFile:
             import keyring
 
             keyring.set_password(KEYRING_SERVICE, self.keyring_user, key.hex())
-            return True
         except Exception:  # noqa: BLE001
             return False
+        if not self.in_keyring:
+            self.in_keyring = True
+            try:
+                self.save()
+            except StoreError:  # not recorded: the next start asks for the passphrase once more and tries again
+                pass
+        return True
 
     def forget_keyring(self) -> None:
         try:
@@ -158,9 +177,12 @@ class KeyFile:
 
 def create_key_file(data_dir: Path, passphrase: str) -> tuple[KeyFile, bytes, str]:
     """New data key, wrapped under the passphrase and a fresh recovery code (returned once)."""
+    import secrets
+    import uuid
+
     check_passphrase_strength(passphrase)
     key = secrets.token_bytes(32)
-    kf = KeyFile(Path(data_dir) / KEY_FILE, str(uuid.uuid4()), _key_check(key))
+    kf = KeyFile(Path(data_dir) / KEY_FILE, str(uuid.uuid4()), _key_check(key), in_keyring=False)
     code = new_recovery_code()
     kf.wrap(SLOT_PASSPHRASE, key, passphrase)
     kf.wrap(SLOT_RECOVERY, key, normalise_recovery_code(code))

@@ -11,6 +11,7 @@ modules already imported>` when the first window has been shown and quits withou
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -122,9 +123,10 @@ class AppController(QObject):
     def _prewarm(self) -> None:
         from triage_desk.ui.tasks import prewarm, run_in_background
 
-        _install_wheel_guard()
-        # One worker after the other, not two side by side: two importing threads and the GUI thread took
-        # turns at the GIL, and the window answered typing late. An import problem surfaces later, in context.
+        _load_wheel_guard()  # a short import beside the long one below
+        # The stack and the main window's modules on one worker, not two side by side: two long importing
+        # threads and the GUI thread took turns at the GIL, and the window answered typing late. An import
+        # problem surfaces later, in context.
         run_in_background(lambda: (prewarm(), _prewarm_main_window()), None, lambda _exc: None)
 
     def _open(self, **secret):
@@ -149,8 +151,8 @@ class AppController(QObject):
     def _opened_with_keyring(self, ws) -> None:
         from triage_desk.ui.tasks import run_in_background
 
+        _load_wheel_guard()
         run_in_background(_prewarm_main_window, None, lambda _exc: None)  # while the password is typed
-        _install_wheel_guard()
         self._on_opened(ws)
 
     def _on_opened(self, ws) -> None:
@@ -303,10 +305,20 @@ def _install_wheel_guard() -> None:
     install_wheel_guard()
 
 
+def _load_wheel_guard() -> None:
+    """Import the wheel guard on a worker (its module builds PySide's `Qt` namespace: 12-25 ms that held the
+    GUI thread on the turn the first dialog came up), then install it on the GUI thread. The main window
+    installs it too (`_on_signed_in`), so a quick sign-in never goes without it."""
+    from triage_desk.ui.tasks import run_in_background
+
+    run_in_background(lambda: importlib.import_module("triage_desk.ui.wheel_guard"),
+                      lambda _module: _install_wheel_guard(), lambda _exc: None)
+
+
 def _keyring_has_no_key(data_dir: Path) -> bool:
     """True only when the store is there, free to open, and the keyring holds no key for it: a cheap
-    look (key file and keyring, no database stack). Anything unusual is left to the full open, which
-    reports it in words."""
+    look (the key file, and the keyring only where the key file says one may hold the key; no database
+    stack). Anything unusual is left to the full open, which reports it in words."""
     from triage_desk import vault
     from triage_desk.db import InstanceLock
     from triage_desk.paths import DB_FILE, LOCK_FILE
