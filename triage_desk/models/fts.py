@@ -24,9 +24,9 @@ PERSON_COLUMNS = "id, surname, forenames, dob, nhs_number, postcode, surname_key
 # table. Not in the ORM (the server has its own indexes), so kept out of `compare_metadata` below.
 PERSON_COVERING = {"ix_person_key_cover": "surname_key, dob, id, surname, forenames, nhs_number, postcode",
                    "ix_person_dob_cover": "dob, id, surname, forenames, nhs_number, postcode, surname_key"}
-# PostgreSQL only (migration 0019): the sounds-like look-ups (server_search) read every person sharing a
-# sound, up to ~12,800 at a million referrals; keyed by spelling then id, carrying the scoring columns, so
-# that read is index-only (a few hundred index pages, not ~6,600 heap pages).
+# PostgreSQL only (migration 0019): the sounds-like look-ups (server_search). Up to ~12,800 people share a
+# sound at a million referrals; keyed (key, spelling, id), the look-up steps from one spelling to the next
+# and reads only the first ids of each, and carrying the scoring columns it never touches the table.
 SERVER_PERSON_COVERING = {"ix_person_surname_key_cover": ("surname_key, surname, id",
                                                           "forenames, dob, nhs_number, postcode"),
                           "ix_person_soundex_cover": ("surname_soundex, surname, id",
