@@ -106,11 +106,12 @@ def _look_ups(dialect: str, surname: str, forenames: str, dob: str | None, nhs: 
         look_ups.append(("dob", f"SELECT {fts.PERSON_COLUMNS} FROM person WHERE dob = :d"))
         params["d"] = dob
     if key:
-        look_ups.append(("phonetic", server_search.sounds_like_sql(dialect, "surname_key")))
+        look_ups.append(("phonetic", server_search.sounds_like_sql(dialect, "surname_key", limit=PER_SOURCE)))
         params.update(k=key, s=surname)
     sx = soundex(surname)
     if sx and not dob:
-        look_ups.append(("soundex", server_search.sounds_like_sql(dialect, "surname_soundex", key="sx")))
+        look_ups.append(("soundex", server_search.sounds_like_sql(dialect, "surname_soundex", key="sx",
+                                                                    limit=PER_SOURCE)))
         params.update(sx=sx, s=surname)
     q = fts.prefix_query([w.lower() for w in _WORD.findall(f"{surname} {forenames}")], dialect)
     if q:

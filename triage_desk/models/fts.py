@@ -24,6 +24,13 @@ PERSON_COLUMNS = "id, surname, forenames, dob, nhs_number, postcode, surname_key
 # table. Not in the ORM (the server has its own indexes), so kept out of `compare_metadata` below.
 PERSON_COVERING = {"ix_person_key_cover": "surname_key, dob, id, surname, forenames, nhs_number, postcode",
                    "ix_person_dob_cover": "dob, id, surname, forenames, nhs_number, postcode, surname_key"}
+# PostgreSQL only (migration 0019): the sounds-like look-ups (server_search). Up to ~12,800 people share a
+# sound at a million referrals; keyed (key, spelling, id), the look-up steps from one spelling to the next
+# and reads only the first ids of each, and carrying the scoring columns it never touches the table.
+SERVER_PERSON_COVERING = {"ix_person_surname_key_cover": ("surname_key, surname, id",
+                                                          "forenames, dob, nhs_number, postcode"),
+                          "ix_person_soundex_cover": ("surname_soundex, surname, id",
+                                                      "forenames, dob, nhs_number, postcode, surname_key")}
 PERSON_WORDS = {
     "sqlite": f"SELECT {', '.join('p.' + c for c in PERSON_COLUMNS.split(', '))} FROM person_fts "
               "JOIN person p ON p.rowid = person_fts.rowid WHERE person_fts MATCH :q",
@@ -38,7 +45,8 @@ PERSON_POSTCODE = {  # :pq, so one statement can hold both look-ups (server_sear
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    if type_ == "index" and reflected and compare_to is None and (name in PERSON_COVERING or name == REFERENCE_KEYS):
+    if type_ == "index" and reflected and compare_to is None and (
+            name in PERSON_COVERING or name in SERVER_PERSON_COVERING or name == REFERENCE_KEYS):
         return False
     return not (type_ == "table" and reflected and compare_to is None
                 and (FTS_TABLE.match(name or "") or name in NAME_WORD_TABLES))
