@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, bindparam, func, literal_column, select, text, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from triage_desk import caselist_narrow as narrow
 from triage_desk import deadlines
 from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
@@ -27,7 +28,7 @@ from triage_desk.models import Referral, fts
 SORTS = {"received": Referral.received_at, "due": Referral.next_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
 DEFAULT_DESC = {"received": True, "due": False, "reference": False, "subject": False}
-_NULLABLE = {"due"}
+_NULLABLE = narrow.NULLABLE
 _REF = re.compile(r"^td-?\d", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 OPEN_STATUSES = ("draft", "submitted")
@@ -141,8 +142,11 @@ def _shape(filters: CaseFilters, dialect: str = "sqlite") -> tuple[tuple, dict]:
     if filters.checks_outstanding:
         params["checks"] = 0
     # A status and a RAG: the RAG's index leads unless the statuses are open ones (a few thousand cases):
-    # nineteen in twenty cases are closed, so walking "closed" checked ~20 rows per red one found.
-    lead = () if not (filters.rag and filters.status) else \
+    # nineteen in twenty cases are closed, so walking "closed" checked ~20 rows per red one found. An
+    # agency and a RAG: the agency's index leads (every RAG keeps a fifth of the cases or more, while a
+    # small agency's 2% made walking "red" read ~50 rows per case shown).
+    lead = ("agency_leads",) if filters.rag and filters.agency and not filters.status else () \
+        if not (filters.rag and filters.status) else \
         ("status_leads",) if set(filters.status) <= set(OPEN_STATUSES) else ("rag_leads",)
     return (kind, *sorted(params), *lead, *(() if dialect == "sqlite" else ("pg",))), params
 
@@ -161,9 +165,11 @@ _PG = {_PENDING_APPROVAL: "referral.id IN (SELECT d.referral_id FROM decision d 
 
 
 def _driven(shape: tuple) -> bool:
-    """A small set of matches leads (a name or reference search, pending approvals, open checks)."""
+    """A small set of matches leads (a name or reference search, pending approvals, open checks, overdue
+    cases: the few with a deadline open, read through the partial `ix_referral_open_*` indexes)."""
     names = set(shape[1:])
-    return shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+    return (shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+            or "dl_now" in names and "dl_kind" not in names)
 
 
 def _conditions(shape: tuple) -> list:
@@ -175,7 +181,7 @@ def _conditions(shape: tuple) -> list:
         by = _unindexed if "rag_leads" in names and not pg else c
         conds.append(by(Referral.status).in_(bindparam("status", expanding=True)))
     if "rag" in names:
-        by = _unindexed if "status_leads" in names and not pg else c
+        by = _unindexed if {"status_leads", "agency_leads"} & names and not pg else c
         conds.append(by(Referral.rag).in_(bindparam("rag", expanding=True)))
     if "agency" in names:
         conds.append(c(Referral.referrer_agency) == bindparam("agency"))
@@ -222,62 +228,31 @@ def _conditions(shape: tuple) -> list:
 # referrals after ~200*N/n entries (~5 us each, measured): walking wins once n > ~10*sqrt(N).
 WIDE = 10.0  # times the square root of the number of referrals
 WIDE_AT_LEAST = 200  # fewer matches than a page are always sorted
-_REF_RANGE = "reference >= :ref_lo AND reference < :ref_hi"
 _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
-         "ref_wide": f"SELECT rowid FROM referral WHERE {_REF_RANGE}"}
-
-
-def _by_words(params: dict, needle: str) -> tuple | None:
-    """A name search alone reads the word table (models/fts.py, migration 0017): the cases with a word
-    beginning the typed letters (the longest typed word, with several) are one key range in subject
-    order, carrying the other sort keys; with several words each is also checked against FTS5."""
-    pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
-    lead = max(pieces, key=len)
-    if len(lead) < 2:
-        return None
-    params.update(w_pre=lead[:2], w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
-    return ("words", "w_hi", "w_lo", "w_pre", *(("fts",) if len(pieces) > 1 else ()))
-
-
-_SORT_COLUMNS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
-
-
-def _narrow_page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
-    """The page's rowids from narrow entries carrying the sort keys: the word table for a name search,
-    the reference index for a reference search (migration 0017), never the ~4 KB rows of every match."""
-    d, beyond = ("DESC", "<") if desc else ("ASC", ">")
-    col = "id" if nulls else _SORT_COLUMNS[key]
-    # GROUP BY: a case with two words beginning the typed letters has two entries (adjacent by subject).
-    source, rid, where, group = (fts.NAME_WORDS, "rid", "prefix = :w_pre AND word >= :w_lo AND word < :w_hi",
-                                 " GROUP BY subject_sort, id" if key == "subject" else " GROUP BY id") \
-        if shape[0] == "words" else (f"referral INDEXED BY {fts.REFERENCE_KEYS}", "rowid", _REF_RANGE, "")
-    if "fts" in shape:
-        where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
-    if key in _NULLABLE:
-        where += f" AND {_SORT_COLUMNS[key]} IS {'' if nulls else 'NOT '}NULL"
-    if after:
-        where += f" AND id {beyond} :k_id" if nulls else f" AND ({col}, id) {beyond} (:k_val, :k_id)"
-    order = f"{col} {d}" if nulls else f"{col} {d}, id {d}"
-    clause = text(f"referral.rowid IN (SELECT {rid} FROM {source} WHERE {where}{group} ORDER BY {order} "
-                  f"LIMIT {int(limit)})")
-    return clause.bindparams(bindparam("k_val", type_=SORTS[key].type)) if after and not nulls else clause
+         "ref_wide": f"SELECT rowid FROM referral WHERE {narrow.REF_RANGE}"}
 
 
 def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle: str = "") -> tuple:
-    """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
-    kind = shape[0]
-    words = kind == "fts" and shape[1:] == ("fts",) and _by_words(params, needle)  # (the server's end "pg")
-    if words and sort_key == "subject":
-        return words
-    if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
+    """The shape to page with (SQLCipher): a name or reference search whose other filters the narrow
+    entries carry reads those entries, walking them in order when they are in the sort's order (a name by
+    subject, a reference by reference), else sorting them; a search with many matches ("pi", "TD-2025")
+    sorted otherwise walks the sort order's index instead."""
+    kind, filters = shape[0], narrow.carried(shape)
+    if kind not in ("fts", "ref") or "pg" in shape:
         return shape
+    words = kind == "fts" and filters is not None and narrow.by_words(params, needle)
+    if words and sort_key == "subject":
+        return (*words, *filters)
+    refkeys = kind == "ref" and filters is not None and ("refkeys", "ref_hi", "ref_lo", *filters)
+    if kind == "ref" and sort_key == "reference":
+        return refkeys if refkeys and filters else shape  # alone: the reference index is already in order
     wide, conn = f"{kind}_wide", session.connection()
     cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
                                  ** 0.5))
     n = conn.execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {cap + 1})"), params).scalar_one()
     if n > cap:
         return (wide, *shape[1:])
-    return words or (("refkeys", *shape[1:]) if kind == "ref" and shape[1:] == ("ref_hi", "ref_lo") else shape)
+    return (*words, *filters) if words else refkeys or shape
 
 
 @lru_cache(maxsize=512)
@@ -285,7 +260,7 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
     if shape[0] in ("words", "refkeys"):  # the narrow page has the keyset and the phase: here only its order
-        conds, order_col = [_narrow_page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
+        conds, order_col = [narrow.page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
     elif nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
         conds = _conditions(shape)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
