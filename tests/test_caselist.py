@@ -285,7 +285,12 @@ def _combinations(rows) -> list[tuple[CaseFilters, object]]:
                 (CaseFilters(text=text_, overdue=True, now=now), lambda r: r.next_due is not None and r.next_due < now),
                 (CaseFilters(text=text_, status=("closed",), rag=("green", "amber"), agency=agency),
                  lambda r: r.status == "closed" and r.rag in ("green", "amber") and r.referrer_agency == agency)]
-    out += [(CaseFilters(text=surname[:1], status=("closed",)), lambda r: r.status == "closed"),
+    out += [(CaseFilters(text=surname[:1]), lambda r: True),
+            (CaseFilters(text=surname[:1], status=("closed",)), lambda r: r.status == "closed"),
+            (CaseFilters(text=surname[:1], agency=agency, rag=("red",)),
+             lambda r: r.referrer_agency == agency and r.rag == "red"),
+            (CaseFilters(text=surname[:1], overdue=True, now=now),
+             lambda r: r.next_due is not None and r.next_due < now),
             (CaseFilters(agency=agency, rag=("red",)), lambda r: r.referrer_agency == agency and r.rag == "red"),
             (CaseFilters(agency=agency, overdue=True, now=now),
              lambda r: r.referrer_agency == agency and r.next_due is not None and r.next_due < now)]

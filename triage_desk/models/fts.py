@@ -73,7 +73,8 @@ def phrase_query(phrase: str, column: str, dialect: str) -> str:
 # search of a few thousand matches sorted otherwise sorts narrow entries, and so do the list's filter
 # columns (migration 0018: "pi" + closed is checked in the entry, not in the case's ~4 KB row). Triggers
 # keep it in step with `referral`, splitting names with FTS5's own tokenizer (a one-row scratch FTS5 table
-# and its vocabulary), so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large documents out of line.
+# and its vocabulary), so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large
+# documents out of line.
 NAME_WORDS = "referral_word"
 # A reference search ("TD-2025-00": ~10,000 cases) sorted otherwise sorts these narrow entries, not rows;
 # beside a status, RAG or agency (migration 0018) the filter is checked in the entry too.
@@ -82,6 +83,9 @@ REFERENCE_KEYS_DDL = (f"CREATE INDEX {REFERENCE_KEYS} ON referral (reference, re
                       "status, rag, referrer_agency)")
 # The sort keys and filter columns each word entry copies from its case (kept by the triggers below).
 _CARRIED = ("received_at", "reference", "next_due", "status", "rag", "referrer_agency")
+# Each case's words by rowid (migration 0018): a one-letter search walks a sort index and looks each entry up.
+WORD_ROWS = "ix_referral_word_rid"
+WORD_ROWS_DDL = f"CREATE INDEX {WORD_ROWS} ON {NAME_WORDS} (rid, word)"
 NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
 _SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
 _CLEAR = "DELETE FROM referral_word_fts; "
