@@ -113,6 +113,13 @@ WORDS = {"name 'pi'": (*_PI_WORDS, "", ()), "name 'pimcombe'": ("pi", "pimcombe"
          **{label: (*_PI_WORDS, f" AND {_ON_ENTRY[name]}", (value if isinstance(value, str) else value[0],))
             for label, kwargs, _, _ in COMBINED if kwargs.get("text") == "pi"
             for name, value in kwargs.items() if name in _ON_ENTRY}}
+# One typed letter by hand on the word table (0018): walk the sort index, looking each entry up among its
+# case's words; by subject, merge the first entries of each first-two-letter key's range.
+_HAS_P = "EXISTS (SELECT 1 FROM referral_word w WHERE w.rid = referral.rowid AND w.word >= 'p' AND w.word < 'q')"
+LETTERS = {"'p'": ("", ()), "'p' + closed": (" AND status = ?", ("closed",))}
+_LETTER_KEYS = ("WITH RECURSIVE p(v) AS (SELECT min(prefix) FROM referral_word WHERE prefix >= 'p' AND prefix < 'q' "
+                "UNION ALL SELECT (SELECT min(prefix) FROM referral_word WHERE prefix > p.v AND prefix < 'q') FROM p "
+                "WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL")
 # A reference prefix beside a filter, by hand on the reference index carrying the sort keys and filters.
 REFKEYS = {"'TD-2025-00' + red": ("TD-2025-00", "TD-2025-00\uffff", " AND rag = ?", ("red",))}
 # Several statuses, by hand: one ordered range per status, merged by SQLite.
@@ -151,7 +158,18 @@ def _hand_refkeys(label: str, col: str, desc: bool, deep: bool) -> tuple[str, tu
             (lo, hi, *entry_params))
 
 
-def _extra_floors(label: str, col: str, desc: bool, after) -> list[tuple[str, tuple]]:
+def _hand_letters(cur, label: str, desc: bool, deep: bool) -> tuple[str, tuple]:
+    d, beyond = ("DESC", "<") if desc else ("ASC", ">")
+    on_entry, entry_params = LETTERS[label]
+    after = f" AND (subject_sort, id) {beyond} (?, ?)" if deep else ""
+    keys = [v for (v,) in cur.execute(_LETTER_KEYS).fetchall()]
+    arm = (f"SELECT * FROM (SELECT rid, subject_sort, id FROM referral_word WHERE prefix = ? AND word >= 'p' AND "
+           f"word < 'q'{on_entry}{after} GROUP BY subject_sort, id ORDER BY subject_sort {d}, id {d} LIMIT 201)")
+    return (f"rowid IN (SELECT rid FROM ({' UNION ALL '.join([arm] * len(keys))}) GROUP BY subject_sort, id "
+            f"ORDER BY subject_sort {d}, id {d} LIMIT 201)"), tuple(keys)
+
+
+def _extra_floors(cur, label: str, col: str, desc: bool, after) -> list[tuple[str, tuple]]:
     """Hand-written SQL on the storage 0017 added, or the same answer written another way."""
     out = []
     deep = tuple(after) if after else ()
@@ -159,6 +177,11 @@ def _extra_floors(label: str, col: str, desc: bool, after) -> list[tuple[str, tu
         if label in table:
             where, params = hand(label, col, desc, bool(after))
             out.append((_hand(where, col, desc, False), params + deep))
+    if label in LETTERS:
+        out.append((_hand(_HAS_P + LETTERS[label][0], col, desc, bool(after)), LETTERS[label][1] + deep))
+    if label in LETTERS and col == "subject_sort":
+        where, keys = _hand_letters(cur, label, desc, bool(after))
+        out.append((_hand(where, col, desc, False), tuple(p for k in keys for p in (k, *LETTERS[label][1], *deep))))
     if label in MERGED:
         d = "DESC" if desc else "ASC"
         arms = [f"SELECT * FROM ({_hand('status = ?', col, desc, bool(after))})" for _ in MERGED[label]]
@@ -201,7 +224,7 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         if label in ALTERNATIVE:
             alt_sql = _hand(ALTERNATIVE[label], col, desc, bool(after))
             floor = min(floor, best_of(lambda q=alt_sql, p=hand_params: cur.execute(q, p).fetchall(), 3))
-        for extra_sql, extra_params in _extra_floors(label, col, desc, after):
+        for extra_sql, extra_params in _extra_floors(cur, label, col, desc, after):
             if col != "next_due":
                 assert [r[0] for r in cur.execute(extra_sql, extra_params).fetchall()[:200]] == [r.id for r in rows]
             floor = min(floor, best_of(lambda q=extra_sql, p=extra_params: cur.execute(q, p).fetchall(), 3))

@@ -172,7 +172,8 @@ def _driven(shape: tuple) -> bool:
             or "dl_now" in names and "dl_kind" not in names)
 
 
-def _conditions(shape: tuple) -> list:
+def _conditions(shape: tuple, by_id: bool = False) -> list:
+    """The shape's WHERE terms (`by_id`: the page walks in id order, the NULLs of the due sort)."""
     kind, names = shape[0], set(shape[1:])
     pg = "pg" in names
     c = _unindexed if _driven(shape) and not pg else (lambda col: col)
@@ -221,7 +222,7 @@ def _conditions(shape: tuple) -> list:
         # Matches come from the FTS index, then are looked up by rowid: never a scan of referrals.
         conds.append(text("referral.rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"))
     elif kind == "letter_wide":  # one typed letter: each entry is looked up among its case's words
-        conds.append(text(narrow.HAS_WORD))
+        conds.append(text(narrow.HAS_WORD[by_id]))
     elif kind in _WIDE:
         # Many matches: the sort order's index leads and each entry's rowid is checked against the
         # matches (gathered once); "+" keeps SQLite from sorting every match instead.
@@ -274,7 +275,7 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
     if shape[0] in ("words", "letter", "letters", "refkeys"):  # the narrow page has the keyset and the phase
         conds, order_col = [narrow.page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
     elif nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
-        conds = _conditions(shape)
+        conds = _conditions(shape, by_id=True)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
         conds.append((_unindexed(col) if _driven(shape) and "pg" not in shape[1:] else col).is_(None))

@@ -54,8 +54,9 @@ LETTER = "SELECT rid FROM referral_word WHERE prefix >= :w_lo AND prefix < :w_hi
 LETTER_KEYS = text("WITH RECURSIVE p(v) AS (SELECT min(prefix) FROM referral_word WHERE prefix >= :w_lo AND "
                    "prefix < :w_hi UNION ALL SELECT (SELECT min(prefix) FROM referral_word WHERE prefix > p.v AND "
                    "prefix < :w_hi) FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL")
-HAS_WORD = (f"EXISTS (SELECT 1 FROM {fts.NAME_WORDS} w INDEXED BY {fts.WORD_ROWS} WHERE w.rid = referral.rowid "
-            "AND w.word >= :w_lo AND w.word < :w_hi)")
+HAS_WORD = {by: f"EXISTS (SELECT 1 FROM {fts.NAME_WORDS} w INDEXED BY {index} WHERE w.{col} = referral.{key} "
+                "AND w.word >= :w_lo AND w.word < :w_hi)"
+            for by, index, col, key in ((False, fts.WORD_ROWS, "rid", "rowid"), (True, fts.WORD_IDS, "id", "id"))}
 
 
 def page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):

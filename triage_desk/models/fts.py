@@ -83,9 +83,12 @@ REFERENCE_KEYS_DDL = (f"CREATE INDEX {REFERENCE_KEYS} ON referral (reference, re
                       "status, rag, referrer_agency)")
 # The sort keys and filter columns each word entry copies from its case (kept by the triggers below).
 _CARRIED = ("received_at", "reference", "next_due", "status", "rag", "referrer_agency")
-# Each case's words by rowid (migration 0018): a one-letter search walks a sort index and looks each entry up.
-WORD_ROWS = "ix_referral_word_rid"
-WORD_ROWS_DDL = f"CREATE INDEX {WORD_ROWS} ON {NAME_WORDS} (rid, word)"
+# Each case's words by rowid and by id (migration 0018): a one-letter search walks a sort index and looks
+# each entry up; walks in received or reference order meet rowids in near order, the NULLs of the due sort
+# (listed by id) ids in order, so each look-up lands beside the last one.
+WORD_ROWS, WORD_IDS = "ix_referral_word_rid", "ix_referral_word_id"
+WORD_LOOKUP_DDL = (f"CREATE INDEX {WORD_ROWS} ON {NAME_WORDS} (rid, word)",
+                   f"CREATE INDEX {WORD_IDS} ON {NAME_WORDS} (id, word)")
 NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
 _SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
 _CLEAR = "DELETE FROM referral_word_fts; "
