@@ -264,7 +264,8 @@ def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle
     n = conn.execute(text(f"SELECT count(*) FROM ({narrow.LETTER if letter else _WIDE[wide]} LIMIT {cap + 1})"),
                      params).scalar_one()
     if n > cap:
-        return ("letter_wide", *words[1:], *(n for n in shape[1:] if n != "fts")) if letter else (wide, *shape[1:])
+        return ("letter_wide", *words[1:], *(name for name in shape[1:] if name != "fts")) if letter else \
+            (wide, *shape[1:])
     return (*words, *filters) if words and filters is not None else refkeys or shape
 
 
