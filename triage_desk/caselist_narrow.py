@@ -44,19 +44,20 @@ def by_words(params: dict, needle: str) -> tuple | None:
 
 
 # One typed letter: how many word entries begin with it (counted up to a cap: a case's two words count
-# twice, so this errs towards walking), and the check on each entry of a sort index walked instead
-# (migration 0018's index of each case's words by rowid: one look-up, where gathering the ~110,000 matches
-# of "p" from FTS5 cost 10–20 ms for every statement).
+# twice, so this errs towards walking), and the check on each entry of a sort index walked instead: one
+# look-up in 0018's index of each case's words by rowid (walks in received or reference order) or by id
+# (the due sort's NULLs, listed by id), where gathering the ~110,000 matches of "p" from FTS5 cost
+# 10–20 ms for every statement.
 LETTER = "SELECT rid FROM referral_word WHERE prefix >= :w_lo AND prefix < :w_hi"
-# One typed letter sorted by subject: each first-two-letter key beginning with it is one range in subject
-# order, so a page merges the first entries of each (walking the subject index for them read ~50,000
-# entries at 1M: "p" + closed, 50–110 ms). A skip-scan finds the keys (two dozen in real names).
-LETTER_KEYS = text("WITH RECURSIVE p(v) AS (SELECT min(prefix) FROM referral_word WHERE prefix >= :w_lo AND "
-                   "prefix < :w_hi UNION ALL SELECT (SELECT min(prefix) FROM referral_word WHERE prefix > p.v AND "
-                   "prefix < :w_hi) FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL")
 HAS_WORD = {by: f"EXISTS (SELECT 1 FROM {fts.NAME_WORDS} w INDEXED BY {index} WHERE w.{col} = referral.{key} "
                 "AND w.word >= :w_lo AND w.word < :w_hi)"
             for by, index, col, key in ((False, fts.WORD_ROWS, "rid", "rowid"), (True, fts.WORD_IDS, "id", "id"))}
+# One typed letter sorted by subject: each first-two-letter key beginning with it is one range in subject
+# order, so a page merges the first entries of each (walking the subject index for them read ~50,000
+# entries at 1M: "p" + closed, 50–110 ms). A skip-scan finds the keys (at most a few dozen).
+LETTER_KEYS = text("WITH RECURSIVE p(v) AS (SELECT min(prefix) FROM referral_word WHERE prefix >= :w_lo AND "
+                   "prefix < :w_hi UNION ALL SELECT (SELECT min(prefix) FROM referral_word WHERE prefix > p.v AND "
+                   "prefix < :w_hi) FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL")
 
 
 def page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
