@@ -190,10 +190,16 @@ def _extra_floors(cur, label: str, col: str, desc: bool, after) -> list[tuple[st
     return out
 
 
+_COUNTS: dict[tuple, int] = {}  # a filter's count is the same for every sort (but due's, which skips NULLs)
+
+
 def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
     """The key a user reaches after paging DEEP_PAGES pages (or 90% of the way through a shorter list)."""
-    n = cur.execute(f"SELECT count(*) FROM referral WHERE {where}" + (
-        " AND next_due IS NOT NULL" if col == "next_due" else ""), params).fetchone()[0]
+    counted = (where, params, col == "next_due")
+    if counted not in _COUNTS:
+        _COUNTS[counted] = cur.execute(f"SELECT count(*) FROM referral WHERE {where}" + (
+            " AND next_due IS NOT NULL" if col == "next_due" else ""), params).fetchone()[0]
+    n = _COUNTS[counted]
     offset = min(DEEP_PAGES * 200, int(n * 0.9))
     if offset < 400:
         return None
@@ -201,6 +207,27 @@ def _deep_key(cur, where: str, params: tuple, col: str, desc: bool):
     nulls = " AND next_due IS NOT NULL" if col == "next_due" else ""
     return cur.execute(f"SELECT {col}, id FROM referral WHERE {where}{nulls} ORDER BY {col} {d}, id {d} "
                        f"LIMIT 1 OFFSET {offset}", params).fetchone()
+
+
+def _null_part(cur, label: str, where: str, params: tuple, desc: bool) -> tuple[float, list]:
+    """By due, a page with fewer than 200 due dates goes on to the cases with nothing due, by id: the
+    floor adds the best hand-written SQL for those (the filter as written, its ALTERNATIVE, or on 0018's
+    narrow storage: the word entries by id, or each case looked up by id among its words)."""
+    d = "DESC" if desc else "ASC"
+    # (WHERE, parameters, the NULL test: "+" where the narrow entries already chose the page's rows)
+    ways = [(w, params, "") for w in (where, *([ALTERNATIVE[label]] if label in ALTERNATIVE else []))]
+    if label in WORDS:
+        pre, lo, hi, on_entry, entry_params = WORDS[label]
+        ways.append((f"rowid IN (SELECT rid FROM referral_word WHERE prefix = ? AND word >= ? AND word < ?"
+                     f"{on_entry} AND next_due IS NULL GROUP BY id ORDER BY id {d} LIMIT 201)",
+                     (pre, lo, hi, *entry_params), "+"))
+    if label in LETTERS:
+        ways.append((_HAS_P.replace("w.rid = referral.rowid", "w.id = referral.id") + LETTERS[label][0],
+                     LETTERS[label][1], ""))
+    sqls = [(f"{COLS}, next_due FROM referral WHERE {w} AND {plus}next_due IS NULL ORDER BY id {d} LIMIT 201", p)
+            for w, p, plus in ways]
+    return (min(best_of(lambda q=q, p=p: cur.execute(q, p).fetchall(), 3) for q, p in sqls),
+            cur.execute(*sqls[0]).fetchall())
 
 
 def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
@@ -217,8 +244,9 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
         hand_sql, hand_params = _hand(where, col, desc, bool(after)), params + (tuple(after) if after else ())
         rows, _ = fetch_page(s, filters, sort, app_key)
         hand = cur.execute(hand_sql, hand_params).fetchall()
-        if col != "next_due" or len(hand) > 200:  # the app goes on to the NULLs; the floor stops
-            assert [r.id for r in rows] == [r[0] for r in hand[:200]], f"{label} / {key}: app and SQL disagree"
+        spills = col == "next_due" and len(hand) <= 200  # the page goes on to the cases with nothing due
+        null_floor, nulls = _null_part(cur, label, where, params, desc) if spills else (0.0, [])
+        assert [r.id for r in rows] == [r[0] for r in (hand + nulls)[:200]], f"{label} / {key}: app and SQL disagree"
         ours = best_of(lambda k=app_key: fetch_page(s, filters, sort, k), 3)
         floor = best_of(lambda q=hand_sql, p=hand_params: cur.execute(q, p).fetchall(), 3)
         if label in ALTERNATIVE:
@@ -228,7 +256,7 @@ def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
             if col != "next_due":
                 assert [r[0] for r in cur.execute(extra_sql, extra_params).fetchall()[:200]] == [r.id for r in rows]
             floor = min(floor, best_of(lambda q=extra_sql, p=extra_params: cur.execute(q, p).fetchall(), 3))
-        out.append((ours, floor, f"{label} / {key} {'desc' if desc else 'asc'} / {name}"))
+        out.append((ours, floor + null_floor, f"{label} / {key} {'desc' if desc else 'asc'} / {name}"))
     return out
 
 
