@@ -196,3 +196,79 @@ def test_a_reference_search_sorted_otherwise_sorts_narrow_index_entries(cases, k
         year = s.execute(text("SELECT substr(min(reference), 1, 7) FROM referral")).scalar_one()
     plan = _last_plan(cases, lambda s: fetch_page(s, CaseFilters(text=year), CaseSort(key), None, 5))
     assert "USING COVERING INDEX ix_referral_reference_keys" in plan and "SCAN" not in plan, plan
+
+
+def test_a_case_s_status_rag_and_agency_follow_into_its_word_entries(cases):
+    """The word table checks the filters beside a name search itself (migration 0018): it must follow."""
+    from sqlalchemy import update
+
+    _sqlite_only(cases)
+    case = _submit(cases, subject("Quennellow", "Ada"))
+    search = CaseFilters(text="quennel", status=("closed",), rag=("red",), agency="Housing")
+    with cases.session() as s:
+        assert fetch_page(s, search, CaseSort("subject"))[0] == []
+        s.execute(update(Referral).where(Referral.id == case["id"]).values(status="closed", rag="red",
+                                                                          referrer_agency="Housing"))
+    with cases.session() as s:
+        for key in SORTS:
+            assert [r.id for r in fetch_page(s, search, CaseSort(key))[0]] == [case["id"]], key
+        s.execute(update(Referral).where(Referral.id == case["id"]).values(rag="green"))
+    with cases.session() as s:
+        assert fetch_page(s, search, CaseSort("subject"))[0] == []
+        assert s.execute(text("SELECT DISTINCT status, rag, referrer_agency FROM referral_word WHERE id = :i"),
+                         {"i": case["id"]}).all() == [("closed", "green", "Housing")]
+
+
+@pytest.mark.parametrize("key", list(SORTS))
+def test_a_search_beside_a_filter_checks_the_filter_in_narrow_entries(cases, key):
+    """At a million referrals "pi" + closed by subject walked the closed cases' subject index from "z" to
+    "pi" (150–900 ms); "TD-2025-00" + red read ~10,000 matches' ~4 KB rows (70–100 ms)."""
+    _sqlite_only(cases)
+    with cases.session() as s:
+        letters = s.execute(text("SELECT substr(subject_sort, 1, 2) FROM referral LIMIT 1")).scalar_one()
+        year = s.execute(text("SELECT substr(min(reference), 1, 7) FROM referral")).scalar_one()
+    for filters in (CaseFilters(text=letters, status=("closed",)), CaseFilters(text=letters, rag=("red",)),
+                    CaseFilters(text=letters, agency="Police"), CaseFilters(text=letters, overdue=True, now=DEMO_END)):
+        plan = _last_plan(cases, lambda s, f=filters: fetch_page(s, f, CaseSort(key), None, 5))
+        assert "SEARCH referral_word USING PRIMARY KEY (prefix=?" in plan and "SCAN" not in plan, (filters, plan)
+        assert "VIRTUAL TABLE" not in plan and "ix_referral_" not in plan, (filters, plan)
+    plan = _last_plan(cases, lambda s: fetch_page(s, CaseFilters(text=year, rag=("red",)), CaseSort(key), None, 5))
+    assert "USING COVERING INDEX ix_referral_reference_keys" in plan and "SCAN" not in plan, plan
+
+
+_DEEP = {"received": DEMO_END, "due": DEMO_END, "reference": "TD-2025", "subject": "m"}  # a key some way in
+
+
+@pytest.mark.parametrize("key", list(SORTS))
+def test_an_agency_beside_a_rag_or_overdue_walks_the_smaller_set(cases, key):
+    """A small agency (2% of cases) beside "red" walked red's index, reading ~50 rows per case shown; an
+    agency beside overdue walked the agency's index to a deep page (4.8 s at 1M)."""
+    _sqlite_only(cases)
+    red = _last_plan(cases, lambda s: fetch_page(s, CaseFilters(agency="Unknown", rag=("red",)), CaseSort(key)))
+    overdue = _last_plan(cases, lambda s: fetch_page(s, CaseFilters(agency="Police", overdue=True, now=DEMO_END),
+                                                     CaseSort(key), (0, _DEEP[key], "m")))
+    assert f"USING INDEX ix_referral_agency_{key}" in red, red
+    assert "ix_referral_agency" not in overdue and ("ix_referral_open_" in overdue or "ix_referral_due" in overdue), \
+        overdue
+
+
+@pytest.mark.parametrize("key", list(SORTS))
+def test_one_typed_letter_with_many_matches_never_gathers_every_match(cases, monkeypatch, key):
+    """"p" matches ~110,000 cases at 1M: gathering them from FTS5 (no one-letter prefix index) cost 10–20 ms
+    for each statement, two or three times a page (60–120 ms); by subject, walking the subject index for the
+    first P-words read ~50,000 entries."""
+    from triage_desk import caselist
+
+    _sqlite_only(cases)
+    monkeypatch.setattr(caselist, "WIDE", 0.1)  # "many matches" at 700 referrals
+    monkeypatch.setattr(caselist, "WIDE_AT_LEAST", 5)
+    for filters in (CaseFilters(text="p"), CaseFilters(text="p", status=("closed",))):
+        plans = [" | ".join(str(r[-1]) for r in rows) for rows in query_plans(
+            cases, lambda s, f=filters: fetch_page(s, f, CaseSort(key), None, 5))]
+        assert "VIRTUAL TABLE" not in " ".join(plans), plans
+        if key == "subject":  # each first-two-letter key's range in subject order, the page's first of each merged
+            assert "SEARCH referral_word USING PRIMARY KEY (prefix=?)" in plans[-1], plans
+        else:
+            look_up = "ix_referral_word_id (id=?" if key == "due" else "ix_referral_word_rid (rid=?"  # NULLs by id
+            assert f"USING COVERING INDEX {look_up} AND word>? AND word<?)" in plans[-1], plans
+            assert "TEMP B-TREE" not in plans[-1] and "SCAN referral_word" not in plans[-1], plans

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import String, and_, bindparam, func, literal_column, select, text, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from triage_desk import caselist_narrow as narrow
 from triage_desk import deadlines
 from triage_desk.decisions import APPROVAL_PENDING
 from triage_desk.errors import InputError
@@ -27,7 +28,7 @@ from triage_desk.models import Referral, fts
 SORTS = {"received": Referral.received_at, "due": Referral.next_due,
          "reference": Referral.reference, "subject": Referral.subject_sort}
 DEFAULT_DESC = {"received": True, "due": False, "reference": False, "subject": False}
-_NULLABLE = {"due"}
+_NULLABLE = narrow.NULLABLE
 _REF = re.compile(r"^td-?\d", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 OPEN_STATUSES = ("draft", "submitted")
@@ -141,8 +142,11 @@ def _shape(filters: CaseFilters, dialect: str = "sqlite") -> tuple[tuple, dict]:
     if filters.checks_outstanding:
         params["checks"] = 0
     # A status and a RAG: the RAG's index leads unless the statuses are open ones (a few thousand cases):
-    # nineteen in twenty cases are closed, so walking "closed" checked ~20 rows per red one found.
-    lead = () if not (filters.rag and filters.status) else \
+    # nineteen in twenty cases are closed, so walking "closed" checked ~20 rows per red one found. An
+    # agency and a RAG: the agency's index leads (every RAG keeps a fifth of the cases or more, while a
+    # small agency's 2% made walking "red" read ~50 rows per case shown).
+    lead = ("agency_leads",) if filters.rag and filters.agency and not filters.status else () \
+        if not (filters.rag and filters.status) else \
         ("status_leads",) if set(filters.status) <= set(OPEN_STATUSES) else ("rag_leads",)
     return (kind, *sorted(params), *lead, *(() if dialect == "sqlite" else ("pg",))), params
 
@@ -161,12 +165,15 @@ _PG = {_PENDING_APPROVAL: "referral.id IN (SELECT d.referral_id FROM decision d 
 
 
 def _driven(shape: tuple) -> bool:
-    """A small set of matches leads (a name or reference search, pending approvals, open checks)."""
+    """A small set of matches leads (a name or reference search, pending approvals, open checks, overdue
+    cases: the few with a deadline open, read through the partial `ix_referral_open_*` indexes)."""
     names = set(shape[1:])
-    return shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+    return (shape[0] in ("ref", "fts") or "approval" in names or "checks" in names
+            or "dl_now" in names and "dl_kind" not in names)
 
 
-def _conditions(shape: tuple) -> list:
+def _conditions(shape: tuple, by_id: bool = False) -> list:
+    """The shape's WHERE terms (`by_id`: the page walks in id order, the NULLs of the due sort)."""
     kind, names = shape[0], set(shape[1:])
     pg = "pg" in names
     c = _unindexed if _driven(shape) and not pg else (lambda col: col)
@@ -175,7 +182,7 @@ def _conditions(shape: tuple) -> list:
         by = _unindexed if "rag_leads" in names and not pg else c
         conds.append(by(Referral.status).in_(bindparam("status", expanding=True)))
     if "rag" in names:
-        by = _unindexed if "status_leads" in names and not pg else c
+        by = _unindexed if {"status_leads", "agency_leads"} & names and not pg else c
         conds.append(by(Referral.rag).in_(bindparam("rag", expanding=True)))
     if "agency" in names:
         conds.append(c(Referral.referrer_agency) == bindparam("agency"))
@@ -187,8 +194,11 @@ def _conditions(shape: tuple) -> list:
         # Any deadline overdue <=> the earliest open one is: next_due is the minimum of the case's open
         # deadline rows (kept in the same transaction), so this is the deadline rows' answer, read from
         # the partial indexes over cases with something open (0013) instead of a row per overdue case.
+        # "+": the page walks the partial index in sort order, checking next_due in it; else SQLite took
+        # the due index's range and sorted every overdue case's row (beside an agency: 20–35 ms at 1M).
         conds.append(Referral.next_due.is_not(None))
-        conds.append(Referral.next_due < bindparam("dl_now", type_=Referral.next_due.type))
+        conds.append((Referral.next_due if pg else _unindexed(Referral.next_due))
+                     < bindparam("dl_now", type_=Referral.next_due.type))
     elif "dl_now" in names or "dl_open" in names:
         # THE overdue query (deadlines.py), shared with the status bar and the review queue. A case with
         # an open deadline has next_due (its earliest), so a page walks the partial indexes over those few
@@ -211,6 +221,8 @@ def _conditions(shape: tuple) -> list:
     elif kind == "fts":
         # Matches come from the FTS index, then are looked up by rowid: never a scan of referrals.
         conds.append(text("referral.rowid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"))
+    elif kind == "letter_wide":  # one typed letter: each entry is looked up among its case's words
+        conds.append(text(narrow.HAS_WORD[by_id]))
     elif kind in _WIDE:
         # Many matches: the sort order's index leads and each entry's rowid is checked against the
         # matches (gathered once); "+" keeps SQLite from sorting every match instead.
@@ -222,72 +234,49 @@ def _conditions(shape: tuple) -> list:
 # referrals after ~200*N/n entries (~5 us each, measured): walking wins once n > ~10*sqrt(N).
 WIDE = 10.0  # times the square root of the number of referrals
 WIDE_AT_LEAST = 200  # fewer matches than a page are always sorted
-_REF_RANGE = "reference >= :ref_lo AND reference < :ref_hi"
 _WIDE = {"fts_wide": "SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts",
-         "ref_wide": f"SELECT rowid FROM referral WHERE {_REF_RANGE}"}
-
-
-def _by_words(params: dict, needle: str) -> tuple | None:
-    """A name search alone reads the word table (models/fts.py, migration 0017): the cases with a word
-    beginning the typed letters (the longest typed word, with several) are one key range in subject
-    order, carrying the other sort keys; with several words each is also checked against FTS5."""
-    pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
-    lead = max(pieces, key=len)
-    if len(lead) < 2:
-        return None
-    params.update(w_pre=lead[:2], w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
-    return ("words", "w_hi", "w_lo", "w_pre", *(("fts",) if len(pieces) > 1 else ()))
-
-
-_SORT_COLUMNS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
-
-
-def _narrow_page(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
-    """The page's rowids from narrow entries carrying the sort keys: the word table for a name search,
-    the reference index for a reference search (migration 0017), never the ~4 KB rows of every match."""
-    d, beyond = ("DESC", "<") if desc else ("ASC", ">")
-    col = "id" if nulls else _SORT_COLUMNS[key]
-    # GROUP BY: a case with two words beginning the typed letters has two entries (adjacent by subject).
-    source, rid, where, group = (fts.NAME_WORDS, "rid", "prefix = :w_pre AND word >= :w_lo AND word < :w_hi",
-                                 " GROUP BY subject_sort, id" if key == "subject" else " GROUP BY id") \
-        if shape[0] == "words" else (f"referral INDEXED BY {fts.REFERENCE_KEYS}", "rowid", _REF_RANGE, "")
-    if "fts" in shape:
-        where += " AND rid IN (SELECT rowid FROM referral_fts WHERE referral_fts MATCH :fts)"
-    if key in _NULLABLE:
-        where += f" AND {_SORT_COLUMNS[key]} IS {'' if nulls else 'NOT '}NULL"
-    if after:
-        where += f" AND id {beyond} :k_id" if nulls else f" AND ({col}, id) {beyond} (:k_val, :k_id)"
-    order = f"{col} {d}" if nulls else f"{col} {d}, id {d}"
-    clause = text(f"referral.rowid IN (SELECT {rid} FROM {source} WHERE {where}{group} ORDER BY {order} "
-                  f"LIMIT {int(limit)})")
-    return clause.bindparams(bindparam("k_val", type_=SORTS[key].type)) if after and not nulls else clause
+         "ref_wide": f"SELECT rowid FROM referral WHERE {narrow.REF_RANGE}"}
 
 
 def _widened(session: Session, shape: tuple, params: dict, sort_key: str, needle: str = "") -> tuple:
-    """The shape to page with: a search with many matches ("pi", "TD-2025") walks the sort index."""
-    kind = shape[0]
-    words = kind == "fts" and shape[1:] == ("fts",) and _by_words(params, needle)  # (the server's end "pg")
-    if words and sort_key == "subject":
-        return words
-    if kind not in ("fts", "ref") or (kind == "ref" and sort_key == "reference") or "pg" in shape:
+    """The shape to page with (SQLCipher): a name or reference search whose other filters the narrow
+    entries carry reads those entries, walking them in order when they are in the sort's order (a name by
+    subject, a reference by reference), else sorting them; a search with many matches ("pi", "TD-2025")
+    sorted otherwise walks the sort order's index instead."""
+    kind, filters = shape[0], narrow.carried(shape)
+    if kind not in ("fts", "ref") or "pg" in shape:
         return shape
+    words = kind == "fts" and narrow.by_words(params, needle)
+    letter = bool(words) and words[0] == "letter"  # one typed letter: FTS5 has no one-letter prefix index
+    if words and not letter and filters is not None and sort_key == "subject":
+        return (*words, *filters)
+    if letter and filters is not None and sort_key == "subject":
+        keys = [v for (v,) in session.connection().execute(narrow.LETTER_KEYS, params)]
+        params.update({f"lp{i}": v for i, v in enumerate(keys)})
+        if keys:
+            return ("letters", "w_hi", "w_lo", *(f"lp{i}" for i in range(len(keys))), *filters)
+    refkeys = kind == "ref" and filters is not None and ("refkeys", "ref_hi", "ref_lo", *filters)
+    if kind == "ref" and sort_key == "reference":
+        return refkeys if refkeys and filters else shape  # alone: the reference index is already in order
     wide, conn = f"{kind}_wide", session.connection()
     cap = max(WIDE_AT_LEAST, int(WIDE * (conn.execute(text("SELECT max(rowid) FROM referral")).scalar_one() or 0)
                                  ** 0.5))
-    n = conn.execute(text(f"SELECT count(*) FROM ({_WIDE[wide]} LIMIT {cap + 1})"), params).scalar_one()
+    n = conn.execute(text(f"SELECT count(*) FROM ({narrow.LETTER if letter else _WIDE[wide]} LIMIT {cap + 1})"),
+                     params).scalar_one()
     if n > cap:
-        return (wide, *shape[1:])
-    return words or (("refkeys", *shape[1:]) if kind == "ref" and shape[1:] == ("ref_hi", "ref_lo") else shape)
+        return ("letter_wide", *words[1:], *(name for name in shape[1:] if name != "fts")) if letter else \
+            (wide, *shape[1:])
+    return (*words, *filters) if words and filters is not None else refkeys or shape
 
 
 @lru_cache(maxsize=512)
 def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, limit: int):
     """Built once per shape: building SQLAlchemy expressions costs more than running a page."""
     col = SORTS[key]
-    if shape[0] in ("words", "refkeys"):  # the narrow page has the keyset and the phase: here only its order
-        conds, order_col = [_narrow_page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
+    if shape[0] in ("words", "letter", "letters", "refkeys"):  # the narrow page has the keyset and the phase
+        conds, order_col = [narrow.page(shape, key, desc, nulls, after, limit)], Referral.id if nulls else col
     elif nulls:  # phase 1: the NULLs of a nullable sort column, ordered by id
-        conds = _conditions(shape)
+        conds = _conditions(shape, by_id=True)
         # Most cases have no open deadline: when a small set of matches leads, "+next_due IS NULL" keeps
         # SQLite from walking that huge NULL range of the due index in id order looking for them.
         conds.append((_unindexed(col) if _driven(shape) and "pg" not in shape[1:] else col).is_(None))
@@ -302,7 +291,9 @@ def _statement(shape: tuple, key: str, desc: bool, nulls: bool, after: bool, lim
             pair, bound = tuple_(col, Referral.id), tuple_(bindparam("k_val", type_=col.type), bindparam("k_id"))
             conds.append(pair < bound if desc else pair > bound)
         order_col = col
-    order = (order_col.desc(), Referral.id.desc()) if desc else (order_col.asc(), Referral.id.asc())
+    # NULLs by id: "ORDER BY id, id" had SQLite add a "LAST TERM" sort step to a walk already in id order
+    order = tuple(c.desc() if desc else c.asc() for c in ((order_col,) if order_col is Referral.id
+                                                          else (order_col, Referral.id)))
     # The sort column rides along last so the next page's key needs no second query. LIMIT as a
     # suffix: SQLAlchemy's SQLite dialect adds "OFFSET ?" to .limit(); the case list never offsets.
     return select(*COLUMNS, col).where(*conds).order_by(*order).suffix_with(f"LIMIT {int(limit)}")

@@ -124,7 +124,9 @@ class BulkLoad:
                 self.raw.commit()
         if WORD_TRIGGER in suspended:
             with self._phase("name words"):  # from the rebuilt FTS vocabulary and the new indexes
-                for statement in fts.NAME_WORD_FILL:
+                lookups = (fts.WORD_ROWS, fts.WORD_IDS)  # built once after the fill, not entry by entry
+                for statement in (*(f"DROP INDEX IF EXISTS {name}" for name in lookups), *fts.NAME_WORD_FILL,
+                                  *fts.WORD_LOOKUP_DDL):
                     cur.execute(statement)
         if self.stage is not None:
             with self._phase("documents"):

@@ -78,36 +78,49 @@ def phrase_query(phrase: str, column: str, dialect: str) -> str:
 # many ~4 KB referral rows. `referral_word` holds one narrow entry per (word of a subject's name, case),
 # keyed (first two letters, subject_sort, id, word): a search's matches are one key range already in
 # subject order, so a page reads ~200 entries, first page or last; the other sort keys ride along, so a
-# search of a few thousand matches sorted otherwise sorts narrow entries. Triggers keep it in step with
-# `referral`, splitting names with FTS5's own tokenizer (a one-row scratch FTS5 table and its vocabulary),
-# so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large documents out of line.
+# search of a few thousand matches sorted otherwise sorts narrow entries, and so do the list's filter
+# columns (migration 0018: "pi" + closed is checked in the entry, not in the case's ~4 KB row). Triggers
+# keep it in step with `referral`, splitting names with FTS5's own tokenizer (a one-row scratch FTS5 table
+# and its vocabulary), so its words are exactly the words `referral_fts` finds. PostgreSQL keeps large
+# documents out of line.
 NAME_WORDS = "referral_word"
-# A reference search ("TD-2025-00": ~10,000 cases) sorted otherwise sorts these narrow entries, not rows.
+# A reference search ("TD-2025-00": ~10,000 cases) sorted otherwise sorts these narrow entries, not rows;
+# beside a status, RAG or agency (migration 0018) the filter is checked in the entry too.
 REFERENCE_KEYS = "ix_referral_reference_keys"
-REFERENCE_KEYS_DDL = f"CREATE INDEX {REFERENCE_KEYS} ON referral (reference, received_at, next_due, subject_sort, id)"
+REFERENCE_KEYS_DDL = (f"CREATE INDEX {REFERENCE_KEYS} ON referral (reference, received_at, next_due, subject_sort, id, "
+                      "status, rag, referrer_agency)")
+# The sort keys and filter columns each word entry copies from its case (kept by the triggers below).
+_CARRIED = ("received_at", "reference", "next_due", "status", "rag", "referrer_agency")
+# Each case's words by rowid and by id (migration 0018): a one-letter search walks a sort index and looks
+# each entry up; walks in received or reference order meet rowids in near order, the NULLs of the due sort
+# (listed by id) ids in order, so each look-up lands beside the last one.
+WORD_ROWS, WORD_IDS = "ix_referral_word_rid", "ix_referral_word_id"
+WORD_LOOKUP_DDL = (f"CREATE INDEX {WORD_ROWS} ON {NAME_WORDS} (rid, word)",
+                   f"CREATE INDEX {WORD_IDS} ON {NAME_WORDS} (id, word)")
 NAME_WORD_TABLES = {NAME_WORDS, "referral_word_vocab"}  # not in the ORM (with referral_word_fts*)
 _SPLIT = "INSERT INTO referral_word_fts(rowid, t) VALUES (1, {row}.subject_name); "
 _CLEAR = "DELETE FROM referral_word_fts; "
 _OF_CASE = ("prefix IN (SELECT substr(term, 1, 2) FROM referral_word_vocab) AND subject_sort = {row}.subject_sort "
             "AND id = {row}.id; ")
-_ADD = (_SPLIT.format(row="new") + "INSERT OR IGNORE INTO referral_word(prefix, subject_sort, id, word, rid, "
-        "received_at, reference, next_due) SELECT substr(term, 1, 2), new.subject_sort, new.id, term, new.rowid, "
-        "new.received_at, new.reference, new.next_due FROM referral_word_vocab; " + _CLEAR)
+_ADD = (_SPLIT.format(row="new") + f"INSERT OR IGNORE INTO referral_word(prefix, subject_sort, id, word, rid, "
+        f"{', '.join(_CARRIED)}) SELECT substr(term, 1, 2), new.subject_sort, new.id, term, new.rowid, "
+        f"{', '.join('new.' + c for c in _CARRIED)} FROM referral_word_vocab; " + _CLEAR)
 _DROP = _SPLIT.format(row="old") + "DELETE FROM referral_word WHERE " + _OF_CASE.format(row="old") + _CLEAR
-_KEYS = (_SPLIT.format(row="new") + "UPDATE referral_word SET received_at = new.received_at, reference = "
-         "new.reference, next_due = new.next_due WHERE " + _OF_CASE.format(row="new") + _CLEAR)
+_KEYS = (_SPLIT.format(row="new") + "UPDATE referral_word SET " + ", ".join(f"{c} = new.{c}" for c in _CARRIED)
+         + " WHERE " + _OF_CASE.format(row="new") + _CLEAR)
 NAME_WORD_DDL = (
     "CREATE TABLE referral_word (prefix TEXT NOT NULL, subject_sort TEXT NOT NULL, id TEXT NOT NULL, "
-    "word TEXT NOT NULL, rid INTEGER NOT NULL, received_at TEXT, reference TEXT, next_due TEXT, "
-    "PRIMARY KEY (prefix, subject_sort, id, word)) WITHOUT ROWID",
+    "word TEXT NOT NULL, rid INTEGER NOT NULL, received_at TEXT, reference TEXT, next_due TEXT, status TEXT, "
+    "rag TEXT, referrer_agency TEXT, PRIMARY KEY (prefix, subject_sort, id, word)) WITHOUT ROWID",
     "CREATE VIRTUAL TABLE referral_word_fts USING fts5(t, tokenize=\"unicode61 remove_diacritics 2\")",
     "CREATE VIRTUAL TABLE referral_word_vocab USING fts5vocab(referral_word_fts, row)",
     f"CREATE TRIGGER referral_word_ai AFTER INSERT ON referral BEGIN {_ADD}END",
     f"CREATE TRIGGER referral_word_ad AFTER DELETE ON referral BEGIN {_DROP}END",
     f"CREATE TRIGGER referral_word_au AFTER UPDATE OF subject_name, subject_sort, id ON referral "
     f"BEGIN {_DROP}{_ADD}END",
-    # the other sort keys ride along (a search sorted by received, reference or due sorts narrow entries)
-    f"CREATE TRIGGER referral_word_keys AFTER UPDATE OF received_at, reference, next_due ON referral "
+    # the other sort keys and the filter columns ride along (a search sorted by received, reference or due,
+    # or beside a status, RAG or agency, reads narrow entries)
+    f"CREATE TRIGGER referral_word_keys AFTER UPDATE OF {', '.join(_CARRIED)} ON referral "
     f"BEGIN {_KEYS}END",
 )
 NAME_WORD_DROP = ("DROP TRIGGER IF EXISTS referral_word_ai", "DROP TRIGGER IF EXISTS referral_word_ad",
@@ -117,18 +130,21 @@ NAME_WORD_DROP = ("DROP TRIGGER IF EXISTS referral_word_ai", "DROP TRIGGER IF EX
 # Filling it from an existing store: referral_fts already holds every case's words (its vocabulary
 # lists them by rowid); the sort keys and id come from narrow indexes, never the wide rows.
 _KEY_SOURCES = (("referral_subject_keys", "subject_sort, id", "ix_referral_subject", ""),
-                ("referral_received_keys", "received_at", "ix_referral_received", ""),
-                ("referral_reference_keys", "reference", "ix_referral_status_reference", ""),
+                ("referral_received_keys", "received_at, status", "ix_referral_status_received", ""),
+                ("referral_reference_keys", "reference, rag", "ix_referral_rag_reference", ""),
+                ("referral_agency_keys", "referrer_agency", "ix_referral_agency_received", ""),
                 ("referral_due_keys", "next_due", "ix_referral_due", " WHERE next_due IS NOT NULL"))
 NAME_WORD_FILL = (
     "CREATE VIRTUAL TABLE temp.referral_fts_terms USING fts5vocab(main, referral_fts, instance)",
     *(f"CREATE TEMP TABLE {name} AS SELECT rowid AS rid, {cols} FROM referral INDEXED BY {index}{where} ORDER BY 1"
       for name, cols, index, where in _KEY_SOURCES),
     *(f"CREATE UNIQUE INDEX temp.{name}_rid ON {name} (rid)" for name, *_ in _KEY_SOURCES),
-    "INSERT OR IGNORE INTO referral_word (prefix, subject_sort, id, word, rid, received_at, reference, next_due) "
-    "SELECT substr(t.term, 1, 2), k.subject_sort, k.id, t.term, k.rid, r.received_at, f.reference, d.next_due "
+    f"INSERT OR IGNORE INTO referral_word (prefix, subject_sort, id, word, rid, {', '.join(_CARRIED)}) "
+    "SELECT substr(t.term, 1, 2), k.subject_sort, k.id, t.term, k.rid, r.received_at, f.reference, d.next_due, "
+    "r.status, f.rag, a.referrer_agency "
     "FROM temp.referral_fts_terms t JOIN temp.referral_subject_keys k ON k.rid = t.doc "
     "JOIN temp.referral_received_keys r ON r.rid = t.doc JOIN temp.referral_reference_keys f ON f.rid = t.doc "
+    "JOIN temp.referral_agency_keys a ON a.rid = t.doc "
     "LEFT JOIN temp.referral_due_keys d ON d.rid = t.doc WHERE t.col = 'subject_name' ORDER BY 1, 2, 3, 4",
     *(f"DROP TABLE temp.{name}" for name, *_ in _KEY_SOURCES),
     "DROP TABLE temp.referral_fts_terms",
