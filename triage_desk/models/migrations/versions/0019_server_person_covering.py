@@ -21,7 +21,7 @@ from triage_desk.models.fts import SERVER_PERSON_COVERING
 from triage_desk.models.portable import on_sqlite
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
