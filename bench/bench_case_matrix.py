@@ -227,11 +227,10 @@ def _null_part(cur, label: str, where: str, params: tuple, desc: bool) -> tuple[
                      LETTERS[label][1], ""))
     sqls = [(f"{COLS}, next_due FROM referral WHERE {w} AND {plus}next_due IS NULL ORDER BY id {d} LIMIT 201", p)
             for w, p, plus in ways]
-    best = float("inf")
-    for q, p in sqls:  # timed once first: a way several times slower than the best is not repeated
-        if best_of(lambda q=q, p=p: cur.execute(q, p).fetchall(), 1) < 3 * best:
-            best = min(best, best_of(lambda q=q, p=p: cur.execute(q, p).fetchall(), 3))
-    return best, cur.execute(*sqls[0]).fetchall()
+    once = [(best_of(lambda q=q, p=p: cur.execute(q, p).fetchall(), 1), q, p) for q, p in sqls]
+    fastest = min(t for t, _, _ in once)  # each way timed once; only those near the fastest are repeated
+    best = min(best_of(lambda q=q, p=p: cur.execute(q, p).fetchall(), 3) for t, q, p in once if t < 3 * fastest)
+    return best, cur.execute(*min(once)[1:]).fetchall()
 
 
 def _one(s, cur, label, kwargs, where, params, key, col, desc) -> list[tuple]:
