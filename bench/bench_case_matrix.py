@@ -1,12 +1,15 @@
 """Every filter x sort the case list offers, first page and a deep page, against hand-written SQL.
 
 case_list_matrix  each filter the filter bar offers (status, RAG, agency, overdue, deadline kind,
-                  awaiting approval, checks outstanding, search text) with each of the eight sorts, the
-                  first 200-row page and the page 5,000 pages in (or as deep as the filter reaches),
-                  through `caselist.fetch_page`. Floor: for the same combination, the plain SELECT ...
-                  WHERE ... ORDER BY ... LIMIT 201 written by hand (keyset row values for the deep page)
-                  on the same encrypted database. Reports the worst and the median; the five slowest
-                  combinations go to stderr. TRIAGE_BENCH_MATRIX_ONLY="overdue,red" runs only those filters.
+                  awaiting approval, checks outstanding, search text), alone and set together (COMBINED:
+                  a name search beside a status, RAG, agency or overdue, one typed letter, ...), with each
+                  of the eight sorts, the first 200-row page and the page 5,000 pages in (or as deep as
+                  the filter reaches), through `caselist.fetch_page`. Floor: for the same combination,
+                  the best of the SELECT ... WHERE ... ORDER BY ... LIMIT 201 ways written by hand
+                  (keyset row values for the deep page; by due, plus the cases with nothing due by id when
+                  the page reaches them) on the same encrypted database. Reports the worst and the
+                  median; the five slowest pages and each filter's worst go to stderr.
+                  TRIAGE_BENCH_MATRIX_ONLY="overdue,red" runs only those filters.
 agency_list       the agency drop-down's query (every distinct referrer agency), on every reload;
                   floor: one indexed look-up of the first agency (the least any such query can do).
 """
