@@ -11,7 +11,7 @@ them). With `--json` one JSON object per line per figure:
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -23,10 +23,9 @@ sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent)]
 def load_figures() -> dict:
     figures: dict = {}
     for path in sorted(BENCH_DIR.glob("bench_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[path.stem] = module  # one instance: bench modules share cached databases by import
-        spec.loader.exec_module(module)
+        # One instance of each module: bench modules share cached (locked) databases by importing each
+        # other, so a module an earlier one imported is reused, never loaded a second time.
+        module = sys.modules.get(path.stem) or importlib.import_module(path.stem)
         figures.update(module.FIGURES)
     return figures
 
