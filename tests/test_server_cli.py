@@ -62,6 +62,21 @@ def test_init_creates_the_schema_and_admin_then_a_workstation_joins(pg_server, e
     assert "IT backs up" in capsys.readouterr().err
 
 
+def test_init_leaves_the_planner_fresh_statistics(pg_server, empty_database, secrets, tmp_path):
+    """After `server init` creates or upgrades the schema the server has statistics for the new tables and
+    indexes at once: a restarted server's autovacuum may not know they are due, and until it runs the planner
+    costs new indexes from stale figures (person search at a million referrals: 14 ms, 5 ms once analysed)."""
+    import psycopg
+
+    assert main(["server", "init", "--url", pg_server.socket_url(OWNER, empty_database), "--app-role", APP,
+                 "--owner-password-file", secrets["owner"], "--admin", "boss", "--admin-password-file",
+                 secrets["admin"], "--data-dir", str(tmp_path / "it-pc")]) == 0
+    with psycopg.connect(pg_server.socket_url("tdpg", empty_database), autocommit=True) as conn:
+        never = conn.execute("SELECT relname FROM pg_stat_user_tables WHERE relname IN ('person', 'referral', "
+                             "'decision', 'deadline') AND last_analyze IS NULL").fetchall()
+    assert never == []
+
+
 @pytest.mark.sqlite_only("the single-PC database is what moves onto the server")
 def test_import_moves_a_single_pc_database_with_its_audit_chain(pg_server, empty_database, workspace, data_dir,
                                                                secrets, tmp_path, capsys):

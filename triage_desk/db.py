@@ -117,9 +117,9 @@ def schema_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def migrate(engine) -> None:
+def migrate(engine) -> bool:
     """Bring the schema to the newest Alembic revision (an empty database gets every table). A database
-    already at the newest revision is left as it is without loading Alembic."""
+    already at the newest revision is left as it is without loading Alembic. True when it upgraded."""
     head = schema_head()
     if head is not None:
         try:
@@ -128,7 +128,7 @@ def migrate(engine) -> None:
         except Exception:  # noqa: BLE001 - a new or unusual database: Alembic looks and says
             current = None
         if current == [head]:
-            return
+            return False
     from alembic import command
     from alembic.config import Config
 
@@ -137,6 +137,7 @@ def migrate(engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    return True
 
 
 class InstanceLock:

@@ -59,9 +59,13 @@ def prepare(engine, app_role: str) -> None:
 
     if engine.dialect.name != "postgresql":
         raise StoreError("a team server is a PostgreSQL database (postgresql://…)")
-    migrate(engine)
+    upgraded = migrate(engine)
     with engine.begin() as conn:
         grant_app(conn, app_role)
+        if upgraded:
+            # New or rebuilt tables and indexes: the planner costs them from fresh statistics at once, not
+            # after autovacuum's next round (which a restarted server may not know is due).
+            conn.execute(text("ANALYZE"))
 
 
 def init_server(data_dir, profile, *, owner_password: str | None, app_role: str, admin_username: str,
