@@ -18,6 +18,7 @@ DEMO_PASSWORD = "demo-password"  # printed: a demo database is never for real ca
 # (username, display name, role): real accounts a newcomer signs in with; the demo's decisions are theirs
 DEMO_OFFICER = ("demo.officer", "Demo Officer", Role.OFFICER)
 DEMO_LEAD = ("demo.lead", "Demo Practice Lead", Role.LEAD)
+OVERRIDE_EVERY = 8  # of the demo decisions, one in eight changes the engine's level
 NFA_SHARE = 0.4  # of the decisions where no further action fits (_nfa_fits): about one decision in six
 _ADULT_ONLY_NFA = "adult_declines_with_capacity"  # an NFA reason (rules file) that fits no child
 
@@ -67,9 +68,11 @@ def _demo_users_ready(ws) -> bool:
 
 def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
     """Recorded threshold decisions for the newest decided demo referrals that have none, made through
-    `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every fourth
-    is an override with a rationale; some low-level contacts end in no further action (with a reason code);
-    the newest overrides and NFAs still wait for a practice lead, so the Review area has work in it."""
+    `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every eighth
+    changes the level, with a rationale; some low-level contacts end in no further action (with a reason
+    code), which differs from the engine's outcomes and so counts as an override too (about a quarter in
+    all; with every fourth changing the level it was two in five); the newest overrides and NFAs still wait
+    for a practice lead, so the Review area has work in it."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
     if not _demo_users_ready(ws):
         return 0  # the demo officer and lead make the decisions; without them none are invented
@@ -89,7 +92,7 @@ def _decide_newest(ws, limit: int, seed: int) -> int:
     with _signed_in_as(ws, DEMO_OFFICER[0]):
         for i, (rid, text) in enumerate(rows):
             engine = threshold.evaluate(json.loads(text))
-            decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % 4 == 1))
+            decision = decisions.decide(ws, rid, engine, _demo_proposal(rng, engine, override=i % OVERRIDE_EVERY == 1))
             # the newest overrides wait for a lead; everything else that needs approval has had it
             if decision.approval == decisions.APPROVAL_PENDING and not (decision.overridden and i < limit // 2):
                 to_approve.append(decision.id)
