@@ -30,7 +30,6 @@ SORTS = {"received": Referral.received_at, "due": Referral.next_due,
 DEFAULT_DESC = {"received": True, "due": False, "reference": False, "subject": False}
 _NULLABLE = narrow.NULLABLE
 _REF = re.compile(r"^td-?\d", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 OPEN_STATUSES = ("draft", "submitted")
 
 
@@ -98,7 +97,7 @@ def _row(r) -> CaseRow:
 
 
 def _fts_terms(value: str) -> str | None:
-    words = [w.lower() for w in _WORD.findall(value)]
+    words = [w.lower() for w in narrow.WORD.findall(value)]
     return " AND ".join(f'"{w}"*' for w in words) or None
 
 
@@ -121,7 +120,7 @@ def _shape(filters: CaseFilters, dialect: str = "sqlite") -> tuple[tuple, dict]:
         if terms is None:
             raise InputError("search: type letters or digits of a name or a reference")
         kind, params["fts"] = "fts", (f"subject_name : ({terms})" if dialect == "sqlite" else
-                                      fts.prefix_query([w.lower() for w in _WORD.findall(needle)], dialect, 1))
+                                      fts.prefix_query([w.lower() for w in narrow.WORD.findall(needle)], dialect, 1))
     if filters.status:
         params["status"] = tuple(filters.status)
     if filters.rag:
@@ -141,14 +140,20 @@ def _shape(filters: CaseFilters, dialect: str = "sqlite") -> tuple[tuple, dict]:
         params["approval"] = APPROVAL_PENDING
     if filters.checks_outstanding:
         params["checks"] = 0
-    # A status and a RAG: the RAG's index leads unless the statuses are open ones (a few thousand cases):
-    # nineteen in twenty cases are closed, so walking "closed" checked ~20 rows per red one found. An
-    # agency and a RAG: the agency's index leads (every RAG keeps a fifth of the cases or more, while a
-    # small agency's 2% made walking "red" read ~50 rows per case shown).
-    lead = ("agency_leads",) if filters.rag and filters.agency and not filters.status else () \
-        if not (filters.rag and filters.status) else \
-        ("status_leads",) if set(filters.status) <= set(OPEN_STATUSES) else ("rag_leads",)
-    return (kind, *sorted(params), *lead, *(() if dialect == "sqlite" else ("pg",))), params
+    return (kind, *sorted(params), *_lead(filters), *(() if dialect == "sqlite" else ("pg",))), params
+
+
+def _lead(filters: CaseFilters) -> tuple[str, ...]:
+    """Which index leads when a RAG is set beside a status or an agency (a mark in the shape)."""
+    if filters.rag and filters.status:
+        # The RAG's index leads unless the statuses are open ones (a few thousand cases): nineteen in
+        # twenty cases are closed, so walking "closed" checked ~20 rows per red one found.
+        return ("status_leads",) if set(filters.status) <= set(OPEN_STATUSES) else ("rag_leads",)
+    if filters.rag and filters.agency:
+        # The agency's index leads: every RAG keeps a fifth of the cases or more, while a small agency's 2%
+        # made walking "red" read ~50 rows per case shown.
+        return ("agency_leads",)
+    return ()
 
 
 # Pending approvals and open checks are few: their own tables' rows drive the query (looked up by

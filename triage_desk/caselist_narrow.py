@@ -15,7 +15,7 @@ from triage_desk.models import Referral, fts
 SORT_COLUMNS = {"received": "received_at", "due": "next_due", "reference": "reference", "subject": "subject_sort"}
 NULLABLE = {"due"}
 REF_RANGE = "reference >= :ref_lo AND reference < :ref_hi"
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)  # a word of a name search (letters or digits)
 # The filters a word entry or a reference-keys entry checks itself (shape name -> its test on the entry).
 _CARRIED = {"status": "status IN :status", "rag": "rag IN :rag", "agency": "referrer_agency = :agency",
             "dl_now": "next_due < :dl_now", "rfrom": "received_at >= :rfrom", "rto": "received_at < :rto"}
@@ -35,7 +35,7 @@ def by_words(params: dict, needle: str) -> tuple | None:
     typed word, with several) are one key range in subject order, carrying the other sort keys and the
     filter columns; with several words each is also checked against FTS5. One typed letter ("letter")
     is a range of first-two-letter keys, not in subject order; several one-letter words: None."""
-    pieces = [piece for word in _WORD.findall(needle) for piece in fts.fold(word)]
+    pieces = [piece for word in WORD.findall(needle) for piece in fts.fold(word)]
     lead = max(pieces, key=len)
     params.update(w_pre=lead[:2], w_lo=lead, w_hi=lead[:-1] + chr(ord(lead[-1]) + 1))  # every word beginning `lead`
     if len(lead) < 2:

@@ -70,8 +70,8 @@ def add_demo_decisions(ws, limit: int = 60, seed: int = 1) -> int:
     """Recorded threshold decisions for the newest decided demo referrals that have none, made through
     `decisions.decide` (and `decisions.approve`) like anyone's: most agree with the engine; every eighth
     changes the level, with a rationale; some low-level contacts end in no further action (with a reason
-    code), which differs from the engine's outcomes and so counts as an override too (about a quarter in
-    all; with every fourth changing the level it was two in five); the newest overrides and NFAs still wait
+    code), which differs from the engine's outcomes and so counts as an override too (about three in
+    ten in all; with every fourth changing the level it was two in five); the newest overrides and NFAs still wait
     for a practice lead, so the Review area has work in it."""
     accounts.require(ws.user, Role.ADMIN, Role.LEAD)
     if not _demo_users_ready(ws):

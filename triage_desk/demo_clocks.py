@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from triage_desk.demo_accounts import DEMO_OFFICER
 from triage_desk.forms.clock import WorkingCalendar
 from triage_desk.matching import sql_datetime
+from triage_desk.models.casework import DECIDED_LATE
 
 LATE_SHARE = 0.14  # decisions made after their timescale: about one in ten misses its decision clock
 CLOSED_BY = DEMO_OFFICER[0]  # the demo's decisions are the demo officer's (demo_accounts)
-LATE_REASON = "decided after it was due"  # the words a recorded decision gives a clock it missed
 
 
 def decided_at(rng: random.Random, cal: WorkingCalendar, received: datetime, rag: str | None) -> datetime:
@@ -49,7 +49,7 @@ def clocks(rng: random.Random, cal: WorkingCalendar, rid: str, received: datetim
     at = min(decided_at(rng, cal, local, rag), end.replace(tzinfo=None))
     closed = sql_datetime(at)
     return [(rid, kind, start, sql_datetime(due), *(("met", closed, CLOSED_BY, None) if at <= due
-                                                    else ("missed", closed, CLOSED_BY, LATE_REASON)))
+                                                    else ("missed", closed, CLOSED_BY, DECIDED_LATE)))
             for kind, due in dues.items()]
 
 

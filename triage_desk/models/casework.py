@@ -128,6 +128,9 @@ class Dispute(Versioned, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+DECIDED_LATE = "decided after it was due"  # why a decision's clocks were missed (also the demo's, demo_clocks)
+
+
 def _met_or_missed(at: datetime, late: str) -> dict:
     return {"state": case((Deadline.due_at >= at, "met"), else_="missed"),
             "reason": case((Deadline.due_at >= at, null()), else_=late)}
@@ -142,7 +145,7 @@ def _after_insert(mapper: Mapper, connection, target) -> None:
         connection.execute(
             update(Deadline).where(Deadline.referral_id == target.referral_id, Deadline.state == "open",
                                    Deadline.kind.in_(("decision", "rag")))
-            .values(closed_at=at, closed_by=target.decided_by, **_met_or_missed(at, "decided after it was due")))
+            .values(closed_at=at, closed_by=target.decided_by, **_met_or_missed(at, DECIDED_LATE)))
         refresh_next_due(connection, [target.referral_id])
     elif table == "agency_check" and target.status == "requested":
         connection.execute(insert(Deadline).values(
